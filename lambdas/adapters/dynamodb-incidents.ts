@@ -1,0 +1,148 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { ActionRecord, Incident } from "../core/incident.js";
+import { IncidentSchema } from "../core/incident.js";
+import type { IncidentStore, SignalWrite } from "../core/ports.js";
+import { call } from "./aws-errors.js";
+
+/** Sets come back from DynamoDB as `Set`s; the incident schema wants arrays. */
+function fromItem(item: Record<string, unknown>): Incident {
+  const plain = Object.fromEntries(
+    Object.entries(item).map(([k, v]) => [k, v instanceof Set ? [...v].map(String).sort() : v]),
+  );
+  return IncidentSchema.parse({ signalIds: [], alertedSignalIds: [], signals: [], actions: [], ...plain });
+}
+
+function isConditionFailure(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return error instanceof ConditionalCheckFailedException || cause instanceof ConditionalCheckFailedException;
+}
+
+/** Incidents in one DynamoDB table, key `incidentId`; every write is a single conditional UpdateItem. */
+export class DynamoDbIncidentStore implements IncidentStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(incidentId: string): Promise<Incident | undefined> {
+    const out = await call("dynamodb:GetItem", () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ incidentId }),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item ? fromItem(unmarshall(out.Item)) : undefined;
+  }
+
+  async recordSignal(write: SignalWrite): Promise<void> {
+    const values = {
+      ":account": write.accountId,
+      ":key": write.accessKeyId,
+      ":principal": write.principal,
+      ":severity": write.severity,
+      ":status": write.status,
+      ":mode": write.mode,
+      ":sample": write.sample,
+      ":now": write.now,
+      ":empty": [],
+      ":signal": [write.signal],
+      ":actions": write.actions,
+    };
+    try {
+      await call("dynamodb:UpdateItem", () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall({ incidentId: write.incidentId }),
+            UpdateExpression:
+              "SET accountId = :account, accessKeyId = :key, principal = :principal, severity = :severity, " +
+              "#status = :status, #mode = :mode, sample = :sample, updatedAt = :now, " +
+              "createdAt = if_not_exists(createdAt, :now), " +
+              "signals = list_append(if_not_exists(signals, :empty), :signal), " +
+              "actions = list_append(if_not_exists(actions, :empty), :actions) " +
+              "ADD signalIds :sid",
+            ConditionExpression: "attribute_not_exists(signalIds) OR NOT contains(signalIds, :sidValue)",
+            ExpressionAttributeNames: { "#status": "status", "#mode": "mode" },
+            ExpressionAttributeValues: {
+              ...marshall(values, { removeUndefinedValues: true, convertEmptyValues: false }),
+              ":sid": { SS: [write.signal.signalId] },
+              ":sidValue": { S: write.signal.signalId },
+            },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // A retry of a signal already on record: keep the record, add what this attempt did.
+      await this.update(write.incidentId, write.actions, write.now, write.status);
+    }
+  }
+
+  appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void> {
+    return this.update(incidentId, actions, now, undefined);
+  }
+
+  private async update(
+    incidentId: string,
+    actions: readonly ActionRecord[],
+    now: string,
+    status: string | undefined,
+  ) {
+    const values: Record<string, unknown> = { ":now": now, ":empty": [], ":actions": actions };
+    if (status !== undefined) values[":status"] = status;
+    await call("dynamodb:UpdateItem", () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ incidentId }),
+          UpdateExpression: `SET updatedAt = :now, actions = list_append(if_not_exists(actions, :empty), :actions)${status !== undefined ? ", #status = :status" : ""}`,
+          ConditionExpression: "attribute_exists(incidentId)",
+          ...(status !== undefined ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+        }),
+      ),
+    );
+  }
+
+  async claimAlert(incidentId: string, signalId: string): Promise<boolean> {
+    try {
+      await call("dynamodb:UpdateItem", () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall({ incidentId }),
+            UpdateExpression: "ADD alertedSignalIds :sid",
+            ConditionExpression: "attribute_exists(incidentId) AND NOT contains(alertedSignalIds, :sidValue)",
+            ExpressionAttributeValues: { ":sid": { SS: [signalId] }, ":sidValue": { S: signalId } },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseAlertClaim(incidentId: string, signalId: string): Promise<void> {
+    await call("dynamodb:UpdateItem", () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ incidentId }),
+          UpdateExpression: "DELETE alertedSignalIds :sid",
+          ExpressionAttributeValues: { ":sid": { SS: [signalId] } },
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,267 @@
+import { maskAccessKeyId } from "./access-key.js";
+import type { Exposure, Severity } from "./exposure.js";
+import type { ActionRecord } from "./incident.js";
+import type { IamStep, ResponsePlan } from "./plan.js";
+import type { RenderedAlert } from "./ports.js";
+
+/** What one alert is about: the exposure, the plan, and what executing it did. */
+export interface AlertInput {
+  readonly exposure: Exposure;
+  readonly plan: ResponsePlan;
+  readonly principalName: string | undefined;
+  readonly actions: readonly ActionRecord[];
+  readonly mode: "enforce" | "notify-only";
+  /** Name of the CloudFormation stack, for the release command. */
+  readonly stackName: string;
+}
+
+const SOURCE_LABEL: Record<Exposure["source"], string> = {
+  health: "AWS Health",
+  "trusted-advisor": "AWS Trusted Advisor",
+  guardduty: "Amazon GuardDuty",
+  cloudtrail: "AWS CloudTrail",
+  drill: "Responder drill",
+};
+
+/** SNS subjects must be ASCII, without line breaks, under 100 characters. */
+export function toSnsSubject(text: string): string {
+  const ascii = text
+    .replace(/[\u2012-\u2015]/g, "-")
+    .replace(/[^\x20-\x7e]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return ascii.length <= 99 ? ascii : `${ascii.slice(0, 96)}...`;
+}
+
+function principalLabel(input: AlertInput): string {
+  const p = input.exposure.principal;
+  switch (p.type) {
+    case "root":
+      return "root user";
+    case "other":
+      return p.description;
+    case "role":
+      return `role ${p.name}`;
+    case "user":
+      return input.principalName ? `user ${input.principalName}` : "unknown user";
+  }
+}
+
+function headline(input: AlertInput): string {
+  const { exposure, plan } = input;
+  const key = maskAccessKeyId(exposure.accessKeyId);
+  const sev = `[${exposure.sample ? "SAMPLE" : plan.severity.toUpperCase()}]`;
+  const who = `${principalLabel(input)}, account ${exposure.accountId}`;
+  if (exposure.sample) return `${sev} GuardDuty sample finding ${exposure.signal} - no action taken`;
+  if (exposure.principal.type === "root")
+    return `${sev} Root access key ${key} ${verbOf(exposure)} - act now, account ${exposure.accountId}`;
+  if (plan.decision === "contain") {
+    const disabled = plan.steps.some((s) => s.kind === "disable-key");
+    const what = disabled ? `key ${key} disabled` : `sessions of key ${key} revoked`;
+    return `${sev} ${capitalize(verbOf(exposure))} ${what} - ${who}`;
+  }
+  if (plan.withheld.length > 0) {
+    return `${sev} ${capitalize(verbOf(exposure))} key ${key} NOT contained (${shortReason(plan.reasons)}) - ${who}`;
+  }
+  return `${sev} ${exposure.signal} for key ${key} - ${who}`;
+}
+
+function verbOf(exposure: Exposure): string {
+  if (exposure.source === "cloudtrail")
+    return exposure.intent === "recontain-if-open" ? "re-enabled" : "created";
+  if (exposure.source === "guardduty") return "abused";
+  return "exposed";
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function shortReason(reasons: readonly string[]): string {
+  const first = reasons[0] ?? "";
+  if (first.includes("notify-only")) return "notify-only mode";
+  if (first.includes("exempt")) return "exempt";
+  return "see alert";
+}
+
+function describeStep(step: IamStep): string {
+  switch (step.kind) {
+    case "disable-key":
+      return `Set access key ${step.accessKeyId} of user ${step.userName} to Inactive`;
+    case "attach-quarantine-policy":
+      return `Attach ${step.policyArn} to ${step.target.type} ${step.target.name}`;
+    case "revoke-sessions":
+      return `Deny every session of ${step.target.type} ${step.target.name} issued before ${step.issuedBefore} (inline policy ${step.policyName})`;
+    case "tag-principal":
+      return `Tag ${step.target.type} ${step.target.name} with ${Object.keys(step.tags).join(", ")}`;
+  }
+}
+
+function describeAction(action: ActionRecord): string {
+  const outcome =
+    action.outcome === "done"
+      ? "done"
+      : action.outcome === "already"
+        ? "already so"
+        : action.outcome === "not-found"
+          ? "not found (already deleted?)"
+          : `FAILED${action.detail ? `: ${action.detail}` : ""}`;
+  return `${action.at}  ${action.kind} ${action.target}: ${outcome}`;
+}
+
+function humanSteps(input: AlertInput): string[] {
+  const { exposure, plan } = input;
+  const key = exposure.accessKeyId;
+  if (exposure.sample) {
+    return [
+      "Nothing: this is a GuardDuty sample finding. Its alert shows the pipeline from GuardDuty to you works.",
+    ];
+  }
+  if (exposure.principal.type === "root") {
+    return [
+      "Sign in as the root user now, deactivate this access key and then delete it: root should have no access keys.",
+      "Make sure the root user has MFA, and look in CloudTrail for what the key did.",
+    ];
+  }
+  const user = input.principalName ?? "<user>";
+  const steps: string[] = [];
+  if (plan.decision !== "contain" && plan.withheld.length > 0) {
+    steps.push(
+      `Decide now whether to contain the key yourself: aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive`,
+    );
+  }
+  if (exposure.source === "cloudtrail" && exposure.intent === "notify") {
+    steps.push(
+      "Confirm that whoever created this key meant to, and that the key is stored safely (a role is better).",
+    );
+    return steps;
+  }
+  steps.push(
+    "Find every place this key is used (CI, servers, laptops) and move it to a new key, or better to a role.",
+    "Look for persistence: new IAM users, access keys, login profiles, roles, policies, Lambda functions and EC2 instances in every region. The follow-up alert summarises what the key did.",
+    "Remove the secret from wherever it leaked (rewriting history is not enough once it was public).",
+    `After review, delete the key: aws iam delete-access-key --user-name ${user} --access-key-id ${key}`,
+  );
+  return steps;
+}
+
+function releaseLine(input: AlertInput): string | undefined {
+  if (input.plan.decision !== "contain") return undefined;
+  return `npx lkr release ${input.plan.incidentId} --reason "<why this was a false alarm>" --stack ${input.stackName}`;
+}
+
+export function renderAlert(input: AlertInput): RenderedAlert {
+  const { exposure, plan } = input;
+  const subject = toSnsSubject(headline(input));
+  const doneLines = input.actions.map(describeAction);
+  const withheldLines = plan.withheld.map(describeStep);
+  const todo = humanSteps(input);
+  const release = releaseLine(input);
+  const evidence = Object.entries(exposure.evidence).map(([k, v]) => `${k}: ${v}`);
+
+  const text = [
+    subject,
+    "",
+    "WHAT HAPPENED",
+    `  Signal:      ${exposure.signal} (${SOURCE_LABEL[exposure.source]})`,
+    `  Summary:     ${exposure.title}`,
+    `  Severity:    ${plan.severity.toUpperCase()}${exposure.sample ? " (sample finding)" : ""}`,
+    `  Account:     ${exposure.accountId}`,
+    `  Region:      ${exposure.region}`,
+    `  Principal:   ${principalLabel(input)}`,
+    `  Access key:  ${exposure.accessKeyId}`,
+    `  Observed:    ${exposure.observedAt}`,
+    `  Incident:    ${plan.incidentId}`,
+    ...evidence.map((line) => `  ${line}`),
+    "",
+    `WHAT THE RESPONDER DID${input.mode === "notify-only" ? " (notify-only mode)" : ""}`,
+    ...(doneLines.length > 0 ? doneLines.map((l) => `  - ${l}`) : ["  - Nothing in IAM."]),
+    ...(withheldLines.length > 0
+      ? [
+          "",
+          `WHAT IT WOULD HAVE DONE (held back: ${plan.reasons.join("; ")})`,
+          ...withheldLines.map((l) => `  - ${l}`),
+        ]
+      : plan.reasons.length > 0
+        ? ["", `WHY NOTHING WAS CHANGED: ${plan.reasons.join("; ")}`]
+        : []),
+    "",
+    "WHAT YOU MUST STILL DO",
+    ...todo.map((line, i) => `  ${i + 1}. ${line}`),
+    ...(release
+      ? [
+          "",
+          "IF THIS WAS A FALSE ALARM",
+          `  ${release}`,
+          "  (reactivates the key and removes the quarantine the responder added)",
+        ]
+      : []),
+    "",
+    "-- leaked-key-responder",
+  ].join("\n");
+
+  const chat = JSON.stringify({
+    version: "1.0",
+    source: "custom",
+    id: `${plan.incidentId}:${exposure.signalId}`.slice(0, 256),
+    content: {
+      textType: "client-markdown",
+      title: `${emojiOf(plan.severity, exposure.sample)} ${subject}`,
+      description: [
+        `*${exposure.title}*`,
+        `Signal: \`${exposure.signal}\` (${SOURCE_LABEL[exposure.source]}) · Account \`${exposure.accountId}\` · ${exposure.region}`,
+        `Principal: ${principalLabel(input)} · Key \`${exposure.accessKeyId}\``,
+        doneLines.length > 0
+          ? `*Done:*\n${doneLines.map((l) => `• ${l}`).join("\n")}`
+          : "*Done:* nothing in IAM",
+        withheldLines.length > 0
+          ? `*Would have done:*\n${withheldLines.map((l) => `• ${l}`).join("\n")}`
+          : "",
+        plan.reasons.length > 0 ? `*Why not:* ${plan.reasons.join("; ")}` : "",
+      ]
+        .filter((line) => line !== "")
+        .join("\n"),
+      nextSteps: [...todo, ...(release ? [`False alarm? \`${release}\``] : [])],
+      keywords: [plan.severity.toUpperCase(), exposure.accountId, exposure.source, plan.decision],
+    },
+    metadata: {
+      threadId: plan.incidentId,
+      summary: subject,
+      eventType: "LeakedKeyIncident",
+      relatedResources: [exposure.accessKeyId],
+      additionalContext: { incidentId: plan.incidentId, decision: plan.decision },
+    },
+  });
+
+  const machine = JSON.stringify({
+    type: "leaked-key-responder.incident-alert",
+    version: 1,
+    incidentId: plan.incidentId,
+    decision: plan.decision,
+    status: plan.status,
+    severity: plan.severity,
+    mode: input.mode,
+    sample: exposure.sample,
+    accountId: exposure.accountId,
+    region: exposure.region,
+    accessKeyId: exposure.accessKeyId,
+    principal: { ...exposure.principal, ...(input.principalName ? { name: input.principalName } : {}) },
+    source: exposure.source,
+    signal: exposure.signal,
+    signalId: exposure.signalId,
+    observedAt: exposure.observedAt,
+    evidence: exposure.evidence,
+    actions: input.actions,
+    withheld: plan.withheld,
+    reasons: plan.reasons,
+    humanSteps: todo,
+    releaseCommand: release ?? null,
+  });
+
+  return { subject, text, chat, machine };
+}
+
+function emojiOf(severity: Severity, sample: boolean): string {
+  if (sample) return ":test_tube:";
+  return severity === "critical" || severity === "high" ? ":rotating_light:" : ":warning:";
+}

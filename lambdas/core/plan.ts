@@ -1,0 +1,268 @@
+import { keyKindOf } from "./access-key.js";
+import { describeError } from "./errors.js";
+import type { Exposure, Severity } from "./exposure.js";
+import { type Incident, type IncidentStatus, incidentIdOf, isOpen } from "./incident.js";
+
+export type ResponseMode = "enforce" | "notify-only";
+
+/** A user or role the responder may change. */
+export interface FenceTarget {
+  readonly type: "user" | "role";
+  readonly name: string;
+}
+
+/** What the lookups before containment found out about the key's principal. */
+export type PrincipalFacts =
+  | {
+      readonly kind: "user";
+      readonly name: string;
+      readonly exempt: boolean;
+      readonly drillCanary: boolean;
+      /** The key's status before the responder touched it; `absent`: the user has no such key. */
+      readonly keyStatus: "Active" | "Inactive" | "absent";
+    }
+  | { readonly kind: "role"; readonly name: string; readonly exempt: boolean }
+  | { readonly kind: "not-found"; readonly what: string }
+  | { readonly kind: "not-looked-up" }
+  | { readonly kind: "lookup-failed"; readonly error: string };
+
+export type Step =
+  | {
+      readonly kind: "disable-key";
+      readonly accessKeyId: string;
+      readonly userName: string;
+      readonly previousStatus: "Active" | "Inactive";
+    }
+  | { readonly kind: "record-incident"; readonly incidentId: string; readonly accessKeyId: string }
+  | { readonly kind: "attach-quarantine-policy"; readonly target: FenceTarget; readonly policyArn: string }
+  | {
+      readonly kind: "revoke-sessions";
+      readonly target: FenceTarget;
+      readonly policyName: string;
+      /** Sessions whose token was issued before this instant are denied everything. */
+      readonly issuedBefore: string;
+    }
+  | {
+      readonly kind: "tag-principal";
+      readonly target: FenceTarget;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: "notify"; readonly incidentId: string }
+  | { readonly kind: "emit-contained-event"; readonly incidentId: string };
+
+export type StepKind = Step["kind"];
+
+/** Steps that change IAM: the ones notify-only mode and exemptions hold back. */
+export type IamStep = Extract<
+  Step,
+  { kind: "disable-key" | "attach-quarantine-policy" | "revoke-sessions" | "tag-principal" }
+>;
+
+export type Decision = "contain" | "notify" | "duplicate";
+
+export interface ResponsePlan {
+  readonly incidentId: string;
+  readonly decision: Decision;
+  readonly severity: Severity;
+  /** Why the responder does not act (empty when it contains). */
+  readonly reasons: readonly string[];
+  /** Steps to execute, in order. */
+  readonly steps: readonly Step[];
+  /** IAM steps held back by policy, mode or exemption: the alert says they would have been done. */
+  readonly withheld: readonly IamStep[];
+  readonly status: IncidentStatus;
+}
+
+export interface PlanContext {
+  readonly mode: ResponseMode;
+  readonly now: string;
+  readonly quarantinePolicyArn: string;
+  /** User and role names that are never changed. */
+  readonly exemptPrincipals: readonly string[];
+  readonly incident: Incident | undefined;
+  readonly facts: PrincipalFacts;
+}
+
+export const TAG_PREFIX = "leaked-key-responder";
+export const EXEMPT_TAG = `${TAG_PREFIX}:exempt`;
+export const DRILL_TAG = `${TAG_PREFIX}:drill`;
+/** One tag per key, so a release removes exactly its own. */
+export function quarantineTagKey(accessKeyId: string): string {
+  return `${TAG_PREFIX}:quarantine:${accessKeyId}`;
+}
+/** One inline policy per key, so a release removes exactly its own. */
+export function revokePolicyName(accessKeyId: string): string {
+  return `leaked-key-responder-revoke-${accessKeyId}`;
+}
+
+/** cdk-nag's rule shape: act, don't act (with why), or not my business. */
+export type RuleVerdict =
+  | { readonly verdict: "act" }
+  | { readonly verdict: "dont"; readonly reason: string }
+  | { readonly verdict: "n/a" };
+
+export type Rule = (exposure: Exposure, context: PlanContext) => RuleVerdict;
+
+const NA: RuleVerdict = { verdict: "n/a" };
+const dont = (reason: string): RuleVerdict => ({ verdict: "dont", reason });
+
+export const RULES: readonly (readonly [string, Rule])[] = [
+  ["sample", (e) => (e.sample ? dont("GuardDuty sample finding: reported, never acted on") : NA)],
+  [
+    "principal-type",
+    (e) => {
+      if (e.principal.type === "root") {
+        return dont("root user's key: no IAM role can change it; sign in as root and deactivate it now");
+      }
+      if (e.principal.type === "other")
+        return dont(`principal (${e.principal.description}) cannot be fenced`);
+      return NA;
+    },
+  ],
+  ["signal-policy", (e) => (e.intent === "notify" ? dont(`${e.signal}: policy is to notify`) : NA)],
+  [
+    "reactivation",
+    (e, c) => {
+      if (e.intent !== "recontain-if-open") return NA;
+      return isOpen(c.incident)
+        ? { verdict: "act" }
+        : dont("no open incident for this key: reactivation noted only");
+    },
+  ],
+  [
+    "principal-found",
+    (_e, c) => {
+      switch (c.facts.kind) {
+        case "not-found":
+          return dont(`${c.facts.what} does not exist (deleted?)`);
+        case "lookup-failed":
+          return dont(`principal lookup failed (${c.facts.error}): failing closed, nothing changed`);
+        case "not-looked-up":
+          return dont("principal unknown");
+        case "user":
+          return c.facts.keyStatus === "absent" ? dont(`user ${c.facts.name} has no such key`) : NA;
+        case "role":
+          return NA;
+      }
+    },
+  ],
+  [
+    "allowlist",
+    (_e, c) =>
+      (c.facts.kind === "user" || c.facts.kind === "role") && c.exemptPrincipals.includes(c.facts.name)
+        ? dont(`${c.facts.kind} ${c.facts.name} is on the exempt list`)
+        : NA,
+  ],
+  [
+    "exempt-tag",
+    (_e, c) =>
+      (c.facts.kind === "user" || c.facts.kind === "role") && c.facts.exempt
+        ? dont(`${c.facts.kind} ${c.facts.name} is tagged ${EXEMPT_TAG}=true`)
+        : NA,
+  ],
+  [
+    "drill-canary",
+    (e, c) => {
+      if (e.source !== "drill") return NA;
+      return c.facts.kind === "user" && c.facts.drillCanary
+        ? { verdict: "act" }
+        : dont(`drill event for a principal not tagged ${DRILL_TAG}=true: ignored`);
+    },
+  ],
+  ["mode", (_e, c) => (c.mode === "notify-only" ? dont("notify-only mode") : NA)],
+];
+
+/** Runs every rule; an exception inside a rule fails closed (don't act, say why). */
+export function evaluateRules(exposure: Exposure, context: PlanContext, rules = RULES): string[] {
+  const reasons: string[] = [];
+  for (const [name, rule] of rules) {
+    let verdict: RuleVerdict;
+    try {
+      verdict = rule(exposure, context);
+    } catch (error) {
+      verdict = dont(`rule ${name} failed (${describeError(error)}): failing closed`);
+    }
+    if (verdict.verdict === "dont") reasons.push(verdict.reason);
+  }
+  return reasons;
+}
+
+/** What enforcement would do to this key's principal, before any rule has its say. */
+export function containmentSteps(exposure: Exposure, context: PlanContext): IamStep[] {
+  const facts = context.facts;
+  if (facts.kind !== "user" && facts.kind !== "role") return [];
+  const target: FenceTarget = { type: facts.kind, name: facts.name };
+  const accessKeyId = exposure.accessKeyId;
+  const revoke: IamStep = {
+    kind: "revoke-sessions",
+    target,
+    policyName: revokePolicyName(accessKeyId),
+    issuedBefore: context.now,
+  };
+  const tag: IamStep = {
+    kind: "tag-principal",
+    target,
+    tags: {
+      [quarantineTagKey(accessKeyId)]: `${incidentIdOf(exposure.accountId, accessKeyId)} ${context.now}`,
+    },
+  };
+  if (facts.kind === "role" || exposure.intent === "revoke-sessions") return [revoke, tag];
+  const quarantine: IamStep = {
+    kind: "attach-quarantine-policy",
+    target,
+    policyArn: context.quarantinePolicyArn,
+  };
+  if (keyKindOf(accessKeyId) === "session" || facts.keyStatus === "absent") return [quarantine, revoke, tag];
+  return [
+    { kind: "disable-key", accessKeyId, userName: facts.name, previousStatus: facts.keyStatus },
+    quarantine,
+    revoke,
+    tag,
+  ];
+}
+
+export function planResponse(exposure: Exposure, context: PlanContext): ResponsePlan {
+  const incidentId = incidentIdOf(exposure.accountId, exposure.accessKeyId);
+  const incident = context.incident;
+  if (incident?.alertedSignalIds.includes(exposure.signalId)) {
+    return {
+      incidentId,
+      decision: "duplicate",
+      severity: exposure.severity,
+      reasons: ["signal already handled"],
+      steps: [],
+      withheld: [],
+      status: incident.status,
+    };
+  }
+  const reasons = evaluateRules(exposure, context);
+  const iamSteps = containmentSteps(exposure, context);
+  const contain = reasons.length === 0 && iamSteps.length > 0;
+  if (reasons.length === 0 && !contain) reasons.push("nothing the responder can change for this principal");
+  const record: Step = { kind: "record-incident", incidentId, accessKeyId: exposure.accessKeyId };
+  const notify: Step = { kind: "notify", incidentId };
+  if (contain) {
+    const [first, ...rest] = iamSteps;
+    // Containment first: the key goes Inactive before anything slow happens.
+    const ordered: Step[] = first?.kind === "disable-key" ? [first, record, ...rest] : [record, ...iamSteps];
+    return {
+      incidentId,
+      decision: "contain",
+      severity: exposure.severity,
+      reasons: [],
+      steps: [...ordered, notify, { kind: "emit-contained-event", incidentId }],
+      withheld: [],
+      status: "contained",
+    };
+  }
+  return {
+    incidentId,
+    decision: "notify",
+    severity: exposure.severity,
+    reasons,
+    steps: [record, notify],
+    withheld: iamSteps,
+    // A notification never reopens or downgrades what an operator or an earlier containment decided.
+    status: incident?.status ?? "notified",
+  };
+}

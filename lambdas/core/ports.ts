@@ -1,0 +1,77 @@
+import type { ActionRecord, Incident, IncidentStatus, SignalRecord } from "./incident.js";
+import type { FenceTarget } from "./plan.js";
+
+/** IAM, as the responder needs it. Implementations map AWS errors to the typed errors in errors.ts. */
+export interface IamPort {
+  /** The user owning a long-term key (GetAccessKeyLastUsed); undefined when IAM knows no such key. */
+  findKeyOwner(accessKeyId: string): Promise<string | undefined>;
+  /** Tags and the status of one key of a user; NoSuchEntityError when the user does not exist. */
+  describeUser(
+    userName: string,
+    accessKeyId: string,
+  ): Promise<{ tags: Record<string, string>; keyStatus: "Active" | "Inactive" | "absent" }>;
+  /** Tags of a role; NoSuchEntityError when it does not exist. */
+  describeRole(roleName: string): Promise<{ tags: Record<string, string> }>;
+  disableKey(userName: string, accessKeyId: string): Promise<void>;
+  /** Attaches a managed policy unless it is attached already. */
+  attachPolicy(target: FenceTarget, policyArn: string): Promise<"attached" | "already">;
+  putDenyOlderSessions(target: FenceTarget, policyName: string, issuedBefore: string): Promise<void>;
+  tagPrincipal(target: FenceTarget, tags: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/** IAM for the account the signal is about: the function's own, or a member account through an assumed role. */
+export type IamPortFor = (accountId: string) => Promise<IamPort>;
+
+export interface SignalWrite {
+  readonly incidentId: string;
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  readonly principal: { type: string; name?: string };
+  readonly severity: string;
+  readonly status: IncidentStatus;
+  readonly mode: string;
+  readonly sample: boolean;
+  readonly signal: SignalRecord;
+  readonly actions: readonly ActionRecord[];
+  readonly now: string;
+}
+
+export interface IncidentStore {
+  get(incidentId: string): Promise<Incident | undefined>;
+  /** Creates the incident or appends to it: the signal once, the actions always. */
+  recordSignal(write: SignalWrite): Promise<void>;
+  appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void>;
+  /** Claims the right to alert for a signal: true once per signal, false for every later caller. */
+  claimAlert(incidentId: string, signalId: string): Promise<boolean>;
+  /** Gives a claim back when the alert could not be sent, so a retry sends it. */
+  releaseAlertClaim(incidentId: string, signalId: string): Promise<void>;
+}
+
+export interface RenderedAlert {
+  readonly subject: string;
+  /** Plain text for email readers. */
+  readonly text: string;
+  /** AWS Chatbot custom notification JSON (Slack, Microsoft Teams). */
+  readonly chat: string;
+  /** The incident summary as JSON, for SQS/Lambda/HTTP subscribers. */
+  readonly machine: string;
+}
+
+export interface AlertPublisher {
+  publish(alert: RenderedAlert): Promise<void>;
+}
+
+export interface ContainedEvent {
+  readonly incidentId: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly principal: { type: string; name?: string };
+  readonly signal: string;
+  readonly severity: string;
+  readonly containedAt: string;
+}
+
+export interface EventPublisher {
+  emitContained(event: ContainedEvent): Promise<void>;
+}

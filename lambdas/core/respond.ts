@@ -1,0 +1,336 @@
+import {
+  AwsCallError,
+  describeError,
+  IncompleteResponseError,
+  NoSuchEntityError,
+  TransientAwsError,
+} from "./errors.js";
+import type { Exposure } from "./exposure.js";
+import {
+  type ActionOutcome,
+  type ActionRecord,
+  type Incident,
+  principalRecordOf,
+  signalRecordOf,
+} from "./incident.js";
+import { renderAlert } from "./notification.js";
+import {
+  DRILL_TAG,
+  EXEMPT_TAG,
+  type PrincipalFacts,
+  planResponse,
+  type ResponseMode,
+  type ResponsePlan,
+  type Step,
+} from "./plan.js";
+import type { AlertPublisher, EventPublisher, IamPort, IamPortFor, IncidentStore } from "./ports.js";
+
+/** The few logger methods the core uses (Powertools' Logger has them). */
+export interface Log {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RespondSettings {
+  readonly mode: ResponseMode;
+  readonly quarantinePolicyArn: string;
+  readonly exemptPrincipals: readonly string[];
+  readonly stackName: string;
+}
+
+export interface RespondDeps {
+  readonly iamFor: IamPortFor;
+  readonly incidents: IncidentStore;
+  readonly alerts: AlertPublisher;
+  readonly events: EventPublisher;
+  readonly now: () => Date;
+  readonly settings: RespondSettings;
+  readonly log: Log;
+}
+
+export interface ExposureOutcome {
+  readonly incidentId: string;
+  readonly decision: ResponsePlan["decision"];
+  readonly actions: readonly ActionRecord[];
+  readonly alerted: boolean;
+}
+
+function needsPrincipalLookup(exposure: Exposure): boolean {
+  if (exposure.sample || exposure.intent === "notify") return false;
+  return exposure.principal.type === "user" || exposure.principal.type === "role";
+}
+
+/** Who owns the key and may it be touched: at most two IAM reads, none for signals that only notify. */
+async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<PrincipalFacts> {
+  const p = exposure.principal;
+  try {
+    if (p.type === "role") {
+      const { tags } = await iam.describeRole(p.name);
+      return { kind: "role", name: p.name, exempt: tags[EXEMPT_TAG] === "true" };
+    }
+    if (p.type !== "user") return { kind: "not-looked-up" };
+    const name = p.name ?? (await iam.findKeyOwner(exposure.accessKeyId));
+    if (name === undefined) return { kind: "not-found", what: `access key ${exposure.accessKeyId}` };
+    const { tags, keyStatus } = await iam.describeUser(name, exposure.accessKeyId);
+    return {
+      kind: "user",
+      name,
+      exempt: tags[EXEMPT_TAG] === "true",
+      drillCanary: tags[DRILL_TAG] === "true",
+      keyStatus,
+    };
+  } catch (error) {
+    if (error instanceof NoSuchEntityError)
+      return { kind: "not-found", what: `${p.type} ${"name" in p ? p.name : ""}`.trim() };
+    if (error instanceof TransientAwsError) throw error; // nothing done yet: let EventBridge retry the whole event
+    return { kind: "lookup-failed", error: describeError(error) };
+  }
+}
+
+function outcomeOf(error: unknown): { outcome: ActionOutcome; detail: string; retry: boolean } {
+  if (error instanceof NoSuchEntityError)
+    return { outcome: "not-found", detail: error.message, retry: false };
+  if (error instanceof AwsCallError) return { outcome: "failed", detail: error.message, retry: false };
+  return { outcome: "failed", detail: describeError(error), retry: true };
+}
+
+function targetOf(step: Step): string {
+  switch (step.kind) {
+    case "disable-key":
+      return `${step.accessKeyId} (user ${step.userName})`;
+    case "attach-quarantine-policy":
+    case "revoke-sessions":
+    case "tag-principal":
+      return `${step.target.type} ${step.target.name}`;
+    case "record-incident":
+    case "notify":
+    case "emit-contained-event":
+      return step.incidentId;
+  }
+}
+
+/** Normalized exposure → plan → contain → record → fence → notify → emit. Only IAM, DynamoDB, SNS
+ * and EventBridge calls happen here, each behind a port; failures are recorded, and the ones a
+ * retry can fix make the invocation fail at the end (after the alert went out). */
+export async function respondToExposure(exposure: Exposure, deps: RespondDeps): Promise<ExposureOutcome> {
+  const { settings, log } = deps;
+  const receivedAt = deps.now().toISOString();
+  const iam = needsPrincipalLookup(exposure) ? await deps.iamFor(exposure.accountId) : undefined;
+  let storeFailure: unknown;
+  const [incident, facts] = await Promise.all([
+    deps.incidents
+      .get(`${exposure.accountId}-${exposure.accessKeyId}`)
+      .catch((error: unknown): Incident | undefined => {
+        storeFailure = error; // contain anyway: a store outage must not keep a leaked key active
+        log.error("incident lookup failed", { error: describeError(error) });
+        return undefined;
+      }),
+    iam ? lookUpPrincipal(exposure, iam) : Promise.resolve<PrincipalFacts>({ kind: "not-looked-up" }),
+  ]);
+
+  const plan = planResponse(exposure, {
+    mode: settings.mode,
+    now: receivedAt,
+    quarantinePolicyArn: settings.quarantinePolicyArn,
+    exemptPrincipals: settings.exemptPrincipals,
+    incident,
+    facts,
+  });
+  log.info("plan", {
+    incidentId: plan.incidentId,
+    decision: plan.decision,
+    steps: plan.steps.map((s) => s.kind),
+    reasons: plan.reasons,
+    withheld: plan.withheld.map((s) => s.kind),
+  });
+  if (plan.decision === "duplicate")
+    return { incidentId: plan.incidentId, decision: plan.decision, actions: [], alerted: false };
+
+  const principalName = facts.kind === "user" || facts.kind === "role" ? facts.name : undefined;
+  const principal =
+    principalName !== undefined && exposure.principal.type === "user"
+      ? { type: "user", name: principalName }
+      : principalRecordOf(exposure.principal);
+  const actions: ActionRecord[] = [];
+  const retryable: string[] = [];
+  let recorded = false;
+  let recordedCount = 0;
+  let alerted = false;
+
+  const run = async (
+    step: Step,
+    body: () => Promise<{ outcome: ActionOutcome; undo?: Record<string, string>; detail?: string }>,
+  ) => {
+    const at = deps.now().toISOString();
+    let record: ActionRecord;
+    try {
+      const result = await body();
+      record = { kind: step.kind, target: targetOf(step), at, signalId: exposure.signalId, ...result };
+    } catch (error) {
+      const { outcome, detail, retry } = outcomeOf(error);
+      if (retry) retryable.push(step.kind);
+      record = { kind: step.kind, target: targetOf(step), at, signalId: exposure.signalId, outcome, detail };
+    }
+    log.info("action", { ...record });
+    return record;
+  };
+
+  for (const step of plan.steps) {
+    switch (step.kind) {
+      case "disable-key":
+        actions.push(
+          await run(step, async () => {
+            await (iam as IamPort).disableKey(step.userName, step.accessKeyId);
+            return step.previousStatus === "Inactive"
+              ? { outcome: "already", undo: { previousStatus: "Inactive" } }
+              : { outcome: "done", undo: { previousStatus: step.previousStatus } };
+          }),
+        );
+        break;
+      case "record-incident":
+        try {
+          await deps.incidents.recordSignal({
+            incidentId: plan.incidentId,
+            accountId: exposure.accountId,
+            accessKeyId: exposure.accessKeyId,
+            principal,
+            severity: plan.severity,
+            status: plan.status,
+            mode: settings.mode,
+            sample: exposure.sample,
+            signal: signalRecordOf(exposure, receivedAt, plan.severity, plan.decision, plan.reasons),
+            actions,
+            now: deps.now().toISOString(),
+          });
+          recorded = true;
+          recordedCount = actions.length;
+        } catch (error) {
+          storeFailure ??= error;
+          log.error("incident record failed", { error: describeError(error) });
+        }
+        break;
+      case "attach-quarantine-policy":
+        actions.push(
+          await run(step, async () => {
+            const result = await (iam as IamPort).attachPolicy(step.target, step.policyArn);
+            return result === "attached"
+              ? { outcome: "done", undo: { policyArn: step.policyArn } }
+              : { outcome: "already", detail: "attached before the responder acted: a release leaves it" };
+          }),
+        );
+        break;
+      case "revoke-sessions":
+        actions.push(
+          await run(step, async () => {
+            await (iam as IamPort).putDenyOlderSessions(step.target, step.policyName, step.issuedBefore);
+            return { outcome: "done", undo: { policyName: step.policyName } };
+          }),
+        );
+        break;
+      case "tag-principal":
+        actions.push(
+          await run(step, async () => {
+            await (iam as IamPort).tagPrincipal(step.target, step.tags);
+            return { outcome: "done", undo: { tagKeys: Object.keys(step.tags).join(",") } };
+          }),
+        );
+        break;
+      case "notify":
+        alerted = await sendAlertOnce(
+          exposure,
+          plan,
+          principalName,
+          actions,
+          deps,
+          storeFailure !== undefined || !recorded,
+        ).catch((error: unknown) => {
+          retryable.push("notify");
+          log.error("alert failed", { error: describeError(error) });
+          return false;
+        });
+        break;
+      case "emit-contained-event":
+        try {
+          await deps.events.emitContained({
+            incidentId: plan.incidentId,
+            accountId: exposure.accountId,
+            region: exposure.region,
+            accessKeyId: exposure.accessKeyId,
+            principal,
+            signal: exposure.signal,
+            severity: plan.severity,
+            containedAt: receivedAt,
+          });
+        } catch (error) {
+          retryable.push("emit-contained-event");
+          log.error("contained event not emitted", { error: describeError(error) });
+        }
+        break;
+      default: {
+        const unreachable: never = step;
+        throw new Error(`unknown step ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  if (recorded && actions.length > recordedCount) {
+    try {
+      await deps.incidents.appendActions(
+        plan.incidentId,
+        actions.slice(recordedCount),
+        deps.now().toISOString(),
+      );
+    } catch (error) {
+      storeFailure ??= error;
+      log.error("incident actions not recorded", { error: describeError(error) });
+    }
+  }
+  if (storeFailure !== undefined) retryable.push("record-incident");
+  if (retryable.length > 0) {
+    throw new IncompleteResponseError(plan.incidentId, [...new Set(retryable)], { cause: storeFailure });
+  }
+  return { incidentId: plan.incidentId, decision: plan.decision, actions, alerted };
+}
+
+/** One alert per signal: claim it on the incident, publish, give the claim back if publishing fails.
+ * When the store cannot be reached the alert goes out anyway: a duplicate beats silence. */
+async function sendAlertOnce(
+  exposure: Exposure,
+  plan: ResponsePlan,
+  principalName: string | undefined,
+  actions: readonly ActionRecord[],
+  deps: RespondDeps,
+  storeDown: boolean,
+): Promise<boolean> {
+  let claimed = storeDown;
+  if (!storeDown) {
+    try {
+      claimed = await deps.incidents.claimAlert(plan.incidentId, exposure.signalId);
+    } catch (error) {
+      deps.log.error("alert claim failed, alerting anyway", { error: describeError(error) });
+      claimed = true;
+    }
+  }
+  if (!claimed) {
+    deps.log.info("alert already sent for this signal", { signalId: exposure.signalId });
+    return false;
+  }
+  const alert = renderAlert({
+    exposure,
+    plan,
+    principalName,
+    actions,
+    mode: deps.settings.mode,
+    stackName: deps.settings.stackName,
+  });
+  try {
+    await deps.alerts.publish(alert);
+  } catch (error) {
+    if (!storeDown)
+      await deps.incidents.releaseAlertClaim(plan.incidentId, exposure.signalId).catch(() => undefined);
+    throw error;
+  }
+  deps.log.info("alert sent", { subject: alert.subject });
+  return true;
+}

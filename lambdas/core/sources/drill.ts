@@ -1,0 +1,38 @@
+import * as z from "zod/mini";
+import { AccessKeyIdSchema } from "../access-key.js";
+import type { Exposure } from "../exposure.js";
+import { accountOf, type Envelope, parseOrThrow } from "./envelope.js";
+
+/** Drill events are custom events: anyone with events:PutEvents can send one, so the plan acts
+ * on them only for users tagged `leaked-key-responder:drill` = `true`. */
+export const DRILL_SOURCE = "leaked-key-responder.drill";
+export const DRILL_DETAIL_TYPE = "Leaked Key Drill";
+
+export const DrillDetailSchema = z.object({
+  accessKeyId: AccessKeyIdSchema,
+  userName: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)),
+  drillId: z.string().check(z.minLength(1), z.maxLength(128)),
+});
+export type DrillDetail = z.infer<typeof DrillDetailSchema>;
+
+export function drillToExposures(envelope: Envelope): Exposure[] {
+  const detail = parseOrThrow(DrillDetailSchema, envelope.detail, DRILL_SOURCE);
+  return [
+    {
+      source: "drill",
+      signal: "DRILL_KEY_EXPOSED",
+      signalId: `drill:${detail.drillId}:${detail.accessKeyId}`,
+      sourceEventId: envelope.id,
+      accountId: accountOf(envelope, undefined, DRILL_SOURCE),
+      region: envelope.region,
+      accessKeyId: detail.accessKeyId,
+      principal: { type: "user", name: detail.userName },
+      intent: "contain",
+      severity: "low",
+      sample: false,
+      observedAt: envelope.time,
+      title: `Responder drill ${detail.drillId}`,
+      evidence: { drillId: detail.drillId },
+    },
+  ];
+}

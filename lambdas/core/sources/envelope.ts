@@ -1,0 +1,42 @@
+import * as z from "zod/mini";
+import { InvalidEventError } from "../errors.js";
+
+/** The EventBridge envelope every signal arrives in. `account` is optional only because emulators drop it. */
+export const EnvelopeSchema = z.looseObject({
+  version: z.optional(z.string()),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  "detail-type": z.string(),
+  source: z.string(),
+  account: z.optional(z.string().check(z.regex(/^\d{12}$/))),
+  time: z.string(),
+  region: z.string(),
+  resources: z.optional(z.array(z.string())),
+  detail: z.unknown(),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+const MAX_ISSUES = 10;
+
+/** Parses `value` or throws an InvalidEventError naming every field that is wrong. */
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, value: unknown, source: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as z.infer<S>;
+  const issues = result.error.issues
+    .slice(0, MAX_ISSUES)
+    .map((issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`);
+  throw new InvalidEventError(`malformed ${source} event`, source, issues, { cause: result.error });
+}
+
+/** The account the signal is about: the envelope's, else the one the detail names; both must agree. */
+export function accountOf(envelope: Envelope, detailAccount: string | undefined, source: string): string {
+  if (envelope.account !== undefined && detailAccount !== undefined && envelope.account !== detailAccount) {
+    throw new InvalidEventError("detail names another account than the envelope", source, [
+      `account: envelope ${envelope.account}, detail ${detailAccount}`,
+    ]);
+  }
+  const account = envelope.account ?? detailAccount;
+  if (account === undefined || !/^\d{12}$/.test(account)) {
+    throw new InvalidEventError("event names no 12-digit account", source, ["account: missing"]);
+  }
+  return account;
+}

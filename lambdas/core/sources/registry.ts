@@ -1,0 +1,63 @@
+import type { Exposure } from "../exposure.js";
+import { CLOUDTRAIL_DETAIL_TYPE, cloudTrailToExposures, IAM_SOURCE } from "./cloudtrail.js";
+import { DRILL_DETAIL_TYPE, DRILL_SOURCE, drillToExposures } from "./drill.js";
+import { type Envelope, EnvelopeSchema, parseOrThrow } from "./envelope.js";
+import {
+  GUARDDUTY_DETAIL_TYPE,
+  GUARDDUTY_SOURCE,
+  type GuardDutyPolicy,
+  guardDutyToExposures,
+} from "./guardduty.js";
+import { HEALTH_DETAIL_TYPE, HEALTH_SOURCE, healthToExposures } from "./health.js";
+import {
+  TRUSTED_ADVISOR_DETAIL_TYPE,
+  TRUSTED_ADVISOR_SOURCE,
+  trustedAdvisorToExposures,
+} from "./trusted-advisor.js";
+
+export interface NormalizeOptions {
+  readonly guardDutyPolicy: GuardDutyPolicy;
+}
+
+interface SignalSource {
+  readonly source: string;
+  readonly detailType: string;
+  readonly toExposures: (envelope: Envelope, options: NormalizeOptions) => Exposure[];
+}
+
+/** One row per signal source: EventBridge source + detail-type → the module that reads it. */
+export const SIGNAL_SOURCES: readonly SignalSource[] = [
+  { source: HEALTH_SOURCE, detailType: HEALTH_DETAIL_TYPE, toExposures: healthToExposures },
+  {
+    source: TRUSTED_ADVISOR_SOURCE,
+    detailType: TRUSTED_ADVISOR_DETAIL_TYPE,
+    toExposures: trustedAdvisorToExposures,
+  },
+  {
+    source: GUARDDUTY_SOURCE,
+    detailType: GUARDDUTY_DETAIL_TYPE,
+    toExposures: (envelope, options) => guardDutyToExposures(envelope, options.guardDutyPolicy),
+  },
+  { source: IAM_SOURCE, detailType: CLOUDTRAIL_DETAIL_TYPE, toExposures: cloudTrailToExposures },
+  { source: DRILL_SOURCE, detailType: DRILL_DETAIL_TYPE, toExposures: drillToExposures },
+];
+
+export type Normalized =
+  | { readonly kind: "unsupported"; readonly source: string; readonly detailType: string }
+  | { readonly kind: "exposures"; readonly envelope: Envelope; readonly exposures: readonly Exposure[] };
+
+/**
+ * unknown → the exposures it reports. An event from a source/detail-type no row names is
+ * "unsupported" (the handler warns and returns); a malformed event of a known source
+ * throws InvalidEventError (it ends in the DLQ).
+ */
+export function normalizeEvent(event: unknown, options: NormalizeOptions): Normalized {
+  const envelope = parseOrThrow(EnvelopeSchema, event, "eventbridge");
+  const row = SIGNAL_SOURCES.find(
+    (s) => s.source === envelope.source && s.detailType === envelope["detail-type"],
+  );
+  if (row === undefined) {
+    return { kind: "unsupported", source: envelope.source, detailType: envelope["detail-type"] };
+  }
+  return { kind: "exposures", envelope, exposures: row.toExposures(envelope, options) };
+}
