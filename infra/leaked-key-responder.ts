@@ -1,0 +1,357 @@
+import { fileURLToPath } from "node:url";
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as chatbot from "aws-cdk-lib/aws-chatbot";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
+import { iamActionsFor } from "../lambdas/core/permissions.js";
+import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
+import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
+import { SIGNAL_RULES } from "./signal-rules.js";
+
+/** An AWS Chatbot (Amazon Q Developer in chat) Slack channel to alert. */
+export interface SlackChannel {
+  /** Workspace id (from the Chatbot console, e.g. `T07EA123LEP`). */
+  readonly workspaceId: string;
+  /** Channel id (e.g. `C07EZ1ABC23`). */
+  readonly channelId: string;
+}
+
+/** An AWS Chatbot Microsoft Teams channel to alert. */
+export interface TeamsChannel {
+  /** Team id (UUID). */
+  readonly teamId: string;
+  /** Tenant id (UUID). */
+  readonly tenantId: string;
+  /** Channel id, as Teams shows it (`19:...@thread.tacv2`). */
+  readonly channelId: string;
+}
+
+export interface LeakedKeyResponderProps {
+  /** Email addresses subscribed to the alert topic. @default - none */
+  readonly notificationEmails?: readonly string[];
+  /** Slack channel for alerts through AWS Chatbot. @default - none */
+  readonly slackChannel?: SlackChannel;
+  /** Microsoft Teams channel for alerts through AWS Chatbot. @default - none */
+  readonly teamsChannel?: TeamsChannel;
+  /** `enforce` contains keys; `notify-only` reports what it would have done. @default "enforce" */
+  readonly responseMode?: ResponseMode;
+  /** User and role names never changed, only reported (tagging `leaked-key-responder:exempt=true` does the same). @default - none */
+  readonly exemptPrincipals?: readonly string[];
+  /** GuardDuty finding types that contain the key (`*` wildcard). @default - MaliciousIPCaller, MaliciousIPCaller.Custom, TorIPCaller, PenTest:IAMUser/* */
+  readonly guardDutyContainTypes?: readonly string[];
+  /** GuardDuty findings at or above this severity contain the key whatever their type. @default 7 */
+  readonly guardDutyContainMinSeverity?: number;
+  /** Managed policy attached to a quarantined principal. @default arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3 */
+  readonly quarantinePolicyArn?: string;
+  /** Role the responder assumes in member accounts (deployed there by the member stack). @default - own account only */
+  readonly memberRoleName?: string;
+  /** Reserved concurrency of the respond function, so an attacker exhausting the account's Lambda concurrency cannot starve it. @default - unreserved (new accounts have too little concurrency to reserve any) */
+  readonly reservedConcurrency?: number;
+  /** Retention of the functions' logs. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** Stack name shown in release commands of alerts. @default - the containing stack's name */
+  readonly stackNameForCli?: string;
+}
+
+const ASSET_DIR = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
+
+/** Validates props, saying what was wrong, the value given and what is allowed. */
+function validate(props: LeakedKeyResponderProps): void {
+  if (props.responseMode !== undefined && !RESPONSE_MODES.includes(props.responseMode)) {
+    throw new Error(`responseMode is "${props.responseMode}"; allowed: ${RESPONSE_MODES.join(", ")}`);
+  }
+  const min = props.guardDutyContainMinSeverity;
+  if (min !== undefined && !(Number.isFinite(min) && min >= 0 && min <= 11)) {
+    throw new Error(`guardDutyContainMinSeverity is ${min}; allowed: 0 to 10 (11 contains by type only)`);
+  }
+  for (const email of props.notificationEmails ?? []) {
+    if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email)) {
+      throw new Error(`notificationEmails contains "${email}"; expected an email address`);
+    }
+  }
+  for (const name of props.exemptPrincipals ?? []) {
+    if (!/^[\w+=,.@-]{1,64}$/.test(name)) {
+      throw new Error(`exemptPrincipals contains "${name}"; expected an IAM user or role name`);
+    }
+  }
+  const arn = props.quarantinePolicyArn;
+  if (arn !== undefined && !/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/.test(arn)) {
+    throw new Error(`quarantinePolicyArn is "${arn}"; expected a managed policy ARN`);
+  }
+  const rc = props.reservedConcurrency;
+  if (rc !== undefined && !(Number.isInteger(rc) && rc >= 1 && rc <= 100)) {
+    throw new Error(`reservedConcurrency is ${rc}; allowed: an integer from 1 to 100`);
+  }
+}
+
+/**
+ * The responder: rules for every leaked-key signal → the respond function (contain, record,
+ * fence, notify), the incident table, the alert topic with email/Slack/Teams, DLQs and alarms.
+ */
+export class LeakedKeyResponder extends Construct {
+  readonly incidentTable: dynamodb.Table;
+  readonly alertTopic: sns.Topic;
+  readonly respondFunction: NodejsFunction;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
+    super(scope, id);
+    validate(props);
+    const stack = Stack.of(this);
+    const responseMode = props.responseMode ?? "enforce";
+    const quarantinePolicyArn = props.quarantinePolicyArn ?? DEFAULT_QUARANTINE_POLICY_ARN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+
+    this.incidentTable = new dynamodb.Table(this, "IncidentTable", {
+      partitionKey: { name: "incidentId", type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.incidentTable.addGlobalSecondaryIndex({
+      indexName: "byStatus",
+      partitionKey: { name: "status", type: dynamodb.AttributeType.STRING },
+      sortKey: { name: "updatedAt", type: dynamodb.AttributeType.STRING },
+    });
+
+    const topicKey = new kms.Key(this, "AlertTopicKey", {
+      description: "Encrypts leaked-key-responder alerts",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch alarms publish to the encrypted topic.
+    topicKey.grant(
+      new iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+      "kms:Decrypt",
+      "kms:GenerateDataKey*",
+    );
+    this.alertTopic = new sns.Topic(this, "AlertTopic", {
+      displayName: "Leaked key responder",
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    for (const email of props.notificationEmails ?? []) {
+      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    this.addChatChannels(props);
+
+    this.deadLetterQueue = new sqs.Queue(this, "RespondDeadLetterQueue", {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    const logGroup = new logs.LogGroup(this, "RespondLogGroup", {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.respondFunction = new NodejsFunction(this, "RespondFunction", {
+      entry: `${ASSET_DIR}respond.ts`,
+      handler: "handler",
+      description: "Contains leaked AWS access keys: disable, record, fence, notify",
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 1024,
+      timeout: Duration.seconds(60),
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      // EventBridge invokes asynchronously: function errors are retried by Lambda, then land here.
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      environment: {
+        INCIDENT_TABLE_NAME: this.incidentTable.tableName,
+        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
+        RESPONSE_MODE: responseMode,
+        QUARANTINE_POLICY_ARN: quarantinePolicyArn,
+        EXEMPT_PRINCIPALS: (props.exemptPrincipals ?? []).join(","),
+        GUARDDUTY_CONTAIN_TYPES: (
+          props.guardDutyContainTypes ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns
+        ).join(","),
+        GUARDDUTY_CONTAIN_MIN_SEVERITY: String(
+          props.guardDutyContainMinSeverity ?? DEFAULT_GUARDDUTY_POLICY.containMinSeverity,
+        ),
+        STACK_NAME: props.stackNameForCli ?? stack.stackName,
+        EVENT_BUS_NAME: "default",
+        ...(props.memberRoleName ? { MEMBER_ROLE_NAME: props.memberRoleName } : {}),
+        POWERTOOLS_SERVICE_NAME: "leaked-key-responder",
+        POWERTOOLS_LOG_LEVEL: "INFO",
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node24",
+        minify: true,
+        sourceMap: true,
+        mainFields: ["module", "main"],
+        // The AWS SDK is bundled (pinned, tree-shaken), not taken from the runtime.
+        externalModules: [],
+        banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
+      },
+    });
+    this.grantRespondPermissions(quarantinePolicyArn, props.memberRoleName);
+
+    for (const [ruleId, { description, pattern }] of Object.entries(SIGNAL_RULES)) {
+      new events.Rule(this, ruleId, {
+        description,
+        eventPattern: pattern,
+        targets: [
+          new targets.LambdaFunction(this.respondFunction, {
+            deadLetterQueue: this.deadLetterQueue,
+            retryAttempts: 185,
+            maxEventAge: Duration.hours(24),
+          }),
+        ],
+      });
+    }
+
+    this.addAlarms();
+
+    new CfnOutput(this, "IncidentTableName", {
+      value: this.incidentTable.tableName,
+      description: "Incident table",
+    });
+    new CfnOutput(this, "AlertTopicArn", { value: this.alertTopic.topicArn, description: "Alert topic" });
+    new CfnOutput(this, "RespondFunctionName", {
+      value: this.respondFunction.functionName,
+      description: "Respond function",
+    });
+    new CfnOutput(this, "DeadLetterQueueUrl", {
+      value: this.deadLetterQueue.queueUrl,
+      description: "Events that failed",
+    });
+  }
+
+  private grantRespondPermissions(quarantinePolicyArn: string, memberRoleName: string | undefined): void {
+    const fn = this.respondFunction;
+    this.incidentTable.grant(fn, "dynamodb:GetItem", "dynamodb:UpdateItem");
+    this.alertTopic.grantPublish(fn);
+    events.EventBus.fromEventBusName(this, "DefaultBus", "default").grantPutEventsTo(fn);
+
+    const userArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`;
+    const roleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
+    const attach = new Set(["iam:AttachUserPolicy", "iam:AttachRolePolicy"]);
+    const userActions = iamActionsFor("user");
+    const roleActions = iamActionsFor("role");
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "RespondOnUsers",
+        actions: userActions.filter((a) => !attach.has(a)),
+        resources: [userArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "RespondOnRoles",
+        actions: roleActions.filter((a) => !attach.has(a)),
+        resources: [roleArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "AttachOnlyTheQuarantinePolicy",
+        actions: [...attach],
+        resources: [userArn, roleArn],
+        conditions: { ArnEquals: { "iam:PolicyARN": quarantinePolicyArn } },
+      }),
+    );
+    const mutating = [...userActions, ...roleActions].filter((a) => !/:(Get|List)/.test(a));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "NeverChangeExemptPrincipals",
+        effect: iam.Effect.DENY,
+        actions: mutating,
+        resources: [userArn, roleArn],
+        conditions: { StringEquals: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" } },
+      }),
+    );
+    // The function must not be able to loosen or quarantine its own role.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "NeverChangeOwnRole",
+        effect: iam.Effect.DENY,
+        actions: roleActions.filter((a) => !/:(Get|List)/.test(a)),
+        resources: [fn.role?.roleArn ?? roleArn],
+      }),
+    );
+    if (memberRoleName) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: "AssumeMemberRemediationRole",
+          actions: ["sts:AssumeRole"],
+          resources: [`arn:${Aws.PARTITION}:iam::*:role/${memberRoleName}`],
+        }),
+      );
+    }
+  }
+
+  private addChatChannels(props: LeakedKeyResponderProps): void {
+    if (props.slackChannel) {
+      new chatbot.SlackChannelConfiguration(this, "SlackChannel", {
+        slackChannelConfigurationName: `${Stack.of(this).stackName}-alerts`.slice(0, 128),
+        slackWorkspaceId: props.slackChannel.workspaceId,
+        slackChannelId: props.slackChannel.channelId,
+        notificationTopics: [this.alertTopic],
+        guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("ReadOnlyAccess")],
+        loggingLevel: chatbot.LoggingLevel.ERROR,
+      });
+    }
+    if (props.teamsChannel) {
+      const role = new iam.Role(this, "TeamsChannelRole", {
+        assumedBy: new iam.ServicePrincipal("chatbot.amazonaws.com"),
+        description: "AWS Chatbot Teams channel for leaked-key-responder alerts (no permissions)",
+      });
+      new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, "TeamsChannel", {
+        configurationName: `${Stack.of(this).stackName}-alerts`.slice(0, 128),
+        iamRoleArn: role.roleArn,
+        teamId: props.teamsChannel.teamId,
+        teamsTenantId: props.teamsChannel.tenantId,
+        teamsChannelId: props.teamsChannel.channelId,
+        snsTopicArns: [this.alertTopic.topicArn],
+        guardrailPolicies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        loggingLevel: "ERROR",
+      });
+    }
+  }
+
+  private addAlarms(): void {
+    const action = new cwActions.SnsAction(this.alertTopic);
+    const errors = new cloudwatch.Alarm(this, "RespondErrorsAlarm", {
+      alarmDescription:
+        "The leaked-key respond function failed: a key may not be contained. Check its logs and the DLQ.",
+      metric: this.respondFunction.metricErrors({ period: Duration.minutes(1), statistic: "Sum" }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const dlq = new cloudwatch.Alarm(this, "DeadLetterQueueAlarm", {
+      alarmDescription:
+        "Leaked-key signals ended in the dead-letter queue: they were not handled. Inspect and redrive.",
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: "Maximum",
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [errors, dlq]) alarm.addAlarmAction(action);
+  }
+}

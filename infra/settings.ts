@@ -1,0 +1,100 @@
+import type { ResponseMode } from "../lambdas/core/plan.js";
+import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
+
+export const DEFAULT_STACK_NAME = "LeakedKeyResponder";
+
+/** Every setting, read from `cdk.json`/`-c key=value` context first, then `LKR_<KEY>` environment variables. */
+export const SETTING_KEYS = [
+  "stackName",
+  "homeRegion",
+  "allowNonDefaultHomeRegion",
+  "notificationEmails",
+  "slackWorkspaceId",
+  "slackChannelId",
+  "teamsTeamId",
+  "teamsTenantId",
+  "teamsChannelId",
+  "responseMode",
+  "exemptPrincipals",
+  "guardDutyContainTypes",
+  "guardDutyContainMinSeverity",
+  "quarantinePolicyArn",
+  "memberRoleName",
+  "reservedConcurrency",
+] as const;
+type SettingKey = (typeof SETTING_KEYS)[number];
+
+export function envNameOf(key: SettingKey): string {
+  return `LKR_${key.replace(/([A-Z])/g, "_$1").toUpperCase()}`;
+}
+
+export interface AppSettings {
+  readonly stackName: string;
+  readonly homeRegion: string | undefined;
+  readonly allowNonDefaultHomeRegion: boolean;
+  readonly responder: LeakedKeyResponderProps;
+}
+
+export function readAppSettings(
+  context: (key: string) => unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): AppSettings {
+  const get = (key: SettingKey): unknown => context(key) ?? env[envNameOf(key)];
+  const text = (key: SettingKey): string | undefined => {
+    const value = get(key);
+    if (value === undefined || value === null || value === "") return undefined;
+    return String(value).trim();
+  };
+  const list = (key: SettingKey): string[] | undefined => {
+    const value = get(key);
+    if (value === undefined || value === null || value === "") return undefined;
+    const items = Array.isArray(value) ? value.map(String) : String(value).split(",");
+    return items.map((s) => s.trim()).filter((s) => s !== "");
+  };
+  const number = (key: SettingKey): number | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new Error(`${key} is "${value}"; expected a number`);
+    return n;
+  };
+  const pair = <T>(keys: readonly SettingKey[], build: (values: string[]) => T): T | undefined => {
+    const values = keys.map(text);
+    if (values.every((v) => v === undefined)) return undefined;
+    const missing = keys.filter((_, i) => values[i] === undefined);
+    if (missing.length > 0)
+      throw new Error(`${keys.join(" + ")} go together; missing: ${missing.join(", ")}`);
+    return build(values as string[]);
+  };
+  const slackChannel = pair(["slackWorkspaceId", "slackChannelId"], ([workspaceId, channelId]) => ({
+    workspaceId: workspaceId as string,
+    channelId: channelId as string,
+  }));
+  const teamsChannel = pair(
+    ["teamsTeamId", "teamsTenantId", "teamsChannelId"],
+    ([teamId, tenantId, channelId]) => ({
+      teamId: teamId as string,
+      tenantId: tenantId as string,
+      channelId: channelId as string,
+    }),
+  );
+  const stackName = text("stackName") ?? DEFAULT_STACK_NAME;
+  return {
+    stackName,
+    homeRegion: text("homeRegion"),
+    allowNonDefaultHomeRegion: text("allowNonDefaultHomeRegion") === "true",
+    responder: {
+      notificationEmails: list("notificationEmails"),
+      slackChannel,
+      teamsChannel,
+      responseMode: text("responseMode") as ResponseMode | undefined,
+      exemptPrincipals: list("exemptPrincipals"),
+      guardDutyContainTypes: list("guardDutyContainTypes"),
+      guardDutyContainMinSeverity: number("guardDutyContainMinSeverity"),
+      quarantinePolicyArn: text("quarantinePolicyArn"),
+      memberRoleName: text("memberRoleName"),
+      reservedConcurrency: number("reservedConcurrency"),
+      stackNameForCli: stackName,
+    },
+  };
+}

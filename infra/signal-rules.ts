@@ -1,0 +1,75 @@
+import type { EventPattern } from "aws-cdk-lib/aws-events";
+import { Match } from "aws-cdk-lib/aws-events";
+import { CLOUDTRAIL_DETAIL_TYPE, IAM_SOURCE } from "../lambdas/core/sources/cloudtrail.js";
+import { DRILL_DETAIL_TYPE, DRILL_SOURCE } from "../lambdas/core/sources/drill.js";
+import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE } from "../lambdas/core/sources/guardduty.js";
+import {
+  HEALTH_DETAIL_TYPE,
+  HEALTH_KEY_EVENT_SEVERITY,
+  HEALTH_SOURCE,
+} from "../lambdas/core/sources/health.js";
+import {
+  EXPOSED_KEYS_CHECK,
+  TRUSTED_ADVISOR_DETAIL_TYPE,
+  TRUSTED_ADVISOR_SOURCE,
+} from "../lambdas/core/sources/trusted-advisor.js";
+
+/**
+ * One EventBridge rule per signal, each as narrow as the signal itself. The construct ids
+ * (keys) are part of the deployed contract: renaming one replaces the rule.
+ */
+export const SIGNAL_RULES: Readonly<Record<string, { description: string; pattern: EventPattern }>> = {
+  HealthRiskRule: {
+    description: "AWS Health RISK events about exposed or compromised access keys",
+    pattern: {
+      source: [HEALTH_SOURCE],
+      detailType: [HEALTH_DETAIL_TYPE],
+      detail: { service: ["RISK"], eventTypeCode: Object.keys(HEALTH_KEY_EVENT_SEVERITY) },
+    },
+  },
+  TrustedAdvisorExposedKeysRule: {
+    description: "Trusted Advisor 'Exposed Access Keys' items in ERROR",
+    pattern: {
+      source: [TRUSTED_ADVISOR_SOURCE],
+      detailType: [TRUSTED_ADVISOR_DETAIL_TYPE],
+      detail: { "check-name": [EXPOSED_KEYS_CHECK], status: ["ERROR"] },
+    },
+  },
+  GuardDutyAccessKeyRule: {
+    description: "GuardDuty IAMUser findings whose resource is an access key",
+    pattern: {
+      source: [GUARDDUTY_SOURCE],
+      detailType: [GUARDDUTY_DETAIL_TYPE],
+      detail: { resource: { resourceType: ["AccessKey"] }, type: Match.wildcard("*:IAMUser/*") },
+    },
+  },
+  CreateAccessKeyRule: {
+    description: "CloudTrail: an access key was created (us-east-1 only, needs a trail)",
+    pattern: {
+      source: [IAM_SOURCE],
+      detailType: [CLOUDTRAIL_DETAIL_TYPE],
+      detail: {
+        eventSource: ["iam.amazonaws.com"],
+        eventName: ["CreateAccessKey"],
+        errorCode: Match.doesNotExist(),
+      },
+    },
+  },
+  ReactivateAccessKeyRule: {
+    description: "CloudTrail: an access key was switched back to Active",
+    pattern: {
+      source: [IAM_SOURCE],
+      detailType: [CLOUDTRAIL_DETAIL_TYPE],
+      detail: {
+        eventSource: ["iam.amazonaws.com"],
+        eventName: ["UpdateAccessKey"],
+        requestParameters: { status: ["Active"] },
+        errorCode: Match.doesNotExist(),
+      },
+    },
+  },
+  DrillRule: {
+    description: "Responder drills (acted on only for users tagged leaked-key-responder:drill=true)",
+    pattern: { source: [DRILL_SOURCE], detailType: [DRILL_DETAIL_TYPE] },
+  },
+};
