@@ -58,7 +58,8 @@ export type IamStep = Extract<
   { kind: "disable-key" | "attach-quarantine-policy" | "revoke-sessions" | "tag-principal" }
 >;
 
-export type Decision = "contain" | "notify" | "duplicate";
+/** duplicate: this signal was handled already; ignore: nothing to act on or tell (e.g. a key re-enabled with no open incident). */
+export type Decision = "contain" | "notify" | "duplicate" | "ignore";
 
 export interface ResponsePlan {
   readonly incidentId: string;
@@ -120,15 +121,6 @@ export const RULES: readonly (readonly [string, Rule])[] = [
     },
   ],
   ["signal-policy", (e) => (e.intent === "notify" ? dont(`${e.signal}: policy is to notify`) : NA)],
-  [
-    "reactivation",
-    (e, c) => {
-      if (e.intent !== "recontain-if-open") return NA;
-      return isOpen(c.incident)
-        ? { verdict: "act" }
-        : dont("no open incident for this key: reactivation noted only");
-    },
-  ],
   [
     "principal-found",
     (_e, c) => {
@@ -233,6 +225,17 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
       steps: [],
       withheld: [],
       status: incident.status,
+    };
+  }
+  if (exposure.intent === "recontain-if-open" && !isOpen(incident)) {
+    return {
+      incidentId,
+      decision: "ignore",
+      severity: exposure.severity,
+      reasons: ["key re-enabled with no open incident"],
+      steps: [],
+      withheld: [],
+      status: incident?.status ?? "notified",
     };
   }
   const reasons = evaluateRules(exposure, context);

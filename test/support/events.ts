@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+
+type Json = Record<string, unknown>;
+
+export function readFixture(path: string): Json {
+  return JSON.parse(readFileSync(new URL(`../fixtures/events/${path}`, import.meta.url), "utf8"));
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function at(obj: Json, path: readonly string[]): Json {
+  let node: Json = obj;
+  for (const key of path) node = node[key] as Json;
+  return node;
+}
+
+/** A published GuardDuty finding, pointed at a key and principal that exist in the emulator. */
+export function guardDutyEvent(fixture: string, values: { key: string; user: string; id?: string }): Json {
+  const event = clone(readFixture(`aws.guardduty/${fixture}`));
+  const details = at(event, ["detail", "resource", "accessKeyDetails"]);
+  details.accessKeyId = values.key;
+  details.userName = values.user;
+  if (values.id) at(event, ["detail"]).id = values.id;
+  return event;
+}
+
+/** A published Health RISK event naming these keys (one affected entity each). */
+export function healthEvent(fixture: string, keys: readonly string[], overrides: Json = {}): Json {
+  const event = clone(readFixture(`aws.health/${fixture}`));
+  const detail = at(event, ["detail"]);
+  const template = ((detail.affectedEntities as Json[] | undefined) ?? [{}])[0] ?? {};
+  detail.affectedEntities = keys.map((entityValue) => ({ ...template, entityValue }));
+  Object.assign(detail, overrides);
+  return event;
+}
+
+/** A published Trusted Advisor Exposed Access Keys item for this key and user. */
+export function trustedAdvisorEvent(fixture: string, values: { key: string; user: string }): Json {
+  const event = clone(readFixture(`aws.trustedadvisor/${fixture}`));
+  const item = at(event, ["detail", "check-item-detail"]);
+  item["Access Key ID"] = values.key;
+  item["User Name (IAM or Root)"] = values.user;
+  return event;
+}
+
+/** A published CloudTrail key event (via EventBridge) for this key and user. */
+export function cloudTrailEvent(
+  fixture: string,
+  values: { key: string; user: string; eventId?: string },
+): Json {
+  const event = clone(readFixture(`aws.iam/${fixture}`));
+  const detail = at(event, ["detail"]);
+  if (values.eventId) detail.eventID = values.eventId;
+  const request = (detail.requestParameters ?? {}) as Json;
+  if ("accessKeyId" in request) request.accessKeyId = values.key;
+  if ("userName" in request) request.userName = values.user;
+  const response = detail.responseElements as Json | null | undefined;
+  const created = response?.accessKey as Json | undefined;
+  if (created) {
+    created.accessKeyId = values.key;
+    created.userName = values.user;
+  }
+  return event;
+}
+
+export function drillEvent(values: { key: string; user: string; drillId: string; account?: string }): Json {
+  return {
+    version: "0",
+    id: `drill-${values.drillId}`,
+    "detail-type": "Leaked Key Drill",
+    source: "leaked-key-responder.drill",
+    account: values.account ?? "123456789012",
+    time: new Date().toISOString(),
+    region: "us-east-1",
+    resources: [],
+    detail: { accessKeyId: values.key, userName: values.user, drillId: values.drillId },
+  };
+}

@@ -1,0 +1,244 @@
+import { randomUUID } from "node:crypto";
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRoleTagsCommand,
+  ListUserPoliciesCommand,
+  ListUserTagsCommand,
+} from "@aws-sdk/client-iam";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { type Incident, IncidentSchema } from "../../lambdas/core/incident.js";
+
+export const ACCOUNT_ID = "123456789012";
+export const REGION = "us-east-1";
+
+/** Points every SDK client of this process at moto, with dummy credentials. */
+export function useMoto(endpoint: string): void {
+  process.env.AWS_ENDPOINT_URL = endpoint;
+  process.env.AWS_REGION = REGION;
+  process.env.AWS_ACCESS_KEY_ID = "testing";
+  process.env.AWS_SECRET_ACCESS_KEY = "testing";
+  delete process.env.AWS_PROFILE;
+}
+
+/** The table, topic, alert queue and event queue of one test file, with unique names. */
+export class World {
+  readonly iam = new IAMClient({});
+  readonly dynamo = new DynamoDBClient({});
+  readonly sns = new SNSClient({});
+  readonly sqs = new SQSClient({});
+  readonly events = new EventBridgeClient({});
+  readonly suffix = randomUUID().slice(0, 8);
+  tableName = "";
+  topicArn = "";
+  alertQueueUrl = "";
+  eventQueueUrl = "";
+
+  async create(): Promise<this> {
+    this.tableName = `incidents-${this.suffix}`;
+    await this.dynamo.send(
+      new CreateTableCommand({
+        TableName: this.tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: "incidentId", AttributeType: "S" },
+          { AttributeName: "status", AttributeType: "S" },
+          { AttributeName: "updatedAt", AttributeType: "S" },
+        ],
+        KeySchema: [{ AttributeName: "incidentId", KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: "byStatus",
+            KeySchema: [
+              { AttributeName: "status", KeyType: "HASH" },
+              { AttributeName: "updatedAt", KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
+      }),
+    );
+    this.topicArn =
+      (await this.sns.send(new CreateTopicCommand({ Name: `alerts-${this.suffix}` }))).TopicArn ?? "";
+    this.alertQueueUrl = await this.queue(`alerts-${this.suffix}`);
+    await this.sns.send(
+      new SubscribeCommand({
+        TopicArn: this.topicArn,
+        Protocol: "sqs",
+        Endpoint: await this.queueArn(this.alertQueueUrl),
+      }),
+    );
+    this.eventQueueUrl = await this.queue(`events-${this.suffix}`);
+    const rule = `contained-${this.suffix}`;
+    await this.events.send(
+      new PutRuleCommand({
+        Name: rule,
+        EventPattern: JSON.stringify({
+          source: ["leaked-key-responder"],
+          "detail-type": ["Incident Contained"],
+        }),
+      }),
+    );
+    await this.events.send(
+      new PutTargetsCommand({
+        Rule: rule,
+        Targets: [{ Id: "q", Arn: await this.queueArn(this.eventQueueUrl) }],
+      }),
+    );
+    return this;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      INCIDENT_TABLE_NAME: this.tableName,
+      ALERT_TOPIC_ARN: this.topicArn,
+      RESPONSE_MODE: "enforce",
+      ...extra,
+    };
+  }
+
+  private async queue(name: string): Promise<string> {
+    return (await this.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? "";
+  }
+
+  private async queueArn(url: string): Promise<string> {
+    const out = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+    );
+    return out.Attributes?.QueueArn ?? "";
+  }
+
+  /** A user with one (or more) access keys; names unique to this world. */
+  async user(base: string, options: { tags?: Record<string, string>; keys?: number } = {}) {
+    const name = `${base}-${this.suffix}`;
+    const Tags = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+    await this.iam.send(new CreateUserCommand({ UserName: name, ...(Tags.length ? { Tags } : {}) }));
+    const keys: string[] = [];
+    for (let i = 0; i < (options.keys ?? 1); i++) {
+      const out = await this.iam.send(new CreateAccessKeyCommand({ UserName: name }));
+      keys.push(out.AccessKey?.AccessKeyId ?? "");
+    }
+    return { name, keys };
+  }
+
+  async role(base: string, tags: Record<string, string> = {}) {
+    const name = `${base}-${this.suffix}`;
+    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await this.iam.send(
+      new CreateRoleCommand({
+        RoleName: name,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+        ...(Tags.length ? { Tags } : {}),
+      }),
+    );
+    return name;
+  }
+
+  async keyStatuses(userName: string): Promise<Record<string, string>> {
+    const out = await this.iam.send(new ListAccessKeysCommand({ UserName: userName }));
+    return Object.fromEntries(
+      (out.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId ?? "", k.Status ?? ""]),
+    );
+  }
+
+  async userState(userName: string) {
+    const [attached, inline, tags] = await Promise.all([
+      this.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName })),
+      this.iam.send(new ListUserPoliciesCommand({ UserName: userName })),
+      this.iam.send(new ListUserTagsCommand({ UserName: userName })),
+    ]);
+    return {
+      attached: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ""),
+      inline: inline.PolicyNames ?? [],
+      tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    };
+  }
+
+  async roleState(roleName: string) {
+    const [attached, inline, tags] = await Promise.all([
+      this.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })),
+      this.iam.send(new ListRolePoliciesCommand({ RoleName: roleName })),
+      this.iam.send(new ListRoleTagsCommand({ RoleName: roleName })),
+    ]);
+    return {
+      attached: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ""),
+      inline: inline.PolicyNames ?? [],
+      tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    };
+  }
+
+  async userPolicy(userName: string, policyName: string): Promise<unknown> {
+    const out = await this.iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName }));
+    return JSON.parse(decodeURIComponent(out.PolicyDocument ?? "{}"));
+  }
+
+  async rolePolicy(roleName: string, policyName: string): Promise<unknown> {
+    const out = await this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+    return JSON.parse(decodeURIComponent(out.PolicyDocument ?? "{}"));
+  }
+
+  async incident(incidentId: string): Promise<Incident | undefined> {
+    const out = await this.dynamo.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { incidentId: { S: incidentId } },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const item = unmarshall(out.Item);
+    for (const [k, v] of Object.entries(item)) if (v instanceof Set) item[k] = [...v].map(String).sort();
+    return IncidentSchema.parse({ signalIds: [], alertedSignalIds: [], ...item });
+  }
+
+  /** Every SNS message that reached the alert queue so far (Subject + the `sqs` body), drained. */
+  async alerts(): Promise<{ subject: string; body: Record<string, unknown> }[]> {
+    return (await this.drain(this.alertQueueUrl)).map((raw) => {
+      const envelope = JSON.parse(raw) as { Subject?: string; Message: string };
+      return { subject: envelope.Subject ?? "", body: JSON.parse(envelope.Message) };
+    });
+  }
+
+  /** Every Incident Contained event that reached the event queue so far, drained. */
+  async containedEvents(): Promise<Record<string, unknown>[]> {
+    return (await this.drain(this.eventQueueUrl)).map((raw) => JSON.parse(raw));
+  }
+
+  private async drain(url: string): Promise<string[]> {
+    const bodies: string[] = [];
+    for (;;) {
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      const messages = out.Messages ?? [];
+      if (messages.length === 0) return bodies;
+      for (const m of messages) {
+        bodies.push(m.Body ?? "");
+        await this.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+  }
+}

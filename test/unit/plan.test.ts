@@ -1,0 +1,264 @@
+import { describe, expect, it } from "vitest";
+import type { Exposure } from "../../lambdas/core/exposure.js";
+import type { Incident } from "../../lambdas/core/incident.js";
+import {
+  evaluateRules,
+  type PlanContext,
+  type PrincipalFacts,
+  planResponse,
+} from "../../lambdas/core/plan.js";
+
+const KEY = "AKIAIOSFODNN7EXAMPLE";
+const NOW = "2026-11-28T12:00:00.000Z";
+const POLICY = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+
+const exposure: Exposure = {
+  source: "guardduty",
+  signal: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+  signalId: "guardduty:f1",
+  sourceEventId: "e1",
+  accountId: "123456789012",
+  region: "us-east-1",
+  accessKeyId: KEY,
+  principal: { type: "user", name: "alice" },
+  intent: "contain",
+  severity: "high",
+  sample: false,
+  observedAt: NOW,
+  title: "t",
+  evidence: {},
+};
+const alice: PrincipalFacts = {
+  kind: "user",
+  name: "alice",
+  exempt: false,
+  drillCanary: false,
+  keyStatus: "Active",
+};
+const context: PlanContext = {
+  mode: "enforce",
+  now: NOW,
+  quarantinePolicyArn: POLICY,
+  exemptPrincipals: [],
+  incident: undefined,
+  facts: alice,
+};
+
+function incident(status: Incident["status"], signalIds: string[], alerted: string[]): Incident {
+  return {
+    incidentId: `123456789012-${KEY}`,
+    accountId: "123456789012",
+    accessKeyId: KEY,
+    status,
+    severity: "high",
+    principal: { type: "user", name: "alice" },
+    createdAt: NOW,
+    updatedAt: NOW,
+    mode: "enforce",
+    sample: false,
+    signalIds,
+    alertedSignalIds: alerted,
+    signals: [],
+    actions: [],
+  };
+}
+
+describe("planResponse", () => {
+  it("contains a user's long-term key: disable first, then record, fence, notify, emit", () => {
+    const plan = planResponse(exposure, context);
+    expect(plan.decision).toBe("contain");
+    expect(plan.steps.map((s) => s.kind)).toEqual([
+      "disable-key",
+      "record-incident",
+      "attach-quarantine-policy",
+      "revoke-sessions",
+      "tag-principal",
+      "notify",
+      "emit-contained-event",
+    ]);
+    expect(plan.steps[0]).toEqual({
+      kind: "disable-key",
+      accessKeyId: KEY,
+      userName: "alice",
+      previousStatus: "Active",
+    });
+    expect(plan.steps[3]).toEqual({
+      kind: "revoke-sessions",
+      target: { type: "user", name: "alice" },
+      policyName: `leaked-key-responder-revoke-${KEY}`,
+      issuedBefore: NOW,
+    });
+    expect(plan.incidentId).toBe(`123456789012-${KEY}`);
+  });
+
+  it("never plans a step that names another key than the signal's", () => {
+    const plan = planResponse(exposure, context);
+    for (const step of plan.steps) {
+      if ("accessKeyId" in step) expect(step.accessKeyId).toBe(KEY);
+    }
+  });
+
+  it("revokes sessions (no disable: it cannot) for an ASIA key of a user", () => {
+    const plan = planResponse({ ...exposure, accessKeyId: "ASIAIOSFODNN7EXAMPLE" }, context);
+    expect(plan.steps.map((s) => s.kind)).toEqual([
+      "record-incident",
+      "attach-quarantine-policy",
+      "revoke-sessions",
+      "tag-principal",
+      "notify",
+      "emit-contained-event",
+    ]);
+  });
+
+  it("only denies older sessions and tags, on a role", () => {
+    const plan = planResponse(
+      {
+        ...exposure,
+        accessKeyId: "ASIAIOSFODNN7EXAMPLE",
+        principal: { type: "role", name: "web" },
+        intent: "revoke-sessions",
+      },
+      { ...context, facts: { kind: "role", name: "web", exempt: false } },
+    );
+    expect(plan.steps.map((s) => s.kind)).toEqual([
+      "record-incident",
+      "revoke-sessions",
+      "tag-principal",
+      "notify",
+      "emit-contained-event",
+    ]);
+  });
+
+  it.each([
+    ["notify-only mode", { ...exposure }, { mode: "notify-only" as const }, "notify-only mode"],
+    [
+      "a sample finding",
+      { ...exposure, sample: true },
+      {},
+      "GuardDuty sample finding: reported, never acted on",
+    ],
+    [
+      "an exempt tag",
+      exposure,
+      { facts: { ...alice, exempt: true } },
+      "user alice is tagged leaked-key-responder:exempt=true",
+    ],
+    ["the exempt list", exposure, { exemptPrincipals: ["alice"] }, "user alice is on the exempt list"],
+    [
+      "a notify policy",
+      { ...exposure, intent: "notify" as const },
+      {},
+      `${exposure.signal}: policy is to notify`,
+    ],
+    [
+      "a drill for an untagged user",
+      { ...exposure, source: "drill" as const },
+      {},
+      "drill event for a principal not tagged leaked-key-responder:drill=true: ignored",
+    ],
+  ])("withholds every IAM step for %s and says why", (_name, e, overrides, reason) => {
+    const plan = planResponse(e, { ...context, ...overrides });
+    expect(plan.decision).toBe("notify");
+    expect(plan.steps.map((s) => s.kind)).toEqual(["record-incident", "notify"]);
+    expect(plan.reasons).toContain(reason);
+    expect(plan.status).toBe("notified");
+  });
+
+  it("reports what it would have done when it withholds", () => {
+    const plan = planResponse(exposure, { ...context, mode: "notify-only" });
+    expect(plan.withheld.map((s) => s.kind)).toEqual([
+      "disable-key",
+      "attach-quarantine-policy",
+      "revoke-sessions",
+      "tag-principal",
+    ]);
+  });
+
+  it("contains a drill key only for a user tagged as a drill canary", () => {
+    const plan = planResponse(
+      { ...exposure, source: "drill" },
+      { ...context, facts: { ...alice, drillCanary: true } },
+    );
+    expect(plan.decision).toBe("contain");
+  });
+
+  it("never acts on a root key and says what a human must do", () => {
+    const plan = planResponse(
+      { ...exposure, principal: { type: "root" } },
+      { ...context, facts: { kind: "not-looked-up" } },
+    );
+    expect(plan.decision).toBe("notify");
+    expect(plan.withheld).toEqual([]);
+    expect(plan.reasons[0]).toMatch(/^root user's key/);
+  });
+
+  it("does nothing to a key the user does not have", () => {
+    const plan = planResponse(exposure, { ...context, facts: { ...alice, keyStatus: "absent" } });
+    expect(plan.decision).toBe("notify");
+    expect(plan.reasons).toEqual(["user alice has no such key"]);
+  });
+
+  it("fails closed when the principal lookup failed", () => {
+    const plan = planResponse(exposure, {
+      ...context,
+      facts: { kind: "lookup-failed", error: "AccessDenied" },
+    });
+    expect(plan.decision).toBe("notify");
+    expect(plan.reasons).toEqual(["principal lookup failed (AccessDenied): failing closed, nothing changed"]);
+  });
+
+  it("fails closed when a rule throws", () => {
+    const throwing = [
+      [
+        "boom",
+        () => {
+          throw new Error("bad");
+        },
+      ],
+    ] as const;
+    expect(evaluateRules(exposure, context, throwing)).toEqual([
+      "rule boom failed (Error: bad): failing closed",
+    ]);
+  });
+
+  it("does nothing for a signal already alerted, but redoes one recorded and not yet alerted", () => {
+    expect(
+      planResponse(exposure, {
+        ...context,
+        incident: incident("contained", ["guardduty:f1"], ["guardduty:f1"]),
+      }).decision,
+    ).toBe("duplicate");
+    expect(
+      planResponse(exposure, { ...context, incident: incident("contained", ["guardduty:f1"], []) }).decision,
+    ).toBe("contain");
+  });
+
+  it("contains a re-enabled key only while its incident is open", () => {
+    const reenabled: Exposure = {
+      ...exposure,
+      source: "cloudtrail",
+      signalId: "cloudtrail:x",
+      intent: "recontain-if-open",
+    };
+    expect(
+      planResponse(reenabled, {
+        ...context,
+        incident: incident("contained", ["guardduty:f1"], ["guardduty:f1"]),
+      }).decision,
+    ).toBe("contain");
+    for (const status of ["released", "resolved", "notified"] as const) {
+      expect(planResponse(reenabled, { ...context, incident: incident(status, [], []) }).decision).toBe(
+        "ignore",
+      );
+    }
+    expect(planResponse(reenabled, context).decision).toBe("ignore");
+  });
+
+  it("keeps a released incident's status when a later signal only notifies", () => {
+    const plan = planResponse(
+      { ...exposure, signalId: "guardduty:f2", intent: "notify" },
+      { ...context, incident: incident("released", ["guardduty:f1"], ["guardduty:f1"]) },
+    );
+    expect(plan.status).toBe("released");
+  });
+});
