@@ -1,5 +1,4 @@
 import type { EventPattern } from "aws-cdk-lib/aws-events";
-import { Match } from "aws-cdk-lib/aws-events";
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_SOURCE } from "../lambdas/core/sources/cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE } from "../lambdas/core/sources/drill.js";
 import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE } from "../lambdas/core/sources/guardduty.js";
@@ -15,7 +14,8 @@ import {
 } from "../lambdas/core/sources/trusted-advisor.js";
 
 /**
- * One EventBridge rule per signal, each as narrow as the signal itself. The construct ids
+ * One EventBridge rule per signal, each as narrow as the signal itself, written in EventBridge's
+ * own pattern syntax (so tests can load them into an emulator as they are). The construct ids
  * (keys) are part of the deployed contract: renaming one replaces the rule.
  */
 export const SIGNAL_RULES: Readonly<Record<string, { description: string; pattern: EventPattern }>> = {
@@ -40,7 +40,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
     pattern: {
       source: [GUARDDUTY_SOURCE],
       detailType: [GUARDDUTY_DETAIL_TYPE],
-      detail: { resource: { resourceType: ["AccessKey"] }, type: Match.wildcard("*:IAMUser/*") },
+      detail: { resource: { resourceType: ["AccessKey"] }, type: [{ wildcard: "*:IAMUser/*" }] },
     },
   },
   CreateAccessKeyRule: {
@@ -51,7 +51,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
       detail: {
         eventSource: ["iam.amazonaws.com"],
         eventName: ["CreateAccessKey"],
-        errorCode: Match.doesNotExist(),
+        errorCode: [{ exists: false }],
       },
     },
   },
@@ -64,7 +64,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
         eventSource: ["iam.amazonaws.com"],
         eventName: ["UpdateAccessKey"],
         requestParameters: { status: ["Active"] },
-        errorCode: Match.doesNotExist(),
+        errorCode: [{ exists: false }],
       },
     },
   },
@@ -73,3 +73,11 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
     pattern: { source: [DRILL_SOURCE], detailType: [DRILL_DETAIL_TYPE] },
   },
 };
+
+/** The pattern as EventBridge stores it (`detail-type`, no undefined keys). */
+export function toWirePattern(pattern: EventPattern): Record<string, unknown> {
+  const { detailType, ...rest } = pattern;
+  return Object.fromEntries(
+    Object.entries({ ...rest, "detail-type": detailType }).filter(([, value]) => value !== undefined),
+  );
+}

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { LeakedKeyResponder, type LeakedKeyResponderProps } from "./leaked-key-responder.js";
 
@@ -25,5 +25,20 @@ export class LeakedKeyResponderStack extends Stack {
       );
     }
     this.responder = new LeakedKeyResponder(this, "Responder", props.responder);
+    // Fixed output names: the lkr CLI finds the deployed responder through them.
+    const r = this.responder;
+    new CfnOutput(this, "IncidentTableName", {
+      value: r.incidentTable.tableName,
+      description: "Incident table",
+    });
+    new CfnOutput(this, "AlertTopicArn", { value: r.alertTopic.topicArn, description: "Alert topic" });
+    new CfnOutput(this, "RespondFunctionName", {
+      value: r.respondFunction.functionName,
+      description: "Respond function",
+    });
+    new CfnOutput(this, "DeadLetterQueueUrl", {
+      value: r.deadLetterQueue.queueUrl,
+      description: "Signals that failed",
+    });
   }
 }

@@ -1,0 +1,229 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, Validations } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LeakedKeyResponder } from "../../infra/leaked-key-responder.js";
+import { SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
+import { LeakedKeyResponderStack } from "../../infra/stack.js";
+import { iamActionsFor } from "../../lambdas/core/permissions.js";
+
+const ENV = { account: "123456789012", region: "us-east-1" };
+/** Props validation happens before bundling; skip esbuild where only that is tested. */
+const NO_BUNDLING = { "aws:cdk:bundling-stacks": [] };
+
+function synth(props: ConstructorParameters<typeof LeakedKeyResponderStack>[2] = {}) {
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), "lkr-synth-")) });
+  const stack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", { env: ENV, ...props });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth(); // throws on any unacknowledged cdk-nag finding
+  return { stack, template: Template.fromStack(stack), assembly };
+}
+
+describe("LeakedKeyResponder stack", () => {
+  let template: Template;
+  let templatePath: string;
+  let assemblyDir: string;
+  let stack: LeakedKeyResponderStack;
+  beforeAll(() => {
+    const result = synth({ responder: { notificationEmails: ["secops@example.com"] } });
+    template = result.template;
+    stack = result.stack;
+    assemblyDir = result.assembly.directory;
+    templatePath = join(assemblyDir, "LeakedKeyResponder.template.json");
+  });
+
+  it("passes cdk-nag AwsSolutions with no unacknowledged finding, and every acknowledgement has a reason", () => {
+    const report = JSON.parse(readFileSync(join(assemblyDir, "validation-report.json"), "utf8")) as {
+      pluginReports: { pluginName: string; violations?: unknown[] }[];
+    };
+    expect(report.pluginReports.map((r) => [r.pluginName, r.violations ?? []])).toEqual([
+      ["AwsSolutions", []],
+    ]);
+    const acks = stack.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata.filter((m) => m.type === "aws:cdk:acknowledged-rules").map((m) => m.data),
+      );
+    expect(acks.length).toBeGreaterThan(0);
+    expect(JSON.stringify(acks)).not.toMatch(/"reason":""/);
+  });
+
+  it("passes cfn-lint with zero errors", () => {
+    let output = "";
+    let status = 0;
+    try {
+      output = execFileSync("cfn-lint", ["--format", "parseable", templatePath], { encoding: "utf8" });
+    } catch (error) {
+      const e = error as { status: number; stdout: string; code?: string };
+      if (e.code === "ENOENT") throw new Error("cfn-lint is required: pip install cfn-lint");
+      status = e.status;
+      output = e.stdout;
+    }
+    // cfn-lint exit status is a bit mask: 2 = errors, 4 = warnings, 8 = informational.
+    expect({ errors: status & 3, output: output.split("\n").filter((l) => /:E\d{4}:/.test(l)) }).toEqual({
+      errors: 0,
+      output: [],
+    });
+  });
+
+  it("runs the respond function on the newest Node.js runtime, arm64, with explicit memory, timeout, logs and the contract variables", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      MemorySize: 1024,
+      Timeout: 60,
+      LoggingConfig: Match.objectLike({ LogFormat: "JSON", LogGroup: Match.anyValue() }),
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          INCIDENT_TABLE_NAME: Match.anyValue(),
+          ALERT_TOPIC_ARN: Match.anyValue(),
+          RESPONSE_MODE: "enforce",
+          QUARANTINE_POLICY_ARN: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+        }),
+      },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+    });
+    template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 365 });
+  });
+
+  it("keeps incidents in an on-demand, encrypted, point-in-time-recoverable, deletion-protected, retained table", () => {
+    template.hasResource("AWS::DynamoDB::Table", {
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: "incidentId", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      }),
+    });
+  });
+
+  it("encrypts the alert topic with a rotating KMS key, allows SSL only, and subscribes the emails", () => {
+    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "secops@example.com",
+    });
+  });
+
+  it("has one rule per signal with exactly its pattern, each targeting the function with retries, an age limit and a DLQ", () => {
+    const rules = template.findResources("AWS::Events::Rule");
+    expect(Object.keys(rules)).toHaveLength(Object.keys(SIGNAL_RULES).length);
+    for (const { pattern } of Object.values(SIGNAL_RULES)) {
+      template.hasResourceProperties("AWS::Events::Rule", {
+        EventPattern: toWirePattern(pattern),
+        State: "ENABLED",
+        Targets: [
+          Match.objectLike({
+            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondFunction"), "Arn"] },
+            DeadLetterConfig: {
+              Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondDeadLetterQueue"), "Arn"] },
+            },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          }),
+        ],
+      });
+    }
+    expect(JSON.stringify(rules)).not.toContain('"source":[{"prefix":""}]');
+  });
+
+  it("grants exactly the IAM actions of the permissions map, on user/* and role/* of this account, never *", () => {
+    const policies = template.findResources("AWS::IAM::Policy");
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const allowIam = statements.filter(
+      (s) => s.Effect === "Allow" && [s.Action].flat().some((a) => String(a).startsWith("iam:")),
+    );
+    const granted = allowIam.flatMap((s) => [s.Action].flat().map(String)).sort();
+    expect(granted).toEqual([...iamActionsFor("user"), ...iamActionsFor("role")].sort());
+    for (const s of allowIam) {
+      for (const resource of [s.Resource].flat()) {
+        expect(JSON.stringify(resource)).toMatch(/:iam::",\{"Ref":"AWS::AccountId"\},":(user|role)\/\*"/);
+      }
+    }
+    expect(statements.find((s) => s.Sid === "AttachOnlyTheQuarantinePolicy")?.Condition).toEqual({
+      ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3" },
+    });
+    expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toMatchObject({
+      Effect: "Deny",
+      Condition: { StringEquals: { "aws:ResourceTag/leaked-key-responder:exempt": "true" } },
+    });
+    expect(statements.find((s) => s.Sid === "NeverChangeOwnRole")).toMatchObject({
+      Effect: "Deny",
+      Resource: { "Fn::GetAtt": [expect.stringMatching(/RespondRole/), "Arn"] },
+    });
+    expect(statements.every((s) => s.Resource !== "*")).toBe(true);
+  });
+
+  it("alarms to the alert topic on function errors and on messages in the DLQ", () => {
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
+      (a) => (a as { Properties: { MetricName: string; AlarmActions: unknown[] } }).Properties,
+    );
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(["ApproximateNumberOfMessagesVisible", "Errors"]);
+    for (const alarm of alarms)
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlertTopic/) }]);
+  });
+
+  it("outputs the table, topic, function and DLQ for tools", () => {
+    for (const name of ["IncidentTableName", "AlertTopicArn", "RespondFunctionName", "DeadLetterQueueUrl"]) {
+      template.hasOutput(name, { Value: Match.anyValue() });
+    }
+  });
+});
+
+describe("LeakedKeyResponder props", () => {
+  it.each([
+    [{ responseMode: "yolo" }, /responseMode is "yolo"; allowed: enforce, notify-only/],
+    [{ guardDutyContainMinSeverity: 42 }, /guardDutyContainMinSeverity is 42; allowed: 0 to 10/],
+    [{ notificationEmails: ["not-an-email"] }, /notificationEmails contains "not-an-email"/],
+    [{ exemptPrincipals: ["bad name!"] }, /exemptPrincipals contains "bad name!"/],
+    [
+      { quarantinePolicyArn: "AWSCompromisedKeyQuarantineV3" },
+      /quarantinePolicyArn is "AWSCompromisedKeyQuarantineV3"; expected a managed policy ARN/,
+    ],
+    [{ reservedConcurrency: 0 }, /reservedConcurrency is 0; allowed: an integer from 1 to 100/],
+  ])("rejects %j", (props, message) => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    expect(() => new LeakedKeyResponder(stack, "Bad", props as never)).toThrow(message);
+  });
+
+  it("refuses a home region other than us-east-1 unless told", () => {
+    expect(
+      () =>
+        new LeakedKeyResponderStack(new App({ context: NO_BUNDLING }), "S", {
+          env: { ...ENV, region: "eu-west-1" },
+        }),
+    ).toThrow(
+      /home region is "eu-west-1"; IAM CloudTrail events and Health RISK events only arrive in us-east-1/,
+    );
+    expect(
+      () =>
+        new LeakedKeyResponderStack(new App({ context: NO_BUNDLING }), "S", {
+          env: { ...ENV, region: "eu-west-1" },
+          allowNonDefaultHomeRegion: true,
+        }),
+    ).not.toThrow();
+  });
+});
