@@ -130,11 +130,12 @@ export class LeakedKeyResponder extends Construct {
       sortKey: { name: "updatedAt", type: dynamodb.AttributeType.STRING },
     });
 
-    const topicKey = (this.alertTopicKey = new kms.Key(this, "AlertTopicKey", {
+    this.alertTopicKey = new kms.Key(this, "AlertTopicKey", {
       description: "Encrypts leaked-key-responder alerts",
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    }));
+    });
+    const topicKey = this.alertTopicKey;
     // CloudWatch alarms publish to the encrypted topic.
     topicKey.grant(
       new iam.ServicePrincipal("cloudwatch.amazonaws.com"),
