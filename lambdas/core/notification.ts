@@ -27,8 +27,8 @@ const SOURCE_LABEL: Record<Exposure["source"], string> = {
 export function toSnsSubject(text: string): string {
   const ascii = text
     .replace(/[\u2012-\u2015]/g, "-")
-    .replace(/[^\x20-\x7e]/g, "")
     .replace(/\s+/g, " ")
+    .replace(/[^\x20-\x7e]/g, "")
     .trim();
   return ascii.length <= 99 ? ascii : `${ascii.slice(0, 96)}...`;
 }
@@ -79,7 +79,7 @@ function capitalize(text: string): string {
 
 function shortReason(reasons: readonly string[]): string {
   const first = reasons[0] ?? "";
-  if (first.includes("notify-only")) return "notify-only mode";
+  if (first.includes("notify-only")) return "notify-only";
   if (first.includes("exempt")) return "exempt";
   return "see alert";
 }

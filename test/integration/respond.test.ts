@@ -278,7 +278,7 @@ describe("respond handler against moto, notify-only mode", () => {
     expect(await world.keyStatuses(ivy.name)).toEqual({ [key]: "Active" });
     expect(await world.userState(ivy.name)).toEqual({ attached: [], inline: [], tags: {} });
     const [alert] = await world.alerts();
-    expect(alert?.subject).toContain("NOT contained (notify-only mode)");
+    expect(alert?.subject).toContain("NOT contained (notify-only)");
     expect((await world.incident(`${ACCOUNT_ID}-${key}`))?.status).toBe("notified");
   });
 });

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { snsMessageOf } from "../../lambdas/adapters/sns-alerts.js";
+import type { Exposure } from "../../lambdas/core/exposure.js";
+import type { ActionRecord } from "../../lambdas/core/incident.js";
+import { renderAlert, toSnsSubject } from "../../lambdas/core/notification.js";
+import { type PlanContext, planResponse } from "../../lambdas/core/plan.js";
+
+const KEY = "AKIAIOSFODNN7EXAMPLE";
+const NOW = "2026-11-28T12:00:00.000Z";
+const exposure: Exposure = {
+  source: "health",
+  signal: "AWS_RISK_CREDENTIALS_EXPOSED",
+  signalId: "health:arn:c:AKIAIOSFODNN7EXAMPLE",
+  sourceEventId: "e1",
+  accountId: "123456789012",
+  region: "us-east-1",
+  accessKeyId: KEY,
+  principal: { type: "user", name: undefined },
+  intent: "contain",
+  severity: "critical",
+  sample: false,
+  observedAt: NOW,
+  title: "Your AWS Access Key was found publicly available",
+  evidence: { eventArn: "arn:aws:health:global::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/x" },
+};
+const context: PlanContext = {
+  mode: "enforce",
+  now: NOW,
+  quarantinePolicyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+  exemptPrincipals: [],
+  incident: undefined,
+  facts: { kind: "user", name: "alice", exempt: false, drillCanary: false, keyStatus: "Active" },
+};
+const actions: ActionRecord[] = [
+  {
+    kind: "disable-key",
+    target: `${KEY} (user alice)`,
+    at: NOW,
+    outcome: "done",
+    signalId: "s",
+    undo: { previousStatus: "Active" },
+  },
+];
+
+describe("renderAlert", () => {
+  it("writes the subject an on-call engineer triages from, ASCII and under 100 characters", () => {
+    const alert = renderAlert({
+      exposure,
+      plan: planResponse(exposure, context),
+      principalName: "alice",
+      actions,
+      mode: "enforce",
+      stackName: "S",
+    });
+    expect(alert.subject).toBe(
+      "[CRITICAL] Exposed key AKIA...MPLE disabled - user alice, account 123456789012",
+    );
+  });
+
+  it("names account, region, principal, key, signal, severity, what was done, what is left and how to release", () => {
+    const alert = renderAlert({
+      exposure,
+      plan: planResponse(exposure, context),
+      principalName: "alice",
+      actions,
+      mode: "enforce",
+      stackName: "S",
+    });
+    for (const line of [
+      "  Signal:      AWS_RISK_CREDENTIALS_EXPOSED (AWS Health)",
+      "  Severity:    CRITICAL",
+      "  Account:     123456789012",
+      "  Region:      us-east-1",
+      "  Principal:   user alice",
+      `  Access key:  ${KEY}`,
+      `  - ${NOW}  disable-key ${KEY} (user alice): done`,
+      `  4. After review, delete the key: aws iam delete-access-key --user-name alice --access-key-id ${KEY}`,
+      `  npx lkr release 123456789012-${KEY} --reason "<why this was a false alarm>" --stack S`,
+    ]) {
+      expect(alert.text.split("\n")).toContain(line);
+    }
+  });
+
+  it("says what would have been done in notify-only mode, and offers no release", () => {
+    const plan = planResponse(exposure, { ...context, mode: "notify-only" });
+    const alert = renderAlert({
+      exposure,
+      plan,
+      principalName: "alice",
+      actions: [],
+      mode: "notify-only",
+      stackName: "S",
+    });
+    expect(alert.subject).toBe(
+      "[CRITICAL] Exposed key AKIA...MPLE NOT contained (notify-only) - user alice, account 123456789012",
+    );
+    expect(alert.text).toContain("WHAT IT WOULD HAVE DONE (held back: notify-only mode)");
+    expect(alert.text).toContain(`  - Set access key ${KEY} of user alice to Inactive`);
+    expect(alert.text).not.toContain("lkr release");
+  });
+
+  it("renders AWS Chatbot's custom notification format and the machine JSON", () => {
+    const alert = renderAlert({
+      exposure,
+      plan: planResponse(exposure, context),
+      principalName: "alice",
+      actions,
+      mode: "enforce",
+      stackName: "S",
+    });
+    const chat = JSON.parse(alert.chat);
+    expect(chat).toMatchObject({
+      version: "1.0",
+      source: "custom",
+      content: { textType: "client-markdown", title: `:rotating_light: ${alert.subject}` },
+      metadata: { threadId: `123456789012-${KEY}`, summary: alert.subject },
+    });
+    expect(chat.content.nextSteps).toHaveLength(5);
+    expect(JSON.parse(alert.machine)).toMatchObject({
+      type: "leaked-key-responder.incident-alert",
+      incidentId: `123456789012-${KEY}`,
+      decision: "contain",
+      accessKeyId: KEY,
+      principal: { type: "user", name: "alice" },
+    });
+  });
+
+  it("gives each SNS protocol its own body: text to email, Chatbot JSON over HTTPS, incident JSON to machines", () => {
+    const alert = { subject: "s", text: "TEXT", chat: "CHAT", machine: "MACHINE" };
+    expect(JSON.parse(snsMessageOf(alert))).toEqual({
+      default: "TEXT",
+      email: "TEXT",
+      "email-json": "MACHINE",
+      sqs: "MACHINE",
+      lambda: "MACHINE",
+      firehose: "MACHINE",
+      http: "MACHINE",
+      https: "CHAT",
+    });
+  });
+});
+
+describe("toSnsSubject", () => {
+  it.each([
+    ["[HIGH] Exposed key — user älice", "[HIGH] Exposed key - user lice"],
+    ["line\nbreak", "line break"],
+    ["x".repeat(150), `${"x".repeat(96)}...`],
+  ])("makes %j a valid SNS subject", (input, expected) => {
+    expect(toSnsSubject(input)).toBe(expected);
+  });
+});
