@@ -18,6 +18,11 @@ function fromItem(item: Record<string, unknown>): Incident {
   return IncidentSchema.parse({ signalIds: [], alertedSignalIds: [], signals: [], actions: [], ...plain });
 }
 
+/** `#name` → name for each attribute an expression uses. */
+function names(...attributes: string[]): Record<string, string> {
+  return Object.fromEntries(attributes.map((a) => [`#${a}`, a]));
+}
+
 function isConditionFailure(error: unknown): boolean {
   const cause = error instanceof Error ? error.cause : undefined;
   return error instanceof ConditionalCheckFailedException || cause instanceof ConditionalCheckFailedException;
@@ -63,15 +68,29 @@ export class DynamoDbIncidentStore implements IncidentStore {
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: marshall({ incidentId: write.incidentId }),
+            // Every attribute through a #name: several (status, mode, sample, ...) are reserved words.
             UpdateExpression:
-              "SET accountId = :account, accessKeyId = :key, principal = :principal, severity = :severity, " +
-              "#status = :status, #mode = :mode, sample = :sample, updatedAt = :now, " +
-              "createdAt = if_not_exists(createdAt, :now), " +
-              "signals = list_append(if_not_exists(signals, :empty), :signal), " +
-              "actions = list_append(if_not_exists(actions, :empty), :actions) " +
-              "ADD signalIds :sid",
-            ConditionExpression: "attribute_not_exists(signalIds) OR NOT contains(signalIds, :sidValue)",
-            ExpressionAttributeNames: { "#status": "status", "#mode": "mode" },
+              "SET #accountId = :account, #accessKeyId = :key, #principal = :principal, #severity = :severity, " +
+              "#status = :status, #mode = :mode, #sample = :sample, #updatedAt = :now, " +
+              "#createdAt = if_not_exists(#createdAt, :now), " +
+              "#signals = list_append(if_not_exists(#signals, :empty), :signal), " +
+              "#actions = list_append(if_not_exists(#actions, :empty), :actions) " +
+              "ADD #signalIds :sid",
+            ConditionExpression: "attribute_not_exists(#signalIds) OR NOT contains(#signalIds, :sidValue)",
+            ExpressionAttributeNames: names(
+              "accountId",
+              "accessKeyId",
+              "principal",
+              "severity",
+              "status",
+              "mode",
+              "sample",
+              "updatedAt",
+              "createdAt",
+              "signals",
+              "actions",
+              "signalIds",
+            ),
             ExpressionAttributeValues: {
               ...marshall(values, { removeUndefinedValues: true, convertEmptyValues: false }),
               ":sid": { SS: [write.signal.signalId] },
@@ -104,9 +123,14 @@ export class DynamoDbIncidentStore implements IncidentStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ incidentId }),
-          UpdateExpression: `SET updatedAt = :now, actions = list_append(if_not_exists(actions, :empty), :actions)${status !== undefined ? ", #status = :status" : ""}`,
-          ConditionExpression: "attribute_exists(incidentId)",
-          ...(status !== undefined ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
+          UpdateExpression: `SET #updatedAt = :now, #actions = list_append(if_not_exists(#actions, :empty), :actions)${status !== undefined ? ", #status = :status" : ""}`,
+          ConditionExpression: "attribute_exists(#incidentId)",
+          ExpressionAttributeNames: names(
+            "updatedAt",
+            "actions",
+            "incidentId",
+            ...(status !== undefined ? ["status"] : []),
+          ),
           ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
         }),
       ),
@@ -120,8 +144,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: marshall({ incidentId }),
-            UpdateExpression: "ADD alertedSignalIds :sid",
-            ConditionExpression: "attribute_exists(incidentId) AND NOT contains(alertedSignalIds, :sidValue)",
+            UpdateExpression: "ADD #alerted :sid",
+            ConditionExpression: "attribute_exists(#incidentId) AND NOT contains(#alerted, :sidValue)",
+            ExpressionAttributeNames: { "#alerted": "alertedSignalIds", "#incidentId": "incidentId" },
             ExpressionAttributeValues: { ":sid": { SS: [signalId] }, ":sidValue": { S: signalId } },
           }),
         ),
@@ -139,7 +164,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ incidentId }),
-          UpdateExpression: "DELETE alertedSignalIds :sid",
+          UpdateExpression: "DELETE #alerted :sid",
+          ExpressionAttributeNames: { "#alerted": "alertedSignalIds" },
           ExpressionAttributeValues: { ":sid": { SS: [signalId] } },
         }),
       ),

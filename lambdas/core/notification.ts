@@ -52,7 +52,7 @@ function headline(input: AlertInput): string {
   const key = maskAccessKeyId(exposure.accessKeyId);
   const sev = `[${exposure.sample ? "SAMPLE" : plan.severity.toUpperCase()}]`;
   const who = `${principalLabel(input)}, account ${exposure.accountId}`;
-  if (exposure.sample) return `${sev} GuardDuty sample finding ${exposure.signal} - no action taken`;
+  if (exposure.sample) return `${sev} GuardDuty sample ${exposure.signal} - no action`;
   if (exposure.principal.type === "root")
     return `${sev} Root access key ${key} ${verbOf(exposure)} - act now, account ${exposure.accountId}`;
   if (plan.decision === "contain") {

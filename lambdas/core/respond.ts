@@ -70,9 +70,23 @@ async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<Princi
       return { kind: "role", name: p.name, exempt: tags[EXEMPT_TAG] === "true" };
     }
     if (p.type !== "user") return { kind: "not-looked-up" };
-    const name = p.name ?? (await iam.findKeyOwner(exposure.accessKeyId));
+    let name = p.name ?? (await iam.findKeyOwner(exposure.accessKeyId));
     if (name === undefined) return { kind: "not-found", what: `access key ${exposure.accessKeyId}` };
-    const { tags, keyStatus } = await iam.describeUser(name, exposure.accessKeyId);
+    let { tags, keyStatus } = await iam.describeUser(name, exposure.accessKeyId).catch((error: unknown) => {
+      if (p.name !== undefined && error instanceof NoSuchEntityError) {
+        return { tags: {} as Record<string, string>, keyStatus: "absent" as const };
+      }
+      throw error;
+    });
+    if (keyStatus === "absent" && p.name !== undefined) {
+      // The signal named a user who does not hold the key: act on the key's real owner, if any.
+      const owner = await iam.findKeyOwner(exposure.accessKeyId);
+      if (owner === undefined) return { kind: "not-found", what: `access key ${exposure.accessKeyId}` };
+      if (owner !== name) {
+        name = owner;
+        ({ tags, keyStatus } = await iam.describeUser(owner, exposure.accessKeyId));
+      }
+    }
     return {
       kind: "user",
       name,

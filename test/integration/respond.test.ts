@@ -15,7 +15,7 @@ type Handler = (event: unknown) => Promise<{ status: string; outcomes: readonly 
 let world: World;
 
 async function loadHandler(env: Record<string, string> = {}): Promise<Handler> {
-  Object.assign(process.env, world.env(env));
+  Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "SILENT", ...env }));
   vi.resetModules();
   return (await import("../../lambdas/handlers/respond.js")).handler as Handler;
 }
@@ -35,7 +35,7 @@ describe("respond handler against moto, enforce mode", () => {
     await world.containedEvents();
   });
 
-  it("contains exactly the key a GuardDuty MaliciousIPCaller finding names, fences the user, records, alerts, emits", async () => {
+  it("contains exactly the key a (medium, severity 5) GuardDuty MaliciousIPCaller.Custom finding names, fences the user, records, alerts, emits", async () => {
     const alice = await world.user("alice", { keys: 2 });
     const [leaked, other] = alice.keys as [string, string];
     const result = await handler(
@@ -72,10 +72,7 @@ describe("respond handler against moto, enforce mode", () => {
     const alerts = await world.alerts();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.subject).toBe(
-      `[HIGH] Abused key ${leaked.slice(0, 4)}...${leaked.slice(-4)} disabled - user ${alice.name}, account ${ACCOUNT_ID}`.slice(
-        0,
-        99,
-      ),
+      `[MEDIUM] Abused key ${leaked.slice(0, 4)}...${leaked.slice(-4)} disabled - user ${alice.name}, account ${ACCOUNT_ID}`,
     );
     expect(alerts[0]?.body).toMatchObject({
       decision: "contain",
@@ -102,21 +99,18 @@ describe("respond handler against moto, enforce mode", () => {
     expect((await world.incident(`${ACCOUNT_ID}-${bob.keys[0]}`))?.signals).toHaveLength(1);
   });
 
-  it("contains both keys of a two-key Health event, finding each owner, and ignores the us-west-2 backup copy", async () => {
+  it("contains both keys of a two-key Health event (one owner named, one looked up), and ignores the us-west-2 backup copy", async () => {
     const carol = await world.user("carol");
     const dave = await world.user("dave");
     const keys = [carol.keys[0] as string, dave.keys[0] as string];
-    const event = healthEvent("risk-credentials-exposed.json", keys);
+    const event = healthEvent("risk-credentials-exposed-two-keys.json", keys, carol.name);
     const result = await handler(event);
     expect(result.outcomes.map((o) => o.decision)).toEqual(["contain", "contain"]);
     expect(await world.keyStatuses(carol.name)).toEqual({ [keys[0] as string]: "Inactive" });
     expect(await world.keyStatuses(dave.name)).toEqual({ [keys[1] as string]: "Inactive" });
     expect((await world.alerts()).map((a) => a.subject.slice(0, 11))).toEqual(["[CRITICAL] ", "[CRITICAL] "]);
 
-    const backup = structuredClone(event) as { region: string; id: string; detail: Record<string, unknown> };
-    backup.region = "us-west-2";
-    backup.id = `${backup.id}-backup`;
-    backup.detail.backupEvent = true;
+    const backup = healthEvent("risk-credentials-exposed-backup.json", keys, carol.name);
     const second = await handler(backup);
     expect(second.outcomes.map((o) => o.decision)).toEqual(["duplicate", "duplicate"]);
     expect(await world.alerts()).toEqual([]);
@@ -157,7 +151,9 @@ describe("respond handler against moto, enforce mode", () => {
     const result = await handler(sample);
     expect(result.outcomes.map((o) => o.decision)).toEqual(["notify"]);
     const [alert] = await world.alerts();
-    expect(alert?.subject).toMatch(/^\[SAMPLE\] GuardDuty sample finding .* - no action taken$/);
+    expect(alert?.subject).toMatch(
+      /^\[SAMPLE\] GuardDuty sample UnauthorizedAccess:IAMUser\/MaliciousIPCaller.Custom - no action$/,
+    );
     expect(alert?.body).toMatchObject({ sample: true, actions: [] });
     expect(await world.containedEvents()).toEqual([]);
   });

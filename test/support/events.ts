@@ -26,13 +26,22 @@ export function guardDutyEvent(fixture: string, values: { key: string; user: str
   return event;
 }
 
-/** A published Health RISK event naming these keys (one affected entity each). */
-export function healthEvent(fixture: string, keys: readonly string[], overrides: Json = {}): Json {
+/**
+ * A published Health RISK event naming these keys (one affected entity each). The event's
+ * metadata names the first key and, when given, its user — as newer RISK events do.
+ */
+export function healthEvent(fixture: string, keys: readonly string[], firstKeyUser?: string): Json {
   const event = clone(readFixture(`aws.health/${fixture}`));
   const detail = at(event, ["detail"]);
   const template = ((detail.affectedEntities as Json[] | undefined) ?? [{}])[0] ?? {};
   detail.affectedEntities = keys.map((entityValue) => ({ ...template, entityValue }));
-  Object.assign(detail, overrides);
+  if ("resources" in event) event.resources = [...keys];
+  const metadata = detail.eventMetadata as Json | undefined;
+  if (metadata) {
+    metadata.publicKey = keys[0];
+    if (firstKeyUser === undefined) delete metadata.userName;
+    else metadata.userName = firstKeyUser;
+  }
   return event;
 }
 
@@ -60,7 +69,7 @@ export function cloudTrailEvent(
   const created = response?.accessKey as Json | undefined;
   if (created) {
     created.accessKeyId = values.key;
-    created.userName = values.user;
+    if ("userName" in created) created.userName = values.user;
   }
   return event;
 }

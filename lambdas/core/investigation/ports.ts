@@ -8,7 +8,12 @@ export interface ActivitySource {
    * (ISO times), to the last page. Paced and retried by the implementation; a failure that
    * outlasts its retries is thrown as a typed error.
    */
-  pages(region: string, accessKeyId: string, start: string, end: string): AsyncIterable<readonly LookupEventRecord[]>;
+  pages(
+    region: string,
+    accessKeyId: string,
+    start: string,
+    end: string,
+  ): AsyncIterable<readonly LookupEventRecord[]>;
 }
 
 /** What the incident remembers of the last investigation that was alerted. */

@@ -28,7 +28,9 @@ const CloudTrailRecordSchema = z.looseObject({
   userIdentity: z.optional(z.looseObject({ accessKeyId: z.optional(z.string()) })),
   requestParameters: z.optional(z.unknown()),
   responseElements: z.optional(z.unknown()),
-  resources: z.optional(z.array(z.looseObject({ ARN: z.optional(z.string()), type: z.optional(z.string()) }))),
+  resources: z.optional(
+    z.array(z.looseObject({ ARN: z.optional(z.string()), type: z.optional(z.string()) })),
+  ),
 });
 type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
 
@@ -169,7 +171,8 @@ function mintedKeyOf(
   if (!SESSION_MINTING_CALLS.has(eventName) || record === undefined || record.errorCode) return undefined;
   const keyId = text(field(record.responseElements, "credentials", "accessKeyId"));
   // Only session keys: a record naming anything else (AWS's own docs show AKIA... here) is not followed.
-  if (keyId === undefined || !keyId.startsWith("ASIA") || !ACCESS_KEY_ID_PATTERN.test(keyId)) return undefined;
+  if (keyId === undefined || !keyId.startsWith("ASIA") || !ACCESS_KEY_ID_PATTERN.test(keyId))
+    return undefined;
   const sessionArn =
     text(field(record.responseElements, "assumedRoleUser", "arn")) ??
     text(field(record.responseElements, "federatedUser", "arn"));
@@ -188,7 +191,10 @@ function mintedKeyOf(
  * One LookupEvents event → ApiCall. Never throws: a record that is missing or not JSON still
  * counts, from the outer fields, and is reported as unparsed.
  */
-export function toApiCall(event: LookupEventRecord, queried: { region: string; accessKeyId: string }): ApiCall {
+export function toApiCall(
+  event: LookupEventRecord,
+  queried: { region: string; accessKeyId: string },
+): ApiCall {
   const record = readRecord(event.cloudTrailEvent);
   const eventName = record?.eventName ?? event.eventName ?? "(unknown)";
   const eventTime = isoTime(record?.eventTime, event.eventTime);

@@ -25,7 +25,11 @@ export interface WindowInput {
  * From the key's last use or `lookbackHours` before detection, whichever is earlier, but no
  * earlier than `maxLookbackDays` before now; to now.
  */
-export function investigationWindow(input: WindowInput, now: Date, settings: WindowSettings): InvestigationWindow {
+export function investigationWindow(
+  input: WindowInput,
+  now: Date,
+  settings: WindowSettings,
+): InvestigationWindow {
   const end = now.getTime();
   const contained = Date.parse(input.containedAt);
   const observed = input.observedAt === undefined ? contained : Date.parse(input.observedAt);

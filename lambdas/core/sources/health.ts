@@ -23,7 +23,16 @@ const HealthDetailSchema = z.looseObject({
   communicationId: z.optional(z.string()),
   affectedAccount: z.optional(z.string()),
   startTime: z.optional(z.string()),
-  backupEvent: z.optional(z.boolean()),
+  /** The us-west-2 copy of a us-east-1 event: documented as the string "true", accepted as a boolean too. */
+  backupEvent: z.optional(z.union([z.boolean(), z.string()])),
+  /** Newer RISK events name the key's user here (for the key in `publicKey`). */
+  eventMetadata: z.optional(
+    z.looseObject({
+      publicKey: z.optional(z.string()),
+      userName: z.optional(z.string()),
+      exposedUrl: z.optional(z.string()),
+    }),
+  ),
   eventDescription: z.optional(
     z.array(z.looseObject({ language: z.optional(z.string()), latestDescription: z.string() })),
   ),
@@ -47,6 +56,8 @@ export function healthToExposures(envelope: Envelope): Exposure[] {
     detail.eventDescription?.find((d) => d.language === "en_US") ?? detail.eventDescription?.[0];
   const evidence: Record<string, string> = { eventArn: detail.eventArn };
   if (detail.communicationId) evidence.communicationId = detail.communicationId;
+  const metadata = detail.eventMetadata;
+  if (metadata?.exposedUrl) evidence.exposedUrl = metadata.exposedUrl.slice(0, 500);
   if (rejected.length > 0) evidence.rejectedEntities = String(rejected.length);
   if (keys.length > 1) evidence.keysInEvent = String(keys.length);
   return keys.map((accessKeyId) => ({
@@ -58,7 +69,8 @@ export function healthToExposures(envelope: Envelope): Exposure[] {
     accountId,
     region: envelope.region,
     accessKeyId,
-    principal: { type: "user", name: undefined },
+    // The user is named only for the key in eventMetadata; the others are looked up.
+    principal: { type: "user", name: metadata?.publicKey === accessKeyId ? metadata.userName : undefined },
     intent: "contain",
     severity,
     sample: false,
