@@ -135,7 +135,10 @@ function deps(
       },
     },
     events: { emitContained: async () => undefined },
-    now: () => new Date((t += 1)),
+    now: () => {
+      t += 1;
+      return new Date(t);
+    },
     settings: {
       mode: "enforce",
       quarantinePolicyArn: "arn:aws:iam::aws:policy/Q",
