@@ -1,0 +1,114 @@
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from "@aws-sdk/client-eventbridge";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
+import { readFixture } from "../support/events.js";
+import { useMoto } from "../support/world.js";
+
+/**
+ * The deployed rule patterns, loaded as they are into moto's EventBridge (its matcher handles
+ * prefix, wildcard, exists, anything-but), each rule delivering to its own queue. moto's
+ * TestEventPattern is a stub, so patterns are tested by delivery.
+ */
+let events: EventBridgeClient;
+let sqs: SQSClient;
+const bus = `signals-${Date.now()}`;
+const queues = new Map<string, string>();
+
+async function deliveredRules(fixture: string): Promise<string[]> {
+  const event = readFixture(fixture) as {
+    source: string;
+    "detail-type": string;
+    detail: unknown;
+    resources?: string[];
+  };
+  const out = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: bus,
+          Source: event.source,
+          DetailType: event["detail-type"],
+          Detail: JSON.stringify(event.detail),
+          Resources: event.resources ?? [],
+        },
+      ],
+    }),
+  );
+  expect(out.FailedEntryCount ?? 0).toBe(0);
+  const hits: string[] = [];
+  for (const [rule, url] of queues) {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    if ((received.Messages ?? []).length > 0) hits.push(rule);
+  }
+  return hits;
+}
+
+beforeAll(async () => {
+  useMoto(inject("motoEndpoint"));
+  events = new EventBridgeClient({});
+  sqs = new SQSClient({});
+  await events.send(new CreateEventBusCommand({ Name: bus }));
+  for (const [rule, { pattern }] of Object.entries(SIGNAL_RULES)) {
+    const url =
+      (await sqs.send(new CreateQueueCommand({ QueueName: `${rule}-${Date.now()}` }))).QueueUrl ?? "";
+    const arn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))
+    ).Attributes?.QueueArn;
+    await events.send(
+      new PutRuleCommand({
+        Name: rule,
+        EventBusName: bus,
+        EventPattern: JSON.stringify(toWirePattern(pattern)),
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({ Rule: rule, EventBusName: bus, Targets: [{ Id: "q", Arn: arn }] }),
+    );
+    queues.set(rule, url);
+  }
+});
+
+describe("signal rule patterns against real published events (moto EventBridge)", () => {
+  it.each([
+    ["aws.health/risk-credentials-exposed.json", ["HealthRiskRule"]],
+    ["aws.health/risk-credentials-exposed-backup.json", ["HealthRiskRule"]],
+    ["aws.health/risk-credentials-exposed-legacy-minimal.json", ["HealthRiskRule"]],
+    ["aws.trustedadvisor/exposed-access-keys-error.json", ["TrustedAdvisorExposedKeysRule"]],
+    ["aws.guardduty/iamuser-maliciousipcaller-custom.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.guardduty/iamuser-toripcaller.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.guardduty/iamuser-anomalous-behavior.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.guardduty/instance-credential-exfiltration-outside-aws.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.guardduty/root-credential-usage.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.guardduty/sample-finding.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.iam/create-access-key.json", ["CreateAccessKeyRule"]],
+    ["aws.iam/create-access-key-root.json", ["CreateAccessKeyRule"]],
+    ["aws.iam/update-access-key-active.json", ["ReactivateAccessKeyRule"]],
+  ])("%s reaches exactly %j", async (fixture, rules) => {
+    expect(await deliveredRules(fixture)).toEqual(rules);
+  });
+
+  it.each([
+    "aws.health/ec2-scheduled-change.json",
+    "aws.trustedadvisor/exposed-access-keys-ok.json",
+    "aws.guardduty/ec2-finding.json",
+    "aws.guardduty/s3-finding-with-accesskeydetails.json",
+    "aws.guardduty/s3-policy-finding-resourcetype-accesskey.json",
+    "aws.iam/delete-access-key.json",
+  ])("%s reaches no rule", async (fixture) => {
+    expect(await deliveredRules(fixture)).toEqual([]);
+  });
+});
