@@ -24,13 +24,15 @@ function beforeContainment(calls: readonly CallRecord[], entry: number) {
   const disable = calls.find((c) => c.operation === "UpdateAccessKey");
   if (!disable?.end) throw new Error("no UpdateAccessKey call: the key was not contained");
   const before = calls.filter((c) => c !== disable && c.start < disable.start);
-  // Calls whose lifetimes overlap run in parallel: count the sequential round trips too.
-  let rounds = 0;
-  let lastEnd = Number.NEGATIVE_INFINITY;
-  for (const c of [...before].sort((a, b) => a.start - b.start)) {
-    if (c.start >= lastEnd) rounds++;
-    lastEnd = Math.max(lastEnd, c.end ?? c.start);
-  }
+  // Calls that overlap run in parallel: the sequential round trips are the longest chain of
+  // calls each starting after the previous one ended.
+  const sorted = [...before].sort((a, b) => a.start - b.start);
+  const chain: number[] = [];
+  sorted.forEach((c, i) => {
+    const prior = sorted.slice(0, i).map((p, j) => ((p.end ?? p.start) <= c.start ? (chain[j] ?? 0) : 0));
+    chain[i] = 1 + Math.max(0, ...prior);
+  });
+  const rounds = Math.max(0, ...chain);
   return { ms: disable.end - entry, before: before.map((c) => c.operation), rounds };
 }
 
