@@ -14,7 +14,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
@@ -67,6 +67,20 @@ export interface LeakedKeyResponderProps {
 }
 
 const ASSET_DIR = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
+
+/** user/* and role/* in the respond role and its boundary: the one wildcard finding we accept, with why. */
+function acknowledgeKeyOwnerWildcards(scope: IConstruct): void {
+  const reason =
+    "Which user or role a leaked key belongs to is known only when the signal arrives, so the IAM key and " +
+    "quarantine actions name user/* and role/* of this account (never *). They are bounded by: attach only " +
+    "the quarantine policy (iam:PolicyARN condition), deny on principals tagged exempt, deny on the function's own role.";
+  for (const kind of ["user", "role"]) {
+    Validations.of(scope).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${kind}/*]`,
+      reason,
+    });
+  }
+}
 
 /** Validates props, saying what was wrong, the value given and what is allowed. */
 function validate(props: LeakedKeyResponderProps): void {
@@ -220,6 +234,7 @@ export class LeakedKeyResponder extends Construct {
       },
     });
     this.grantRespondPermissions(quarantinePolicyArn, props.memberRoleName);
+    iam.PermissionsBoundary.of(role).apply(this.respondBoundary(logGroup, props.memberRoleName));
 
     for (const [ruleId, { description, pattern }] of Object.entries(SIGNAL_RULES)) {
       new events.Rule(this, ruleId, {
@@ -309,16 +324,7 @@ export class LeakedKeyResponder extends Construct {
         resources: [fn.role?.roleArn ?? roleArn],
       }),
     );
-    const reason =
-      "Which user or role a leaked key belongs to is known only when the signal arrives, so the IAM key and " +
-      "quarantine actions name user/* and role/* of this account (never *). They are bounded by: attach only " +
-      "the quarantine policy (iam:PolicyARN condition), deny on principals tagged exempt, deny on the function's own role.";
-    for (const kind of ["user", "role"]) {
-      Validations.of(fn.role ?? this).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${kind}/*]`,
-        reason,
-      });
-    }
+    acknowledgeKeyOwnerWildcards(fn.role ?? this);
     if (memberRoleName) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -328,6 +334,80 @@ export class LeakedKeyResponder extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * Caps the respond role whatever is later added to it: only the actions it needs, on its own
+   * resources, and never a deletion, a new credential, a boundary or trust change, or PassRole.
+   */
+  private respondBoundary(logGroup: logs.LogGroup, memberRoleName: string | undefined): iam.ManagedPolicy {
+    const userArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`;
+    const roleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
+    const defaultBus = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`;
+    const boundary = new iam.ManagedPolicy(this, "RespondPermissionsBoundary", {
+      description: "Permissions boundary of the leaked-key-responder respond function",
+      statements: [
+        new iam.PolicyStatement({
+          sid: "KeyAndQuarantineActions",
+          actions: [...iamActionsFor("user"), ...iamActionsFor("role")],
+          resources: [userArn, roleArn],
+        }),
+        new iam.PolicyStatement({
+          sid: "OwnResources",
+          actions: [
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+            "sns:Publish",
+            "kms:GenerateDataKey",
+            "kms:Decrypt",
+            "events:PutEvents",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "sqs:SendMessage",
+          ],
+          resources: [
+            this.incidentTable.tableArn,
+            this.alertTopic.topicArn,
+            this.alertTopicKey.keyArn,
+            defaultBus,
+            logGroup.logGroupArn,
+            this.deadLetterQueue.queueArn,
+          ],
+        }),
+        ...(memberRoleName
+          ? [
+              new iam.PolicyStatement({
+                sid: "MemberRemediationRole",
+                actions: ["sts:AssumeRole"],
+                resources: [`arn:${Aws.PARTITION}:iam::*:role/${memberRoleName}`],
+              }),
+            ]
+          : []),
+        new iam.PolicyStatement({
+          sid: "DisableNeverDelete",
+          effect: iam.Effect.DENY,
+          actions: [
+            "iam:DeleteAccessKey",
+            "iam:DeleteUser",
+            "iam:DeleteRole",
+            "iam:DeleteLoginProfile",
+            "iam:CreateAccessKey",
+            "iam:CreateLoginProfile",
+            "iam:UpdateLoginProfile",
+            "iam:PutUserPermissionsBoundary",
+            "iam:PutRolePermissionsBoundary",
+            "iam:DeleteUserPermissionsBoundary",
+            "iam:DeleteRolePermissionsBoundary",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:CreatePolicyVersion",
+            "iam:PassRole",
+          ],
+          resources: ["*"],
+        }),
+      ],
+    });
+    acknowledgeKeyOwnerWildcards(boundary);
+    return boundary;
   }
 
   private addChatChannels(props: LeakedKeyResponderProps): void {

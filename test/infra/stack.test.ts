@@ -176,6 +176,35 @@ describe("LeakedKeyResponder stack", () => {
     expect(statements.every((s) => s.Resource !== "*")).toBe(true);
   });
 
+  it("caps the respond role with a permissions boundary that allows only its actions and denies any deletion", () => {
+    template.hasResourceProperties("AWS::IAM::Role", {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: "lambda.amazonaws.com" } })],
+      }),
+      PermissionsBoundary: { Ref: Match.stringLikeRegexp("RespondPermissionsBoundary") },
+    });
+    const boundary = Object.values(template.findResources("AWS::IAM::ManagedPolicy"))[0] as {
+      Properties: { PolicyDocument: { Statement: { Sid: string; Effect: string; Action: string[] }[] } };
+    };
+    const deny = boundary.Properties.PolicyDocument.Statement.find((s) => s.Sid === "DisableNeverDelete");
+    expect(deny?.Effect).toBe("Deny");
+    expect(deny?.Action).toEqual(
+      expect.arrayContaining([
+        "iam:DeleteAccessKey",
+        "iam:DeleteUser",
+        "iam:CreateAccessKey",
+        "iam:PassRole",
+      ]),
+    );
+    const allowed = boundary.Properties.PolicyDocument.Statement.filter((s) => s.Effect === "Allow").flatMap(
+      (s) => s.Action,
+    );
+    expect(allowed.filter((a) => a.startsWith("iam:")).sort()).toEqual(
+      [...iamActionsFor("user"), ...iamActionsFor("role")].sort(),
+    );
+    expect(allowed.some((a) => a.includes("*"))).toBe(false);
+  });
+
   it("alarms to the alert topic on function errors and on messages in the DLQ", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
       (a) => (a as { Properties: { MetricName: string; AlarmActions: unknown[] } }).Properties,
