@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { envNameOf, readAppSettings } from "../../infra/settings.js";
+
+const none = () => undefined;
+
+describe("readAppSettings", () => {
+  it("works with no context and no environment (offline synth)", () => {
+    expect(readAppSettings(none, {})).toEqual({
+      stackName: "LeakedKeyResponder",
+      homeRegion: undefined,
+      allowNonDefaultHomeRegion: false,
+      responder: {
+        notificationEmails: undefined,
+        slackChannel: undefined,
+        teamsChannel: undefined,
+        responseMode: undefined,
+        exemptPrincipals: undefined,
+        guardDutyContainTypes: undefined,
+        guardDutyContainMinSeverity: undefined,
+        quarantinePolicyArn: undefined,
+        memberRoleName: undefined,
+        reservedConcurrency: undefined,
+        stackNameForCli: "LeakedKeyResponder",
+      },
+    });
+  });
+
+  it("reads context first, then LKR_ environment variables", () => {
+    const context: Record<string, unknown> = {
+      notificationEmails: ["a@example.com", "b@example.com"],
+      responseMode: "notify-only",
+    };
+    const settings = readAppSettings((k) => context[k], {
+      LKR_RESPONSE_MODE: "enforce",
+      LKR_EXEMPT_PRINCIPALS: "break-glass, ci",
+      LKR_SLACK_WORKSPACE_ID: "T0",
+      LKR_SLACK_CHANNEL_ID: "C0",
+      LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY: "8",
+    });
+    expect(settings.responder).toMatchObject({
+      notificationEmails: ["a@example.com", "b@example.com"],
+      responseMode: "notify-only",
+      exemptPrincipals: ["break-glass", "ci"],
+      slackChannel: { workspaceId: "T0", channelId: "C0" },
+      guardDutyContainMinSeverity: 8,
+    });
+    expect(envNameOf("guardDutyContainMinSeverity")).toBe("LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY");
+  });
+
+  it.each([
+    [{ slackWorkspaceId: "T0" }, /slackWorkspaceId \+ slackChannelId go together; missing: slackChannelId/],
+    [{ teamsTeamId: "x", teamsChannelId: "y" }, /missing: teamsTenantId/],
+    [{ reservedConcurrency: "lots" }, /reservedConcurrency is "lots"; expected a number/],
+  ])("rejects %j with a message saying what is missing or wrong", (context, message) => {
+    const values: Record<string, unknown> = context;
+    expect(() => readAppSettings((k) => values[k], {})).toThrow(message);
+  });
+});
