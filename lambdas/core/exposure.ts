@@ -6,6 +6,10 @@ export type Severity = "critical" | "high" | "medium" | "low";
 
 export const SEVERITY_ORDER: readonly Severity[] = ["low", "medium", "high", "critical"];
 
+export function isSeverity(value: unknown): value is Severity {
+  return SEVERITY_ORDER.includes(value as Severity);
+}
+
 export function maxSeverity(a: Severity, b: Severity): Severity {
   return SEVERITY_ORDER.indexOf(a) >= SEVERITY_ORDER.indexOf(b) ? a : b;
 }

@@ -5,7 +5,7 @@ import {
   NoSuchEntityError,
   TransientAwsError,
 } from "./errors.js";
-import type { Exposure } from "./exposure.js";
+import { type Exposure, isSeverity, maxSeverity } from "./exposure.js";
 import {
   type ActionOutcome,
   type ActionRecord,
@@ -209,7 +209,8 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
             accountId: exposure.accountId,
             accessKeyId: exposure.accessKeyId,
             principal,
-            severity: plan.severity,
+            // An incident keeps the worst severity any of its signals had.
+            severity: maxSeverity(plan.severity, isSeverity(incident?.severity) ? incident.severity : "low"),
             status: plan.status,
             mode: settings.mode,
             sample: exposure.sample,

@@ -94,6 +94,7 @@ class FakeStore implements IncidentStore {
     this.incidents.set(w.incidentId, {
       ...base,
       status: w.status,
+      severity: w.severity,
       signalIds: isNew ? [...base.signalIds, w.signal.signalId] : base.signalIds,
       signals: isNew ? [...base.signals, w.signal] : base.signals,
       actions: [...base.actions, ...w.actions],
@@ -235,6 +236,16 @@ describe("respondToExposure", () => {
       TransientAwsError,
     );
     expect(iam.calls).toEqual(["describeUser"]);
+  });
+
+  it("keeps the worst severity of an incident's signals", async () => {
+    const store = new FakeStore();
+    await respondToExposure({ ...exposure, severity: "critical" }, deps(new FakeIam(), store, []));
+    await respondToExposure(
+      { ...exposure, signalId: "guardduty:f2", severity: "low", intent: "notify" },
+      deps(new FakeIam(), store, []),
+    );
+    expect(store.incidents.get(`123456789012-${KEY}`)?.severity).toBe("critical");
   });
 
   it("makes no IAM call at all for a signal that only notifies", async () => {
