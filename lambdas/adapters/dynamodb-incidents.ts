@@ -102,36 +102,45 @@ export class DynamoDbIncidentStore implements IncidentStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // A retry of a signal already on record: keep the record, add what this attempt did.
-      await this.update(write.incidentId, write.actions, write.now, write.status);
+      await this.update(write.incidentId, write.actions, write.now, { status: write.status });
     }
   }
 
-  appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void> {
-    return this.update(incidentId, actions, now, undefined);
+  appendActions(
+    incidentId: string,
+    actions: readonly ActionRecord[],
+    now: string,
+    completedSignalId?: string,
+  ): Promise<void> {
+    return this.update(incidentId, actions, now, { completedSignalId });
   }
 
   private async update(
     incidentId: string,
     actions: readonly ActionRecord[],
     now: string,
-    status: string | undefined,
+    options: { status?: string; completedSignalId?: string | undefined },
   ) {
+    const { status, completedSignalId } = options;
     const values: Record<string, unknown> = { ":now": now, ":empty": [], ":actions": actions };
     if (status !== undefined) values[":status"] = status;
+    const set = ["#updatedAt = :now", "#actions = list_append(if_not_exists(#actions, :empty), :actions)"];
+    if (status !== undefined) set.push("#status = :status");
     await call("dynamodb:UpdateItem", () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ incidentId }),
-          UpdateExpression: `SET #updatedAt = :now, #actions = list_append(if_not_exists(#actions, :empty), :actions)${status !== undefined ? ", #status = :status" : ""}`,
+          UpdateExpression: `SET ${set.join(", ")}${completedSignalId !== undefined ? " ADD #completed :completed" : ""}`,
           ConditionExpression: "attribute_exists(#incidentId)",
-          ExpressionAttributeNames: names(
-            "updatedAt",
-            "actions",
-            "incidentId",
-            ...(status !== undefined ? ["status"] : []),
-          ),
-          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          ExpressionAttributeNames: {
+            ...names("updatedAt", "actions", "incidentId", ...(status !== undefined ? ["status"] : [])),
+            ...(completedSignalId !== undefined ? { "#completed": "completedSignalIds" } : {}),
+          },
+          ExpressionAttributeValues: {
+            ...marshall(values, { removeUndefinedValues: true }),
+            ...(completedSignalId !== undefined ? { ":completed": { SS: [completedSignalId] } } : {}),
+          },
         }),
       ),
     );

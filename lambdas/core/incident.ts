@@ -67,6 +67,8 @@ export const IncidentSchema = z.looseObject({
   sample: z.boolean(),
   signalIds: z.array(z.string()),
   alertedSignalIds: z.array(z.string()),
+  /** Signals whose whole response succeeded: a re-delivery of one of these does nothing. */
+  completedSignalIds: z.optional(z.array(z.string())),
   signals: z.array(SignalRecordSchema),
   actions: z.array(ActionRecordSchema),
   releases: z.optional(z.array(ReleaseRecordSchema)),

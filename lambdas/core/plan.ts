@@ -216,7 +216,9 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
 export function planResponse(exposure: Exposure, context: PlanContext): ResponsePlan {
   const incidentId = incidentIdOf(exposure.accountId, exposure.accessKeyId);
   const incident = context.incident;
-  if (incident?.alertedSignalIds.includes(exposure.signalId)) {
+  // Only a signal whose whole response succeeded is a duplicate: one that alerted but failed
+  // half-way (say, throttled past the SDK's retries) is done again, without a second alert.
+  if (incident?.completedSignalIds?.includes(exposure.signalId)) {
     return {
       incidentId,
       decision: "duplicate",

@@ -40,7 +40,13 @@ export interface IncidentStore {
   get(incidentId: string): Promise<Incident | undefined>;
   /** Creates the incident or appends to it: the signal once, the actions always. */
   recordSignal(write: SignalWrite): Promise<void>;
-  appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void>;
+  /** Appends actions; with `completedSignalId`, also marks that signal's response as complete. */
+  appendActions(
+    incidentId: string,
+    actions: readonly ActionRecord[],
+    now: string,
+    completedSignalId?: string,
+  ): Promise<void>;
   /** Claims the right to alert for a signal: true once per signal, false for every later caller. */
   claimAlert(incidentId: string, signalId: string): Promise<boolean>;
   /** Gives a claim back when the alert could not be sent, so a retry sends it. */

@@ -289,12 +289,16 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
     }
   }
 
-  if (recorded && actions.length > recordedCount) {
+  if (recorded) {
+    // The last write: what was done after the record, and — when nothing needs a retry — that
+    // this signal is complete, so a re-delivery does nothing.
+    const complete = retryable.length === 0 && storeFailure === undefined;
     try {
       await deps.incidents.appendActions(
         plan.incidentId,
         actions.slice(recordedCount),
         deps.now().toISOString(),
+        complete ? exposure.signalId : undefined,
       );
     } catch (error) {
       storeFailure ??= error;

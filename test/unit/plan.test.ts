@@ -44,7 +44,12 @@ const context: PlanContext = {
   facts: alice,
 };
 
-function incident(status: Incident["status"], signalIds: string[], alerted: string[]): Incident {
+function incident(
+  status: Incident["status"],
+  signalIds: string[],
+  alerted: string[],
+  completed = alerted,
+): Incident {
   return {
     incidentId: `123456789012-${KEY}`,
     accountId: "123456789012",
@@ -58,6 +63,7 @@ function incident(status: Incident["status"], signalIds: string[], alerted: stri
     sample: false,
     signalIds,
     alertedSignalIds: alerted,
+    completedSignalIds: completed,
     signals: [],
     actions: [],
   };
@@ -221,7 +227,13 @@ describe("planResponse", () => {
     ]);
   });
 
-  it("does nothing for a signal already alerted, but redoes one recorded and not yet alerted", () => {
+  it("does nothing for a signal already completed, but redoes one alerted and not completed", () => {
+    expect(
+      planResponse(exposure, {
+        ...context,
+        incident: incident("contained", ["guardduty:f1"], ["guardduty:f1"], []),
+      }).decision,
+    ).toBe("contain");
     expect(
       planResponse(exposure, {
         ...context,

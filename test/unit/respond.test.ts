@@ -100,10 +100,13 @@ class FakeStore implements IncidentStore {
       actions: [...base.actions, ...w.actions],
     });
   }
-  async appendActions(id: string, actions: readonly ActionRecord[]) {
+  async appendActions(id: string, actions: readonly ActionRecord[], _now: string, completed?: string) {
     this.check();
     const i = this.incidents.get(id);
-    if (i) this.incidents.set(id, { ...i, actions: [...i.actions, ...actions] });
+    if (i) {
+      const done = [...(i.completedSignalIds ?? []), ...(completed ? [completed] : [])];
+      this.incidents.set(id, { ...i, actions: [...i.actions, ...actions], completedSignalIds: done });
+    }
   }
   async claimAlert(id: string, signalId: string) {
     this.check();
@@ -226,6 +229,25 @@ describe("respondToExposure", () => {
       "tagPrincipal",
     ]);
     expect(alerts[0]?.text).toContain("disable-key AKIAIOSFODNN7EXAMPLE (user alice): FAILED");
+  });
+
+  it("does a signal again after a failure past the SDK's retries, without a second alert, then treats it as done", async () => {
+    const throttled = new FakeIam({
+      [`disableKey:${KEY}`]: new TransientAwsError("iam:UpdateAccessKey", { cause: new Error("Throttling") }),
+    });
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await expect(respondToExposure(exposure, deps(throttled, store, alerts))).rejects.toMatchObject({
+      failedSteps: ["disable-key"],
+    });
+    const healthy = new FakeIam();
+    const retry = await respondToExposure(exposure, deps(healthy, store, alerts));
+    expect(retry.decision).toBe("contain");
+    expect(healthy.calls).toContain(`disableKey:${KEY}`);
+    expect(alerts).toHaveLength(1);
+    expect(store.incidents.get(`123456789012-${KEY}`)?.completedSignalIds).toEqual(["guardduty:f1"]);
+    const again = await respondToExposure(exposure, deps(new FakeIam(), store, alerts));
+    expect(again.decision).toBe("duplicate");
   });
 
   it("lets a transient failure of the principal lookup fail the invocation before anything changed", async () => {
