@@ -4,6 +4,8 @@ import { syncBuiltinESMExports } from "node:module";
 /** One AWS request as seen on the wire: which operation, when it started and when its answer ended. */
 export interface CallRecord {
   operation: string;
+  /** The AccessKeyId parameter of a Query-protocol call, when it has one. */
+  accessKeyId: string | undefined;
   start: number;
   end: number | undefined;
 }
@@ -17,7 +19,12 @@ export function recordAwsCalls(): { calls: CallRecord[]; reset(): void } {
   const original = http.request;
   const patched = ((...args: Parameters<typeof http.request>) => {
     const req = original(...args);
-    const record: CallRecord = { operation: "?", start: performance.now(), end: undefined };
+    const record: CallRecord = {
+      operation: "?",
+      accessKeyId: undefined,
+      start: performance.now(),
+      end: undefined,
+    };
     calls.push(record);
     const chunks: Buffer[] = [];
     const write = req.write.bind(req);
@@ -32,7 +39,9 @@ export function recordAwsCalls(): { calls: CallRecord[]; reset(): void } {
     req.end = ((chunk?: unknown, ...rest: never[]) => {
       capture(chunk);
       const target = req.getHeader("x-amz-target");
-      const action = /(?:^|&)Action=(\w+)/.exec(Buffer.concat(chunks).toString("utf8"))?.[1];
+      const body = Buffer.concat(chunks).toString("utf8");
+      const action = /(?:^|&)Action=(\w+)/.exec(body)?.[1];
+      record.accessKeyId = /(?:^|&)AccessKeyId=(\w+)/.exec(body)?.[1];
       record.operation = action ?? (typeof target === "string" ? (target.split(".").pop() ?? target) : "?");
       return end(chunk as never, ...rest);
     }) as typeof req.end;
