@@ -47,6 +47,8 @@ export interface RespondDeps {
   readonly now: () => Date;
   readonly settings: RespondSettings;
   readonly log: Log;
+  /** Alerts this container sent while the incident table was unreachable (see sendAlertOnce). */
+  readonly unrecordedAlerts: Pick<Set<string>, "has" | "add" | "delete">;
 }
 
 export interface ExposureOutcome {
@@ -312,8 +314,11 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
   return { incidentId: plan.incidentId, decision: plan.decision, actions, alerted };
 }
 
-/** One alert per signal: claim it on the incident, publish, give the claim back if publishing fails.
- * When the store cannot be reached the alert goes out anyway: a duplicate beats silence. */
+/**
+ * One alert per signal: claim it on the incident, publish, give the claim back if publishing fails.
+ * When the table cannot be reached the alert goes out anyway (a duplicate beats silence) and is
+ * remembered in this container, so a retry landing here records it without alerting again.
+ */
 async function sendAlertOnce(
   exposure: Exposure,
   plan: ResponsePlan,
@@ -322,17 +327,23 @@ async function sendAlertOnce(
   deps: RespondDeps,
   storeDown: boolean,
 ): Promise<boolean> {
-  let claimed = storeDown;
-  if (!storeDown) {
+  const receipt = `${plan.incidentId} ${exposure.signalId}`;
+  let recorded = !storeDown;
+  if (recorded) {
     try {
-      claimed = await deps.incidents.claimAlert(plan.incidentId, exposure.signalId);
+      if (!(await deps.incidents.claimAlert(plan.incidentId, exposure.signalId))) {
+        deps.log.info("alert already sent for this signal", { signalId: exposure.signalId });
+        return false;
+      }
     } catch (error) {
       deps.log.error("alert claim failed, alerting anyway", { error: describeError(error) });
-      claimed = true;
+      recorded = false;
     }
   }
-  if (!claimed) {
-    deps.log.info("alert already sent for this signal", { signalId: exposure.signalId });
+  if (deps.unrecordedAlerts.has(receipt)) {
+    // Sent by an earlier attempt while the table was down; the claim above has now recorded it.
+    if (recorded) deps.unrecordedAlerts.delete(receipt);
+    deps.log.info("alert sent by an earlier attempt", { signalId: exposure.signalId });
     return false;
   }
   const alert = renderAlert({
@@ -346,10 +357,11 @@ async function sendAlertOnce(
   try {
     await deps.alerts.publish(alert);
   } catch (error) {
-    if (!storeDown)
+    if (recorded)
       await deps.incidents.releaseAlertClaim(plan.incidentId, exposure.signalId).catch(() => undefined);
     throw error;
   }
+  if (!recorded) deps.unrecordedAlerts.add(receipt);
   deps.log.info("alert sent", { subject: alert.subject });
   return true;
 }

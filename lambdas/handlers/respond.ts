@@ -27,6 +27,8 @@ const deps = {
   alerts: new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn),
   events: new EventBridgePublisher(new EventBridgeClient({}), config.eventBusName),
   now: () => new Date(),
+  // Lambda usually retries a failed asynchronous invocation in the same warm container.
+  unrecordedAlerts: new Set<string>(),
   settings: config,
   log: {
     info: (message: string, fields: Record<string, unknown> = {}) => logger.info(message, fields),

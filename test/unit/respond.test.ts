@@ -126,7 +126,7 @@ function deps(
   iam: FakeIam,
   store: FakeStore,
   alerts: RenderedAlert[],
-  options: { snsDown?: boolean } = {},
+  options: { snsDown?: boolean; unrecorded?: Set<string> } = {},
 ): RespondDeps {
   let t = Date.parse("2026-11-28T12:00:00Z");
   return {
@@ -139,6 +139,7 @@ function deps(
       },
     },
     events: { emitContained: async () => undefined },
+    unrecordedAlerts: options.unrecorded ?? new Set<string>(),
     now: () => {
       t += 1;
       return new Date(t);
@@ -170,21 +171,36 @@ describe("respondToExposure", () => {
     expect(alerts).toHaveLength(1);
   });
 
-  it("when DynamoDB is down: still contains and alerts, then fails so EventBridge retries; the retry records without a second alert", async () => {
+  it("when DynamoDB is down: still contains and alerts, then fails so EventBridge retries; the retry in the same container records without a second alert", async () => {
     const iam = new FakeIam();
     const store = new FakeStore();
     const alerts: RenderedAlert[] = [];
+    const container = new Set<string>();
     store.down = true;
-    await expect(respondToExposure(exposure, deps(iam, store, alerts))).rejects.toMatchObject({
+    await expect(
+      respondToExposure(exposure, deps(iam, store, alerts, { unrecorded: container })),
+    ).rejects.toMatchObject({
       name: "IncompleteResponseError",
       failedSteps: ["record-incident"],
     });
     expect(iam.calls).toContain(`disableKey:${KEY}`);
     expect(alerts).toHaveLength(1);
     store.down = false;
-    await respondToExposure(exposure, deps(iam, store, alerts));
-    expect(store.incidents.get(`123456789012-${KEY}`)?.status).toBe("contained");
-    // Known gap (issue 5): the alert sent while the store was down left no trace, so the retry alerts again.
+    await respondToExposure(exposure, deps(iam, store, alerts, { unrecorded: container }));
+    const incident = store.incidents.get(`123456789012-${KEY}`);
+    expect(incident?.status).toBe("contained");
+    expect(incident?.alertedSignalIds).toEqual(["guardduty:f1"]);
+    expect(alerts).toHaveLength(1);
+    expect([...container]).toEqual([]);
+  });
+
+  it("when DynamoDB was down and the retry lands in another container, alerts once more (a duplicate beats silence)", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    store.down = true;
+    await expect(respondToExposure(exposure, deps(new FakeIam(), store, alerts))).rejects.toThrow();
+    store.down = false;
+    await respondToExposure(exposure, deps(new FakeIam(), store, alerts));
     expect(alerts).toHaveLength(2);
   });
 
