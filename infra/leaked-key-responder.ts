@@ -1,24 +1,21 @@
-import { fileURLToPath } from "node:url";
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
-import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
-import * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct, type IConstruct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
+import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
+import { Investigation } from "./investigation.js";
 import { SIGNAL_RULES } from "./signal-rules.js";
 
 /** An AWS Chatbot (Amazon Q Developer in chat) Slack channel to alert. */
@@ -62,11 +59,11 @@ export interface LeakedKeyResponderProps {
   readonly reservedConcurrency?: number;
   /** Retention of the functions' logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /** Regions whose CloudTrail the investigation searches besides us-east-1. @default - us-east-1 only */
+  readonly investigationRegions?: readonly string[];
   /** Stack name shown in release commands of alerts. @default - the containing stack's name */
   readonly stackNameForCli?: string;
 }
-
-const ASSET_DIR = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
 
 /** user/* and role/* in the respond role and its boundary: the one wildcard finding we accept, with why. */
 function acknowledgeKeyOwnerWildcards(scope: IConstruct): void {
@@ -121,6 +118,7 @@ export class LeakedKeyResponder extends Construct {
   readonly respondFunction: NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly alertTopicKey: kms.Key;
+  readonly investigation: Investigation;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -166,44 +164,15 @@ export class LeakedKeyResponder extends Construct {
     }
     this.addChatChannels(props);
 
-    this.deadLetterQueue = new sqs.Queue(this, "RespondDeadLetterQueue", {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-
-    const logGroup = new logs.LogGroup(this, "RespondLogGroup", {
-      retention: logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // An explicit role instead of AWSLambdaBasicExecutionRole: logs only to its own log group.
-    const role = new iam.Role(this, "RespondRole", {
-      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: "leaked-key-responder respond function",
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: "WriteOwnLogs",
-        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    this.respondFunction = new NodejsFunction(this, "RespondFunction", {
-      role,
-      entry: `${ASSET_DIR}respond.ts`,
-      handler: "handler",
+    this.deadLetterQueue = deadLetterQueue(this, "RespondDeadLetterQueue");
+    const { fn, role, logGroup } = handlerFunction(this, {
+      name: "Respond",
+      handler: "respond",
       description: "Contains leaked AWS access keys: disable, record, fence, notify",
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 1024,
       timeout: Duration.seconds(60),
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      reservedConcurrentExecutions: props.reservedConcurrency,
-      // EventBridge invokes asynchronously: function errors are retried by Lambda, then land here.
       deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      logRetention,
+      reservedConcurrency: props.reservedConcurrency,
       environment: {
         INCIDENT_TABLE_NAME: this.incidentTable.tableName,
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
@@ -219,20 +188,9 @@ export class LeakedKeyResponder extends Construct {
         STACK_NAME: props.stackNameForCli ?? stack.stackName,
         EVENT_BUS_NAME: "default",
         ...(props.memberRoleName ? { MEMBER_ROLE_NAME: props.memberRoleName } : {}),
-        POWERTOOLS_SERVICE_NAME: "leaked-key-responder",
-        POWERTOOLS_LOG_LEVEL: "INFO",
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
-        mainFields: ["module", "main"],
-        // The AWS SDK is bundled (pinned, tree-shaken), not taken from the runtime.
-        externalModules: [],
-        banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
       },
     });
+    this.respondFunction = fn;
     this.grantRespondPermissions(quarantinePolicyArn, props.memberRoleName);
     iam.PermissionsBoundary.of(role).apply(this.respondBoundary(logGroup, props.memberRoleName));
 
@@ -240,17 +198,23 @@ export class LeakedKeyResponder extends Construct {
       new events.Rule(this, ruleId, {
         description,
         eventPattern: pattern,
-        targets: [
-          new targets.LambdaFunction(this.respondFunction, {
-            deadLetterQueue: this.deadLetterQueue,
-            retryAttempts: 185,
-            maxEventAge: Duration.hours(24),
-          }),
-        ],
+        targets: [lambdaTarget(this.respondFunction, this.deadLetterQueue)],
       });
     }
 
-    this.addAlarms();
+    failureAlarms(this, "Respond", this.respondFunction, this.deadLetterQueue, this.alertTopic, {
+      errors:
+        "The leaked-key respond function failed: a key may not be contained. Check its logs and the DLQ.",
+      deadLetters:
+        "Leaked-key signals ended in the dead-letter queue: they were not handled. Inspect and redrive.",
+    });
+
+    this.investigation = new Investigation(this, "Investigation", {
+      incidentTable: this.incidentTable,
+      alertTopic: this.alertTopic,
+      regions: props.investigationRegions,
+      logRetention,
+    });
   }
 
   private grantRespondPermissions(quarantinePolicyArn: string, memberRoleName: string | undefined): void {
@@ -437,31 +401,5 @@ export class LeakedKeyResponder extends Construct {
         loggingLevel: "ERROR",
       });
     }
-  }
-
-  private addAlarms(): void {
-    const action = new cwActions.SnsAction(this.alertTopic);
-    const errors = new cloudwatch.Alarm(this, "RespondErrorsAlarm", {
-      alarmDescription:
-        "The leaked-key respond function failed: a key may not be contained. Check its logs and the DLQ.",
-      metric: this.respondFunction.metricErrors({ period: Duration.minutes(1), statistic: "Sum" }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const dlq = new cloudwatch.Alarm(this, "DeadLetterQueueAlarm", {
-      alarmDescription:
-        "Leaked-key signals ended in the dead-letter queue: they were not handled. Inspect and redrive.",
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: "Maximum",
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    for (const alarm of [errors, dlq]) alarm.addAlarmAction(action);
   }
 }

@@ -21,6 +21,7 @@ export const SETTING_KEYS = [
   "quarantinePolicyArn",
   "memberRoleName",
   "reservedConcurrency",
+  "investigationRegions",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -94,6 +95,7 @@ export function readAppSettings(
       quarantinePolicyArn: text("quarantinePolicyArn"),
       memberRoleName: text("memberRoleName"),
       reservedConcurrency: number("reservedConcurrency"),
+      investigationRegions: list("investigationRegions"),
       stackNameForCli: stackName,
     },
   };

@@ -1,10 +1,11 @@
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { TransientAwsError } from "../core/errors.js";
+import {
+  INCIDENT_CONTAINED_DETAIL_TYPE,
+  RESPONDER_EVENT_SOURCE,
+} from "../core/investigation/contained-event.js";
 import type { ContainedEvent, EventPublisher } from "../core/ports.js";
 import { call } from "./aws-errors.js";
-
-export const RESPONDER_EVENT_SOURCE = "leaked-key-responder";
-export const INCIDENT_CONTAINED_DETAIL_TYPE = "Incident Contained";
 
 export class EventBridgePublisher implements EventPublisher {
   constructor(

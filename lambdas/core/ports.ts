@@ -1,4 +1,5 @@
 import type { ActionRecord, Incident, IncidentStatus, SignalRecord } from "./incident.js";
+import type { ContainedDetail } from "./investigation/contained-event.js";
 import type { FenceTarget } from "./plan.js";
 
 /** IAM, as the responder needs it. Implementations map AWS errors to the typed errors in errors.ts. */
@@ -67,16 +68,8 @@ export interface AlertPublisher {
   publish(alert: RenderedAlert): Promise<void>;
 }
 
-export interface ContainedEvent {
-  readonly incidentId: string;
-  readonly accountId: string;
-  readonly region: string;
-  readonly accessKeyId: string;
-  readonly principal: { type: string; name?: string };
-  readonly signal: string;
-  readonly severity: string;
-  readonly containedAt: string;
-}
+/** The detail of the `Incident Contained` event: its schema is the contract with the investigation. */
+export type ContainedEvent = ContainedDetail;
 
 export interface EventPublisher {
   emitContained(event: ContainedEvent): Promise<void>;

@@ -278,6 +278,7 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
             signal: exposure.signal,
             severity: plan.severity,
             containedAt: receivedAt,
+            ...(Number.isNaN(Date.parse(exposure.observedAt)) ? {} : { observedAt: exposure.observedAt }),
           });
         } catch (error) {
           retryable.push("emit-contained-event");

@@ -20,6 +20,7 @@ describe("readAppSettings", () => {
         quarantinePolicyArn: undefined,
         memberRoleName: undefined,
         reservedConcurrency: undefined,
+        investigationRegions: undefined,
         stackNameForCli: "LeakedKeyResponder",
       },
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isoTimeOf } from "../../lambdas/core/sources/envelope.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../../lambdas/core/sources/guardduty.js";
 import { normalizeEvent } from "../../lambdas/core/sources/registry.js";
 import { readFixture } from "../support/events.js";
@@ -392,5 +393,23 @@ describe("malformed events of known sources throw InvalidEventError naming the f
     expect(() => normalizeEvent(build(), options)).toThrow(
       expect.objectContaining({ name: "InvalidEventError", issues }),
     );
+  });
+});
+
+describe("signal times", () => {
+  it.each([
+    ["aws.health/risk-credentials-exposed.json", "2025-02-12T00:37:54.000Z"],
+    ["aws.trustedadvisor/exposed-access-keys-error.json", "2017-06-10T03:13:31.198Z"],
+    ["aws.guardduty/iamuser-toripcaller.json", "2022-01-28T21:12:25.490Z"],
+    ["aws.iam/create-access-key.json", "2022-09-27T17:09:18.000Z"],
+  ])("%s → an ISO 8601 observedAt", (fixture, expected) => {
+    const result = normalizeEvent(readFixture(fixture), options);
+    const observedAt = result.kind === "exposures" ? result.exposures[0]?.observedAt : undefined;
+    expect(observedAt).toBe(expected);
+  });
+
+  it("falls back to the envelope's time when the signal's own time is unreadable", () => {
+    expect(isoTimeOf("next tuesday", "2026-11-28T12:00:00Z")).toBe("2026-11-28T12:00:00.000Z");
+    expect(isoTimeOf("1580000000000", "x")).toBe("2020-01-26T00:53:20.000Z");
   });
 });

@@ -16,6 +16,8 @@ export interface InvestigationAlertInput {
 const MAX_CHAT_DESCRIPTION = 2800;
 const SHOWN_RESOURCES = 5;
 const SHOWN_SESSION_KEYS = 10;
+/** SNS subjects: under 100 characters. */
+const MAX_SUBJECT = 99;
 
 /** 12345 → "12,345" (no locale: the same text everywhere). */
 export function formatCount(n: number): string {
@@ -99,20 +101,38 @@ function incompleteSearches(summary: ActivitySummary): string[] {
     );
 }
 
+/** Order of the high-risk names in the subject: the most alarming first. */
+const SUBJECT_ORDER: readonly RiskCategory[] = ["defence-evasion", "identity", "compute", "data"];
+
+/**
+ * Key and account first; then the volume and as many whole high-risk names as fit in an SNS
+ * subject (under 100 characters), dropping the region count before dropping names.
+ */
 function headline(input: InvestigationAlertInput): string {
   const { detail, summary } = input;
   const tag = summary.complete ? "[INVESTIGATION]" : "[INVESTIGATION, INCOMPLETE]";
-  const key = maskAccessKeyId(detail.accessKeyId);
-  const account = `account ${detail.accountId}`;
-  if (summary.totalCalls === 0) return `${tag} Key ${key}: no CloudTrail activity found - ${account}`;
+  const who = `${tag} ${maskAccessKeyId(detail.accessKeyId)} (account ${detail.accountId})`;
+  if (summary.totalCalls === 0) return `${who}: no CloudTrail activity found`;
   const regions = summary.byRegion.distinct;
-  const calls = `${plural(summary.totalCalls, "call")}${regions > 1 ? ` in ${formatCount(regions)} regions` : ""}`;
-  const names = summary.flagged.map((f) => f.eventName);
-  const risky =
-    names.length === 0
-      ? "none high-risk"
-      : `high-risk: ${names.slice(0, 2).join(", ")}${names.length > 2 ? ` +${names.length - 2}` : ""}`;
-  return `${tag} Key ${key}: ${calls}, ${risky} - ${account}`;
+  const calls = plural(summary.totalCalls, "call");
+  const withRegions = regions > 1 ? `${calls} in ${formatCount(regions)} regions` : calls;
+  const names = [...summary.flagged]
+    .sort(
+      (a, b) => SUBJECT_ORDER.indexOf(a.category) - SUBJECT_ORDER.indexOf(b.category) || b.count - a.count,
+    )
+    .map((f) => f.eventName);
+  if (names.length === 0) return `${who}: ${withRegions}, none high-risk`;
+  for (const volume of [withRegions, calls]) {
+    let best: string | undefined;
+    for (let n = 1; n <= names.length; n += 1) {
+      const rest = names.length - n;
+      const candidate = `${who}: ${volume}, high-risk: ${names.slice(0, n).join(", ")}${rest > 0 ? ` +${rest}` : ""}`;
+      if (candidate.length > MAX_SUBJECT) break;
+      best = candidate;
+    }
+    if (best !== undefined) return best;
+  }
+  return `${who}: ${calls}, ${plural(names.length, "high-risk call type")}`;
 }
 
 function lookupCommand(summary: ActivitySummary, region: string, key: string): string {

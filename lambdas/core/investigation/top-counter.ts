@@ -50,6 +50,11 @@ export class TopCounter {
     }
   }
 
+  /** Values currently held (at most `capacity`). */
+  get tracked(): number {
+    return this.counts.size;
+  }
+
   top(n: number): TopList {
     const entries = [...this.counts.entries()].map(([value, count]) => ({ value, count }));
     entries.sort(byCountThenValue);

@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { isAccessKeyId } from "../access-key.js";
 import { InvalidEventError } from "../errors.js";
 import type { Exposure, Principal, Severity } from "../exposure.js";
-import { accountOf, type Envelope, parseOrThrow } from "./envelope.js";
+import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
 export const IAM_SOURCE = "aws.iam";
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
@@ -80,7 +80,7 @@ function base(envelope: Envelope, detail: CloudTrailDetail) {
     accountId: accountOf(envelope, detail.recipientAccountId, IAM_SOURCE),
     region: detail.awsRegion ?? envelope.region,
     sample: false,
-    observedAt: detail.eventTime ?? envelope.time,
+    observedAt: isoTimeOf(detail.eventTime, envelope.time),
   };
 }
 

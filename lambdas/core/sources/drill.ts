@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { AccessKeyIdSchema } from "../access-key.js";
 import type { Exposure } from "../exposure.js";
-import { accountOf, type Envelope, parseOrThrow } from "./envelope.js";
+import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
 /** Drill events are custom events: anyone with events:PutEvents can send one, so the plan acts
  * on them only for users tagged `leaked-key-responder:drill` = `true`. */
@@ -30,7 +30,7 @@ export function drillToExposures(envelope: Envelope): Exposure[] {
       intent: "contain",
       severity: "low",
       sample: false,
-      observedAt: envelope.time,
+      observedAt: isoTimeOf(envelope.time, envelope.time),
       title: `Responder drill ${detail.drillId}`,
       evidence: { drillId: detail.drillId },
     },

@@ -17,6 +17,21 @@ export type Envelope = z.infer<typeof EnvelopeSchema>;
 
 const MAX_ISSUES = 10;
 
+/**
+ * A signal's time as ISO 8601, whatever AWS wrote: ISO already (GuardDuty, CloudTrail), RFC 1123
+ * (`Wed, 12 Feb 2025 00:37:54 GMT`, Health) or epoch milliseconds as text (Trusted Advisor).
+ * Unreadable times fall back to the envelope's.
+ */
+export function isoTimeOf(value: string | null | undefined, fallback: string): string {
+  const text = value?.trim() ?? "";
+  const date = /^\d{10,13}$/.test(text)
+    ? new Date(Number(text.length === 10 ? `${text}000` : text))
+    : new Date(text);
+  if (text !== "" && !Number.isNaN(date.getTime())) return date.toISOString();
+  const envelopeTime = new Date(fallback);
+  return Number.isNaN(envelopeTime.getTime()) ? fallback : envelopeTime.toISOString();
+}
+
 /** Parses `value` or throws an InvalidEventError naming every field that is wrong. */
 export function parseOrThrow<S extends z.ZodMiniType>(schema: S, value: unknown, source: string): z.infer<S> {
   const result = schema.safeParse(value);

@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { isAccessKeyId } from "../access-key.js";
 import { InvalidEventError } from "../errors.js";
 import type { Exposure, Intent, Principal, Severity } from "../exposure.js";
-import { accountOf, type Envelope, parseOrThrow } from "./envelope.js";
+import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
 export const GUARDDUTY_SOURCE = "aws.guardduty";
 export const GUARDDUTY_DETAIL_TYPE = "GuardDuty Finding";
@@ -162,7 +162,7 @@ export function guardDutyToExposures(envelope: Envelope, policy: GuardDutyPolicy
       intent: sample ? "notify" : intentOf(finding, principal, policy),
       severity,
       sample,
-      observedAt: finding.updatedAt ?? envelope.time,
+      observedAt: isoTimeOf(finding.updatedAt, envelope.time),
       title: finding.title ?? finding.type,
       evidence,
     },

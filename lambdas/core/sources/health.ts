@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { isAccessKeyId } from "../access-key.js";
 import { InvalidEventError } from "../errors.js";
 import type { Exposure, Severity } from "../exposure.js";
-import { accountOf, type Envelope, parseOrThrow } from "./envelope.js";
+import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
 export const HEALTH_SOURCE = "aws.health";
 export const HEALTH_DETAIL_TYPE = "AWS Health Event";
@@ -74,7 +74,7 @@ export function healthToExposures(envelope: Envelope): Exposure[] {
     intent: "contain",
     severity,
     sample: false,
-    observedAt: detail.startTime ?? envelope.time,
+    observedAt: isoTimeOf(detail.startTime, envelope.time),
     title: description ? firstSentence(description.latestDescription) : detail.eventTypeCode,
     evidence,
   }));

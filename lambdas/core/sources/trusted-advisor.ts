@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { isAccessKeyId } from "../access-key.js";
 import { InvalidEventError } from "../errors.js";
 import type { Exposure, Principal } from "../exposure.js";
-import { accountOf, type Envelope, parseOrThrow } from "./envelope.js";
+import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
 export const TRUSTED_ADVISOR_SOURCE = "aws.trustedadvisor";
 export const TRUSTED_ADVISOR_DETAIL_TYPE = "Trusted Advisor Check Item Refresh Notification";
@@ -60,7 +60,7 @@ export function trustedAdvisorToExposures(envelope: Envelope): Exposure[] {
       intent: "contain",
       severity: "critical",
       sample: false,
-      observedAt: item["Time Updated"] ?? envelope.time,
+      observedAt: isoTimeOf(item["Time Updated"], envelope.time),
       title: `Trusted Advisor found access key exposed${item["Fraud Type"] ? ` (${item["Fraud Type"]})` : ""}`,
       evidence,
     },

@@ -1,0 +1,138 @@
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+
+const HANDLERS = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
+
+/** An encrypted, SSL-only dead-letter queue keeping failed events for 14 days. */
+export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  return new sqs.Queue(scope, id, {
+    retentionPeriod: Duration.days(14),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+}
+
+export interface HandlerFunctionOptions {
+  /** Construct id prefix: `<name>Role`, `<name>LogGroup`, `<name>Function`. */
+  readonly name: string;
+  /** Handler file in lambdas/handlers, without `.ts`. */
+  readonly handler: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly logRetention: logs.RetentionDays;
+  readonly reservedConcurrency?: number | undefined;
+}
+
+/**
+ * A handler of lambdas/handlers on the newest Node.js runtime, arm64, bundled by the local
+ * esbuild as minified ESM with source maps and the AWS SDK inside (pinned, tree-shaken, not the
+ * runtime's copy); an explicit role that may write only to its own log group (no
+ * AWSLambdaBasicExecutionRole); asynchronous failures retried twice, then the DLQ.
+ */
+export function handlerFunction(
+  scope: Construct,
+  options: HandlerFunctionOptions,
+): { fn: NodejsFunction; role: iam.Role; logGroup: logs.LogGroup } {
+  const logGroup = new logs.LogGroup(scope, `${options.name}LogGroup`, {
+    retention: options.logRetention,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const role = new iam.Role(scope, `${options.name}Role`, {
+    assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+    description: `leaked-key-responder ${options.handler} function`,
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: "WriteOwnLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  const fn = new NodejsFunction(scope, `${options.name}Function`, {
+    role,
+    entry: `${HANDLERS}${options.handler}.ts`,
+    handler: "handler",
+    description: options.description,
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 1024,
+    timeout: options.timeout,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    reservedConcurrentExecutions: options.reservedConcurrency,
+    // EventBridge invokes asynchronously: function errors are retried by Lambda, then land here.
+    deadLetterQueue: options.deadLetterQueue,
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(6),
+    environment: {
+      ...options.environment,
+      POWERTOOLS_SERVICE_NAME: "leaked-key-responder",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: "node24",
+      minify: true,
+      sourceMap: true,
+      mainFields: ["module", "main"],
+      externalModules: [],
+      banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
+    },
+  });
+  return { fn, role, logGroup };
+}
+
+/** A rule target that retries delivery for 24 h, then keeps the event in the DLQ. */
+export function lambdaTarget(fn: lambda.IFunction, dlq: sqs.IQueue): events.IRuleTarget {
+  return new targets.LambdaFunction(fn, {
+    deadLetterQueue: dlq,
+    retryAttempts: 185,
+    maxEventAge: Duration.hours(24),
+  });
+}
+
+/** Alarms to the alert topic: any function error in a minute, any message in the DLQ. */
+export function failureAlarms(
+  scope: Construct,
+  name: string,
+  fn: lambda.Function,
+  dlq: sqs.Queue,
+  topic: sns.ITopic,
+  what: { errors: string; deadLetters: string },
+): void {
+  const rules = [
+    new cloudwatch.Alarm(scope, `${name}ErrorsAlarm`, {
+      alarmDescription: what.errors,
+      metric: fn.metricErrors({ period: Duration.minutes(1), statistic: "Sum" }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    new cloudwatch.Alarm(scope, `${name}DeadLetterQueueAlarm`, {
+      alarmDescription: what.deadLetters,
+      metric: dlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: "Maximum",
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+  ];
+  for (const alarm of rules) alarm.addAlarmAction(new cwActions.SnsAction(topic));
+}

@@ -1,0 +1,121 @@
+import { Duration, Validations } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import {
+  DEFAULT_LOOKBACK_HOURS,
+  GLOBAL_EVENTS_REGION,
+  MAX_EVENT_HISTORY_DAYS,
+} from "../lambdas/core/investigation/config.js";
+import {
+  INCIDENT_CONTAINED_DETAIL_TYPE,
+  RESPONDER_EVENT_SOURCE,
+} from "../lambdas/core/investigation/contained-event.js";
+import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
+
+export interface InvestigationProps {
+  /** The responder's incident table; the summary is stored on the incident item. */
+  readonly incidentTable: dynamodb.ITable;
+  /** The responder's alert topic; the follow-up alert goes to the same subscribers. */
+  readonly alertTopic: sns.ITopic;
+  /** Regions searched besides us-east-1 (always searched: IAM and STS calls are recorded only there). @default - us-east-1 only */
+  readonly regions?: readonly string[];
+  /** Retention of the function's logs. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+function validate(props: InvestigationProps): void {
+  for (const region of props.regions ?? []) {
+    if (!REGION_PATTERN.test(region)) {
+      throw new Error(`regions contains "${region}"; expected AWS region names such as eu-west-1`);
+    }
+  }
+}
+
+/**
+ * The investigation: on `Incident Contained`, the investigate function searches CloudTrail for
+ * what the contained key did, stores a summary on the incident and sends a follow-up alert.
+ * Off the containment path: its own rule, DLQ and alarms.
+ */
+export class Investigation extends Construct {
+  readonly investigateFunction: NodejsFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: InvestigationProps) {
+    super(scope, id);
+    validate(props);
+    const regions = [...new Set([GLOBAL_EVENTS_REGION, ...(props.regions ?? [])])];
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+
+    this.deadLetterQueue = deadLetterQueue(this, "InvestigateDeadLetterQueue");
+    const { fn, role } = handlerFunction(this, {
+      name: "Investigate",
+      handler: "investigate",
+      description: "Investigates contained leaked keys: CloudTrail LookupEvents, summary, follow-up alert",
+      // LookupEvents is paced at 2 requests/s per region: 10,000 calls are 200 pages, 100 s per key and region.
+      timeout: Duration.minutes(15),
+      deadLetterQueue: this.deadLetterQueue,
+      logRetention,
+      environment: {
+        INCIDENT_TABLE_NAME: props.incidentTable.tableName,
+        ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        INVESTIGATION_REGIONS: regions.join(","),
+        LOOKBACK_HOURS: String(DEFAULT_LOOKBACK_HOURS),
+        MAX_LOOKBACK_DAYS: String(MAX_EVENT_HISTORY_DAYS),
+      },
+    });
+    this.investigateFunction = fn;
+    // cloudtrail:LookupEvents supports no resource-level permissions: the only valid Resource is "*".
+    // It is read-only (event history of this account), and it is the only CloudTrail action granted.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "LookUpCloudTrailEvents",
+        actions: ["cloudtrail:LookupEvents"],
+        resources: ["*"],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      reason:
+        'cloudtrail:LookupEvents has no resource-level permissions, so its only valid Resource is "*"; it is the ' +
+        "only action on *, and it only reads this account's CloudTrail event history.",
+    });
+
+    // The table itself only (Table.grant would add its indexes).
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "IncidentRecords",
+        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        resources: [props.incidentTable.tableArn],
+      }),
+    );
+    props.alertTopic.grantPublish(this.investigateFunction);
+    // On an encrypted topic, grantPublish also grants kms:Decrypt and kms:GenerateDataKey* on that topic's key.
+    Validations.of(role).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+      reason:
+        "Granted by Topic.grantPublish on the alert topic's own KMS key only (publishing to an encrypted topic needs a data key).",
+    });
+
+    this.rule = new events.Rule(this, "IncidentContainedRule", {
+      description: "Incident Contained (emitted by the respond function) -> investigate",
+      eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [INCIDENT_CONTAINED_DETAIL_TYPE] },
+      targets: [lambdaTarget(this.investigateFunction, this.deadLetterQueue)],
+    });
+
+    failureAlarms(this, "Investigate", this.investigateFunction, this.deadLetterQueue, props.alertTopic, {
+      errors:
+        "The leaked-key investigate function failed: a follow-up on what a contained key did may be missing. Check its logs and the DLQ.",
+      deadLetters:
+        "Incident Contained events ended in the investigation dead-letter queue: not investigated. Inspect and redrive.",
+    });
+  }
+}

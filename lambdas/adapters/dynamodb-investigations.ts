@@ -1,0 +1,144 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import * as z from "zod/mini";
+import { IncidentNotFoundError } from "../core/investigation/errors.js";
+import type {
+  InvestigationState,
+  InvestigationStore,
+  InvestigationWrite,
+  RecordOutcome,
+} from "../core/investigation/ports.js";
+import { call } from "./aws-errors.js";
+
+/** The investigation attributes of an incident item, read back through a schema like the rest of it. */
+const StateSchema = z.looseObject({
+  incidentId: z.string(),
+  investigationFingerprint: z.optional(z.string()),
+  investigationLastEventAt: z.optional(z.string()),
+});
+
+function conditionFailureOf(error: unknown): ConditionalCheckFailedException | undefined {
+  if (error instanceof ConditionalCheckFailedException) return error;
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof ConditionalCheckFailedException ? cause : undefined;
+}
+
+function stateOf(item: Record<string, unknown>): InvestigationState {
+  const parsed = StateSchema.parse(item);
+  return {
+    fingerprint: parsed.investigationFingerprint,
+    lastEventAt: parsed.investigationLastEventAt,
+  };
+}
+
+/**
+ * The investigation on the incident item: `investigation` (the summary), the fingerprint of the
+ * activity it describes and the time of its newest call. Each write is one conditional UpdateItem,
+ * so of two runs that saw the same activity exactly one sends the follow-up.
+ */
+export class DynamoDbInvestigationStore implements InvestigationStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getState(incidentId: string): Promise<InvestigationState | undefined> {
+    const out = await call("dynamodb:GetItem", () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ incidentId }),
+          ConsistentRead: true,
+          ProjectionExpression: "incidentId, investigationFingerprint, investigationLastEventAt",
+        }),
+      ),
+    );
+    return out.Item ? stateOf(unmarshall(out.Item)) : undefined;
+  }
+
+  async record(write: InvestigationWrite): Promise<RecordOutcome> {
+    try {
+      await call("dynamodb:UpdateItem", () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall({ incidentId: write.incidentId }),
+            UpdateExpression:
+              "SET investigation = :summary, investigationFingerprint = :fp, " +
+              "investigationLastEventAt = :last, investigatedAt = :now",
+            // New activity only, and never older activity over newer (two runs racing).
+            ConditionExpression:
+              "attribute_exists(incidentId) AND " +
+              "(attribute_not_exists(investigationFingerprint) OR investigationFingerprint <> :fp) AND " +
+              "(attribute_not_exists(investigationLastEventAt) OR investigationLastEventAt <= :last)",
+            ExpressionAttributeValues: marshall(
+              {
+                ":summary": write.summary,
+                ":fp": write.fingerprint,
+                ":last": write.lastEventAt,
+                ":now": write.now,
+              },
+              { removeUndefinedValues: true },
+            ),
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        ),
+      );
+      return "recorded";
+    } catch (error) {
+      const failure = conditionFailureOf(error);
+      if (failure === undefined) throw error;
+      if (failure.Item === undefined) {
+        // The incident vanished between getState and now: nothing to attach the summary to.
+        throw new IncidentNotFoundError(write.incidentId, { cause: error });
+      }
+      const current = stateOf(unmarshall(failure.Item));
+      return current.fingerprint === write.fingerprint ? "unchanged" : "stale";
+    }
+  }
+
+  async release(incidentId: string, fingerprint: string, previous: InvestigationState): Promise<void> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ":fp": fingerprint };
+    if (previous.fingerprint !== undefined) {
+      set.push("investigationFingerprint = :prevFp");
+      values[":prevFp"] = previous.fingerprint;
+    } else {
+      remove.push("investigationFingerprint");
+    }
+    if (previous.lastEventAt !== undefined) {
+      set.push("investigationLastEventAt = :prevLast");
+      values[":prevLast"] = previous.lastEventAt;
+    } else {
+      remove.push("investigationLastEventAt");
+    }
+    const expression = [
+      set.length > 0 ? `SET ${set.join(", ")}` : "",
+      remove.length > 0 ? `REMOVE ${remove.join(", ")}` : "",
+    ]
+      .filter((part) => part !== "")
+      .join(" ");
+    try {
+      await call("dynamodb:UpdateItem", () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall({ incidentId }),
+            UpdateExpression: expression,
+            // Only our own claim: a later run that recorded newer activity keeps its own.
+            ConditionExpression: "investigationFingerprint = :fp",
+            ExpressionAttributeValues: marshall(values),
+          }),
+        ),
+      );
+    } catch (error) {
+      if (conditionFailureOf(error) === undefined) throw error;
+    }
+  }
+}

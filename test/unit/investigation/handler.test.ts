@@ -1,0 +1,210 @@
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  type GetItemCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { InvalidEventError } from "../../../lambdas/core/errors.js";
+import { IncidentNotFoundError } from "../../../lambdas/core/investigation/errors.js";
+import { ACCOUNT_ID, containedEvent, FakeEventHistory, loadRecord, place } from "./support.js";
+
+const KEY = "AKIAR7ISFR69YWROPYAN";
+const SESSION = "ASIA9F6MXE9HSYOXYQOS";
+const INCIDENT = `${ACCOUNT_ID}-${KEY}`;
+const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT_ID}:leaked-key-alerts`;
+const CONTEXT = { getRemainingTimeInMillis: () => 900_000 };
+// The handler reads the real clock: place everything relative to it.
+const START = Date.now();
+const minutesAgo = (m: number) => new Date(START - m * 60_000).toISOString();
+const CONTAINED_AT = minutesAgo(2);
+const contained = () => containedEvent(KEY, { containedAt: CONTAINED_AT });
+
+const ct = mockClient(CloudTrailClient);
+const ddb = mockClient(DynamoDBClient);
+const sns = mockClient(SNSClient);
+
+/** One DynamoDB item with the conditions the investigation store sends, evaluated as DynamoDB would. */
+class FakeIncidentTable {
+  readonly items = new Map<string, Record<string, unknown>>();
+
+  get = async (input: GetItemCommandInput) => {
+    const id = unmarshall(input.Key ?? {}).incidentId as string;
+    const item = this.items.get(id);
+    return { Item: item ? marshall(item, { removeUndefinedValues: true }) : undefined, $metadata: {} };
+  };
+
+  update = async (input: UpdateItemCommandInput) => {
+    const id = unmarshall(input.Key ?? {}).incidentId as string;
+    const values = unmarshall(input.ExpressionAttributeValues ?? {});
+    const item = this.items.get(id);
+    const fail = () => {
+      throw new ConditionalCheckFailedException({
+        message: "The conditional request failed",
+        $metadata: { httpStatusCode: 400 },
+        ...(item ? { Item: marshall(item, { removeUndefinedValues: true }) } : {}),
+      });
+    };
+    if (":summary" in values) {
+      if (item === undefined) return fail();
+      if (item.investigationFingerprint === values[":fp"]) return fail();
+      const last = item.investigationLastEventAt as string | undefined;
+      if (last !== undefined && last > (values[":last"] as string)) return fail();
+      this.items.set(id, {
+        ...item,
+        investigation: values[":summary"],
+        investigationFingerprint: values[":fp"],
+        investigationLastEventAt: values[":last"],
+        investigatedAt: values[":now"],
+      });
+      return { $metadata: {} };
+    }
+    throw new Error(`unexpected UpdateItem ${input.UpdateExpression}`);
+  };
+}
+
+function at(file: string, eventTime: string, awsRegion: string, accessKeyId?: string) {
+  return place(loadRecord(file), { eventTime, awsRegion, ...(accessKeyId ? { accessKeyId } : {}) });
+}
+
+type Handler = typeof import("../../../lambdas/handlers/investigate.js").handler;
+let handler: Handler;
+
+describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mocked", () => {
+  let history: FakeEventHistory;
+  let table: FakeIncidentTable;
+
+  const ENV = {
+    INCIDENT_TABLE_NAME: "incidents",
+    ALERT_TOPIC_ARN: TOPIC,
+    INVESTIGATION_REGIONS: "eu-west-1",
+    AWS_REGION: "us-east-1",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+  };
+  const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
+
+  beforeAll(async () => {
+    Object.assign(process.env, ENV);
+    ({ handler } = await import("../../../lambdas/handlers/investigate.js"));
+  });
+
+  afterAll(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  beforeEach(() => {
+    ct.reset();
+    ddb.reset();
+    sns.reset();
+    history = new FakeEventHistory();
+    table = new FakeIncidentTable();
+    table.items.set(INCIDENT, { incidentId: INCIDENT, status: "contained", accessKeyId: KEY });
+    ct.on(LookupEventsCommand).callsFake(history.handle);
+    ddb.on(GetItemCommand).callsFake(table.get);
+    ddb.on(UpdateItemCommand).callsFake(table.update);
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    // The key assumed a role; the role session tried to mine in eu-west-1; the key created a user.
+    history
+      .add("us-east-1", KEY, [
+        at("stratus-assume-role", minutesAgo(60), "us-east-1", KEY),
+        at("stratus-create-user", minutesAgo(30), "us-east-1", KEY),
+      ])
+      .add("eu-west-1", SESSION, [at("stratus-run-instances-denied", minutesAgo(59), "eu-west-1")]);
+  });
+
+  it("rejects an invalid event with InvalidEventError before touching AWS", async () => {
+    await expect(
+      handler(containedEvent("not-a-key", { containedAt: CONTAINED_AT }), CONTEXT),
+    ).rejects.toThrow(InvalidEventError);
+    expect([ct.calls(), ddb.calls(), sns.calls()].map((c) => c.length)).toEqual([0, 0, 0]);
+  });
+
+  it("searches, stores the summary on the incident and sends one follow-up through the topic", async () => {
+    const result = await handler(contained(), CONTEXT);
+    expect(result).toEqual({
+      status: "alerted",
+      incidentId: INCIDENT,
+      totalCalls: 3,
+      flagged: ["CreateUser", "RunInstances"],
+      complete: true,
+    });
+    // us-east-1 first, always; then the configured region; then the session key in both.
+    expect(
+      history.requests.map((r) => `${r.region} ${r.input.LookupAttributes?.[0]?.AttributeValue}`).sort(),
+    ).toEqual([`eu-west-1 ${KEY}`, `eu-west-1 ${SESSION}`, `us-east-1 ${KEY}`, `us-east-1 ${SESSION}`]);
+    const stored = table.items.get(INCIDENT) as Record<string, unknown>;
+    expect(stored).toMatchObject({
+      status: "contained",
+      investigationFingerprint: `3|${minutesAgo(30)}|3346344c-5a3e-429e-8405-420f98f75d6e|complete`,
+      investigationLastEventAt: minutesAgo(30),
+      investigation: { version: 1, accessKeyId: KEY, totalCalls: 3, failed: 1 },
+    });
+
+    const publishes = sns.commandCalls(PublishCommand);
+    expect(publishes).toHaveLength(1);
+    const input = publishes[0]?.args[0].input;
+    expect(input).toMatchObject({
+      TopicArn: TOPIC,
+      Subject:
+        "[INVESTIGATION] AKIA...PYAN (account 123456789012): 3 calls in 2 regions, high-risk: CreateUser +1",
+      MessageStructure: "json",
+    });
+    const message = JSON.parse(input?.Message ?? "{}") as Record<string, string>;
+    expect(message.email).toContain(
+      "SESSION KEYS MINTED WITH THE KEY\n  - ASIA9F6MXE9HSYOXYQOS via AssumeRole",
+    );
+    expect(JSON.parse(message.https ?? "{}")).toMatchObject({ metadata: { threadId: INCIDENT } });
+    expect(JSON.parse(message.sqs ?? "{}")).toMatchObject({
+      incidentId: INCIDENT,
+      summary: { totalCalls: 3 },
+    });
+  });
+
+  it("sends no second follow-up for a repeated event, and one more when there is new activity", async () => {
+    await handler(contained(), CONTEXT);
+    const repeat = await handler(contained(), CONTEXT);
+    expect(repeat.status).toBe("unchanged");
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
+
+    history.add("us-east-1", KEY, [at("stratus-stop-logging", minutesAgo(1), "us-east-1", KEY)]);
+    const later = await handler(contained(), CONTEXT);
+    expect(later).toMatchObject({ status: "alerted", totalCalls: 4 });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(sns.commandCalls(PublishCommand)[1]?.args[0].input.Subject).toBe(
+      "[INVESTIGATION] AKIA...PYAN (account 123456789012): 4 calls in 2 regions, high-risk: StopLogging +2",
+    );
+  });
+
+  it("fails with IncidentNotFoundError, searching nothing, when the incident is not recorded", async () => {
+    table.items.clear();
+    await expect(handler(contained(), CONTEXT)).rejects.toThrow(IncidentNotFoundError);
+    expect(ct.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it("reports a region it may not search as incomplete, without failing the invocation", async () => {
+    history.fail.set(
+      "eu-west-1",
+      Object.assign(new Error("not authorized"), {
+        name: "AccessDeniedException",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const result = await handler(contained(), CONTEXT);
+    expect(result).toMatchObject({ status: "alerted", totalCalls: 2, complete: false });
+    const subject = sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject;
+    expect(subject).toBe(
+      "[INVESTIGATION, INCOMPLETE] AKIA...PYAN (account 123456789012): 2 calls, high-risk: CreateUser",
+    );
+  });
+}, 30_000);
