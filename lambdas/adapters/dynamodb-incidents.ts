@@ -1,32 +1,9 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { type DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import type { ActionRecord, Incident } from "../core/incident.js";
-import { IncidentSchema } from "../core/incident.js";
 import type { IncidentStore, SignalWrite } from "../core/ports.js";
 import { call } from "./aws-errors.js";
-
-/** Sets come back from DynamoDB as `Set`s; the incident schema wants arrays. */
-function fromItem(item: Record<string, unknown>): Incident {
-  const plain = Object.fromEntries(
-    Object.entries(item).map(([k, v]) => [k, v instanceof Set ? [...v].map(String).sort() : v]),
-  );
-  return IncidentSchema.parse({ signalIds: [], alertedSignalIds: [], signals: [], actions: [], ...plain });
-}
-
-/** `#name` → name for each attribute an expression uses. */
-function names(...attributes: string[]): Record<string, string> {
-  return Object.fromEntries(attributes.map((a) => [`#${a}`, a]));
-}
-
-function isConditionFailure(error: unknown): boolean {
-  const cause = error instanceof Error ? error.cause : undefined;
-  return error instanceof ConditionalCheckFailedException || cause instanceof ConditionalCheckFailedException;
-}
+import { conditionFailureOf, getIncidentItem, incidentFromItem, names } from "./dynamodb-support.js";
 
 /** Incidents in one DynamoDB table, key `incidentId`; every write is a single conditional UpdateItem. */
 export class DynamoDbIncidentStore implements IncidentStore {
@@ -36,16 +13,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
   ) {}
 
   async get(incidentId: string): Promise<Incident | undefined> {
-    const out = await call("dynamodb:GetItem", () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: marshall({ incidentId }),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return out.Item ? fromItem(unmarshall(out.Item)) : undefined;
+    const item = await getIncidentItem(this.client, this.tableName, incidentId);
+    return item ? incidentFromItem(item) : undefined;
   }
 
   async recordSignal(write: SignalWrite): Promise<void> {
@@ -100,7 +69,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
         ),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (conditionFailureOf(error) === undefined) throw error;
       // A retry of a signal already on record: keep the record, add what this attempt did.
       await this.update(write.incidentId, write.actions, write.now, { status: write.status });
     }
@@ -162,7 +131,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (conditionFailureOf(error) !== undefined) return false;
       throw error;
     }
   }

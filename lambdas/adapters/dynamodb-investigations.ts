@@ -1,9 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
 import { IncidentNotFoundError } from "../core/investigation/errors.js";
@@ -14,6 +9,7 @@ import type {
   RecordOutcome,
 } from "../core/investigation/ports.js";
 import { call } from "./aws-errors.js";
+import { conditionFailureOf, getIncidentItem } from "./dynamodb-support.js";
 
 /** The investigation attributes of an incident item, read back through a schema like the rest of it. */
 const StateSchema = z.looseObject({
@@ -21,12 +17,6 @@ const StateSchema = z.looseObject({
   investigationFingerprint: z.optional(z.string()),
   investigationLastEventAt: z.optional(z.string()),
 });
-
-function conditionFailureOf(error: unknown): ConditionalCheckFailedException | undefined {
-  if (error instanceof ConditionalCheckFailedException) return error;
-  const cause = error instanceof Error ? error.cause : undefined;
-  return cause instanceof ConditionalCheckFailedException ? cause : undefined;
-}
 
 function stateOf(item: Record<string, unknown>): InvestigationState {
   const parsed = StateSchema.parse(item);
@@ -48,17 +38,13 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
   ) {}
 
   async getState(incidentId: string): Promise<InvestigationState | undefined> {
-    const out = await call("dynamodb:GetItem", () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: marshall({ incidentId }),
-          ConsistentRead: true,
-          ProjectionExpression: "incidentId, investigationFingerprint, investigationLastEventAt",
-        }),
-      ),
+    const item = await getIncidentItem(
+      this.client,
+      this.tableName,
+      incidentId,
+      "incidentId, investigationFingerprint, investigationLastEventAt",
     );
-    return out.Item ? stateOf(unmarshall(out.Item)) : undefined;
+    return item ? stateOf(item) : undefined;
   }
 
   async record(write: InvestigationWrite): Promise<RecordOutcome> {
