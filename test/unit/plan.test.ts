@@ -7,27 +7,10 @@ import {
   type PrincipalFacts,
   planResponse,
 } from "../../lambdas/core/plan.js";
+import { GUARDDUTY_EXPOSURE, KEY, NOW } from "../support/exposures.js";
 
-const KEY = "AKIAIOSFODNN7EXAMPLE";
-const NOW = "2026-11-28T12:00:00.000Z";
 const POLICY = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
-
-const exposure: Exposure = {
-  source: "guardduty",
-  signal: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-  signalId: "guardduty:f1",
-  sourceEventId: "e1",
-  accountId: "123456789012",
-  region: "us-east-1",
-  accessKeyId: KEY,
-  principal: { type: "user", name: "alice" },
-  intent: "contain",
-  severity: "high",
-  sample: false,
-  observedAt: NOW,
-  title: "t",
-  evidence: {},
-};
+const exposure: Exposure = GUARDDUTY_EXPOSURE;
 const alice: PrincipalFacts = {
   kind: "user",
   name: "alice",

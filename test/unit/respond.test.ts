@@ -5,24 +5,9 @@ import type { ActionRecord, Incident } from "../../lambdas/core/incident.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
 import type { IamPort, IncidentStore, RenderedAlert, SignalWrite } from "../../lambdas/core/ports.js";
 import { type RespondDeps, respondToExposure } from "../../lambdas/core/respond.js";
+import { GUARDDUTY_EXPOSURE, KEY } from "../support/exposures.js";
 
-const KEY = "AKIAIOSFODNN7EXAMPLE";
-const exposure: Exposure = {
-  source: "guardduty",
-  signal: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-  signalId: "guardduty:f1",
-  sourceEventId: "e1",
-  accountId: "123456789012",
-  region: "us-east-1",
-  accessKeyId: KEY,
-  principal: { type: "user", name: "alice" },
-  intent: "contain",
-  severity: "high",
-  sample: false,
-  observedAt: "2026-11-28T12:00:00Z",
-  title: "t",
-  evidence: {},
-};
+const exposure: Exposure = GUARDDUTY_EXPOSURE;
 
 /** An IAM fake that records the order of calls and can fail one operation. */
 class FakeIam implements IamPort {
