@@ -41,6 +41,28 @@ function tagsToRecord(tags: readonly { Key?: string | undefined; Value?: string 
   return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 }
 
+/** Whether a managed policy is attached to a user or role (all pages of the listing). */
+export async function isPolicyAttached(
+  client: IAMClient,
+  target: FenceTarget,
+  policyArn: string,
+): Promise<boolean> {
+  let marker: string | undefined;
+  do {
+    const page =
+      target.type === "user"
+        ? await call("iam:ListAttachedUserPolicies", () =>
+            client.send(new ListAttachedUserPoliciesCommand({ UserName: target.name, Marker: marker })),
+          )
+        : await call("iam:ListAttachedRolePolicies", () =>
+            client.send(new ListAttachedRolePoliciesCommand({ RoleName: target.name, Marker: marker })),
+          );
+    if (page.AttachedPolicies?.some((p) => p.PolicyArn === policyArn)) return true;
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return false;
+}
+
 /** IAM through one client: the function's own credentials, or a member account's assumed role. */
 export class IamAdapter implements IamPort {
   constructor(private readonly client: IAMClient) {}
@@ -84,7 +106,7 @@ export class IamAdapter implements IamPort {
   }
 
   async attachPolicy(target: FenceTarget, policyArn: string): Promise<"attached" | "already"> {
-    if (await this.isAttached(target, policyArn)) return "already";
+    if (await isPolicyAttached(this.client, target, policyArn)) return "already";
     if (target.type === "user") {
       await call("iam:AttachUserPolicy", () =>
         this.client.send(new AttachUserPolicyCommand({ UserName: target.name, PolicyArn: policyArn })),
@@ -95,27 +117,6 @@ export class IamAdapter implements IamPort {
       );
     }
     return "attached";
-  }
-
-  private async isAttached(target: FenceTarget, policyArn: string): Promise<boolean> {
-    let marker: string | undefined;
-    do {
-      const page =
-        target.type === "user"
-          ? await call("iam:ListAttachedUserPolicies", () =>
-              this.client.send(
-                new ListAttachedUserPoliciesCommand({ UserName: target.name, Marker: marker }),
-              ),
-            )
-          : await call("iam:ListAttachedRolePolicies", () =>
-              this.client.send(
-                new ListAttachedRolePoliciesCommand({ RoleName: target.name, Marker: marker }),
-              ),
-            );
-      if (page.AttachedPolicies?.some((p) => p.PolicyArn === policyArn)) return true;
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return false;
   }
 
   async putDenyOlderSessions(target: FenceTarget, policyName: string, issuedBefore: string): Promise<void> {

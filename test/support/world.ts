@@ -5,7 +5,9 @@ import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  DeleteAccessKeyCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
@@ -25,6 +27,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import * as z from "zod/mini";
 import { type Incident, IncidentSchema } from "../../lambdas/core/incident.js";
 
 export const ACCOUNT_ID = "123456789012";
@@ -51,6 +54,7 @@ export class World {
   topicArn = "";
   alertQueueUrl = "";
   eventQueueUrl = "";
+  drillQueueUrl = "";
 
   async create(): Promise<this> {
     this.tableName = `incidents-${this.suffix}`;
@@ -227,6 +231,67 @@ export class World {
     return (await this.drain(this.eventQueueUrl)).map((raw) => JSON.parse(raw));
   }
 
+  /** Subscribes an email address to the alert topic (moto delivers nothing to it; see emailsSent). */
+  async subscribeEmail(address: string): Promise<void> {
+    await this.sns.send(
+      new SubscribeCommand({ TopicArn: this.topicArn, Protocol: "email", Endpoint: address }),
+    );
+  }
+
+  /**
+   * What an email subscriber of the alert topic receives: every message published so far, as
+   * moto keeps it (its internal API, /moto-api/data.json), with the body SNS picks for the
+   * `email` protocol (the `email` key of a per-protocol message, else `default`).
+   */
+  async emailsSent(): Promise<{ subject: string; body: string }[]> {
+    const endpoint = process.env.AWS_ENDPOINT_URL;
+    if (!endpoint) throw new Error("AWS_ENDPOINT_URL is not set: call useMoto first");
+    const res = await fetch(`${endpoint}/moto-api/data.json`);
+    const data = MotoSnsDataSchema.parse(await res.json());
+    const topic = data.sns.Topic.find((t) => t.arn === this.topicArn);
+    if (!topic) throw new Error(`moto knows no topic ${this.topicArn}`);
+    return topic.sent_notifications.map(([, message, subject]) => ({
+      subject: subject ?? "",
+      body: snsBodyFor("email", message),
+    }));
+  }
+
+  /** Routes drill events on the default bus to a queue of their own (the Lambda target moto cannot run). */
+  async routeDrillEvents(): Promise<string> {
+    const url = await this.queue(`drill-${this.suffix}`);
+    const rule = `drill-${this.suffix}`;
+    await this.events.send(
+      new PutRuleCommand({
+        Name: rule,
+        EventPattern: JSON.stringify({ source: ["leaked-key-responder.drill"] }),
+      }),
+    );
+    await this.events.send(
+      new PutTargetsCommand({ Rule: rule, Targets: [{ Id: "q", Arn: await this.queueArn(url) }] }),
+    );
+    this.drillQueueUrl = url;
+    return url;
+  }
+
+  /** Drill events that reached the drill queue so far, drained. */
+  async drillEvents(): Promise<Record<string, unknown>[]> {
+    return (await this.drain(this.drillQueueUrl)).map((raw) => JSON.parse(raw));
+  }
+
+  async deleteKey(userName: string, accessKeyId: string): Promise<void> {
+    await this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
+  }
+
+  async userExists(userName: string): Promise<boolean> {
+    try {
+      await this.iam.send(new GetUserCommand({ UserName: userName }));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === "NoSuchEntityException") return false;
+      throw error;
+    }
+  }
+
   private async drain(url: string): Promise<string[]> {
     const bodies: string[] = [];
     for (;;) {
@@ -241,4 +306,31 @@ export class World {
       }
     }
   }
+}
+
+/** The part of moto's internal state dump (/moto-api/data.json) that holds published SNS messages. */
+const MotoSnsDataSchema = z.object({
+  sns: z.object({
+    Topic: z.array(
+      z.looseObject({
+        arn: z.string(),
+        // [message id, message, subject, attributes, group id]
+        sent_notifications: z.array(z.tuple([z.string(), z.string(), z.nullable(z.string())], z.unknown())),
+      }),
+    ),
+  }),
+});
+
+/** The body SNS delivers to a subscriber of `protocol` (MessageStructure json: its key, else `default`). */
+export function snsBodyFor(protocol: string, message: string): string {
+  let structured: unknown;
+  try {
+    structured = JSON.parse(message);
+  } catch {
+    return message;
+  }
+  if (typeof structured !== "object" || structured === null) return message;
+  const bodies = structured as Record<string, unknown>;
+  const body = bodies[protocol] ?? bodies.default;
+  return typeof body === "string" ? body : message;
 }

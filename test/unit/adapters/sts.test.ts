@@ -42,14 +42,12 @@ describe("assumedRoleCredentials", () => {
   });
 
   it("fails with a typed error when the role cannot be assumed", async () => {
-    sts
-      .on(AssumeRoleCommand)
-      .rejects(
-        Object.assign(new Error("not authorized"), {
-          name: "AccessDenied",
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    sts.on(AssumeRoleCommand).rejects(
+      Object.assign(new Error("not authorized"), {
+        name: "AccessDenied",
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const provider = assumedRoleCredentials(new STSClient({ region: "us-east-1" }), ROLE, "s");
     await expect(provider()).rejects.toMatchObject({
       name: "AwsCallError",

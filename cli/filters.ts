@@ -1,0 +1,60 @@
+import type { Incident, IncidentStatus } from "../lambdas/core/incident.js";
+import { UsageError } from "./errors.js";
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** `--since 7d` (m, h, d, w) or an ISO date → the ISO instant it means. */
+export function parseSince(text: string, now: Date): string {
+  const relative = /^(\d{1,6})([mhdw])$/.exec(text.trim());
+  if (relative) {
+    const ms = Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
+    return new Date(now.getTime() - ms).toISOString();
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const at = Date.parse(text);
+    if (Number.isFinite(at)) return new Date(at).toISOString();
+  }
+  throw new UsageError(`--since "${text}": expected a duration such as 30m, 12h, 7d, 2w, or an ISO date`);
+}
+
+/** `open` means not yet released or resolved: the responder holds the key, or only told people. */
+export const STATUS_FILTERS: Readonly<Record<string, readonly IncidentStatus[]>> = {
+  open: ["contained", "notified"],
+  contained: ["contained"],
+  notified: ["notified"],
+  released: ["released"],
+  resolved: ["resolved"],
+};
+
+export function parseStatusFilter(text: string): readonly IncidentStatus[] {
+  const statuses = STATUS_FILTERS[text.trim()];
+  if (!statuses) {
+    throw new UsageError(`--status "${text}": expected one of ${Object.keys(STATUS_FILTERS).join(", ")}`);
+  }
+  return statuses;
+}
+
+/** Newest first. */
+export function sortIncidents(incidents: readonly Incident[]): Incident[] {
+  return [...incidents].sort(
+    (a, b) => b.createdAt.localeCompare(a.createdAt) || a.incidentId.localeCompare(b.incidentId),
+  );
+}
+
+const INCIDENT_ID = /^\d{12}-(AKIA|ASIA)[A-Z0-9]{16}$/;
+const ACCESS_KEY = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
+
+/** An incident argument: a full incident id, or an access key id to look up. */
+export function parseIncidentArgument(text: string): { incidentId: string } | { accessKeyId: string } {
+  const value = text.trim();
+  if (INCIDENT_ID.test(value)) return { incidentId: value };
+  if (ACCESS_KEY.test(value)) return { accessKeyId: value };
+  throw new UsageError(
+    `"${text}" is neither an incident id (<12-digit account>-<access key id>) nor an access key id`,
+  );
+}

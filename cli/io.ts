@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** Everything lkr touches outside AWS, so tests and the local drill can run it in-process. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Answers a yes/no question; undefined when there is no terminal to ask in. */
+  readonly ask: ((question: string) => Promise<string>) | undefined;
+  /** stderr is a terminal: progress redraws one line instead of printing one per change. */
+  readonly progressInPlace: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Random hex for drill ids. */
+  readonly random: () => string;
+}
+
+export function processIo(): Io {
+  const interactive = process.stdin.isTTY === true;
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    ask: interactive
+      ? async (question) => {
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return await rl.question(question);
+          } finally {
+            rl.close();
+          }
+        }
+      : undefined,
+    progressInPlace: process.stderr.isTTY === true,
+    env: process.env,
+    now: () => new Date(),
+    sleep: (ms) => sleep(ms).then(() => undefined),
+    random: () => randomBytes(4).toString("hex"),
+  };
+}
+
+export function println(io: Io, text = ""): void {
+  io.stdout(`${text}\n`);
+}
+
+export function eprintln(io: Io, text = ""): void {
+  io.stderr(`${text}\n`);
+}

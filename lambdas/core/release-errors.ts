@@ -1,0 +1,83 @@
+/**
+ * Typed errors of reviewing, releasing and resolving incidents. The operator CLI maps each one to
+ * an exit code and a message that says what to do next.
+ */
+
+/** No incident with this id in the table. */
+export class UnknownIncidentError extends Error {
+  override readonly name = "UnknownIncidentError";
+  constructor(
+    readonly incidentId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no incident ${incidentId}`, options);
+  }
+}
+
+/** The incident's status does not allow the requested release or resolve (it is closed already). */
+export class IncidentStateConflictError extends Error {
+  override readonly name = "IncidentStateConflictError";
+  constructor(
+    readonly incidentId: string,
+    readonly status: string,
+    readonly requested: "release" | "resolve",
+    options?: { cause?: unknown },
+  ) {
+    super(`incident ${incidentId} is ${status}: cannot ${requested} it`, options);
+  }
+}
+
+/** The incident changed between reading it and recording the release (a new signal, another operator). */
+export class IncidentChangedError extends Error {
+  override readonly name = "IncidentChangedError";
+  constructor(
+    readonly incidentId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`incident ${incidentId} changed while it was being closed`, options);
+  }
+}
+
+/** A recorded action says something was done but lacks what a release needs to undo it exactly. */
+export class UndoFactsError extends Error {
+  override readonly name = "UndoFactsError";
+  constructor(
+    readonly incidentId: string,
+    readonly actionKind: string,
+    readonly actionTarget: string,
+    readonly missing: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `incident ${incidentId}: action ${actionKind} on ${actionTarget} cannot be undone exactly (${missing})`,
+      options,
+    );
+  }
+}
+
+/**
+ * The release was recorded, but part of what the responder did no longer exists (the key or the
+ * principal was deleted meanwhile), so it could not be given back.
+ */
+export class ReleaseConflictError extends Error {
+  override readonly name = "ReleaseConflictError";
+  constructor(
+    readonly incidentId: string,
+    readonly conflicts: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`incident ${incidentId} released with conflicts: ${conflicts.join("; ")}`, options);
+  }
+}
+
+/** Some undo steps failed; the incident keeps its status so the release can be run again. */
+export class ReleaseIncompleteError extends Error {
+  override readonly name = "ReleaseIncompleteError";
+  constructor(
+    readonly incidentId: string,
+    readonly failures: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`release of ${incidentId} incomplete: ${failures.join("; ")}`, options);
+  }
+}

@@ -1,0 +1,141 @@
+import { maskAccessKeyId } from "./access-key.js";
+import type { ActionRecord, Incident } from "./incident.js";
+import { toSnsSubject } from "./notification.js";
+import type { RenderedAlert } from "./ports.js";
+import { describeConflict, type ReleasePlan, type ReleaseVerdict } from "./release.js";
+
+export interface ReleaseAlertInput {
+  readonly incident: Incident;
+  readonly plan: ReleasePlan;
+  readonly records: readonly ActionRecord[];
+  readonly verdict: ReleaseVerdict;
+  readonly request: { readonly by: string; readonly reason: string };
+  /** The incident's status after the release. */
+  readonly status: string;
+  readonly at: string;
+  readonly stackName: string;
+}
+
+export function principalLabelOf(principal: Incident["principal"]): string {
+  if (principal.type === "root") return "root user";
+  if (principal.name === undefined) return principal.type === "other" ? "unknown principal" : principal.type;
+  return principal.type === "other" ? principal.name : `${principal.type} ${principal.name}`;
+}
+
+function outcomeLabel(record: ActionRecord): string {
+  switch (record.outcome) {
+    case "done":
+      return "done";
+    case "already":
+      return "already so";
+    case "not-found":
+      return "NOT FOUND (deleted meanwhile?)";
+    default:
+      return `FAILED${record.detail ? `: ${record.detail}` : ""}`;
+  }
+}
+
+function tag(input: ReleaseAlertInput): string {
+  if (!input.verdict.complete) return "[RELEASE INCOMPLETE]";
+  return input.verdict.conflicts.length > 0 ? "[RELEASED WITH CONFLICTS]" : "[RELEASED]";
+}
+
+/** The alert a release sends on the topic: email text, AWS Chatbot JSON, and JSON for machines. */
+export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
+  const { incident, records, verdict, request } = input;
+  const who = `${principalLabelOf(incident.principal)}, account ${incident.accountId}`;
+  const key = maskAccessKeyId(incident.accessKeyId);
+  const reactivated = records.some((r) => r.kind === "reactivate-key" && r.outcome === "done");
+  const what = reactivated ? `key ${key} reactivated` : `incident for key ${key} released`;
+  const subject = toSnsSubject(`${tag(input)} ${what} - ${who}`);
+  const undone = records.map((r) => `${r.at}  ${r.kind} ${r.target}: ${outcomeLabel(r)}`);
+  const kept = input.plan.kept.map((k) => `${k.action.kind} ${k.action.target}: ${k.reason}`);
+  const conflicts = verdict.conflicts.map(describeConflict);
+  const todo: string[] = [];
+  if (!verdict.complete) {
+    todo.push(
+      "Some steps failed (see above): fix the cause (permissions, throttling) and run the release again; every step is safe to repeat.",
+      `npx lkr release ${incident.incidentId} --reason "${request.reason.replace(/"/g, "'")}" --stack ${input.stackName}`,
+    );
+  }
+  if (conflicts.length > 0) {
+    todo.push(
+      "Check who deleted what the release could not give back, and give the owner a new key if needed.",
+    );
+  }
+  if (todo.length === 0) todo.push("Nothing: the responder holds nothing of this incident any more.");
+
+  const text = [
+    subject,
+    "",
+    "RELEASE",
+    `  Incident:    ${incident.incidentId}`,
+    `  Status:      ${input.status}`,
+    `  Released by: ${request.by}`,
+    `  Reason:      ${request.reason}`,
+    `  At:          ${input.at}`,
+    `  Principal:   ${principalLabelOf(incident.principal)}`,
+    `  Access key:  ${incident.accessKeyId}`,
+    "",
+    "WHAT WAS UNDONE",
+    ...(undone.length > 0
+      ? undone.map((l) => `  - ${l}`)
+      : ["  - Nothing: the responder had changed nothing in IAM."]),
+    ...(kept.length > 0 ? ["", "LEFT AS IT WAS", ...kept.map((l) => `  - ${l}`)] : []),
+    ...(conflicts.length > 0 ? ["", "CONFLICTS", ...conflicts.map((l) => `  - ${l}`)] : []),
+    "",
+    "WHAT YOU MUST STILL DO",
+    ...todo.map((line, i) => `  ${i + 1}. ${line}`),
+    "",
+    "-- leaked-key-responder (lkr release)",
+  ].join("\n");
+
+  const chat = JSON.stringify({
+    version: "1.0",
+    source: "custom",
+    id: `${incident.incidentId}:release:${input.at}`.slice(0, 256),
+    content: {
+      textType: "client-markdown",
+      title: `${verdict.complete && conflicts.length === 0 ? ":unlock:" : ":warning:"} ${subject}`,
+      description: [
+        `Released by \`${request.by}\`: ${request.reason}`,
+        undone.length > 0
+          ? `*Undone:*\n${undone.map((l) => `• ${l}`).join("\n")}`
+          : "*Undone:* nothing in IAM",
+        kept.length > 0 ? `*Left as it was:*\n${kept.map((l) => `• ${l}`).join("\n")}` : "",
+        conflicts.length > 0 ? `*Conflicts:*\n${conflicts.map((l) => `• ${l}`).join("\n")}` : "",
+      ]
+        .filter((line) => line !== "")
+        .join("\n"),
+      nextSteps: todo,
+      keywords: ["RELEASE", incident.accountId, input.status],
+    },
+    metadata: {
+      threadId: incident.incidentId,
+      summary: subject,
+      eventType: "LeakedKeyIncidentReleased",
+      relatedResources: [incident.accessKeyId],
+      additionalContext: { incidentId: incident.incidentId, status: input.status },
+    },
+  });
+
+  const machine = JSON.stringify({
+    type: "leaked-key-responder.incident-released",
+    version: 1,
+    incidentId: incident.incidentId,
+    status: input.status,
+    complete: verdict.complete,
+    accountId: incident.accountId,
+    accessKeyId: incident.accessKeyId,
+    principal: incident.principal,
+    by: request.by,
+    reason: request.reason,
+    at: input.at,
+    undone: records,
+    kept: input.plan.kept.map((k) => ({ kind: k.action.kind, target: k.action.target, reason: k.reason })),
+    conflicts: verdict.conflicts.map((r) => ({ kind: r.kind, target: r.target, detail: r.detail })),
+    failures: verdict.failures.map((r) => ({ kind: r.kind, target: r.target, detail: r.detail })),
+  });
+
+  return { subject, text, chat, machine };
+}

@@ -1,0 +1,224 @@
+/**
+ * npm start — the whole loop on this machine, no AWS account: moto_server on a free loopback
+ * port, the stack's table and topic in it, a user with a key, a real-format Health
+ * AWS_RISK_CREDENTIALS_EXPOSED event and a GuardDuty finding through the real respond handler,
+ * the key going Inactive, the quarantine, `lkr incidents` / `lkr show`, the alert as an email
+ * reader gets it, `lkr release`, and the key Active again. Prints time-to-contain. Exits 0 only if
+ * every expectation held.
+ *
+ * The email: moto delivers nothing to email subscribers, and an SQS subscriber gets the `sqs`
+ * body (the JSON for machines), not the text. So the drill reads the message the handler really
+ * published, as moto keeps it, and takes the body SNS sends to email subscribers (the `email` key).
+ * Nothing is re-rendered: what is printed is what the handler sent.
+ */
+import { performance } from "node:perf_hooks";
+import { recordAwsCalls } from "../bench/aws-call-log.js";
+import type { Io } from "../cli/io.js";
+import { main as lkrMain } from "../cli/main.js";
+import { guardDutyEvent, healthEvent } from "../test/support/events.js";
+import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../test/support/moto.js";
+import { ACCOUNT_ID, REGION, useMoto, World } from "../test/support/world.js";
+
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const EMAIL = "secops@example.com";
+
+type Handler = (event: unknown) => Promise<{ outcomes: readonly { decision: string }[] }>;
+
+const failures: string[] = [];
+
+function say(text = ""): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function heading(n: number, text: string): void {
+  say();
+  say(`${n}. ${text}`);
+}
+
+function check(ok: boolean, what: string): void {
+  say(`   ${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+}
+
+function indent(text: string, prefix = "   │ "): string {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => `${prefix}${line}`)
+    .join("\n");
+}
+
+/** lkr, in-process, against the emulator: the same main() that bin/lkr.mjs runs. */
+async function lkr(args: readonly string[], world: World, endpoint: string): Promise<number> {
+  say(`   $ lkr ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ")}`);
+  let out = "";
+  const io: Io = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      out += t;
+    },
+    ask: undefined,
+    progressInPlace: false,
+    env: {},
+    now: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    random: () => Math.random().toString(16).slice(2, 10),
+  };
+  const code = await lkrMain(
+    [
+      ...args,
+      "--table",
+      world.tableName,
+      "--topic",
+      world.topicArn,
+      "--endpoint-url",
+      endpoint,
+      "--region",
+      REGION,
+    ],
+    { io },
+  );
+  say(indent(out));
+  return code;
+}
+
+async function drill(moto: MotoServer): Promise<void> {
+  const endpoint = moto.endpoint;
+  useMoto(endpoint);
+  say(`leaked-key-responder local drill — moto_server at ${endpoint}, account ${ACCOUNT_ID}, ${REGION}`);
+
+  heading(1, "The stack's resources in the emulator");
+  const world = await new World().create();
+  await world.subscribeEmail(EMAIL);
+  say(`   incident table ${world.tableName} (index byStatus), alert topic ${world.topicArn}`);
+  say(`   subscribers: ${EMAIL} (email), an SQS queue (machine JSON)`);
+  Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "ERROR", STACK_NAME: "LeakedKeyResponder" }));
+  const calls = recordAwsCalls();
+  const { handler } = (await import("../lambdas/handlers/respond.js")) as { handler: Handler };
+
+  heading(2, "A user with an access key");
+  const user = await world.user("alice");
+  const key = user.keys[0] as string;
+  const incidentId = `${ACCOUNT_ID}-${key}`;
+  say(`   user ${user.name}, access key ${key}`);
+  check((await world.keyStatuses(user.name))[key] === "Active", `key ${key} is Active`);
+
+  heading(3, "AWS Health AWS_RISK_CREDENTIALS_EXPOSED → respond handler");
+  calls.reset();
+  const entry = performance.now();
+  const health = await handler(healthEvent("risk-credentials-exposed.json", [key]));
+  const handled = performance.now() - entry;
+  const disable = calls.calls.find((c) => c.operation === "UpdateAccessKey");
+  const timeToContain = disable?.end === undefined ? undefined : disable.end - entry;
+  say(`   decision: ${health.outcomes.map((o) => o.decision).join(", ")}`);
+  check(health.outcomes.map((o) => o.decision).join() === "contain", "the handler decided to contain");
+  check((await world.keyStatuses(user.name))[key] === "Inactive", `key ${key} is Inactive`);
+  check(timeToContain !== undefined, "the key was disabled with UpdateAccessKey");
+  if (timeToContain !== undefined) {
+    say(`   time to contain: ${timeToContain.toFixed(1)} ms (event in → UpdateAccessKey answered)`);
+  }
+  say(`   every step (record, fence, alert, event) done in ${handled.toFixed(1)} ms`);
+
+  heading(
+    4,
+    "GuardDuty UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom for the same key → respond handler",
+  );
+  const guardDuty = await handler(
+    guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key, user: user.name }),
+  );
+  say(`   decision: ${guardDuty.outcomes.map((o) => o.decision).join(", ")} (the key was contained already)`);
+  check(
+    guardDuty.outcomes.map((o) => o.decision).join() === "contain",
+    "the finding is recorded on the incident",
+  );
+
+  heading(5, "The quarantine");
+  const fenced = await world.userState(user.name);
+  say(`   attached policies: ${fenced.attached.join(", ") || "none"}`);
+  say(`   inline policies:   ${fenced.inline.join(", ") || "none"}`);
+  say(
+    `   tags:              ${
+      Object.entries(fenced.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ") || "none"
+    }`,
+  );
+  check(fenced.attached.includes(QUARANTINE), "AWSCompromisedKeyQuarantineV3 is attached");
+  check(fenced.inline.includes(`leaked-key-responder-revoke-${key}`), "older sessions are denied");
+  check(`leaked-key-responder:quarantine:${key}` in fenced.tags, "the user is tagged");
+
+  heading(6, "The incident");
+  check((await lkr(["incidents"], world, endpoint)) === 0, "lkr incidents exits 0");
+  check((await lkr(["show", incidentId], world, endpoint)) === 0, "lkr show exits 0");
+  const incident = await world.incident(incidentId);
+  check(incident?.status === "contained", "the incident is contained");
+  check(incident?.signals.length === 2, "it holds both signals");
+
+  heading(7, `The alert, as ${EMAIL} reads it`);
+  const emails = await world.emailsSent();
+  const [first, ...others] = emails;
+  if (first) {
+    say(indent(`Subject: ${first.subject}\n\n${first.body}`, "   ┃ "));
+    for (const other of others) say(`   (and: "${other.subject}")`);
+  }
+  check(emails.length === 2, "one email per signal");
+  check(first?.body.includes(`npx lkr release ${incidentId}`) === true, "the email says how to release");
+  check((await world.alerts()).length === 2, "the SQS subscriber got the machine JSON of both");
+
+  heading(8, "Release it (a false alarm)");
+  check(
+    (await lkr(["release", incidentId, "--reason", "local drill: false alarm", "--yes"], world, endpoint)) ===
+      0,
+    "lkr release exits 0",
+  );
+  check((await world.keyStatuses(user.name))[key] === "Active", `key ${key} is Active again`);
+  const released = await world.userState(user.name);
+  check(released.attached.length === 0, "the quarantine policy is detached");
+  check(released.inline.length === 0, "the deny policy is deleted");
+  check(Object.keys(released.tags).length === 0, "the tag is removed");
+  const after = await world.incident(incidentId);
+  check(after?.status === "released", "the incident is released");
+  check(after?.releases?.[0]?.by === `arn:aws:sts::${ACCOUNT_ID}:user/moto`, "the caller's ARN is recorded");
+  const releaseEmail = (await world.emailsSent()).at(-1);
+  say(`   release alert: "${releaseEmail?.subject ?? "none"}"`);
+  check(releaseEmail?.subject.startsWith("[RELEASED]") === true, "the release sent an alert");
+
+  say();
+  say(
+    timeToContain === undefined
+      ? "Time to contain: not measured."
+      : `Time to contain: ${timeToContain.toFixed(1)} ms from the Health event entering the handler to the key being Inactive.`,
+  );
+}
+
+async function run(): Promise<number> {
+  let moto: MotoServer;
+  try {
+    moto = await startMoto();
+  } catch (error) {
+    if (error instanceof Error && error.message === MOTO_INSTALL_HINT) {
+      process.stderr.write(`${MOTO_INSTALL_HINT}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  try {
+    await drill(moto);
+  } catch (error) {
+    failures.push(
+      `the drill stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  } finally {
+    await moto.stop();
+  }
+  if (failures.length > 0) {
+    process.stderr.write(`\nLOCAL DRILL FAILED:\n${failures.map((f) => `  - ${f}`).join("\n")}\n`);
+    return 1;
+  }
+  say("Local drill passed.");
+  return 0;
+}
+
+process.exitCode = await run();

@@ -1,0 +1,543 @@
+import { describe, expect, it } from "vitest";
+import {
+  type CloseWrite,
+  executeRelease,
+  type IamReleasePort,
+  type IncidentReviewStore,
+  prepareRelease,
+  resolveIncident,
+} from "../../lambdas/core/close-incident.js";
+import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
+import type { ActionRecord, Incident, IncidentStatus } from "../../lambdas/core/incident.js";
+import type { FenceTarget } from "../../lambdas/core/plan.js";
+import type { RenderedAlert } from "../../lambdas/core/ports.js";
+import {
+  actionsSinceLastClose,
+  assertClosable,
+  closedStatusOf,
+  describeConflict,
+  fenceTargetOf,
+  judgeRelease,
+  keyTargetOf,
+  planRelease,
+  type UndoStep,
+} from "../../lambdas/core/release.js";
+import {
+  IncidentChangedError,
+  IncidentStateConflictError,
+  UndoFactsError,
+  UnknownIncidentError,
+} from "../../lambdas/core/release-errors.js";
+
+const KEY = "AKIAIOSFODNN7EXAMPLE";
+const ID = `123456789012-${KEY}`;
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const REVOKE = `leaked-key-responder-revoke-${KEY}`;
+const TAG = `leaked-key-responder:quarantine:${KEY}`;
+const alice: FenceTarget = { type: "user", name: "alice" };
+
+function action(
+  kind: string,
+  target: string,
+  outcome: ActionRecord["outcome"],
+  undo?: Record<string, string>,
+) {
+  return { kind, target, at: "2026-11-28T12:00:00.000Z", outcome, signalId: "s1", ...(undo ? { undo } : {}) };
+}
+
+const disabled = action("disable-key", `${KEY} (user alice)`, "done", { previousStatus: "Active" });
+const attached = action("attach-quarantine-policy", "user alice", "done", { policyArn: QUARANTINE });
+const revoked = action("revoke-sessions", "user alice", "done", { policyName: REVOKE });
+const tagged = action("tag-principal", "user alice", "done", { tagKeys: TAG });
+const FULL = [disabled, attached, revoked, tagged];
+
+const REACTIVATE: UndoStep = { kind: "reactivate-key", accessKeyId: KEY, userName: "alice" };
+const DETACH: UndoStep = { kind: "detach-quarantine-policy", target: alice, policyArn: QUARANTINE };
+const DELETE: UndoStep = { kind: "delete-revoke-policy", target: alice, policyName: REVOKE };
+const UNTAG: UndoStep = { kind: "untag-principal", target: alice, tagKeys: [TAG] };
+
+function incident(actions: ActionRecord[], status: IncidentStatus = "contained"): Incident {
+  return {
+    incidentId: ID,
+    accountId: "123456789012",
+    accessKeyId: KEY,
+    status,
+    severity: "high",
+    principal: { type: "user", name: "alice" },
+    createdAt: "2026-11-28T12:00:00.000Z",
+    updatedAt: "2026-11-28T12:00:00.000Z",
+    mode: "enforce",
+    sample: false,
+    signalIds: ["s1"],
+    alertedSignalIds: ["s1"],
+    signals: [],
+    actions,
+  };
+}
+
+describe("planRelease", () => {
+  const cases: [string, ActionRecord[], UndoStep[], string[]][] = [
+    ["full containment: undo all four, key first, tags last", FULL, [REACTIVATE, DETACH, DELETE, UNTAG], []],
+    [
+      "containment in a different order still undoes in the fixed order",
+      [tagged, revoked, attached, disabled],
+      [REACTIVATE, DETACH, DELETE, UNTAG],
+      [],
+    ],
+    [
+      "attach failed: no detach, the rest undone",
+      [disabled, action("attach-quarantine-policy", "user alice", "failed"), revoked, tagged],
+      [REACTIVATE, DELETE, UNTAG],
+      ["failed when the responder tried it: nothing to undo"],
+    ],
+    [
+      "policy attached before the responder acted: it stays",
+      [disabled, action("attach-quarantine-policy", "user alice", "already"), revoked, tagged],
+      [REACTIVATE, DELETE, UNTAG],
+      ["the policy was attached before the responder acted: it stays attached"],
+    ],
+    [
+      "key Inactive before the responder acted: it stays Inactive",
+      [action("disable-key", `${KEY} (user alice)`, "already", { previousStatus: "Inactive" }), attached],
+      [DETACH],
+      ["the key was already Inactive before the responder acted: it stays Inactive"],
+    ],
+    [
+      "key not found when disabling: nothing to reactivate",
+      [action("disable-key", `${KEY} (user alice)`, "not-found")],
+      [],
+      ["its target did not exist: nothing to undo"],
+    ],
+    [
+      "notify-only: nothing was done, nothing to undo",
+      [action("disable-key", `${KEY} (user alice)`, "planned-only")],
+      [],
+      ["only planned (notify-only): nothing was done"],
+    ],
+    ["no actions (notify-only incident): nothing to undo", [], [], []],
+    [
+      "a role's sessions revoked: delete the inline policy and untag the role",
+      [
+        action("revoke-sessions", "role web", "done", { policyName: "leaked-key-responder-revoke-ASIAX" }),
+        action("tag-principal", "role web", "done", { tagKeys: "a,b" }),
+      ],
+      [
+        {
+          kind: "delete-revoke-policy",
+          target: { type: "role", name: "web" },
+          policyName: "leaked-key-responder-revoke-ASIAX",
+        },
+        { kind: "untag-principal", target: { type: "role", name: "web" }, tagKeys: ["a", "b"] },
+      ],
+      [],
+    ],
+    [
+      "contained twice (key re-enabled in between): each undone once, tag keys merged, the second pass's 'already' is the responder's own",
+      [
+        ...FULL,
+        disabled,
+        action("attach-quarantine-policy", "user alice", "already"),
+        revoked,
+        action("tag-principal", "user alice", "done", { tagKeys: `${TAG},extra` }),
+      ],
+      [REACTIVATE, DETACH, DELETE, { ...UNTAG, tagKeys: [TAG, "extra"] }],
+      [],
+    ],
+    [
+      "a second containment after a release undoes only what came after the release",
+      [
+        ...FULL,
+        action("reactivate-key", `${KEY} (user alice)`, "done"),
+        action("release", ID, "done"),
+        action("disable-key", `${KEY} (user alice)`, "done", { previousStatus: "Active" }),
+        action("revoke-sessions", "user alice", "done", { policyName: REVOKE }),
+      ],
+      [REACTIVATE, DELETE],
+      [],
+    ],
+    [
+      "an incomplete earlier release attempt does not hide the containment",
+      [
+        ...FULL,
+        action("reactivate-key", `${KEY} (user alice)`, "done"),
+        action("detach-quarantine-policy", "user alice", "failed"),
+      ],
+      [REACTIVATE, DETACH, DELETE, UNTAG],
+      [],
+    ],
+    [
+      "after a resolve, nothing of the resolved containment is undone",
+      [...FULL, action("resolve", ID, "done")],
+      [],
+      [],
+    ],
+  ];
+
+  it.each(cases)("%s", (_name, actions, steps, keptReasons) => {
+    const plan = planRelease(incident(actions));
+    expect(plan.steps).toEqual(steps);
+    expect(plan.kept.map((k) => k.reason)).toEqual(keptReasons);
+    expect(plan.incidentId).toBe(ID);
+  });
+
+  const broken: [string, ActionRecord, RegExp][] = [
+    [
+      "disable-key done without previousStatus",
+      action("disable-key", `${KEY} (user alice)`, "done"),
+      /undo.previousStatus missing/,
+    ],
+    [
+      "disable-key with an unreadable target",
+      action("disable-key", "alice", "done", { previousStatus: "Active" }),
+      /names no key and user/,
+    ],
+    [
+      "attach done without policyArn",
+      action("attach-quarantine-policy", "user alice", "done"),
+      /undo.policyArn missing/,
+    ],
+    [
+      "revoke done without policyName",
+      action("revoke-sessions", "user alice", "done", {}),
+      /undo.policyName missing/,
+    ],
+    [
+      "tag done without tag keys",
+      action("tag-principal", "user alice", "done", { tagKeys: " , " }),
+      /undo.tagKeys missing/,
+    ],
+    [
+      "a fence action naming no principal",
+      action("revoke-sessions", "group admins", "done", { policyName: "p" }),
+      /names no user or role/,
+    ],
+  ];
+
+  it.each(broken)("refuses to guess: %s", (_name, bad, message) => {
+    const run = () => planRelease(incident([disabled, bad]));
+    expect(run).toThrow(UndoFactsError);
+    expect(run).toThrow(message);
+  });
+
+  it("names the incident and the action in the error, with the class name set", () => {
+    const bad = action("attach-quarantine-policy", "user alice", "done");
+    expect(() => planRelease(incident([bad]))).toThrow(
+      expect.objectContaining({
+        name: "UndoFactsError",
+        incidentId: ID,
+        actionKind: "attach-quarantine-policy",
+        actionTarget: "user alice",
+      }),
+    );
+  });
+
+  it("keeps a disable-key done from a key that was not Active", () => {
+    const odd = action("disable-key", `${KEY} (user alice)`, "done", { previousStatus: "Inactive" });
+    expect(planRelease(incident([odd]))).toEqual({
+      incidentId: ID,
+      steps: [],
+      kept: [{ action: odd, reason: "the key was Inactive before: it stays Inactive" }],
+    });
+  });
+});
+
+describe("targets and windows", () => {
+  it("reads the targets the responder records, and nothing else", () => {
+    expect(keyTargetOf(`${KEY} (user alice@example.com)`)).toEqual({
+      accessKeyId: KEY,
+      userName: "alice@example.com",
+    });
+    expect(keyTargetOf(`${KEY} (role web)`)).toBeUndefined();
+    expect(fenceTargetOf("role web-1")).toEqual({ type: "role", name: "web-1" });
+    expect(fenceTargetOf("user a b")).toBeUndefined();
+    expect(fenceTargetOf("root")).toBeUndefined();
+  });
+
+  it("takes the actions after the last release or resolve marker", () => {
+    const after = action("revoke-sessions", "user alice", "done", { policyName: REVOKE });
+    expect(
+      actionsSinceLastClose([
+        disabled,
+        action("release", ID, "done"),
+        attached,
+        action("resolve", ID, "done"),
+        after,
+      ]),
+    ).toEqual([after]);
+    expect(actionsSinceLastClose(FULL)).toEqual(FULL);
+  });
+});
+
+describe("status transitions", () => {
+  it.each<[IncidentStatus, "release" | "resolve"]>([
+    ["contained", "release"],
+    ["notified", "release"],
+    ["contained", "resolve"],
+    ["notified", "resolve"],
+  ])("%s → %s is allowed", (status, kind) => {
+    expect(() => assertClosable({ incidentId: ID, status }, kind)).not.toThrow();
+  });
+
+  it.each<[IncidentStatus, "release" | "resolve"]>([
+    ["released", "release"],
+    ["released", "resolve"],
+    ["resolved", "release"],
+    ["resolved", "resolve"],
+  ])("%s → %s is a conflict", (status, kind) => {
+    expect(() => assertClosable({ incidentId: ID, status }, kind)).toThrow(
+      expect.objectContaining({ name: "IncidentStateConflictError", status, requested: kind }),
+    );
+    expect(() => assertClosable({ incidentId: ID, status }, kind)).toThrow(IncidentStateConflictError);
+  });
+
+  it("says what a conflict could not give back", () => {
+    expect(describeConflict(action("reactivate-key", `${KEY} (user alice)`, "not-found"))).toBe(
+      `access key ${KEY} of user alice no longer exists (deleted meanwhile?): it could not be reactivated`,
+    );
+    expect(describeConflict(action("untag-principal", "user alice", "not-found"))).toBe(
+      "user alice no longer exists (deleted meanwhile?): untag-principal had nothing to act on",
+    );
+  });
+
+  it("names the closed statuses", () => {
+    expect([closedStatusOf("release"), closedStatusOf("resolve")]).toEqual(["released", "resolved"]);
+  });
+
+  it("judges undo results: failures make it incomplete, missing entities are conflicts", () => {
+    const records = [
+      action("reactivate-key", `${KEY} (user alice)`, "not-found"),
+      action("detach-quarantine-policy", "user alice", "already"),
+      action("delete-revoke-policy", "user alice", "failed"),
+    ];
+    const verdict = judgeRelease(records);
+    expect(verdict.complete).toBe(false);
+    expect(verdict.conflicts).toEqual([records[0]]);
+    expect(verdict.failures).toEqual([records[2]]);
+    expect(judgeRelease([action("untag-principal", "user alice", "done")])).toEqual({
+      complete: true,
+      conflicts: [],
+      failures: [],
+    });
+  });
+});
+
+/** IAM that records calls and can fail one of them. */
+class FakeIam implements IamReleasePort {
+  readonly calls: string[] = [];
+  constructor(private readonly failures: Record<string, Error> = {}) {}
+  private hit(call: string) {
+    this.calls.push(call);
+    const failure = this.failures[call.split(":")[0] as string];
+    if (failure) throw failure;
+  }
+  async reactivateKey(user: string, key: string) {
+    this.hit(`reactivateKey:${user}:${key}`);
+  }
+  async detachPolicy(target: FenceTarget, arn: string) {
+    this.hit(`detachPolicy:${target.name}:${arn}`);
+    return "detached" as const;
+  }
+  async deleteInlinePolicy(target: FenceTarget, name: string) {
+    this.hit(`deleteInlinePolicy:${target.name}:${name}`);
+    return "absent" as const;
+  }
+  async untagPrincipal(target: FenceTarget, keys: readonly string[]) {
+    this.hit(`untagPrincipal:${target.name}:${keys.join(",")}`);
+  }
+}
+
+class FakeStore implements IncidentReviewStore {
+  readonly writes: CloseWrite[] = [];
+  readonly appended: ActionRecord[][] = [];
+  changed = false;
+  constructor(readonly incident: Incident | undefined) {}
+  async get() {
+    return this.incident;
+  }
+  async recordClose(write: CloseWrite) {
+    if (this.changed) throw new IncidentChangedError(write.incidentId);
+    this.writes.push(write);
+  }
+  async appendActions(_id: string, actions: readonly ActionRecord[]) {
+    this.appended.push([...actions]);
+  }
+}
+
+function clock() {
+  let t = Date.parse("2026-11-28T13:00:00.000Z");
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
+}
+
+function deps(store: FakeStore, iam: FakeIam, alerts: RenderedAlert[] = [], publishFails = false) {
+  return {
+    incidents: store,
+    iam,
+    alerts: {
+      publish: async (alert: RenderedAlert) => {
+        if (publishFails) throw new TransientAwsError("sns:Publish", { cause: new Error("503") });
+        alerts.push(alert);
+      },
+    },
+    now: clock(),
+    stackName: "LeakedKeyResponder",
+  };
+}
+
+const BY = { by: "arn:aws:iam::123456789012:user/ops", reason: "false alarm" };
+
+describe("executeRelease", () => {
+  it("undoes the plan, records it in one conditional write with a marker and the release, then alerts", async () => {
+    const store = new FakeStore(incident(FULL));
+    const iam = new FakeIam();
+    const alerts: RenderedAlert[] = [];
+    const outcome = await executeRelease(await prepareRelease(store, ID), BY, deps(store, iam, alerts));
+
+    expect(iam.calls).toEqual([
+      `reactivateKey:alice:${KEY}`,
+      `detachPolicy:alice:${QUARANTINE}`,
+      `deleteInlinePolicy:alice:${REVOKE}`,
+      `untagPrincipal:alice:${TAG}`,
+    ]);
+    expect(outcome.status).toBe("released");
+    expect(outcome.records.map((r) => [r.kind, r.outcome])).toEqual([
+      ["reactivate-key", "done"],
+      ["detach-quarantine-policy", "done"],
+      ["delete-revoke-policy", "already"],
+      ["untag-principal", "done"],
+    ]);
+    const [write] = store.writes;
+    expect(write).toMatchObject({
+      incidentId: ID,
+      expectedStatus: "contained",
+      expectedActionCount: 4,
+      status: "released",
+      release: { by: BY.by, reason: "false alarm", kind: "release", at: "2026-11-28T13:00:06.000Z" },
+    });
+    expect(write?.actions.at(-1)).toEqual({
+      kind: "release",
+      target: ID,
+      at: "2026-11-28T13:00:06.000Z",
+      outcome: "done",
+      detail: `${BY.by}: false alarm`,
+      signalId: "lkr:release:2026-11-28T13:00:06.000Z",
+    });
+    expect(outcome.alerted).toBe(true);
+    expect(alerts[0]?.subject).toBe(
+      "[RELEASED] key AKIA...MPLE reactivated - user alice, account 123456789012",
+    );
+    expect(alerts[0]?.text).toContain(`Released by: ${BY.by}`);
+    expect(JSON.parse(alerts[0]?.machine ?? "{}")).toMatchObject({ complete: true, status: "released" });
+  });
+
+  it("records a deleted key as not-found, gives back the rest, and reports the conflict", async () => {
+    const store = new FakeStore(incident(FULL));
+    const iam = new FakeIam({
+      reactivateKey: new NoSuchEntityError("iam:UpdateAccessKey", { cause: new Error("gone") }),
+    });
+    const outcome = await executeRelease(await prepareRelease(store, ID), BY, deps(store, iam));
+    expect(iam.calls).toHaveLength(4);
+    expect(outcome.status).toBe("released");
+    expect(outcome.verdict.conflicts.map((r) => r.kind)).toEqual(["reactivate-key"]);
+  });
+
+  it("keeps the status when a step fails, records the attempt without a release, and alerts it as incomplete", async () => {
+    const store = new FakeStore(incident(FULL));
+    const iam = new FakeIam({
+      detachPolicy: new AwsCallError("iam:DetachUserPolicy", "AccessDenied", { cause: new Error("no") }),
+    });
+    const alerts: RenderedAlert[] = [];
+    const outcome = await executeRelease(await prepareRelease(store, ID), BY, deps(store, iam, alerts));
+    expect(outcome.status).toBe("contained");
+    expect(outcome.verdict.complete).toBe(false);
+    expect(store.writes[0]).toMatchObject({ status: "contained", release: undefined });
+    expect(store.writes[0]?.actions.map((a) => a.kind)).toEqual([
+      "reactivate-key",
+      "detach-quarantine-policy",
+      "delete-revoke-policy",
+      "untag-principal",
+    ]);
+    expect(store.writes[0]?.actions[1]?.detail).toBe(
+      "detach arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3: AwsCallError: iam:DetachUserPolicy failed: AccessDenied",
+    );
+    expect(alerts[0]?.subject).toMatch(/^\[RELEASE INCOMPLETE\] /);
+  });
+
+  it("when the incident changed meanwhile: keeps the audit of what IAM changes were made, and throws", async () => {
+    const store = new FakeStore(incident(FULL));
+    store.changed = true;
+    const prepared = await prepareRelease(store, ID);
+    await expect(executeRelease(prepared, BY, deps(store, new FakeIam()))).rejects.toThrow(
+      IncidentChangedError,
+    );
+    expect(store.appended.map((batch) => batch.map((a) => a.kind))).toEqual([
+      ["reactivate-key", "detach-quarantine-policy", "delete-revoke-policy", "untag-principal"],
+    ]);
+  });
+
+  it("reports an alert that could not be sent, after recording the release", async () => {
+    const store = new FakeStore(incident(FULL));
+    const outcome = await executeRelease(
+      await prepareRelease(store, ID),
+      BY,
+      deps(store, new FakeIam(), [], true),
+    );
+    expect(store.writes).toHaveLength(1);
+    expect(outcome.alerted).toBe(false);
+    expect(outcome.alertError).toBe("TransientAwsError: sns:Publish failed transiently");
+  });
+
+  it("refuses an unknown or closed incident before touching anything", async () => {
+    await expect(prepareRelease(new FakeStore(undefined), ID)).rejects.toThrow(UnknownIncidentError);
+    await expect(prepareRelease(new FakeStore(incident(FULL, "released")), ID)).rejects.toThrow(
+      IncidentStateConflictError,
+    );
+  });
+});
+
+describe("resolveIncident", () => {
+  it("closes without undoing: one conditional write with the marker and the resolve record", async () => {
+    const store = new FakeStore(incident(FULL, "notified"));
+    const { release } = await resolveIncident(
+      ID,
+      { ...BY, reason: "rotated" },
+      { incidents: store, now: clock() },
+    );
+    expect(release).toEqual({
+      at: "2026-11-28T13:00:01.000Z",
+      by: BY.by,
+      reason: "rotated",
+      kind: "resolve",
+    });
+    expect(store.writes).toEqual([
+      {
+        incidentId: ID,
+        expectedStatus: "notified",
+        expectedActionCount: 4,
+        status: "resolved",
+        actions: [
+          {
+            kind: "resolve",
+            target: ID,
+            at: "2026-11-28T13:00:01.000Z",
+            outcome: "done",
+            detail: `${BY.by}: rotated`,
+            signalId: "lkr:resolve:2026-11-28T13:00:01.000Z",
+          },
+        ],
+        release,
+        now: "2026-11-28T13:00:01.000Z",
+      },
+    ]);
+  });
+
+  it("is a conflict on a resolved incident", async () => {
+    const store = new FakeStore(incident(FULL, "resolved"));
+    await expect(resolveIncident(ID, BY, { incidents: store, now: clock() })).rejects.toThrow(
+      IncidentStateConflictError,
+    );
+    expect(store.writes).toEqual([]);
+  });
+});
