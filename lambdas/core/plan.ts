@@ -107,6 +107,11 @@ export type Rule = (exposure: Exposure, context: PlanContext) => RuleVerdict;
 const NA: RuleVerdict = { verdict: "n/a" };
 const dont = (reason: string): RuleVerdict => ({ verdict: "dont", reason });
 
+function isListed(name: string, names: readonly string[]): boolean {
+  const folded = name.toLowerCase();
+  return names.some((listed) => listed.toLowerCase() === folded);
+}
+
 export const RULES: readonly (readonly [string, Rule])[] = [
   ["sample", (e) => (e.sample ? dont("GuardDuty sample finding: reported, never acted on") : NA)],
   [
@@ -140,8 +145,9 @@ export const RULES: readonly (readonly [string, Rule])[] = [
   ],
   [
     "allowlist",
+    // IAM user and role names are not distinguished by case: "BreakGlass" on the list exempts "breakglass".
     (_e, c) =>
-      (c.facts.kind === "user" || c.facts.kind === "role") && c.exemptPrincipals.includes(c.facts.name)
+      (c.facts.kind === "user" || c.facts.kind === "role") && isListed(c.facts.name, c.exemptPrincipals)
         ? dont(`${c.facts.kind} ${c.facts.name} is on the exempt list`)
         : NA,
   ],

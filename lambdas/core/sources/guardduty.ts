@@ -131,10 +131,11 @@ export function guardDutyToExposures(envelope: Envelope, policy: GuardDutyPolicy
   }
   const sample =
     finding.service?.additionalInfo?.sample === true || details.accessKeyId === SAMPLE_ACCESS_KEY_ID;
-  const accessKeyId = details.accessKeyId ?? "";
-  if (!sample && !isAccessKeyId(accessKeyId)) {
+  const accessKeyId = details.accessKeyId;
+  // A sample keeps its placeholder; with no key id at all there is nothing to name, sample or not.
+  if (accessKeyId === undefined || (!sample && !isAccessKeyId(accessKeyId))) {
     throw new InvalidEventError("finding names no valid access key id", GUARDDUTY_SOURCE, [
-      "resource.accessKeyDetails.accessKeyId: not an AKIA/ASIA key id",
+      `resource.accessKeyDetails.accessKeyId: ${accessKeyId === undefined ? "missing" : "not an AKIA/ASIA key id"}`,
     ]);
   }
   const principal = principalOf(details);

@@ -41,7 +41,11 @@ const HealthDetailSchema = z.looseObject({
 
 export function healthToExposures(envelope: Envelope): Exposure[] {
   const detail = parseOrThrow(HealthDetailSchema, envelope.detail, HEALTH_SOURCE);
-  const severity = detail.service === "RISK" ? HEALTH_KEY_EVENT_SEVERITY[detail.eventTypeCode] : undefined;
+  // Own keys only: "toString" or "__proto__" must not find Object.prototype's members.
+  const severity =
+    detail.service === "RISK" && Object.hasOwn(HEALTH_KEY_EVENT_SEVERITY, detail.eventTypeCode)
+      ? HEALTH_KEY_EVENT_SEVERITY[detail.eventTypeCode]
+      : undefined;
   if (severity === undefined) return [];
   const values = (detail.affectedEntities ?? []).map((entity) => entity.entityValue);
   const keys = [...new Set(values.filter(isAccessKeyId))];
