@@ -40,7 +40,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
             // Every attribute through a #name: several (status, mode, sample, ...) are reserved words.
             UpdateExpression:
               "SET #accountId = :account, #accessKeyId = :key, #principal = :principal, #severity = :severity, " +
-              "#status = :status, #mode = :mode, #sample = :sample, #updatedAt = :now, " +
+              `#status = ${write.statusIfNew ? "if_not_exists(#status, :status)" : ":status"}, ` +
+              "#mode = :mode, #sample = :sample, #updatedAt = :now, " +
               "#createdAt = if_not_exists(#createdAt, :now), " +
               "#signals = list_append(if_not_exists(#signals, :empty), :signal), " +
               "#actions = list_append(if_not_exists(#actions, :empty), :actions) " +
@@ -71,7 +72,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
     } catch (error) {
       if (conditionFailureOf(error) === undefined) throw error;
       // A retry of a signal already on record: keep the record, add what this attempt did.
-      await this.update(write.incidentId, write.actions, write.now, { status: write.status });
+      await this.update(write.incidentId, write.actions, write.now, {
+        ...(write.statusIfNew ? {} : { status: write.status }),
+      });
     }
   }
 

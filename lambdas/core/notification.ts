@@ -1,4 +1,5 @@
 import { maskAccessKeyId } from "./access-key.js";
+import { containmentFailed } from "./containment.js";
 import type { Exposure, Severity } from "./exposure.js";
 import type { ActionRecord } from "./incident.js";
 import type { IamStep, ResponsePlan } from "./plan.js";
@@ -55,6 +56,9 @@ function headline(input: AlertInput): string {
   if (exposure.sample) return `${sev} GuardDuty sample ${exposure.signal} - no action`;
   if (exposure.principal.type === "root")
     return `${sev} Root access key ${key} ${verbOf(exposure)} - act now, account ${exposure.accountId}`;
+  if (plan.decision === "contain" && containmentFailed(input.actions)) {
+    return `${sev} FAILED to contain key ${key} - act now - ${who}`;
+  }
   if (plan.decision === "contain") {
     const disabled = plan.steps.some((s) => s.kind === "disable-key");
     const what = disabled ? `key ${key} disabled` : `sessions of key ${key} revoked`;
@@ -125,6 +129,16 @@ function humanSteps(input: AlertInput): string[] {
   }
   const user = input.principalName ?? "<user>";
   const steps: string[] = [];
+  if (exposure.source === "drill" && plan.decision !== "contain") {
+    return [
+      "Nothing to contain: this drill event names a principal that is not a drill canary. Find who sent it (CloudTrail PutEvents with source leaked-key-responder.drill).",
+    ];
+  }
+  if (plan.decision === "contain" && containmentFailed(input.actions)) {
+    steps.push(
+      `Contain the key by hand now: aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive (the responder's attempt failed; see WHAT THE RESPONDER DID).`,
+    );
+  }
   if (plan.decision !== "contain" && plan.withheld.length > 0) {
     steps.push(
       `Decide now whether to contain the key yourself: aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive`,

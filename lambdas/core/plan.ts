@@ -18,8 +18,11 @@ export type PrincipalFacts =
       readonly name: string;
       readonly exempt: boolean;
       readonly drillCanary: boolean;
-      /** The key's status before the responder touched it; `absent`: the user has no such key. */
-      readonly keyStatus: "Active" | "Inactive" | "absent";
+      /**
+       * The key's status before the responder touched it; `absent`: the user has no such key;
+       * `session`: an ASIA key, which IAM does not list and which cannot be disabled.
+       */
+      readonly keyStatus: "Active" | "Inactive" | "absent" | "session";
     }
   | { readonly kind: "role"; readonly name: string; readonly exempt: boolean }
   | { readonly kind: "not-found"; readonly what: string }
@@ -210,7 +213,9 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
     target,
     policyArn: context.quarantinePolicyArn,
   };
-  if (keyKindOf(accessKeyId) === "session" || facts.keyStatus === "absent") return [quarantine, revoke, tag];
+  if (keyKindOf(accessKeyId) === "session" || facts.keyStatus === "absent" || facts.keyStatus === "session") {
+    return [revoke, quarantine, tag];
+  }
   return [
     { kind: "disable-key", accessKeyId, userName: facts.name, previousStatus: facts.keyStatus },
     quarantine,
@@ -253,9 +258,10 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
   const record: Step = { kind: "record-incident", incidentId, accessKeyId: exposure.accessKeyId };
   const notify: Step = { kind: "notify", incidentId };
   if (contain) {
+    // Containment first: the key goes Inactive (or, for sessions, their deny is in place) before
+    // anything slow happens, the incident record included.
     const [first, ...rest] = iamSteps;
-    // Containment first: the key goes Inactive before anything slow happens.
-    const ordered: Step[] = first?.kind === "disable-key" ? [first, record, ...rest] : [record, ...iamSteps];
+    const ordered: Step[] = first ? [first, record, ...rest] : [record];
     return {
       incidentId,
       decision: "contain",

@@ -30,6 +30,8 @@ export interface SignalWrite {
   readonly principal: { type: string; name?: string };
   readonly severity: string;
   readonly status: IncidentStatus;
+  /** Set the status only on a new incident (notifications never overwrite a containment or a release). */
+  readonly statusIfNew: boolean;
   readonly mode: string;
   readonly sample: boolean;
   readonly signal: SignalRecord;

@@ -1,3 +1,5 @@
+import { keyKindOf } from "./access-key.js";
+import { containmentFailed } from "./containment.js";
 import {
   AwsCallError,
   describeError,
@@ -63,6 +65,20 @@ function needsPrincipalLookup(exposure: Exposure): boolean {
   return exposure.principal.type === "user" || exposure.principal.type === "role";
 }
 
+function userFacts(
+  name: string,
+  tags: Readonly<Record<string, string>>,
+  keyStatus: "Active" | "Inactive" | "absent" | "session",
+): PrincipalFacts {
+  return {
+    kind: "user",
+    name,
+    exempt: tags[EXEMPT_TAG] === "true",
+    drillCanary: tags[DRILL_TAG] === "true",
+    keyStatus,
+  };
+}
+
 /** Who owns the key and may it be touched: at most two IAM reads, none for signals that only notify. */
 async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<PrincipalFacts> {
   const p = exposure.principal;
@@ -72,6 +88,13 @@ async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<Princi
       return { kind: "role", name: p.name, exempt: tags[EXEMPT_TAG] === "true" };
     }
     if (p.type !== "user") return { kind: "not-looked-up" };
+    if (keyKindOf(exposure.accessKeyId) === "session") {
+      // IAM neither lists session keys nor knows their owner: the signal must name the user.
+      if (p.name === undefined)
+        return { kind: "not-found", what: `owner of session key ${exposure.accessKeyId}` };
+      const { tags } = await iam.describeUser(p.name, exposure.accessKeyId);
+      return userFacts(p.name, tags, "session");
+    }
     let name = p.name ?? (await iam.findKeyOwner(exposure.accessKeyId));
     if (name === undefined) return { kind: "not-found", what: `access key ${exposure.accessKeyId}` };
     let { tags, keyStatus } = await iam.describeUser(name, exposure.accessKeyId).catch((error: unknown) => {
@@ -89,13 +112,7 @@ async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<Princi
         ({ tags, keyStatus } = await iam.describeUser(owner, exposure.accessKeyId));
       }
     }
-    return {
-      kind: "user",
-      name,
-      exempt: tags[EXEMPT_TAG] === "true",
-      drillCanary: tags[DRILL_TAG] === "true",
-      keyStatus,
-    };
+    return userFacts(name, tags, keyStatus);
   } catch (error) {
     if (error instanceof NoSuchEntityError)
       return { kind: "not-found", what: `${p.type} ${"name" in p ? p.name : ""}`.trim() };
@@ -132,7 +149,17 @@ function targetOf(step: Step): string {
 export async function respondToExposure(exposure: Exposure, deps: RespondDeps): Promise<ExposureOutcome> {
   const { settings, log } = deps;
   const receivedAt = deps.now().toISOString();
-  const iam = needsPrincipalLookup(exposure) ? await deps.iamFor(exposure.accountId) : undefined;
+  let iam: IamPort | undefined;
+  let iamUnavailable: PrincipalFacts | undefined;
+  if (needsPrincipalLookup(exposure)) {
+    try {
+      iam = await deps.iamFor(exposure.accountId);
+    } catch (error) {
+      // No way into the key's account (e.g. no member role): record and alert, change nothing.
+      if (error instanceof TransientAwsError) throw error;
+      iamUnavailable = { kind: "lookup-failed", error: describeError(error) };
+    }
+  }
   let storeFailure: unknown;
   const [incident, facts] = await Promise.all([
     deps.incidents
@@ -142,7 +169,9 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
         log.error("incident lookup failed", { error: describeError(error) });
         return undefined;
       }),
-    iam ? lookUpPrincipal(exposure, iam) : Promise.resolve<PrincipalFacts>({ kind: "not-looked-up" }),
+    iam
+      ? lookUpPrincipal(exposure, iam)
+      : Promise.resolve<PrincipalFacts>(iamUnavailable ?? { kind: "not-looked-up" }),
   ]);
 
   const plan = planResponse(exposure, {
@@ -163,7 +192,12 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
   if (plan.decision === "duplicate")
     return { incidentId: plan.incidentId, decision: plan.decision, actions: [], alerted: false };
 
-  const principalName = facts.kind === "user" || facts.kind === "role" ? facts.name : undefined;
+  const principalName =
+    facts.kind === "user" || facts.kind === "role"
+      ? facts.name
+      : exposure.principal.type === "user" || exposure.principal.type === "role"
+        ? exposure.principal.name
+        : undefined;
   const principal =
     principalName !== undefined && exposure.principal.type === "user"
       ? { type: "user", name: principalName }
@@ -213,7 +247,10 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
             principal,
             // An incident keeps the worst severity any of its signals had.
             severity: maxSeverity(plan.severity, isSeverity(incident?.severity) ? incident.severity : "low"),
-            status: plan.status,
+            // A failed containment is not an open (contained) incident; a notification never
+            // overwrites a status an earlier containment or an operator set.
+            status: containmentFailed(actions) ? (incident?.status ?? "notified") : plan.status,
+            statusIfNew: plan.decision !== "contain" || containmentFailed(actions),
             mode: settings.mode,
             sample: exposure.sample,
             signal: signalRecordOf(exposure, receivedAt, plan.severity, plan.decision, plan.reasons),
@@ -240,8 +277,14 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
       case "revoke-sessions":
         actions.push(
           await run(step, async () => {
-            await (iam as IamPort).putDenyOlderSessions(step.target, step.policyName, step.issuedBefore);
-            return { outcome: "done", undo: { policyName: step.policyName } };
+            // Sessions issued up to now — after the key was disabled, not when the signal arrived.
+            const issuedBefore = deps.now().toISOString();
+            await (iam as IamPort).putDenyOlderSessions(step.target, step.policyName, issuedBefore);
+            return {
+              outcome: "done",
+              detail: `sessions issued before ${issuedBefore}`,
+              undo: { policyName: step.policyName },
+            };
           }),
         );
         break;
@@ -295,7 +338,7 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
   if (recorded) {
     // The last write: what was done after the record, and — when nothing needs a retry — that
     // this signal is complete, so a re-delivery does nothing.
-    const complete = retryable.length === 0 && storeFailure === undefined;
+    const complete = retryable.length === 0 && storeFailure === undefined && !containmentFailed(actions);
     try {
       await deps.incidents.appendActions(
         plan.incidentId,
@@ -309,6 +352,9 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
     }
   }
   if (storeFailure !== undefined) retryable.push("record-incident");
+  // A key that could not be contained fails the invocation: Lambda retries it, the errors alarm
+  // fires and, if it keeps failing, the DLQ keeps the event.
+  if (containmentFailed(actions)) retryable.push("containment");
   if (retryable.length > 0) {
     throw new IncompleteResponseError(plan.incidentId, [...new Set(retryable)], { cause: storeFailure });
   }

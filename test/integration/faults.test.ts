@@ -72,7 +72,7 @@ describe("faults between the responder and AWS (fault-injecting proxy in front o
     proxy.inject({ operation: "UpdateAccessKey", times: 3, status: 400, code: "Throttling" });
     await expect(handler(event)).rejects.toMatchObject({
       name: "IncompleteResponseError",
-      failedSteps: ["disable-key"],
+      failedSteps: ["disable-key", "containment"],
     });
     expect(await world.keyStatuses(u.name)).toEqual({ [key]: "Active" });
     const [first] = await world.alerts();

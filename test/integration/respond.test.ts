@@ -187,6 +187,40 @@ describe("respond handler against moto, enforce mode", () => {
     ]);
   });
 
+  it("contains a user's ASIA session key: denies its sessions, quarantines and tags the user, leaves the user's access key alone", async () => {
+    const kim = await world.user("kim");
+    const sessionKey = "ASIAKIMSESSION000001";
+    const result = await handler(
+      guardDutyEvent("iamuser-toripcaller.json", { key: sessionKey, user: kim.name, id: "asia-1" }),
+    );
+    expect(result.outcomes.map((o) => o.decision)).toEqual(["contain"]);
+    expect(await world.keyStatuses(kim.name)).toEqual({ [kim.keys[0] as string]: "Active" });
+    const state = await world.userState(kim.name);
+    expect(state.attached).toEqual([QUARANTINE]);
+    expect(state.inline).toEqual([`leaked-key-responder-revoke-${sessionKey}`]);
+    expect((await world.incident(`${ACCOUNT_ID}-${sessionKey}`))?.actions.map((a) => a.kind)).toEqual([
+      "revoke-sessions",
+      "attach-quarantine-policy",
+      "tag-principal",
+    ]);
+  });
+
+  it("keeps an incident contained when a later finding about the key only notifies", async () => {
+    const lee = await world.user("lee");
+    const key = lee.keys[0] as string;
+    await handler(guardDutyEvent("iamuser-toripcaller.json", { key, user: lee.name, id: "lee-1" }));
+    const later = await handler(
+      guardDutyEvent("iamuser-anomalous-behavior.json", { key, user: lee.name, id: "lee-2" }),
+    );
+    expect(later.outcomes.map((o) => o.decision)).toEqual(["notify"]);
+    const incident = await world.incident(`${ACCOUNT_ID}-${key}`);
+    expect(incident?.status).toBe("contained");
+    expect(incident?.signals.map((s) => s.signal)).toEqual([
+      "UnauthorizedAccess:IAMUser/TorIPCaller",
+      "Discovery:IAMUser/AnomalousBehavior",
+    ]);
+  });
+
   it("contains a key again when someone re-enables it while its incident is open", async () => {
     const frank = await world.user("frank");
     const key = frank.keys[0] as string;

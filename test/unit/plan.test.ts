@@ -87,12 +87,15 @@ describe("planResponse", () => {
     }
   });
 
-  it("revokes sessions (no disable: it cannot) for an ASIA key of a user", () => {
-    const plan = planResponse({ ...exposure, accessKeyId: "ASIAIOSFODNN7EXAMPLE" }, context);
+  it("denies the sessions first (an ASIA key cannot be disabled), then records and fences, for a user's session key", () => {
+    const plan = planResponse(
+      { ...exposure, accessKeyId: "ASIAIOSFODNN7EXAMPLE" },
+      { ...context, facts: { ...alice, keyStatus: "session" } },
+    );
     expect(plan.steps.map((s) => s.kind)).toEqual([
+      "revoke-sessions",
       "record-incident",
       "attach-quarantine-policy",
-      "revoke-sessions",
       "tag-principal",
       "notify",
       "emit-contained-event",
@@ -110,8 +113,8 @@ describe("planResponse", () => {
       { ...context, facts: { kind: "role", name: "web", exempt: false } },
     );
     expect(plan.steps.map((s) => s.kind)).toEqual([
-      "record-incident",
       "revoke-sessions",
+      "record-incident",
       "tag-principal",
       "notify",
       "emit-contained-event",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
+import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord, Incident } from "../../lambdas/core/incident.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
@@ -78,7 +78,7 @@ class FakeStore implements IncidentStore {
     const isNew = !base.signalIds.includes(w.signal.signalId);
     this.incidents.set(w.incidentId, {
       ...base,
-      status: w.status,
+      status: existing && w.statusIfNew ? existing.status : w.status,
       severity: w.severity,
       signalIds: isNew ? [...base.signalIds, w.signal.signalId] : base.signalIds,
       signals: isNew ? [...base.signals, w.signal] : base.signals,
@@ -220,7 +220,7 @@ describe("respondToExposure", () => {
     const store = new FakeStore();
     const alerts: RenderedAlert[] = [];
     await expect(respondToExposure(exposure, deps(iam, store, alerts))).rejects.toMatchObject({
-      failedSteps: ["disable-key"],
+      failedSteps: ["disable-key", "containment"],
     });
     expect(iam.calls).toEqual([
       "describeUser",
@@ -239,7 +239,7 @@ describe("respondToExposure", () => {
     const store = new FakeStore();
     const alerts: RenderedAlert[] = [];
     await expect(respondToExposure(exposure, deps(throttled, store, alerts))).rejects.toMatchObject({
-      failedSteps: ["disable-key"],
+      failedSteps: ["disable-key", "containment"],
     });
     const healthy = new FakeIam();
     const retry = await respondToExposure(exposure, deps(healthy, store, alerts));
@@ -269,6 +269,63 @@ describe("respondToExposure", () => {
       deps(new FakeIam(), store, []),
     );
     expect(store.incidents.get(`123456789012-${KEY}`)?.severity).toBe("critical");
+  });
+
+  it("contains a user's ASIA session key by denying its sessions first, without a key-status lookup that cannot see it", async () => {
+    const iam = new FakeIam();
+    const outcome = await respondToExposure(
+      { ...exposure, accessKeyId: "ASIAIOSFODNN7EXAMPLE" },
+      deps(iam, new FakeStore(), []),
+    );
+    expect(outcome.decision).toBe("contain");
+    expect(iam.calls).toEqual(["describeUser", "putDenyOlderSessions", "attachPolicy", "tagPrincipal"]);
+  });
+
+  it("reports a key it could not disable as FAILED, not contained, and fails the invocation for a retry and the alarm", async () => {
+    const denied = new AwsCallError("iam:UpdateAccessKey", "AccessDenied", { cause: new Error("SCP") });
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await expect(
+      respondToExposure(exposure, deps(new FakeIam({ [`disableKey:${KEY}`]: denied }), store, alerts)),
+    ).rejects.toMatchObject({ name: "IncompleteResponseError", failedSteps: ["containment"] });
+    const incident = store.incidents.get(`123456789012-${KEY}`);
+    expect(incident?.status).toBe("notified");
+    expect(incident?.completedSignalIds ?? []).toEqual([]);
+    expect(alerts[0]?.subject).toBe(
+      "[HIGH] FAILED to contain key AKIA...MPLE - act now - user alice, account 123456789012",
+    );
+    const healthy = await respondToExposure(exposure, deps(new FakeIam(), store, alerts));
+    expect(healthy.decision).toBe("contain");
+    expect(store.incidents.get(`123456789012-${KEY}`)?.status).toBe("contained");
+  });
+
+  it("never lets a later notification overwrite a contained incident's status", async () => {
+    const store = new FakeStore();
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    await respondToExposure(
+      { ...exposure, signalId: "guardduty:f9", intent: "notify" },
+      deps(new FakeIam(), store, []),
+    );
+    expect(store.incidents.get(`123456789012-${KEY}`)?.status).toBe("contained");
+  });
+
+  it("records and alerts, changing nothing, when it cannot reach the key's account", async () => {
+    const alerts: RenderedAlert[] = [];
+    const noRole = new AwsCallError("sts:AssumeRole", "MemberRoleNotConfigured", {
+      cause: new Error("unset"),
+    });
+    const d = { ...deps(new FakeIam(), new FakeStore(), alerts), iamFor: async () => Promise.reject(noRole) };
+    const outcome = await respondToExposure({ ...exposure, accountId: "210987654321" }, d);
+    expect(outcome.decision).toBe("notify");
+    expect(alerts[0]?.text).toContain(
+      "principal lookup failed (AwsCallError: sts:AssumeRole failed: MemberRoleNotConfigured)",
+    );
+  });
+
+  it("names the user the signal gave in an alert that only notifies", async () => {
+    const alerts: RenderedAlert[] = [];
+    await respondToExposure({ ...exposure, intent: "notify" }, deps(new FakeIam(), new FakeStore(), alerts));
+    expect(alerts[0]?.text).toContain("  Principal:   user alice");
   });
 
   it("makes no IAM call at all for a signal that only notifies", async () => {
