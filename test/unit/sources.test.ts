@@ -286,6 +286,17 @@ describe("signal parsers over real published events", () => {
     expect(strict.kind === "exposures" && strict.exposures[0]?.intent).toBe("notify");
   });
 
+  it("acts in the member account for a member's GuardDuty finding delivered to the administrator account", () => {
+    const event = readFixture("aws.guardduty/iamuser-toripcaller.json") as {
+      account: string;
+      detail: { accountId: string };
+    };
+    event.account = "999999999999";
+    expect(exposuresOf(event)).toMatchObject([
+      { accountId: "123456789012", accessKeyId: "AKIAGDTORIP01EXAMPLE" },
+    ]);
+  });
+
   it("reports an unknown source as unsupported", () => {
     const event = { ...readFixture("aws.guardduty/iamuser-toripcaller.json"), source: "my.app" };
     expect(normalizeEvent(event, options)).toEqual({
@@ -349,12 +360,6 @@ describe("malformed events of known sources throw InvalidEventError naming the f
         ),
       /names no valid access key id/,
       ["detail.affectedEntities: 1 entities, none an AKIA/ASIA key id"],
-    ],
-    [
-      "Health detail for another account",
-      () => mutate("aws.health/risk-credentials-exposed.json", ["detail", "affectedAccount"], "210987654321"),
-      /another account than the envelope/,
-      ["account: envelope 123456789012, detail 210987654321"],
     ],
     [
       "Trusted Advisor item without a key",

@@ -42,14 +42,13 @@ export function parseOrThrow<S extends z.ZodMiniType>(schema: S, value: unknown,
   throw new InvalidEventError(`malformed ${source} event`, source, issues, { cause: result.error });
 }
 
-/** The account the signal is about: the envelope's, else the one the detail names; both must agree. */
+/**
+ * The account the signal is about: the one the detail names, else the envelope's. They differ
+ * when a delegated administrator (GuardDuty) receives a member account's finding on its own bus:
+ * the key then lives in the member account.
+ */
 export function accountOf(envelope: Envelope, detailAccount: string | undefined, source: string): string {
-  if (envelope.account !== undefined && detailAccount !== undefined && envelope.account !== detailAccount) {
-    throw new InvalidEventError("detail names another account than the envelope", source, [
-      `account: envelope ${envelope.account}, detail ${detailAccount}`,
-    ]);
-  }
-  const account = envelope.account ?? detailAccount;
+  const account = detailAccount ?? envelope.account;
   if (account === undefined || !/^\d{12}$/.test(account)) {
     throw new InvalidEventError("event names no 12-digit account", source, ["account: missing"]);
   }
