@@ -12,7 +12,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct, type IConstruct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
-import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
+import { EXEMPT_TAG, type ResponseMode, TAG_PREFIX } from "../lambdas/core/plan.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { Investigation } from "./investigation.js";
@@ -245,19 +245,20 @@ export class LeakedKeyResponder extends Construct {
     const userArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`;
     const roleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
     const attach = new Set(["iam:AttachUserPolicy", "iam:AttachRolePolicy"]);
+    const tag = new Set(["iam:TagUser", "iam:TagRole"]);
     const userActions = iamActionsFor("user");
     const roleActions = iamActionsFor("role");
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: "RespondOnUsers",
-        actions: userActions.filter((a) => !attach.has(a)),
+        actions: userActions.filter((a) => !attach.has(a) && !tag.has(a)),
         resources: [userArn],
       }),
     );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: "RespondOnRoles",
-        actions: roleActions.filter((a) => !attach.has(a)),
+        actions: roleActions.filter((a) => !attach.has(a) && !tag.has(a)),
         resources: [roleArn],
       }),
     );
@@ -267,6 +268,14 @@ export class LeakedKeyResponder extends Construct {
         actions: [...attach],
         resources: [userArn, roleArn],
         conditions: { ArnEquals: { "iam:PolicyARN": quarantinePolicyArn } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "TagOnlyQuarantineMarks",
+        actions: [...tag],
+        resources: [userArn, roleArn],
+        conditions: { "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_PREFIX}:quarantine:*`] } },
       }),
     );
     const mutating = [...userActions, ...roleActions].filter((a) => !/:(Get|List)/.test(a));

@@ -170,6 +170,9 @@ describe("LeakedKeyResponder stack", () => {
     expect(statements.find((s) => s.Sid === "AttachOnlyTheQuarantinePolicy")?.Condition).toEqual({
       ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3" },
     });
+    expect(statements.find((s) => s.Sid === "TagOnlyQuarantineMarks")?.Condition).toEqual({
+      "ForAllValues:StringLike": { "aws:TagKeys": ["leaked-key-responder:quarantine:*"] },
+    });
     expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toMatchObject({
       Effect: "Deny",
       Condition: { StringEquals: { "aws:ResourceTag/leaked-key-responder:exempt": "true" } },
