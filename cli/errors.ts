@@ -6,6 +6,7 @@ import {
   ReleaseIncompleteError,
   UndoFactsError,
   UnknownIncidentError,
+  WrongAccountError,
 } from "../lambdas/core/release-errors.js";
 
 /** Exit codes of lkr: stable, scripts rely on them. */
@@ -16,7 +17,7 @@ export const EXIT = {
   /** Wrong arguments: unknown command or option, missing --reason, no terminal to confirm in. */
   usage: 2,
   unknownIncident: 3,
-  /** The incident's state conflicts with the request: closed already, changed meanwhile, key deleted. */
+  /** The incident's state conflicts with the request: closed already, changed meanwhile, key deleted, another account. */
   conflict: 4,
   /** No credentials, no region, no table or topic. */
   configuration: 5,
@@ -91,6 +92,12 @@ export function explainError(error: unknown, where: { table?: string; region?: s
     return {
       code: EXIT.conflict,
       message: `Incident ${error.incidentId} changed while it was being closed (a new signal, or another operator). Nothing was recorded as released; review it (lkr show ${error.incidentId}) and run the command again.`,
+    };
+  }
+  if (error instanceof WrongAccountError) {
+    return {
+      code: EXIT.conflict,
+      message: `Incident ${error.incidentId} is in account ${error.incidentAccountId}, but your credentials are for account ${error.callerAccountId}. Nothing was changed or recorded. Run the release with credentials for account ${error.incidentAccountId} (e.g. --profile NAME).`,
     };
   }
   if (error instanceof ReleaseConflictError) {

@@ -28,6 +28,12 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
 
 function releaseSummary(outcome: ReleaseOutcome): string {
   const lines = [`Incident ${outcome.incidentId}: ${outcome.status}`, renderUndoResults(outcome.records)];
+  if (outcome.kept.length > 0) {
+    lines.push(
+      "Left as it was:",
+      ...outcome.kept.map((k) => `  - ${k.action.kind} on ${k.action.target}: ${k.reason}`),
+    );
+  }
   if (outcome.release) lines.push(`Recorded: released by ${outcome.release.by} at ${outcome.release.at}`);
   lines.push(
     outcome.alerted
@@ -46,7 +52,12 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
   const review = await incidentReview(ctx);
   const topicArn = await ctx.aws.topicArn();
   const caller = await callerIdentityOf(ctx.aws.sts());
-  const prepared = await prepareRelease(review, await resolveIncidentId(review, ctx.args.target));
+  // Refuses an incident of another account before showing a plan: nothing changed, nothing written.
+  const prepared = await prepareRelease(
+    review,
+    await resolveIncidentId(review, ctx.args.target),
+    caller.accountId,
+  );
   const { incident, plan } = prepared;
 
   const planText = [
@@ -67,6 +78,7 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
     {
       incidents: review,
       iam: new IamReleaseAdapter(ctx.aws.iam()),
+      callerAccountId: caller.accountId,
       alerts: new SnsAlertPublisher(ctx.aws.sns(), topicArn),
       now: ctx.io.now,
       stackName: ctx.aws.stackName,

@@ -5,7 +5,9 @@ import {
   DetachUserPolicyCommand,
   type IAMClient,
   ListRolePoliciesCommand,
+  ListRoleTagsCommand,
   ListUserPoliciesCommand,
+  ListUserTagsCommand,
   UntagRoleCommand,
   UntagUserCommand,
   UpdateAccessKeyCommand,
@@ -24,6 +26,7 @@ export const RELEASE_IAM_ACTIONS = {
     "iam:DetachUserPolicy",
     "iam:ListUserPolicies",
     "iam:DeleteUserPolicy",
+    "iam:ListUserTags",
     "iam:UntagUser",
   ],
   role: [
@@ -31,6 +34,7 @@ export const RELEASE_IAM_ACTIONS = {
     "iam:DetachRolePolicy",
     "iam:ListRolePolicies",
     "iam:DeleteRolePolicy",
+    "iam:ListRoleTags",
     "iam:UntagRole",
   ],
 } as const;
@@ -110,6 +114,25 @@ export class IamReleaseAdapter implements IamReleasePort {
         this.client.send(new UntagRoleCommand({ RoleName: target.name, TagKeys })),
       );
     }
+  }
+
+  /** Every tag key of the principal (the responder's quarantine tags among them), through every page. */
+  async principalTagKeys(target: FenceTarget): Promise<readonly string[]> {
+    const keys: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page =
+        target.type === "user"
+          ? await call("iam:ListUserTags", () =>
+              this.client.send(new ListUserTagsCommand({ UserName: target.name, Marker: marker })),
+            )
+          : await call("iam:ListRoleTags", () =>
+              this.client.send(new ListRoleTagsCommand({ RoleName: target.name, Marker: marker })),
+            );
+      for (const tag of page.Tags ?? []) if (tag.Key !== undefined) keys.push(tag.Key);
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return keys;
   }
 
   private async hasInlinePolicy(target: FenceTarget, policyName: string): Promise<boolean> {

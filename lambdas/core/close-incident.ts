@@ -1,20 +1,29 @@
 import { describeError, NoSuchEntityError } from "./errors.js";
-import type { ActionOutcome, ActionRecord, Incident } from "./incident.js";
+import { type ActionOutcome, type ActionRecord, type Incident, incidentIdOf } from "./incident.js";
 import type { FenceTarget } from "./plan.js";
 import type { AlertPublisher } from "./ports.js";
 import {
+  actionsSinceLastClose,
   assertClosable,
+  assertSameAccount,
   type CloseKind,
   closedStatusOf,
   closeMarkerOf,
+  handOverRecordOf,
   judgeRelease,
+  type KeptAction,
   operatorSignalId,
+  otherQuarantinedKeys,
   planRelease,
   type ReleasePlan,
   type ReleaseRecord,
   type ReleaseVerdict,
+  stillNeededReason,
+  TAKE_OVER_KIND,
+  takeOverRecordOf,
   type UndoStep,
   undoRecordOf,
+  undoTargetOf,
 } from "./release.js";
 import { IncidentChangedError, UnknownIncidentError } from "./release-errors.js";
 import { renderReleaseAlert } from "./release-notification.js";
@@ -28,6 +37,8 @@ export interface IamReleasePort {
   /** Deletes an inline policy; `absent` when there is no such policy (any more). */
   deleteInlinePolicy(target: FenceTarget, policyName: string): Promise<"deleted" | "absent">;
   untagPrincipal(target: FenceTarget, tagKeys: readonly string[]): Promise<void>;
+  /** The keys of the principal's tags; NoSuchEntityError when the principal is gone. */
+  principalTagKeys(target: FenceTarget): Promise<readonly string[]>;
 }
 
 /** What closing an incident writes, in one conditional update. */
@@ -59,7 +70,10 @@ export interface CloseDeps {
 }
 
 export interface ReleaseDeps extends CloseDeps {
+  /** Acts with the caller's credentials, in the caller's account. */
   readonly iam: IamReleasePort;
+  /** The account `iam` acts in (STS GetCallerIdentity): a release refuses any other incident's account. */
+  readonly callerAccountId: string;
   readonly alerts: AlertPublisher;
   /** Stack name for the commands the alert shows. */
   readonly stackName: string;
@@ -82,6 +96,8 @@ export interface ReleaseOutcome {
   /** `released`, or the unchanged status when a step failed. */
   readonly status: string;
   readonly records: readonly ActionRecord[];
+  /** What the release left as it was, and why: the plan's, and a quarantine policy other keys still need. */
+  readonly kept: readonly KeptAction[];
   readonly verdict: ReleaseVerdict;
   readonly release: ReleaseRecord | undefined;
   readonly alerted: boolean;
@@ -95,14 +111,96 @@ export async function loadIncident(incidents: IncidentReviewStore, incidentId: s
   return incident;
 }
 
-/** Reads the incident, checks that it may be released and plans the undo; changes nothing. */
+/**
+ * Reads the incident, checks that it may be released with credentials for `callerAccountId` and
+ * plans the undo; changes nothing.
+ */
 export async function prepareRelease(
   incidents: IncidentReviewStore,
   incidentId: string,
+  callerAccountId: string,
 ): Promise<PreparedRelease> {
   const incident = await loadIncident(incidents, incidentId);
   assertClosable(incident, "release");
+  assertSameAccount(incident, callerAccountId);
   return { incident, plan: planRelease(incident) };
+}
+
+type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" }>;
+
+/**
+ * The quarantine policy is per principal, incidents are per key: while the principal carries
+ * another key's quarantine tag, the policy stays attached and that key's incident takes it over, so
+ * its own release detaches it. Undefined when no other key needs it (detach as planned). Any doubt
+ * (tags unreadable, no incident to hand over to) fails the step: the policy stays, the release
+ * stays open.
+ */
+async function keepForOtherKeys(
+  step: DetachStep,
+  incident: Incident,
+  at: string,
+  signalId: string,
+  deps: ReleaseDeps,
+): Promise<{ record: ActionRecord; kept?: KeptAction } | undefined> {
+  let others: string[];
+  try {
+    others = otherQuarantinedKeys(await deps.iam.principalTagKeys(step.target), incident.accessKeyId);
+  } catch (error) {
+    if (error instanceof NoSuchEntityError) {
+      return { record: undoRecordOf(step, at, "not-found", signalId, error.message) };
+    }
+    return {
+      record: undoRecordOf(
+        step,
+        at,
+        "failed",
+        signalId,
+        `not detached: cannot tell whether another key's quarantine needs it: ${describeError(error)}`,
+      ),
+    };
+  }
+  const [heir] = others;
+  if (heir === undefined) return undefined;
+  const heirIncidentId = incidentIdOf(incident.accountId, heir);
+  const needed = `still needed by the quarantine of ${others.join(", ")}`;
+  try {
+    if ((await deps.incidents.get(heirIncidentId)) === undefined) {
+      return {
+        record: undoRecordOf(
+          step,
+          at,
+          "failed",
+          signalId,
+          `not detached: ${needed}, but there is no incident ${heirIncidentId} to hand it over to; detach it by hand once that quarantine ends`,
+        ),
+      };
+    }
+    await deps.incidents.appendActions(
+      heirIncidentId,
+      [takeOverRecordOf(step, incident.incidentId, at, signalId)],
+      at,
+    );
+  } catch (error) {
+    return {
+      record: undoRecordOf(
+        step,
+        at,
+        "failed",
+        signalId,
+        `not detached: ${needed}, but it could not be handed over to incident ${heirIncidentId}: ${describeError(error)}`,
+      ),
+    };
+  }
+  const reason = stillNeededReason(others, heirIncidentId);
+  const record = handOverRecordOf(step, at, signalId, reason);
+  const attached = actionsSinceLastClose(incident.actions).find(
+    (a) =>
+      (a.kind === "attach-quarantine-policy" || a.kind === TAKE_OVER_KIND) &&
+      a.outcome === "done" &&
+      a.target === undoTargetOf(step) &&
+      a.undo?.policyArn === step.policyArn,
+  );
+  return { record, kept: { action: attached ?? record, reason } };
 }
 
 async function runUndo(
@@ -138,7 +236,8 @@ async function runUndo(
 
 /**
  * Undoes the prepared plan step by step (each independently: one gone key does not stop the
- * rest), then records it in one conditional write: status `released`, the undo results, a release
+ * rest; a quarantine policy another key's quarantine still needs is kept and handed over to that
+ * key's incident), then records it in one conditional write: status `released`, the undo results, a release
  * marker and who and why — unless a step failed, when the results are recorded and the status
  * stays, so the release can run again (every step is idempotent). Then alerts.
  */
@@ -147,15 +246,27 @@ export async function executeRelease(
   request: CloseRequest,
   deps: ReleaseDeps,
 ): Promise<ReleaseOutcome> {
-  const { incident, plan } = prepared;
+  const { incident } = prepared;
+  // Before anything changes: the caller's credentials act in the caller's account only.
+  assertSameAccount(incident, deps.callerAccountId);
   const startedAt = deps.now().toISOString();
   const signalId = operatorSignalId("release", startedAt);
   const records: ActionRecord[] = [];
-  for (const step of plan.steps) {
+  const keptNow: KeptAction[] = [];
+  for (const step of prepared.plan.steps) {
     const at = deps.now().toISOString();
+    if (step.kind === "detach-quarantine-policy") {
+      const held = await keepForOtherKeys(step, incident, at, signalId, deps);
+      if (held !== undefined) {
+        records.push(held.record);
+        if (held.kept) keptNow.push(held.kept);
+        continue;
+      }
+    }
     const result = await runUndo(step, deps.iam);
     records.push(undoRecordOf(step, at, result.outcome, signalId, result.detail));
   }
+  const plan: ReleasePlan = { ...prepared.plan, kept: [...prepared.plan.kept, ...keptNow] };
   const verdict = judgeRelease(records);
   const at = deps.now().toISOString();
   const release: ReleaseRecord | undefined = verdict.complete
@@ -201,7 +312,16 @@ export async function executeRelease(
   } catch (error) {
     alertError = describeError(error);
   }
-  return { incidentId: incident.incidentId, status, records, verdict, release, alerted, alertError };
+  return {
+    incidentId: incident.incidentId,
+    status,
+    records,
+    kept: plan.kept,
+    verdict,
+    release,
+    alerted,
+    alertError,
+  };
 }
 
 /** Closes an incident without undoing anything (the operator rotated the key): the key stays Inactive. */

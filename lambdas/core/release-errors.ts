@@ -81,3 +81,22 @@ export class ReleaseIncompleteError extends Error {
     super(`release of ${incidentId} incomplete: ${failures.join("; ")}`, options);
   }
 }
+
+/**
+ * The caller's credentials are for another account than the incident's: a release would change a
+ * same-named user or role in the wrong account. Nothing was changed.
+ */
+export class WrongAccountError extends Error {
+  override readonly name = "WrongAccountError";
+  constructor(
+    readonly incidentId: string,
+    readonly incidentAccountId: string,
+    readonly callerAccountId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `incident ${incidentId} is in account ${incidentAccountId}, but the credentials are for account ${callerAccountId}`,
+      options,
+    );
+  }
+}

@@ -1,6 +1,6 @@
 import type { ActionOutcome, ActionRecord, Incident, IncidentStatus } from "./incident.js";
-import type { FenceTarget } from "./plan.js";
-import { IncidentStateConflictError, UndoFactsError } from "./release-errors.js";
+import { type FenceTarget, quarantineTagKey } from "./plan.js";
+import { IncidentStateConflictError, UndoFactsError, WrongAccountError } from "./release-errors.js";
 
 /**
  * Releasing an incident undoes exactly what the responder did to IAM, as its recorded actions say;
@@ -56,6 +56,37 @@ export function assertClosable(incident: Pick<Incident, "incidentId" | "status">
 }
 
 /**
+ * A release acts with the caller's credentials: in any other account than the incident's it would
+ * change a same-named user or role there, and leave the real key Inactive.
+ */
+export function assertSameAccount(
+  incident: Pick<Incident, "incidentId" | "accountId">,
+  callerAccountId: string,
+): void {
+  if (incident.accountId !== callerAccountId) {
+    throw new WrongAccountError(incident.incidentId, incident.accountId, callerAccountId);
+  }
+}
+
+/**
+ * The keys, other than `accessKeyId`, whose quarantine the principal's tags still mark: the
+ * quarantine policy is per principal, so while one of them is contained it must stay attached.
+ */
+export function otherQuarantinedKeys(tagKeys: readonly string[], accessKeyId: string): string[] {
+  const prefix = quarantineTagKey("");
+  return tagKeys
+    .filter((k) => k.startsWith(prefix))
+    .map((k) => k.slice(prefix.length))
+    .filter((key) => key !== "" && key !== accessKeyId)
+    .sort();
+}
+
+/** Recorded on the incident that keeps a quarantine policy another incident's release left attached. */
+export const TAKE_OVER_KIND = "take-over-quarantine-policy";
+/** Recorded on the incident whose release left the policy attached for another key's quarantine. */
+export const HAND_OVER_KIND = "hand-over-quarantine-policy";
+
+/**
  * The actions recorded since the incident was last released or resolved: a later signal may
  * contain the key again, and a release gives back only what that containment did.
  */
@@ -107,6 +138,7 @@ function keptReason(action: ActionRecord): string | undefined {
 const RESPONDER_ACTION_KINDS = [
   "disable-key",
   "attach-quarantine-policy",
+  TAKE_OVER_KIND,
   "revoke-sessions",
   "tag-principal",
 ];
@@ -114,7 +146,7 @@ const RESPONDER_ACTION_KINDS = [
 /**
  * The exact undo of what the responder did since the incident was last closed: the key is
  * reactivated only if the responder disabled an Active key; the quarantine policy is detached only
- * if the responder attached it; its inline deny policy is deleted and its tags removed. Repeated
+ * if the responder attached it (or another incident's release handed it over to this one); its inline deny policy is deleted and its tags removed. Repeated
  * containments (a key re-enabled and contained again) undo once. An action that says it was done
  * but lacks the facts to undo it fails the plan: undoing by guesswork is not undoing exactly.
  */
@@ -156,7 +188,9 @@ export function planRelease(incident: Pick<Incident, "incidentId" | "actions">):
         add(`key:${key.accessKeyId}`, { kind: "reactivate-key", ...key });
         break;
       }
-      case "attach-quarantine-policy": {
+      case "attach-quarantine-policy":
+      case TAKE_OVER_KIND: {
+        // A policy the responder attached, or one another incident's release handed over.
         const target = fenceTarget(action);
         if (!undo.policyArn) throw missing(action, "undo.policyArn missing");
         add(`detach:${target.type}:${target.name}:${undo.policyArn}`, {
@@ -318,4 +352,45 @@ export function describeConflict(record: ActionRecord): string {
       : `${record.target} no longer exists: the key could not be reactivated`;
   }
   return `${record.target} no longer exists (deleted meanwhile?): ${record.kind} had nothing to act on`;
+}
+
+/** Why a release leaves the quarantine policy attached: other keys of the principal are still contained. */
+export function stillNeededReason(otherKeys: readonly string[], heirIncidentId: string): string {
+  const keys = otherKeys.join(", ");
+  return `still needed by the quarantine of ${keys}: it stays attached, held now by incident ${heirIncidentId}, whose release detaches it`;
+}
+
+/** The record on the releasing incident: the policy stays, handed over to another incident. */
+export function handOverRecordOf(
+  step: Extract<UndoStep, { kind: "detach-quarantine-policy" }>,
+  at: string,
+  signalId: string,
+  reason: string,
+): ActionRecord {
+  return {
+    kind: HAND_OVER_KIND,
+    target: undoTargetOf(step),
+    at,
+    outcome: "done",
+    detail: `${step.policyArn} kept attached: ${reason}`,
+    signalId,
+  };
+}
+
+/** The record on the incident that now holds the policy, with what its own release needs to detach it. */
+export function takeOverRecordOf(
+  step: Extract<UndoStep, { kind: "detach-quarantine-policy" }>,
+  fromIncidentId: string,
+  at: string,
+  signalId: string,
+): ActionRecord {
+  return {
+    kind: TAKE_OVER_KIND,
+    target: undoTargetOf(step),
+    at,
+    outcome: "done",
+    detail: `${step.policyArn} handed over by the release of incident ${fromIncidentId}, which the responder attached it for`,
+    undo: { policyArn: step.policyArn },
+    signalId,
+  };
 }

@@ -1,4 +1,5 @@
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
 import { beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import type { Io } from "../../cli/io.js";
@@ -470,6 +471,99 @@ describe("a Health event's incident", () => {
     expect(show.stdout).toContain("AWS_RISK_CREDENTIALS_EXPOSED");
     expect((await lkr(["release", id, "--reason", "test", "--yes"])).code).toBe(EXIT.ok);
     expect(await world.keyStatuses(user.name)).toEqual({ [key]: "Active" });
+  });
+});
+
+describe("two keys of one user contained by one Health event", () => {
+  it("releasing the first keeps the quarantine policy the second still needs; releasing the second detaches it", async () => {
+    const user = await world.user("twokeys", { keys: 2 });
+    const [k1, k2] = user.keys as [string, string];
+    await handler(healthEvent("risk-credentials-exposed.json", [k1, k2], user.name));
+    await world.alerts();
+    const [id1, id2] = [`${ACCOUNT_ID}-${k1}`, `${ACCOUNT_ID}-${k2}`];
+    const attachOf = async (id: string) =>
+      (await world.incident(id))?.actions.find((x) => x.kind === "attach-quarantine-policy")?.outcome;
+    // One incident attached the policy, the other found it attached.
+    expect([await attachOf(id1), await attachOf(id2)].sort()).toEqual(["already", "done"]);
+    expect(await world.keyStatuses(user.name)).toEqual({ [k1]: "Inactive", [k2]: "Inactive" });
+
+    const first = await lkr(["release", id1, "--reason", "first key is a false alarm", "--yes"]);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(EXIT.ok);
+    const reason = `still needed by the quarantine of ${k2}: it stays attached, held now by incident ${id2}, whose release detaches it`;
+    expect(first.stdout).toContain(
+      `Left as it was:\n  - attach-quarantine-policy on user ${user.name}: ${reason}`,
+    );
+    expect(await world.keyStatuses(user.name)).toEqual({ [k1]: "Active", [k2]: "Inactive" });
+    const afterFirst = await world.userState(user.name);
+    expect(afterFirst.attached).toEqual([QUARANTINE]);
+    expect(afterFirst.inline).toEqual([`leaked-key-responder-revoke-${k2}`]);
+    expect(Object.keys(afterFirst.tags)).toEqual([`leaked-key-responder:quarantine:${k2}`]);
+    expect((await world.incident(id1))?.status).toBe("released");
+    expect((await world.incident(id2))?.status).toBe("contained");
+    const [alert] = await world.alerts();
+    expect(alert?.subject).toMatch(/^\[RELEASED\] /);
+    expect(alert?.body).toMatchObject({
+      kept: [{ kind: "attach-quarantine-policy", target: `user ${user.name}`, reason }],
+    });
+
+    const second = await lkr(["release", id2, "--reason", "second key too", "--yes"]);
+    expect(second.stderr).toBe("");
+    expect(second.code).toBe(EXIT.ok);
+    expect(await world.keyStatuses(user.name)).toEqual({ [k1]: "Active", [k2]: "Active" });
+    expect(await world.userState(user.name)).toEqual({ attached: [], inline: [], tags: {} });
+    expect(
+      (await world.incident(id2))?.actions
+        .filter((x) => x.signalId.startsWith("lkr:"))
+        .map((x) => [x.kind, x.outcome]),
+    ).toEqual([
+      ["take-over-quarantine-policy", "done"],
+      ["reactivate-key", "done"],
+      ["detach-quarantine-policy", "done"],
+      ["delete-revoke-policy", "done"],
+      ["untag-principal", "done"],
+      ["release", "done"],
+    ]);
+  });
+});
+
+describe("lkr release of another account's incident", () => {
+  const MEMBER = "210987654321";
+
+  it("is refused with exit 4 before anything changes: no IAM change, nothing written, no alert", async () => {
+    // A member account's incident about a same-named user and key; moto's credentials are for ACCOUNT_ID.
+    const a = await containedUser("member");
+    const own = await world.dynamo.send(
+      new GetItemCommand({
+        TableName: world.tableName,
+        Key: { incidentId: { S: a.id } },
+        ConsistentRead: true,
+      }),
+    );
+    const id = `${MEMBER}-${a.key}`;
+    await world.dynamo.send(
+      new PutItemCommand({
+        TableName: world.tableName,
+        Item: { ...own.Item, incidentId: { S: id }, accountId: { S: MEMBER } },
+      }),
+    );
+    const iamBefore = await world.userState(a.user);
+    const before = await world.incident(id);
+
+    const run = await lkr(["release", id, "--reason", "false alarm", "--yes"]);
+    expect(run.code).toBe(EXIT.conflict);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `lkr: Incident ${id} is in account ${MEMBER}, but your credentials are for account ${ACCOUNT_ID}. Nothing was changed or recorded. Run the release with credentials for account ${MEMBER} (e.g. --profile NAME).\n`,
+    );
+    expect(await world.keyStatuses(a.user)).toEqual({ [a.key]: "Inactive" });
+    expect(await world.userState(a.user)).toEqual(iamBefore);
+    expect(await world.incident(id)).toEqual(before);
+    expect(await world.alerts()).toEqual([]);
+
+    // The same release in the incident's own account goes ahead.
+    expect((await lkr(["release", a.id, "--reason", "false alarm", "--yes"])).code).toBe(EXIT.ok);
+    expect(await world.keyStatuses(a.user)).toEqual({ [a.key]: "Active" });
   });
 });
 

@@ -19,6 +19,7 @@ import {
   fenceTargetOf,
   judgeRelease,
   keyTargetOf,
+  otherQuarantinedKeys,
   planRelease,
   type UndoStep,
 } from "../../lambdas/core/release.js";
@@ -27,6 +28,7 @@ import {
   IncidentStateConflictError,
   UndoFactsError,
   UnknownIncidentError,
+  WrongAccountError,
 } from "../../lambdas/core/release-errors.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -324,7 +326,11 @@ describe("status transitions", () => {
 /** IAM that records calls and can fail one of them. */
 class FakeIam implements IamReleasePort {
   readonly calls: string[] = [];
-  constructor(private readonly failures: Record<string, Error> = {}) {}
+  constructor(
+    private readonly failures: Record<string, Error> = {},
+    /** Tag keys by principal name; alice carries this incident's quarantine tag unless told otherwise. */
+    private readonly tags: Record<string, string[]> = { alice: [TAG] },
+  ) {}
   private hit(call: string) {
     this.calls.push(call);
     const failure = this.failures[call.split(":")[0] as string];
@@ -344,21 +350,30 @@ class FakeIam implements IamReleasePort {
   async untagPrincipal(target: FenceTarget, keys: readonly string[]) {
     this.hit(`untagPrincipal:${target.name}:${keys.join(",")}`);
   }
+  async principalTagKeys(target: FenceTarget) {
+    this.hit(`principalTagKeys:${target.name}`);
+    return this.tags[target.name] ?? [];
+  }
 }
 
 class FakeStore implements IncidentReviewStore {
   readonly writes: CloseWrite[] = [];
   readonly appended: ActionRecord[][] = [];
+  readonly appendedTo: string[] = [];
   changed = false;
-  constructor(readonly incident: Incident | undefined) {}
-  async get() {
-    return this.incident;
+  constructor(
+    readonly incident: Incident | undefined,
+    readonly others: readonly Incident[] = [],
+  ) {}
+  async get(id: string) {
+    return id === ID ? this.incident : this.others.find((i) => i.incidentId === id);
   }
   async recordClose(write: CloseWrite) {
     if (this.changed) throw new IncidentChangedError(write.incidentId);
     this.writes.push(write);
   }
-  async appendActions(_id: string, actions: readonly ActionRecord[]) {
+  async appendActions(id: string, actions: readonly ActionRecord[]) {
+    this.appendedTo.push(id);
     this.appended.push([...actions]);
   }
 }
@@ -371,10 +386,19 @@ function clock() {
   };
 }
 
-function deps(store: FakeStore, iam: FakeIam, alerts: RenderedAlert[] = [], publishFails = false) {
+const ACCOUNT = "123456789012";
+
+function deps(
+  store: FakeStore,
+  iam: FakeIam,
+  alerts: RenderedAlert[] = [],
+  publishFails = false,
+  callerAccountId = ACCOUNT,
+) {
   return {
     incidents: store,
     iam,
+    callerAccountId,
     alerts: {
       publish: async (alert: RenderedAlert) => {
         if (publishFails) throw new TransientAwsError("sns:Publish", { cause: new Error("503") });
@@ -393,10 +417,15 @@ describe("executeRelease", () => {
     const store = new FakeStore(incident(FULL));
     const iam = new FakeIam();
     const alerts: RenderedAlert[] = [];
-    const outcome = await executeRelease(await prepareRelease(store, ID), BY, deps(store, iam, alerts));
+    const outcome = await executeRelease(
+      await prepareRelease(store, ID, ACCOUNT),
+      BY,
+      deps(store, iam, alerts),
+    );
 
     expect(iam.calls).toEqual([
       `reactivateKey:alice:${KEY}`,
+      `principalTagKeys:alice`,
       `detachPolicy:alice:${QUARANTINE}`,
       `deleteInlinePolicy:alice:${REVOKE}`,
       `untagPrincipal:alice:${TAG}`,
@@ -437,8 +466,8 @@ describe("executeRelease", () => {
     const iam = new FakeIam({
       reactivateKey: new NoSuchEntityError("iam:UpdateAccessKey", { cause: new Error("gone") }),
     });
-    const outcome = await executeRelease(await prepareRelease(store, ID), BY, deps(store, iam));
-    expect(iam.calls).toHaveLength(4);
+    const outcome = await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
+    expect(iam.calls).toHaveLength(5);
     expect(outcome.status).toBe("released");
     expect(outcome.verdict.conflicts.map((r) => r.kind)).toEqual(["reactivate-key"]);
   });
@@ -449,7 +478,11 @@ describe("executeRelease", () => {
       detachPolicy: new AwsCallError("iam:DetachUserPolicy", "AccessDenied", { cause: new Error("no") }),
     });
     const alerts: RenderedAlert[] = [];
-    const outcome = await executeRelease(await prepareRelease(store, ID), BY, deps(store, iam, alerts));
+    const outcome = await executeRelease(
+      await prepareRelease(store, ID, ACCOUNT),
+      BY,
+      deps(store, iam, alerts),
+    );
     expect(outcome.status).toBe("contained");
     expect(outcome.verdict.complete).toBe(false);
     expect(store.writes[0]).toMatchObject({ status: "contained", release: undefined });
@@ -468,7 +501,7 @@ describe("executeRelease", () => {
   it("when the incident changed meanwhile: keeps the audit of what IAM changes were made, and throws", async () => {
     const store = new FakeStore(incident(FULL));
     store.changed = true;
-    const prepared = await prepareRelease(store, ID);
+    const prepared = await prepareRelease(store, ID, ACCOUNT);
     await expect(executeRelease(prepared, BY, deps(store, new FakeIam()))).rejects.toThrow(
       IncidentChangedError,
     );
@@ -480,7 +513,7 @@ describe("executeRelease", () => {
   it("reports an alert that could not be sent, after recording the release", async () => {
     const store = new FakeStore(incident(FULL));
     const outcome = await executeRelease(
-      await prepareRelease(store, ID),
+      await prepareRelease(store, ID, ACCOUNT),
       BY,
       deps(store, new FakeIam(), [], true),
     );
@@ -490,10 +523,191 @@ describe("executeRelease", () => {
   });
 
   it("refuses an unknown or closed incident before touching anything", async () => {
-    await expect(prepareRelease(new FakeStore(undefined), ID)).rejects.toThrow(UnknownIncidentError);
-    await expect(prepareRelease(new FakeStore(incident(FULL, "released")), ID)).rejects.toThrow(
+    await expect(prepareRelease(new FakeStore(undefined), ID, ACCOUNT)).rejects.toThrow(UnknownIncidentError);
+    await expect(prepareRelease(new FakeStore(incident(FULL, "released")), ID, ACCOUNT)).rejects.toThrow(
       IncidentStateConflictError,
     );
+  });
+});
+
+const KEY_B = "AKIAI44QH8DHBEXAMPLE";
+const ID_B = `123456789012-${KEY_B}`;
+const TAG_B = `leaked-key-responder:quarantine:${KEY_B}`;
+
+/** Incident B: the same Health event named alice's second key; it found the policy attached by A. */
+function incidentB(): Incident {
+  return {
+    ...incident([
+      action("disable-key", `${KEY_B} (user alice)`, "done", { previousStatus: "Active" }),
+      action("attach-quarantine-policy", "user alice", "already"),
+      action("revoke-sessions", "user alice", "done", { policyName: `leaked-key-responder-revoke-${KEY_B}` }),
+      action("tag-principal", "user alice", "done", { tagKeys: TAG_B }),
+    ]),
+    incidentId: ID_B,
+    accessKeyId: KEY_B,
+  };
+}
+
+describe("a quarantine policy another key of the principal still needs", () => {
+  it.each<[string, string[], string[]]>([
+    ["only this key's tag: none", [TAG, "team"], []],
+    ["another key's tag: that key", [TAG, TAG_B, "team"], [KEY_B]],
+    [
+      "several, sorted",
+      ["leaked-key-responder:quarantine:AKIAZZZZZZZZZZZZZZZZ", TAG_B],
+      [KEY_B, "AKIAZZZZZZZZZZZZZZZZ"],
+    ],
+    [
+      "other responder tags are no quarantine",
+      [`leaked-key-responder:exempt`, "leaked-key-responder:quarantine:"],
+      [],
+    ],
+  ])("%s", (_, tags, expected) => {
+    expect(otherQuarantinedKeys(tags, KEY)).toEqual(expected);
+  });
+
+  it("is kept attached and handed over to the other key's incident; the rest is undone", async () => {
+    const store = new FakeStore(incident(FULL), [incidentB()]);
+    const iam = new FakeIam({}, { alice: [TAG, TAG_B] });
+    const alerts: RenderedAlert[] = [];
+    const outcome = await executeRelease(
+      await prepareRelease(store, ID, ACCOUNT),
+      BY,
+      deps(store, iam, alerts),
+    );
+
+    expect(iam.calls).toEqual([
+      `reactivateKey:alice:${KEY}`,
+      "principalTagKeys:alice",
+      `deleteInlinePolicy:alice:${REVOKE}`,
+      `untagPrincipal:alice:${TAG}`,
+    ]);
+    expect(outcome.status).toBe("released");
+    const reason = `still needed by the quarantine of ${KEY_B}: it stays attached, held now by incident ${ID_B}, whose release detaches it`;
+    expect(outcome.records[1]).toMatchObject({
+      kind: "hand-over-quarantine-policy",
+      target: "user alice",
+      outcome: "done",
+      detail: `${QUARANTINE} kept attached: ${reason}`,
+    });
+    expect(outcome.kept).toEqual([{ action: attached, reason }]);
+    expect(store.writes[0]?.actions.map((a) => a.kind)).toEqual([
+      "reactivate-key",
+      "hand-over-quarantine-policy",
+      "delete-revoke-policy",
+      "untag-principal",
+      "release",
+    ]);
+    // B now holds the policy: its release will detach it.
+    expect(store.appendedTo).toEqual([ID_B]);
+    expect(store.appended[0]).toEqual([
+      expect.objectContaining({
+        kind: "take-over-quarantine-policy",
+        target: "user alice",
+        outcome: "done",
+        undo: { policyArn: QUARANTINE },
+      }),
+    ]);
+    expect(alerts[0]?.text).toContain(`LEFT AS IT WAS\n  - attach-quarantine-policy user alice: ${reason}`);
+    expect(JSON.parse(alerts[0]?.machine ?? "{}").kept).toEqual([
+      { kind: "attach-quarantine-policy", target: "user alice", reason },
+    ]);
+
+    const b = { ...incidentB(), actions: [...incidentB().actions, ...(store.appended[0] ?? [])] };
+    expect(planRelease(b)).toMatchObject({
+      steps: [
+        { kind: "reactivate-key" },
+        DETACH,
+        { kind: "delete-revoke-policy" },
+        { kind: "untag-principal" },
+      ],
+      kept: [],
+    });
+  });
+
+  it("without the hand-over, the other key's incident would leave it attached (its attach was 'already')", () => {
+    expect(planRelease(incidentB()).steps.map((s) => s.kind)).not.toContain("detach-quarantine-policy");
+  });
+
+  it("is detached when only this key's quarantine tag is left", async () => {
+    const store = new FakeStore(incident(FULL), [incidentB()]);
+    const iam = new FakeIam({}, { alice: [TAG, "team"] });
+    const outcome = await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
+    expect(iam.calls).toContain(`detachPolicy:alice:${QUARANTINE}`);
+    expect(outcome.records[1]).toMatchObject({ kind: "detach-quarantine-policy", outcome: "done" });
+    expect(outcome.kept).toEqual([]);
+    expect(store.appended).toEqual([]);
+  });
+
+  it.each<[string, FakeIam, Incident[], RegExp]>([
+    [
+      "the tags cannot be read",
+      new FakeIam({
+        principalTagKeys: new AwsCallError("iam:ListUserTags", "AccessDenied", { cause: new Error("no") }),
+      }),
+      [incidentB()],
+      /^detach .*: not detached: cannot tell whether another key's quarantine needs it: AwsCallError: iam:ListUserTags failed: AccessDenied$/,
+    ],
+    [
+      "there is no incident to hand it over to",
+      new FakeIam({}, { alice: [TAG, TAG_B] }),
+      [],
+      new RegExp(
+        `not detached: still needed by the quarantine of ${KEY_B}, but there is no incident ${ID_B} to hand it over to`,
+      ),
+    ],
+  ])("fails closed when %s: not detached, the incident stays contained", async (_, iam, others, detail) => {
+    const store = new FakeStore(incident(FULL), others);
+    const outcome = await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
+    expect(iam.calls.filter((c) => c.startsWith("detachPolicy"))).toEqual([]);
+    expect(outcome.status).toBe("contained");
+    expect(outcome.records[1]).toMatchObject({ kind: "detach-quarantine-policy", outcome: "failed" });
+    expect(outcome.records[1]?.detail).toMatch(detail);
+    expect(store.appended).toEqual([]);
+  });
+});
+
+describe("a release in another account than the caller's", () => {
+  const CALLER = "210987654321";
+
+  it("is refused before the plan is shown: nothing read from IAM, nothing written", async () => {
+    const store = new FakeStore(incident(FULL));
+    await expect(prepareRelease(store, ID, CALLER)).rejects.toThrow(WrongAccountError);
+    await expect(prepareRelease(store, ID, CALLER)).rejects.toThrow(
+      `incident ${ID} is in account 123456789012, but the credentials are for account ${CALLER}`,
+    );
+    expect(store.writes).toEqual([]);
+  });
+
+  it("is refused by the executor too: no IAM call, no write, no alert", async () => {
+    const store = new FakeStore(incident(FULL));
+    const iam = new FakeIam();
+    const alerts: RenderedAlert[] = [];
+    const prepared = await prepareRelease(store, ID, ACCOUNT);
+    await expect(executeRelease(prepared, BY, deps(store, iam, alerts, false, CALLER))).rejects.toThrow(
+      expect.objectContaining({
+        name: "WrongAccountError",
+        incidentAccountId: ACCOUNT,
+        callerAccountId: CALLER,
+      }),
+    );
+    expect(iam.calls).toEqual([]);
+    expect(store.writes).toEqual([]);
+    expect(store.appended).toEqual([]);
+    expect(alerts).toEqual([]);
+  });
+
+  it("in the incident's own account goes ahead", async () => {
+    const store = new FakeStore(incident(FULL));
+    const iam = new FakeIam();
+    const outcome = await executeRelease(
+      await prepareRelease(store, ID, ACCOUNT),
+      BY,
+      deps(store, iam, [], false, ACCOUNT),
+    );
+    expect(outcome.status).toBe("released");
+    expect(iam.calls).toHaveLength(5);
+    expect(store.writes).toHaveLength(1);
   });
 });
 

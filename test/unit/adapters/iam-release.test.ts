@@ -5,7 +5,9 @@ import {
   IAMClient,
   ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
+  ListRoleTagsCommand,
   ListUserPoliciesCommand,
+  ListUserTagsCommand,
   NoSuchEntityException,
   UntagRoleCommand,
   UntagUserCommand,
@@ -118,5 +120,34 @@ describe("IamReleaseAdapter", () => {
       { name: "UntagUser", input: { UserName: "alice", TagKeys: ["a", "b"] } },
       { name: "UntagRole", input: { RoleName: "web", TagKeys: ["c"] } },
     ]);
+  });
+
+  it("lists every tag key of a user or a role, through every page", async () => {
+    iam
+      .on(ListUserTagsCommand, { UserName: "alice", Marker: undefined })
+      .resolves({ Tags: [{ Key: "team", Value: "x" }], IsTruncated: true, Marker: "m" })
+      .on(ListUserTagsCommand, { UserName: "alice", Marker: "m" })
+      .resolves({
+        Tags: [{ Key: `leaked-key-responder:quarantine:${KEY}`, Value: "i t" }],
+        IsTruncated: false,
+      });
+    iam.on(ListRoleTagsCommand).resolves({ Tags: [] });
+    expect(await adapter.principalTagKeys({ type: "user", name: "alice" })).toEqual([
+      "team",
+      `leaked-key-responder:quarantine:${KEY}`,
+    ]);
+    expect(await adapter.principalTagKeys({ type: "role", name: "web" })).toEqual([]);
+    expect(sent()).toEqual([
+      { name: "ListUserTags", input: { UserName: "alice", Marker: undefined } },
+      { name: "ListUserTags", input: { UserName: "alice", Marker: "m" } },
+      { name: "ListRoleTags", input: { RoleName: "web", Marker: undefined } },
+    ]);
+  });
+
+  it("raises NoSuchEntityError when listing the tags of a principal that is gone", async () => {
+    iam.on(ListUserTagsCommand).rejects(gone());
+    await expect(adapter.principalTagKeys({ type: "user", name: "alice" })).rejects.toThrow(
+      NoSuchEntityError,
+    );
   });
 });
