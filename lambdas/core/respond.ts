@@ -270,7 +270,11 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
             const result = await (iam as IamPort).attachPolicy(step.target, step.policyArn);
             return result === "attached"
               ? { outcome: "done", undo: { policyArn: step.policyArn } }
-              : { outcome: "already", detail: "attached before the responder acted: a release leaves it" };
+              : {
+                  outcome: "already",
+                  detail:
+                    "already attached (by an earlier quarantine of another key, or by someone else): this incident's release leaves it",
+                };
           }),
         );
         break;

@@ -328,6 +328,22 @@ describe("respondToExposure", () => {
     expect(alerts[0]?.text).toContain("  Principal:   user alice");
   });
 
+  it.each([
+    ["a GuardDuty sample naming an IAM user", { ...exposure, sample: true }],
+    ["a root key", { ...exposure, principal: { type: "root" as const } }],
+    [
+      "a principal of another type",
+      { ...exposure, principal: { type: "other" as const, description: "AWSService" } },
+    ],
+  ])("makes no IAM call at all for %s, even with a contain intent", async (_name, e) => {
+    const iam = new FakeIam();
+    const alerts: RenderedAlert[] = [];
+    const outcome = await respondToExposure(e, deps(iam, new FakeStore(), alerts));
+    expect(outcome.decision).toBe("notify");
+    expect(iam.calls).toEqual([]);
+    expect(alerts).toHaveLength(1);
+  });
+
   it("makes no IAM call at all for a signal that only notifies", async () => {
     const iam = new FakeIam();
     await respondToExposure({ ...exposure, intent: "notify" }, deps(iam, new FakeStore(), []));
