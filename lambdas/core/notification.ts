@@ -1,4 +1,5 @@
 import { maskAccessKeyId } from "./access-key.js";
+import { renderChatNotification } from "./chatbot.js";
 import { containmentFailed } from "./containment.js";
 import type { Exposure, Severity } from "./exposure.js";
 import type { ActionRecord } from "./incident.js";
@@ -214,37 +215,28 @@ export function renderAlert(input: AlertInput): RenderedAlert {
     "-- leaked-key-responder",
   ].join("\n");
 
-  const chat = JSON.stringify({
-    version: "1.0",
-    source: "custom",
-    id: `${plan.incidentId}:${exposure.signalId}`.slice(0, 256),
-    content: {
-      textType: "client-markdown",
-      title: `${emojiOf(plan.severity, exposure.sample)} ${subject}`,
-      description: [
-        `*${exposure.title}*`,
-        `Signal: \`${exposure.signal}\` (${SOURCE_LABEL[exposure.source]}) · Account \`${exposure.accountId}\` · ${exposure.region}`,
-        `Principal: ${principalLabel(input)} · Key \`${exposure.accessKeyId}\``,
-        doneLines.length > 0
-          ? `*Done:*\n${doneLines.map((l) => `• ${l}`).join("\n")}`
-          : "*Done:* nothing in IAM",
-        withheldLines.length > 0
-          ? `*Would have done:*\n${withheldLines.map((l) => `• ${l}`).join("\n")}`
-          : "",
-        plan.reasons.length > 0 ? `*Why not:* ${plan.reasons.join("; ")}` : "",
-      ]
-        .filter((line) => line !== "")
-        .join("\n"),
-      nextSteps: [...todo, ...(release ? [`False alarm? \`${release}\``] : [])],
-      keywords: [plan.severity.toUpperCase(), exposure.accountId, exposure.source, plan.decision],
-    },
-    metadata: {
-      threadId: plan.incidentId,
-      summary: subject,
-      eventType: "LeakedKeyIncident",
-      relatedResources: [exposure.accessKeyId],
-      additionalContext: { incidentId: plan.incidentId, decision: plan.decision },
-    },
+  const chat = renderChatNotification({
+    id: `${plan.incidentId}:${exposure.signalId}`,
+    title: `${emojiOf(plan.severity, exposure.sample)} ${subject}`,
+    description: [
+      `*${exposure.title}*`,
+      `Signal: \`${exposure.signal}\` (${SOURCE_LABEL[exposure.source]}) · Account \`${exposure.accountId}\` · ${exposure.region}`,
+      `Principal: ${principalLabel(input)} · Key \`${exposure.accessKeyId}\``,
+      doneLines.length > 0
+        ? `*Done:*\n${doneLines.map((l) => `• ${l}`).join("\n")}`
+        : "*Done:* nothing in IAM",
+      withheldLines.length > 0 ? `*Would have done:*\n${withheldLines.map((l) => `• ${l}`).join("\n")}` : "",
+      plan.reasons.length > 0 ? `*Why not:* ${plan.reasons.join("; ")}` : "",
+    ]
+      .filter((line) => line !== "")
+      .join("\n"),
+    nextSteps: [...todo, ...(release ? [`False alarm? \`${release}\``] : [])],
+    keywords: [plan.severity.toUpperCase(), exposure.accountId, exposure.source, plan.decision],
+    threadId: plan.incidentId,
+    summary: subject,
+    eventType: "LeakedKeyIncident",
+    relatedResources: [exposure.accessKeyId],
+    additionalContext: { incidentId: plan.incidentId, decision: plan.decision },
   });
 
   const machine = JSON.stringify({

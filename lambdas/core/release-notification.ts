@@ -1,4 +1,5 @@
 import { maskAccessKeyId } from "./access-key.js";
+import { renderChatNotification } from "./chatbot.js";
 import type { ActionRecord, Incident } from "./incident.js";
 import { toSnsSubject } from "./notification.js";
 import type { RenderedAlert } from "./ports.js";
@@ -90,33 +91,24 @@ export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
     "-- leaked-key-responder (lkr release)",
   ].join("\n");
 
-  const chat = JSON.stringify({
-    version: "1.0",
-    source: "custom",
-    id: `${incident.incidentId}:release:${input.at}`.slice(0, 256),
-    content: {
-      textType: "client-markdown",
-      title: `${verdict.complete && conflicts.length === 0 ? ":unlock:" : ":warning:"} ${subject}`,
-      description: [
-        `Released by \`${request.by}\`: ${request.reason}`,
-        undone.length > 0
-          ? `*Undone:*\n${undone.map((l) => `• ${l}`).join("\n")}`
-          : "*Undone:* nothing in IAM",
-        kept.length > 0 ? `*Left as it was:*\n${kept.map((l) => `• ${l}`).join("\n")}` : "",
-        conflicts.length > 0 ? `*Conflicts:*\n${conflicts.map((l) => `• ${l}`).join("\n")}` : "",
-      ]
-        .filter((line) => line !== "")
-        .join("\n"),
-      nextSteps: todo,
-      keywords: ["RELEASE", incident.accountId, input.status],
-    },
-    metadata: {
-      threadId: incident.incidentId,
-      summary: subject,
-      eventType: "LeakedKeyIncidentReleased",
-      relatedResources: [incident.accessKeyId],
-      additionalContext: { incidentId: incident.incidentId, status: input.status },
-    },
+  const chat = renderChatNotification({
+    id: `${incident.incidentId}:release:${input.at}`,
+    title: `${verdict.complete && conflicts.length === 0 ? ":unlock:" : ":warning:"} ${subject}`,
+    description: [
+      `Released by \`${request.by}\`: ${request.reason}`,
+      undone.length > 0 ? `*Undone:*\n${undone.map((l) => `• ${l}`).join("\n")}` : "*Undone:* nothing in IAM",
+      kept.length > 0 ? `*Left as it was:*\n${kept.map((l) => `• ${l}`).join("\n")}` : "",
+      conflicts.length > 0 ? `*Conflicts:*\n${conflicts.map((l) => `• ${l}`).join("\n")}` : "",
+    ]
+      .filter((line) => line !== "")
+      .join("\n"),
+    nextSteps: todo,
+    keywords: ["RELEASE", incident.accountId, input.status],
+    threadId: incident.incidentId,
+    summary: subject,
+    eventType: "LeakedKeyIncidentReleased",
+    relatedResources: [incident.accessKeyId],
+    additionalContext: { incidentId: incident.incidentId, status: input.status },
   });
 
   const machine = JSON.stringify({

@@ -1,4 +1,5 @@
 import { maskAccessKeyId } from "../access-key.js";
+import { renderChatNotification } from "../chatbot.js";
 import { toSnsSubject } from "../notification.js";
 import type { RenderedAlert } from "../ports.js";
 import type { ContainedDetail } from "./contained-event.js";
@@ -374,34 +375,27 @@ export function renderInvestigationAlert(input: InvestigationAlertInput): Render
   const subject = toSnsSubject(headline(input));
   const steps = investigationNextSteps(summary);
   const categories = summary.flagged.map((f) => f.category);
-  const chat = JSON.stringify({
-    version: "1.0",
-    source: "custom",
-    id: `${detail.incidentId}:investigation:${fingerprint}`.slice(0, 256),
-    content: {
-      textType: "client-markdown",
-      title: `${summary.flagged.length > 0 ? ":rotating_light:" : ":mag:"} ${subject}`,
-      description: chatDescription(input),
-      nextSteps: steps,
-      keywords: [
-        "INVESTIGATION",
-        detail.accountId,
-        summary.totalCalls === 0 ? "no-activity" : "activity",
-        ...new Set(categories),
-        ...(summary.complete ? [] : ["incomplete"]),
-      ],
-    },
-    metadata: {
-      threadId: detail.incidentId,
-      summary: subject,
-      eventType: "LeakedKeyInvestigation",
-      relatedResources: [detail.accessKeyId, ...summary.sessionKeys.slice(0, 9).map((k) => k.accessKeyId)],
-      additionalContext: {
-        incidentId: detail.incidentId,
-        totalCalls: String(summary.totalCalls),
-        highRiskCalls: String(summary.flagged.reduce((n, f) => n + f.count, 0)),
-        complete: String(summary.complete),
-      },
+  const chat = renderChatNotification({
+    id: `${detail.incidentId}:investigation:${fingerprint}`,
+    title: `${summary.flagged.length > 0 ? ":rotating_light:" : ":mag:"} ${subject}`,
+    description: chatDescription(input),
+    nextSteps: steps,
+    keywords: [
+      "INVESTIGATION",
+      detail.accountId,
+      summary.totalCalls === 0 ? "no-activity" : "activity",
+      ...new Set(categories),
+      ...(summary.complete ? [] : ["incomplete"]),
+    ],
+    threadId: detail.incidentId,
+    summary: subject,
+    eventType: "LeakedKeyInvestigation",
+    relatedResources: [detail.accessKeyId, ...summary.sessionKeys.slice(0, 9).map((k) => k.accessKeyId)],
+    additionalContext: {
+      incidentId: detail.incidentId,
+      totalCalls: String(summary.totalCalls),
+      highRiskCalls: String(summary.flagged.reduce((n, f) => n + f.count, 0)),
+      complete: String(summary.complete),
     },
   });
   const machine = JSON.stringify({
