@@ -17,6 +17,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { IamReleaseAdapter, RELEASE_IAM_ACTIONS } from "../../../lambdas/adapters/iam-release.js";
 import { NoSuchEntityError } from "../../../lambdas/core/errors.js";
+import { callsOf } from "../../support/sdk-calls.js";
 
 const iam = mockClient(IAMClient);
 const adapter = new IamReleaseAdapter(new IAMClient({ region: "us-east-1" }));
@@ -25,12 +26,7 @@ const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 const sentOperations = new Set<string>();
 
 function sent(): { name: string; input: unknown }[] {
-  const calls = iam.calls().map((c) => {
-    const command = c.args[0] as { constructor: { name: string }; input: unknown };
-    return { name: command.constructor.name.replace(/Command$/, ""), input: command.input };
-  });
-  for (const c of calls) sentOperations.add(`iam:${c.name}`);
-  return calls;
+  return callsOf(iam, sentOperations);
 }
 
 const gone = () => new NoSuchEntityException({ message: "not found", $metadata: { httpStatusCode: 404 } });

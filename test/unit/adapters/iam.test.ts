@@ -17,6 +17,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { denyOlderSessionsPolicy, IamAdapter } from "../../../lambdas/adapters/iam.js";
 import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../../lambdas/core/errors.js";
 import { IAM_PERMISSIONS } from "../../../lambdas/core/permissions.js";
+import { callsOf } from "../../support/sdk-calls.js";
 
 const iam = mockClient(IAMClient);
 const adapter = new IamAdapter(new IAMClient({ region: "us-east-1" }));
@@ -25,12 +26,7 @@ const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 const sentOperations = new Set<string>();
 
 function sent(): { name: string; input: unknown }[] {
-  const calls = iam.calls().map((c) => {
-    const command = c.args[0] as { constructor: { name: string }; input: unknown };
-    return { name: command.constructor.name.replace(/Command$/, ""), input: command.input };
-  });
-  for (const c of calls) sentOperations.add(`iam:${c.name}`);
-  return calls;
+  return callsOf(iam, sentOperations);
 }
 
 beforeEach(() => iam.reset());
