@@ -65,6 +65,11 @@ function needsPrincipalLookup(exposure: Exposure): boolean {
   return exposure.principal.type === "user" || exposure.principal.type === "role";
 }
 
+/** IAM keeps one tag per key whatever its case (`Leaked-Key-Responder:Exempt` is the same tag). */
+function hasTag(tags: Readonly<Record<string, string>>, key: string): boolean {
+  return Object.entries(tags).some(([k, v]) => k.toLowerCase() === key && v === "true");
+}
+
 function userFacts(
   name: string,
   tags: Readonly<Record<string, string>>,
@@ -73,8 +78,8 @@ function userFacts(
   return {
     kind: "user",
     name,
-    exempt: tags[EXEMPT_TAG] === "true",
-    drillCanary: tags[DRILL_TAG] === "true",
+    exempt: hasTag(tags, EXEMPT_TAG),
+    drillCanary: hasTag(tags, DRILL_TAG),
     keyStatus,
   };
 }
@@ -85,7 +90,7 @@ async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<Princi
   try {
     if (p.type === "role") {
       const { tags } = await iam.describeRole(p.name);
-      return { kind: "role", name: p.name, exempt: tags[EXEMPT_TAG] === "true" };
+      return { kind: "role", name: p.name, exempt: hasTag(tags, EXEMPT_TAG) };
     }
     if (p.type !== "user") return { kind: "not-looked-up" };
     if (keyKindOf(exposure.accessKeyId) === "session") {

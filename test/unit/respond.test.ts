@@ -22,9 +22,10 @@ class FakeIam implements IamPort {
     this.hit("findKeyOwner");
     return "alice";
   }
+  tags: Record<string, string> = {};
   async describeUser() {
     this.hit("describeUser");
-    return { tags: {}, keyStatus: "Active" as const };
+    return { tags: this.tags, keyStatus: "Active" as const };
   }
   async describeRole() {
     this.hit("describeRole");
@@ -342,6 +343,14 @@ describe("respondToExposure", () => {
     expect(outcome.decision).toBe("notify");
     expect(iam.calls).toEqual([]);
     expect(alerts).toHaveLength(1);
+  });
+
+  it("recognises the exempt tag whatever the case of its key, as IAM does", async () => {
+    const iam = new FakeIam();
+    iam.tags = { "Leaked-Key-Responder:Exempt": "true" };
+    const outcome = await respondToExposure(exposure, deps(iam, new FakeStore(), []));
+    expect(outcome.decision).toBe("notify");
+    expect(iam.calls).toEqual(["describeUser"]);
   });
 
   it("makes no IAM call at all for a signal that only notifies", async () => {
