@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
@@ -215,6 +215,27 @@ export class LeakedKeyResponder extends Construct {
       regions: props.investigationRegions,
       logRetention,
     });
+    this.protectOwnRoles();
+  }
+
+  /**
+   * The responder never fences itself: its functions' roles carry the exempt tag (honoured by
+   * the plan and by the role's Deny on aws:ResourceTag), and the respond role is denied every
+   * change to them by ARN as well.
+   */
+  private protectOwnRoles(): void {
+    const roles = [this.respondFunction.role, this.investigation.investigateFunction.role].filter(
+      (r): r is iam.IRole => r !== undefined,
+    );
+    for (const role of roles) Tags.of(role).add(EXEMPT_TAG, "true");
+    this.respondFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "NeverChangeResponderRoles",
+        effect: iam.Effect.DENY,
+        actions: iamActionsFor("role").filter((a) => !/:(Get|List)/.test(a)),
+        resources: roles.map((r) => r.roleArn),
+      }),
+    );
   }
 
   private grantRespondPermissions(quarantinePolicyArn: string, memberRoleName: string | undefined): void {
@@ -286,15 +307,6 @@ export class LeakedKeyResponder extends Construct {
         actions: mutating,
         resources: [userArn, roleArn],
         conditions: { StringEquals: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" } },
-      }),
-    );
-    // The function must not be able to loosen or quarantine its own role.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "NeverChangeOwnRole",
-        effect: iam.Effect.DENY,
-        actions: roleActions.filter((a) => !/:(Get|List)/.test(a)),
-        resources: [fn.role?.roleArn ?? roleArn],
       }),
     );
     acknowledgeKeyOwnerWildcards(fn.role ?? this);

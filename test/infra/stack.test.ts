@@ -177,10 +177,19 @@ describe("LeakedKeyResponder stack", () => {
       Effect: "Deny",
       Condition: { StringEquals: { "aws:ResourceTag/leaked-key-responder:exempt": "true" } },
     });
-    expect(statements.find((s) => s.Sid === "NeverChangeOwnRole")).toMatchObject({
+    expect(statements.find((s) => s.Sid === "NeverChangeResponderRoles")).toMatchObject({
       Effect: "Deny",
-      Resource: { "Fn::GetAtt": [expect.stringMatching(/RespondRole/), "Arn"] },
+      Resource: [
+        { "Fn::GetAtt": [expect.stringMatching(/RespondRole/), "Arn"] },
+        { "Fn::GetAtt": [expect.stringMatching(/InvestigateRole/), "Arn"] },
+      ],
     });
+    for (const role of ["RespondRole", "InvestigateRole"]) {
+      template.hasResourceProperties("AWS::IAM::Role", {
+        Description: Match.stringLikeRegexp(role === "RespondRole" ? "respond" : "investigate"),
+        Tags: Match.arrayWith([{ Key: "leaked-key-responder:exempt", Value: "true" }]),
+      });
+    }
     expect(statements.every((s) => s.Resource !== "*")).toBe(true);
   });
 
