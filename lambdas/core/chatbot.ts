@@ -38,3 +38,9 @@ export function renderChatNotification(n: ChatNotification): string {
     },
   });
 }
+
+/** A bold label over a bulleted list; `whenEmpty` (or nothing) when there are no lines. */
+export function chatList(label: string, lines: readonly string[], whenEmpty = ""): string {
+  if (lines.length === 0) return whenEmpty;
+  return `*${label}:*\n${lines.map((l) => `• ${l}`).join("\n")}`;
+}

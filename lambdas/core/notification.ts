@@ -1,5 +1,5 @@
 import { maskAccessKeyId } from "./access-key.js";
-import { renderChatNotification } from "./chatbot.js";
+import { chatList, renderChatNotification } from "./chatbot.js";
 import { containmentFailed } from "./containment.js";
 import type { Exposure, Severity } from "./exposure.js";
 import type { ActionRecord } from "./incident.js";
@@ -222,10 +222,8 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       `*${exposure.title}*`,
       `Signal: \`${exposure.signal}\` (${SOURCE_LABEL[exposure.source]}) · Account \`${exposure.accountId}\` · ${exposure.region}`,
       `Principal: ${principalLabel(input)} · Key \`${exposure.accessKeyId}\``,
-      doneLines.length > 0
-        ? `*Done:*\n${doneLines.map((l) => `• ${l}`).join("\n")}`
-        : "*Done:* nothing in IAM",
-      withheldLines.length > 0 ? `*Would have done:*\n${withheldLines.map((l) => `• ${l}`).join("\n")}` : "",
+      chatList("Done", doneLines, "*Done:* nothing in IAM"),
+      chatList("Would have done", withheldLines),
       plan.reasons.length > 0 ? `*Why not:* ${plan.reasons.join("; ")}` : "",
     ]
       .filter((line) => line !== "")

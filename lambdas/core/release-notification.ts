@@ -1,5 +1,5 @@
 import { maskAccessKeyId } from "./access-key.js";
-import { renderChatNotification } from "./chatbot.js";
+import { chatList, renderChatNotification } from "./chatbot.js";
 import type { ActionRecord, Incident } from "./incident.js";
 import { toSnsSubject } from "./notification.js";
 import type { RenderedAlert } from "./ports.js";
@@ -96,9 +96,9 @@ export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
     title: `${verdict.complete && conflicts.length === 0 ? ":unlock:" : ":warning:"} ${subject}`,
     description: [
       `Released by \`${request.by}\`: ${request.reason}`,
-      undone.length > 0 ? `*Undone:*\n${undone.map((l) => `• ${l}`).join("\n")}` : "*Undone:* nothing in IAM",
-      kept.length > 0 ? `*Left as it was:*\n${kept.map((l) => `• ${l}`).join("\n")}` : "",
-      conflicts.length > 0 ? `*Conflicts:*\n${conflicts.map((l) => `• ${l}`).join("\n")}` : "",
+      chatList("Undone", undone, "*Undone:* nothing in IAM"),
+      chatList("Left as it was", kept),
+      chatList("Conflicts", conflicts),
     ]
       .filter((line) => line !== "")
       .join("\n"),
