@@ -23,8 +23,15 @@ export type PrincipalFacts =
        * `session`: an ASIA key, which IAM does not list and which cannot be disabled.
        */
       readonly keyStatus: "Active" | "Inactive" | "absent" | "session";
+      /** Value of this key's quarantine tag on the user, when an earlier attempt set it. */
+      readonly quarantineMark?: string | undefined;
     }
-  | { readonly kind: "role"; readonly name: string; readonly exempt: boolean }
+  | {
+      readonly kind: "role";
+      readonly name: string;
+      readonly exempt: boolean;
+      readonly quarantineMark?: string | undefined;
+    }
   | { readonly kind: "not-found"; readonly what: string }
   | { readonly kind: "not-looked-up" }
   | { readonly kind: "lookup-failed"; readonly error: string };
@@ -94,6 +101,19 @@ export const DRILL_TAG = `${TAG_PREFIX}:drill`;
 export function quarantineTagKey(accessKeyId: string): string {
   return `${TAG_PREFIX}:quarantine:${accessKeyId}`;
 }
+/**
+ * The alert receipt kept in a quarantine tag's value while the incident table is unreachable:
+ * `alerted:` and an FNV-1a hash of the signal id (tag values allow only a few characters).
+ */
+export function alertReceiptOf(signalId: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < signalId.length; i++) {
+    hash ^= signalId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `alerted:${hash.toString(16).padStart(8, "0")}`;
+}
+
 /** One inline policy per key, so a release removes exactly its own. */
 export function revokePolicyName(accessKeyId: string): string {
   return `leaked-key-responder-revoke-${accessKeyId}`;

@@ -17,10 +17,12 @@ import {
 } from "./incident.js";
 import { renderAlert } from "./notification.js";
 import {
+  alertReceiptOf,
   DRILL_TAG,
   EXEMPT_TAG,
   type PrincipalFacts,
   planResponse,
+  quarantineTagKey,
   type ResponseMode,
   type ResponsePlan,
   type Step,
@@ -74,6 +76,7 @@ function userFacts(
   name: string,
   tags: Readonly<Record<string, string>>,
   keyStatus: "Active" | "Inactive" | "absent" | "session",
+  accessKeyId: string,
 ): PrincipalFacts {
   return {
     kind: "user",
@@ -81,6 +84,7 @@ function userFacts(
     exempt: hasTag(tags, EXEMPT_TAG),
     drillCanary: hasTag(tags, DRILL_TAG),
     keyStatus,
+    quarantineMark: tags[quarantineTagKey(accessKeyId)],
   };
 }
 
@@ -90,7 +94,12 @@ async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<Princi
   try {
     if (p.type === "role") {
       const { tags } = await iam.describeRole(p.name);
-      return { kind: "role", name: p.name, exempt: hasTag(tags, EXEMPT_TAG) };
+      return {
+        kind: "role",
+        name: p.name,
+        exempt: hasTag(tags, EXEMPT_TAG),
+        quarantineMark: tags[quarantineTagKey(exposure.accessKeyId)],
+      };
     }
     if (p.type !== "user") return { kind: "not-looked-up" };
     if (keyKindOf(exposure.accessKeyId) === "session") {
@@ -98,7 +107,7 @@ async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<Princi
       if (p.name === undefined)
         return { kind: "not-found", what: `owner of session key ${exposure.accessKeyId}` };
       const { tags } = await iam.describeUser(p.name, exposure.accessKeyId);
-      return userFacts(p.name, tags, "session");
+      return userFacts(p.name, tags, "session", exposure.accessKeyId);
     }
     let name = p.name ?? (await iam.findKeyOwner(exposure.accessKeyId));
     if (name === undefined) return { kind: "not-found", what: `access key ${exposure.accessKeyId}` };
@@ -117,7 +126,7 @@ async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<Princi
         ({ tags, keyStatus } = await iam.describeUser(owner, exposure.accessKeyId));
       }
     }
-    return userFacts(name, tags, keyStatus);
+    return userFacts(name, tags, keyStatus, exposure.accessKeyId);
   } catch (error) {
     if (error instanceof NoSuchEntityError)
       return { kind: "not-found", what: `${p.type} ${"name" in p ? p.name : ""}`.trim() };
@@ -313,6 +322,7 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
           actions,
           deps,
           storeFailure !== undefined || !recorded,
+          durableReceipt(exposure, plan, facts, iam, deps),
         ).catch((error: unknown) => {
           retryable.push("notify");
           log.error("alert failed", { error: describeError(error) });
@@ -370,6 +380,38 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
   return { incidentId: plan.incidentId, decision: plan.decision, actions, alerted };
 }
 
+/** An alert receipt that outlives the container: kept in the fenced principal's quarantine tag. */
+interface DurableReceipt {
+  readonly alreadySent: boolean;
+  keep(): Promise<void>;
+}
+
+/**
+ * For a containment, the principal's quarantine tag (written by the tag step, removed by a release)
+ * can carry the receipt of an alert sent while the incident table was down, so a retry in another
+ * container does not alert again. Notifications change nothing in IAM, so they have none.
+ */
+function durableReceipt(
+  exposure: Exposure,
+  plan: ResponsePlan,
+  facts: PrincipalFacts,
+  iam: IamPort | undefined,
+  deps: RespondDeps,
+): DurableReceipt | undefined {
+  if (plan.decision !== "contain" || iam === undefined || (facts.kind !== "user" && facts.kind !== "role")) {
+    return undefined;
+  }
+  const mark = alertReceiptOf(exposure.signalId);
+  const target = { type: facts.kind, name: facts.name } as const;
+  return {
+    alreadySent: facts.quarantineMark?.split(" ").includes(mark) ?? false,
+    keep: () =>
+      iam.tagPrincipal(target, {
+        [quarantineTagKey(exposure.accessKeyId)]: `${plan.incidentId} ${deps.now().toISOString()} ${mark}`,
+      }),
+  };
+}
+
 /**
  * One alert per signal: claim it on the incident, publish, give the claim back if publishing fails.
  * When the table cannot be reached the alert goes out anyway (a duplicate beats silence) and is
@@ -382,6 +424,7 @@ async function sendAlertOnce(
   actions: readonly ActionRecord[],
   deps: RespondDeps,
   storeDown: boolean,
+  durable: DurableReceipt | undefined,
 ): Promise<boolean> {
   const receipt = `${plan.incidentId} ${exposure.signalId}`;
   let recorded = !storeDown;
@@ -396,9 +439,10 @@ async function sendAlertOnce(
       recorded = false;
     }
   }
-  if (deps.unrecordedAlerts.has(receipt)) {
+  if (deps.unrecordedAlerts.has(receipt) || durable?.alreadySent) {
     // Sent by an earlier attempt while the table was down; the claim above has now recorded it.
     if (recorded) deps.unrecordedAlerts.delete(receipt);
+    else await durable?.keep().catch(() => undefined);
     deps.log.info("alert sent by an earlier attempt", { signalId: exposure.signalId });
     return false;
   }
@@ -417,7 +461,12 @@ async function sendAlertOnce(
       await deps.incidents.releaseAlertClaim(plan.incidentId, exposure.signalId).catch(() => undefined);
     throw error;
   }
-  if (!recorded) deps.unrecordedAlerts.add(receipt);
+  if (!recorded) {
+    deps.unrecordedAlerts.add(receipt);
+    await durable?.keep().catch((error: unknown) => {
+      deps.log.error("alert receipt not kept", { error: describeError(error) });
+    });
+  }
   deps.log.info("alert sent", { subject: alert.subject });
   return true;
 }

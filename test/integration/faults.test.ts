@@ -103,6 +103,26 @@ describe("faults between the responder and AWS (fault-injecting proxy in front o
     expect(await world.alerts()).toEqual([]);
   });
 
+  it("when DynamoDB was unavailable and the retry runs in a new container, the receipt on the user's quarantine tag stops a second alert", async () => {
+    const u = await world.user("no-dynamo-new-container");
+    const key = u.keys[0] as string;
+    const event = trustedAdvisorEvent("exposed-access-keys-error.json", { key, user: u.name });
+    proxy.outage(["GetItem", "UpdateItem"]);
+    await expect(handler(event)).rejects.toMatchObject({ name: "IncompleteResponseError" });
+    expect(await world.alerts()).toHaveLength(1);
+    expect((await world.userState(u.name)).tags[`leaked-key-responder:quarantine:${key}`]).toMatch(
+      / alerted:[0-9a-f]{8}$/,
+    );
+    proxy.clear();
+    vi.resetModules(); // a new Lambda container: nothing in memory
+    const fresh = (await import("../../lambdas/handlers/respond.js")).handler as Handler;
+    await fresh(event);
+    const incident = await world.incident(`${ACCOUNT_ID}-${key}`);
+    expect(incident?.status).toBe("contained");
+    expect(incident?.alertedSignalIds).toHaveLength(1);
+    expect(await world.alerts()).toEqual([]);
+  });
+
   it("when SNS is unavailable: the key is contained and the incident recorded; the retry sends exactly one alert", async () => {
     const u = await world.user("no-sns");
     const key = u.keys[0] as string;

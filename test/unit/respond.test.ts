@@ -41,8 +41,9 @@ class FakeIam implements IamPort {
   async putDenyOlderSessions() {
     this.hit("putDenyOlderSessions");
   }
-  async tagPrincipal() {
+  async tagPrincipal(_t: FenceTarget, tags: Readonly<Record<string, string>>) {
     this.hit("tagPrincipal");
+    this.tags = { ...this.tags, ...tags };
   }
 }
 
@@ -180,13 +181,27 @@ describe("respondToExposure", () => {
     expect([...container]).toEqual([]);
   });
 
-  it("when DynamoDB was down and the retry lands in another container, alerts once more (a duplicate beats silence)", async () => {
+  it("when DynamoDB was down and the retry lands in another container, the receipt on the quarantine tag stops a second alert", async () => {
+    const iam = new FakeIam(); // IAM outlives containers; the in-memory set does not
     const store = new FakeStore();
     const alerts: RenderedAlert[] = [];
     store.down = true;
-    await expect(respondToExposure(exposure, deps(new FakeIam(), store, alerts))).rejects.toThrow();
+    await expect(respondToExposure(exposure, deps(iam, store, alerts))).rejects.toThrow();
+    expect(iam.tags[`leaked-key-responder:quarantine:${KEY}`]).toMatch(/ alerted:[0-9a-f]{8}$/);
     store.down = false;
-    await respondToExposure(exposure, deps(new FakeIam(), store, alerts));
+    await respondToExposure(exposure, deps(iam, store, alerts));
+    expect(alerts).toHaveLength(1);
+    expect(store.incidents.get(`123456789012-${KEY}`)?.alertedSignalIds).toEqual(["guardduty:f1"]);
+  });
+
+  it("a notification sent while DynamoDB was down, retried in another container, alerts once more (it may change nothing in IAM)", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    const notify = { ...exposure, intent: "notify" as const };
+    store.down = true;
+    await expect(respondToExposure(notify, deps(new FakeIam(), store, alerts))).rejects.toThrow();
+    store.down = false;
+    await respondToExposure(notify, deps(new FakeIam(), store, alerts));
     expect(alerts).toHaveLength(2);
   });
 
