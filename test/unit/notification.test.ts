@@ -42,30 +42,28 @@ const actions: ActionRecord[] = [
   },
 ];
 
+/** The alert for alice's key, contained in enforce mode. */
+function containedAlert() {
+  return renderAlert({
+    exposure,
+    plan: planResponse(exposure, context),
+    principalName: "alice",
+    actions,
+    mode: "enforce",
+    stackName: "S",
+  });
+}
+
 describe("renderAlert", () => {
   it("writes the subject an on-call engineer triages from, ASCII and under 100 characters", () => {
-    const alert = renderAlert({
-      exposure,
-      plan: planResponse(exposure, context),
-      principalName: "alice",
-      actions,
-      mode: "enforce",
-      stackName: "S",
-    });
+    const alert = containedAlert();
     expect(alert.subject).toBe(
       "[CRITICAL] Exposed key AKIA...MPLE disabled - user alice, account 123456789012",
     );
   });
 
   it("names account, region, principal, key, signal, severity, what was done, what is left and how to release", () => {
-    const alert = renderAlert({
-      exposure,
-      plan: planResponse(exposure, context),
-      principalName: "alice",
-      actions,
-      mode: "enforce",
-      stackName: "S",
-    });
+    const alert = containedAlert();
     for (const line of [
       "  Signal:      AWS_RISK_CREDENTIALS_EXPOSED (AWS Health)",
       "  Severity:    CRITICAL",
@@ -100,14 +98,7 @@ describe("renderAlert", () => {
   });
 
   it("renders AWS Chatbot's custom notification format and the machine JSON", () => {
-    const alert = renderAlert({
-      exposure,
-      plan: planResponse(exposure, context),
-      principalName: "alice",
-      actions,
-      mode: "enforce",
-      stackName: "S",
-    });
+    const alert = containedAlert();
     const chat = JSON.parse(alert.chat);
     expect(chat).toMatchObject({
       version: "1.0",
