@@ -2,12 +2,37 @@ import { AwsCallError, describeError, NoSuchEntityError, TransientAwsError } fro
 import {
   IncidentChangedError,
   IncidentStateConflictError,
-  ReleaseConflictError,
-  ReleaseIncompleteError,
   UndoFactsError,
   UnknownIncidentError,
   WrongAccountError,
-} from "../lambdas/core/release-errors.js";
+} from "../lambdas/core/release/errors.js";
+
+/**
+ * Thrown by `lkr release` only. The release was recorded, but part of what the responder did no longer exists (the key or the
+ * principal was deleted meanwhile), so it could not be given back.
+ */
+export class ReleaseConflictError extends Error {
+  override readonly name = "ReleaseConflictError";
+  constructor(
+    readonly incidentId: string,
+    readonly conflicts: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`incident ${incidentId} released with conflicts: ${conflicts.join("; ")}`, options);
+  }
+}
+
+/** Some undo steps failed; the incident keeps its status so the release can be run again. */
+export class ReleaseIncompleteError extends Error {
+  override readonly name = "ReleaseIncompleteError";
+  constructor(
+    readonly incidentId: string,
+    readonly failures: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`release of ${incidentId} incomplete: ${failures.join("; ")}`, options);
+  }
+}
 
 /** Exit codes of lkr: stable, scripts rely on them. */
 export const EXIT = {

@@ -1,14 +1,19 @@
 import * as z from "zod/mini";
 import { maskAccessKeyId } from "../lambdas/core/access-key.js";
-import type { ActionRecord, Incident } from "../lambdas/core/incident.js";
+import {
+  type ActionRecord,
+  CLOSE_KINDS,
+  CONTAINMENT_KINDS,
+  type Incident,
+  UNDO_KINDS,
+} from "../lambdas/core/incident.js";
 import {
   actionsSinceLastClose,
-  CLOSE_MARKER_KINDS,
   describeUndoStep,
   type ReleasePlan,
   type UndoStep,
-} from "../lambdas/core/release.js";
-import { principalLabelOf } from "../lambdas/core/release-notification.js";
+} from "../lambdas/core/release/plan.js";
+import { principalLabelOf } from "../lambdas/core/vocabulary.js";
 
 /** `2026-11-28T12:00:00.123Z` → `2026-11-28 12:00:00Z`: readable, still sortable, still UTC. */
 export function shortTime(iso: string): string {
@@ -30,18 +35,8 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   return [line(headers), ...rows.map(line)].join("\n");
 }
 
-const RESPONDER_KINDS = new Set([
-  "disable-key",
-  "attach-quarantine-policy",
-  "revoke-sessions",
-  "tag-principal",
-]);
-const UNDO_KINDS = new Set([
-  "reactivate-key",
-  "detach-quarantine-policy",
-  "delete-revoke-policy",
-  "untag-principal",
-]);
+const RESPONDER_KINDS = new Set<string>(CONTAINMENT_KINDS);
+const UNDONE_KINDS = new Set<string>(UNDO_KINDS);
 
 /** `4 done`, `3 done, 1 failed`, `4 done, 4 undone`, `none`: what the responder did, at a glance. */
 export function summarizeActions(actions: readonly ActionRecord[]): string {
@@ -49,7 +44,7 @@ export function summarizeActions(actions: readonly ActionRecord[]): string {
   const bump = (label: string) => counts.set(label, (counts.get(label) ?? 0) + 1);
   for (const a of actions) {
     if (RESPONDER_KINDS.has(a.kind)) bump(a.outcome);
-    else if (UNDO_KINDS.has(a.kind) && a.outcome === "done") bump("undone");
+    else if (UNDONE_KINDS.has(a.kind) && a.outcome === "done") bump("undone");
   }
   if (counts.size === 0) return "none";
   const order = ["done", "already", "not-found", "failed", "planned-only", "undone"];
@@ -165,7 +160,7 @@ export function renderIncident(incident: Incident, plan: ReleasePlan | undefined
         incident.actions.map((a) => [
           `  ${shortTime(a.at)}`,
           a.kind,
-          CLOSE_MARKER_KINDS.includes(a.kind) ? "incident" : a.target,
+          (CLOSE_KINDS as readonly string[]).includes(a.kind) ? "incident" : a.target,
           outcomeText(a),
           clip(a.detail ?? "", 100),
         ]),

@@ -1,5 +1,5 @@
 import { DynamoDbIncidentReview } from "../../lambdas/adapters/dynamodb-incident-review.js";
-import { UnknownIncidentError } from "../../lambdas/core/release-errors.js";
+import { UnknownIncidentError } from "../../lambdas/core/release/errors.js";
 import type { ParsedCommand } from "../args.js";
 import type { AwsContext } from "../aws.js";
 import { UsageError } from "../errors.js";

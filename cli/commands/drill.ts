@@ -2,7 +2,6 @@ import type { DynamoDbIncidentReview } from "../../lambdas/adapters/dynamodb-inc
 import { sendDrillEvent } from "../../lambdas/adapters/eventbridge-drill.js";
 import { IamCanary } from "../../lambdas/adapters/iam-canary.js";
 import { callerIdentityOf } from "../../lambdas/adapters/sts-identity.js";
-import { resolveIncident } from "../../lambdas/core/close-incident.js";
 import {
   CANARY_PATH,
   CANARY_TAGS,
@@ -17,7 +16,8 @@ import {
 import { describeError } from "../../lambdas/core/errors.js";
 import { type Incident, incidentIdOf } from "../../lambdas/core/incident.js";
 import { DRILL_TAG } from "../../lambdas/core/plan.js";
-import { IncidentChangedError } from "../../lambdas/core/release-errors.js";
+import { resolveIncident } from "../../lambdas/core/release/close.js";
+import { IncidentChangedError } from "../../lambdas/core/release/errors.js";
 import { DrillTimeoutError, EXIT, UsageError } from "../errors.js";
 import { eprintln, type Io, println } from "../io.js";
 import { type CommandContext, incidentReview } from "./common.js";

@@ -6,10 +6,9 @@ import {
   prepareRelease,
   type ReleaseOutcome,
   resolveIncident,
-} from "../../lambdas/core/close-incident.js";
-import { describeConflict, planRelease } from "../../lambdas/core/release.js";
-import { ReleaseConflictError, ReleaseIncompleteError } from "../../lambdas/core/release-errors.js";
-import { EXIT, UsageError } from "../errors.js";
+} from "../../lambdas/core/release/close.js";
+import { describeConflict, planRelease } from "../../lambdas/core/release/plan.js";
+import { EXIT, ReleaseConflictError, ReleaseIncompleteError, UsageError } from "../errors.js";
 import { describeInPlace, renderReleasePlan, renderUndoResults } from "../format.js";
 import { eprintln, println } from "../io.js";
 import { type CommandContext, incidentReview, output, requireReason, resolveIncidentId } from "./common.js";

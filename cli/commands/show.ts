@@ -1,5 +1,5 @@
-import { loadIncident } from "../../lambdas/core/close-incident.js";
-import { CLOSABLE_STATUSES, planRelease, type ReleasePlan } from "../../lambdas/core/release.js";
+import { loadIncident } from "../../lambdas/core/release/close.js";
+import { CLOSABLE_STATUSES, planRelease, type ReleasePlan } from "../../lambdas/core/release/plan.js";
 import { EXIT } from "../errors.js";
 import { renderIncident } from "../format.js";
 import { type CommandContext, incidentReview, output, resolveIncidentId } from "./common.js";

@@ -6,9 +6,9 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { CloseWrite, IncidentReviewStore } from "../core/close-incident.js";
 import type { ActionRecord, Incident, IncidentStatus } from "../core/incident.js";
-import { IncidentChangedError } from "../core/release-errors.js";
+import { IncidentChangedError } from "../core/release/errors.js";
+import type { CloseWrite, IncidentReviewStore } from "../core/release/ports.js";
 import { call } from "./aws-errors.js";
 import { DynamoDbIncidentStore } from "./dynamodb-incidents.js";
 import { conditionFailureOf, incidentFromItem } from "./dynamodb-support.js";

@@ -6,6 +6,7 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { type Incident, IncidentSchema } from "../core/incident.js";
 import { call } from "./aws-errors.js";
+import { upgradeLegacyIncident } from "./dynamodb-legacy.js";
 
 /** The ConditionalCheckFailedException behind an error (thrown as is, or as the cause of a typed error). */
 export function conditionFailureOf(error: unknown): ConditionalCheckFailedException | undefined {
@@ -39,10 +40,15 @@ export async function getIncidentItem(
   return out.Item ? unmarshall(out.Item) : undefined;
 }
 
-/** An incident item through the incident schema; string sets come back as sorted arrays. */
+/**
+ * An incident item through the incident schema, the one place a stored incident becomes typed:
+ * string sets come back as sorted arrays, and records of older versions are upgraded first.
+ */
 export function incidentFromItem(item: Record<string, unknown>): Incident {
   const plain = Object.fromEntries(
     Object.entries(item).map(([k, v]) => [k, v instanceof Set ? [...v].map(String).sort() : v]),
   );
-  return IncidentSchema.parse({ signalIds: [], alertedSignalIds: [], signals: [], actions: [], ...plain });
+  return IncidentSchema.parse(
+    upgradeLegacyIncident({ signalIds: [], alertedSignalIds: [], signals: [], actions: [], ...plain }),
+  );
 }

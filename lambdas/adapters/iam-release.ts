@@ -12,9 +12,9 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import type { IamReleasePort } from "../core/close-incident.js";
 import { NoSuchEntityError } from "../core/errors.js";
 import type { FenceTarget } from "../core/plan.js";
+import type { IamReleasePort } from "../core/release/ports.js";
 import { call } from "./aws-errors.js";
 import { isPolicyAttached } from "./iam.js";
 

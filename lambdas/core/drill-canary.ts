@@ -1,4 +1,4 @@
-import type { Incident } from "./incident.js";
+import { CONTAINMENT_KINDS, type Incident } from "./incident.js";
 import { DRILL_TAG } from "./plan.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE, type DrillDetail, drillToExposures } from "./sources/drill.js";
 
@@ -58,8 +58,6 @@ export interface DrillProgress {
   readonly done: boolean;
 }
 
-const CONTAINMENT_KINDS = ["disable-key", "attach-quarantine-policy", "revoke-sessions", "tag-principal"];
-
 /** Where the drill stands: done once the key is Inactive and the incident and its alert exist. */
 export function drillProgressOf(
   keyStatus: DrillProgress["keyStatus"],
@@ -67,7 +65,9 @@ export function drillProgressOf(
   signalId: string,
 ): DrillProgress {
   const alerted = incident?.alertedSignalIds.includes(signalId) ?? false;
-  const kinds = new Set((incident?.actions ?? []).filter((a) => a.signalId === signalId).map((a) => a.kind));
+  const kinds = new Set<string>(
+    (incident?.actions ?? []).filter((a) => a.signalId === signalId).map((a) => a.kind),
+  );
   const recorded = CONTAINMENT_KINDS.every((k) => kinds.has(k));
   return {
     keyStatus,

@@ -1,18 +1,9 @@
 import type { AccessKeyId } from "./access-key.js";
+import type { Severity } from "./vocabulary.js";
 
 export type SourceName = "health" | "trusted-advisor" | "guardduty" | "cloudtrail" | "drill";
 
-export type Severity = "critical" | "high" | "medium" | "low";
-
-export const SEVERITY_ORDER: readonly Severity[] = ["low", "medium", "high", "critical"];
-
-export function isSeverity(value: unknown): value is Severity {
-  return SEVERITY_ORDER.includes(value as Severity);
-}
-
-export function maxSeverity(a: Severity, b: Severity): Severity {
-  return SEVERITY_ORDER.indexOf(a) >= SEVERITY_ORDER.indexOf(b) ? a : b;
-}
+export { maxSeverity, SEVERITY_ORDER, type Severity } from "./vocabulary.js";
 
 /** Who the key belongs to, as far as the signal says. */
 export type Principal =

@@ -1,8 +1,23 @@
 import * as z from "zod/mini";
-import type { Exposure, Principal, Severity } from "./exposure.js";
+import type { Exposure, Principal, SourceName } from "./exposure.js";
+import {
+  FenceTargetSchema,
+  type PrincipalRecord,
+  PrincipalRecordSchema,
+  ResponseModeSchema,
+  type Severity,
+  SeveritySchema,
+} from "./vocabulary.js";
+
+/**
+ * The incident as it is stored: one per account + key, with every signal and every action. Each
+ * part is a zod schema, and the DynamoDB adapter parses what it reads through them once, so every
+ * later step (release, investigation, the CLI) works on typed facts and never re-parses text.
+ */
 
 export const INCIDENT_STATUSES = ["contained", "notified", "released", "resolved"] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+export const IncidentStatusSchema = z.enum(INCIDENT_STATUSES);
+export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
 /** One incident per account + key: a deterministic id, so every signal about the key lands on it. */
 export function incidentIdOf(accountId: string, accessKeyId: string): string {
@@ -12,31 +27,124 @@ export function incidentIdOf(accountId: string, accessKeyId: string): string {
 export const ActionOutcomeSchema = z.enum(["done", "already", "not-found", "failed", "planned-only"]);
 export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
-/** What one executed step did, kept so a release can undo exactly that. */
-export const ActionRecordSchema = z.looseObject({
-  kind: z.string(),
-  target: z.string(),
+/** What the responder does to contain a key: a release undoes exactly these. */
+export const CONTAINMENT_KINDS = [
+  "disable-key",
+  "attach-quarantine-policy",
+  "revoke-sessions",
+  "tag-principal",
+] as const;
+/** What a release does, one kind per containment kind. */
+export const UNDO_KINDS = [
+  "reactivate-key",
+  "detach-quarantine-policy",
+  "delete-revoke-policy",
+  "untag-principal",
+] as const;
+/** A release that leaves the quarantine policy for another key's incident, and that incident's side. */
+export const HAND_OVER_KIND = "hand-over-quarantine-policy";
+export const TAKE_OVER_KIND = "take-over-quarantine-policy";
+/** Marks a release or resolve: later releases undo only what comes after it. */
+export const CLOSE_KINDS = ["release", "resolve"] as const;
+
+export type ContainmentKind = (typeof CONTAINMENT_KINDS)[number];
+export type UndoKind = (typeof UNDO_KINDS)[number];
+export type CloseKind = (typeof CLOSE_KINDS)[number];
+
+/** The exact key an action acted on, and its user. */
+export const KeySubjectSchema = z.object({
+  type: z.literal("key"),
+  accessKeyId: z.string(),
+  userName: z.string(),
+});
+export type KeySubject = z.infer<typeof KeySubjectSchema>;
+export const IncidentSubjectSchema = z.object({ type: z.literal("incident"), incidentId: z.string() });
+
+/** The previous status of a key the responder disabled: a release reactivates only an Active one. */
+export const KeyStatusSchema = z.enum(["Active", "Inactive"]);
+
+const base = {
   at: z.string(),
   outcome: ActionOutcomeSchema,
   detail: z.optional(z.string()),
-  /** Facts a release needs, e.g. the key's status before it was disabled, the inline policy name. */
-  undo: z.optional(z.record(z.string(), z.string())),
+  /** The signal (or `lkr:<kind>:<time>` operator run) the action was taken for. */
   signalId: z.string(),
-});
+  /** How people read the target (`AKIA… (user alice)`, `user alice`, an incident id). */
+  target: z.string(),
+};
+
+/**
+ * What one executed step did, kept so a release can undo exactly that. `subject` is the target as
+ * data and `undo` the facts a release needs; both are optional only because a record written by an
+ * old version may lack them, and a release then refuses to guess (UndoFactsError).
+ */
+export const ActionRecordSchema = z.discriminatedUnion("kind", [
+  z.looseObject({
+    ...base,
+    kind: z.literal("disable-key"),
+    subject: z.optional(KeySubjectSchema),
+    undo: z.optional(z.object({ previousStatus: z.optional(KeyStatusSchema) })),
+  }),
+  z.looseObject({ ...base, kind: z.literal("reactivate-key"), subject: z.optional(KeySubjectSchema) }),
+  z.looseObject({
+    ...base,
+    kind: z.enum(["attach-quarantine-policy", TAKE_OVER_KIND]),
+    subject: z.optional(FenceTargetSchema),
+    undo: z.optional(z.object({ policyArn: z.optional(z.string()) })),
+  }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("revoke-sessions"),
+    subject: z.optional(FenceTargetSchema),
+    undo: z.optional(z.object({ policyName: z.optional(z.string()) })),
+  }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("tag-principal"),
+    subject: z.optional(FenceTargetSchema),
+    undo: z.optional(z.object({ tagKeys: z.optional(z.array(z.string())) })),
+  }),
+  z.looseObject({
+    ...base,
+    kind: z.enum(["detach-quarantine-policy", "delete-revoke-policy", "untag-principal", HAND_OVER_KIND]),
+    subject: z.optional(FenceTargetSchema),
+  }),
+  z.looseObject({ ...base, kind: z.enum(CLOSE_KINDS), subject: z.optional(IncidentSubjectSchema) }),
+]);
 export type ActionRecord = z.infer<typeof ActionRecordSchema>;
+export type ActionKind = ActionRecord["kind"];
+/** The record of one kind (several kinds share a shape, so `Extract` on `kind` alone would miss them). */
+export type ActionOf<K extends ActionKind> = K extends ActionKind
+  ? ActionRecord extends infer A
+    ? A extends { kind: infer AK }
+      ? K extends AK
+        ? A & { kind: K }
+        : never
+      : never
+    : never
+  : never;
+
+export const DECISIONS = ["contain", "notify", "duplicate", "ignore"] as const;
+export const SOURCE_NAMES = [
+  "health",
+  "trusted-advisor",
+  "guardduty",
+  "cloudtrail",
+  "drill",
+] as const satisfies readonly SourceName[];
 
 export const SignalRecordSchema = z.looseObject({
   signalId: z.string(),
-  source: z.string(),
+  source: z.enum(SOURCE_NAMES),
   signal: z.string(),
-  severity: z.string(),
+  severity: SeveritySchema,
   title: z.string(),
   observedAt: z.string(),
   receivedAt: z.string(),
   sourceEventId: z.string(),
   region: z.string(),
   evidence: z.record(z.string(), z.string()),
-  decision: z.string(),
+  decision: z.enum(DECISIONS),
   reasons: z.array(z.string()),
 });
 export type SignalRecord = z.infer<typeof SignalRecordSchema>;
@@ -45,25 +153,21 @@ export const ReleaseRecordSchema = z.looseObject({
   at: z.string(),
   by: z.string(),
   reason: z.string(),
-  kind: z.enum(["release", "resolve"]),
+  kind: z.enum(CLOSE_KINDS),
 });
-
-export const PrincipalRecordSchema = z.looseObject({
-  type: z.string(),
-  name: z.optional(z.string()),
-});
+export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;
 
 /** The incident as it is stored. Read back through this schema: the table is outside input too. */
 export const IncidentSchema = z.looseObject({
   incidentId: z.string(),
   accountId: z.string(),
   accessKeyId: z.string(),
-  status: z.enum(INCIDENT_STATUSES),
-  severity: z.string(),
+  status: IncidentStatusSchema,
+  severity: SeveritySchema,
   principal: PrincipalRecordSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
-  mode: z.string(),
+  mode: ResponseModeSchema,
   sample: z.boolean(),
   signalIds: z.array(z.string()),
   alertedSignalIds: z.array(z.string()),
@@ -76,7 +180,7 @@ export const IncidentSchema = z.looseObject({
 });
 export type Incident = z.infer<typeof IncidentSchema>;
 
-export function principalRecordOf(principal: Principal): { type: string; name?: string } {
+export function principalRecordOf(principal: Principal): PrincipalRecord {
   switch (principal.type) {
     case "user":
     case "role":
@@ -94,7 +198,7 @@ export function signalRecordOf(
   exposure: Exposure,
   receivedAt: string,
   severity: Severity,
-  decision: string,
+  decision: SignalRecord["decision"],
   reasons: readonly string[],
 ): SignalRecord {
   return {
@@ -111,6 +215,21 @@ export function signalRecordOf(
     decision,
     reasons: [...reasons],
   };
+}
+
+/** How people read an action's subject (the same text the `target` field keeps). */
+export function subjectLabelOf(
+  subject: KeySubject | z.infer<typeof FenceTargetSchema> | z.infer<typeof IncidentSubjectSchema>,
+): string {
+  switch (subject.type) {
+    case "key":
+      return `${subject.accessKeyId} (user ${subject.userName})`;
+    case "incident":
+      return subject.incidentId;
+    case "user":
+    case "role":
+      return `${subject.type} ${subject.name}`;
+  }
 }
 
 /** An incident is open while its key is held by the responder. */

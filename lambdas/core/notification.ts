@@ -1,10 +1,12 @@
 import { maskAccessKeyId } from "./access-key.js";
-import { chatList, renderChatNotification } from "./chatbot.js";
+import { bullets, renderIncidentChat, todoSection, toSnsSubject } from "./alert-text.js";
+import { chatList } from "./chatbot.js";
 import { containmentFailed } from "./containment.js";
-import type { Exposure, Severity } from "./exposure.js";
-import type { ActionRecord } from "./incident.js";
+import type { Exposure } from "./exposure.js";
+import { type ActionRecord, principalRecordOf } from "./incident.js";
 import type { IamStep, ResponsePlan } from "./plan.js";
 import type { RenderedAlert } from "./ports.js";
+import { principalLabelOf, type ResponseMode, type Severity } from "./vocabulary.js";
 
 /** What one alert is about: the exposure, the plan, and what executing it did. */
 export interface AlertInput {
@@ -12,7 +14,7 @@ export interface AlertInput {
   readonly plan: ResponsePlan;
   readonly principalName: string | undefined;
   readonly actions: readonly ActionRecord[];
-  readonly mode: "enforce" | "notify-only";
+  readonly mode: ResponseMode;
   /** Name of the CloudFormation stack, for the release command. */
   readonly stackName: string;
 }
@@ -25,28 +27,10 @@ const SOURCE_LABEL: Record<Exposure["source"], string> = {
   drill: "Responder drill",
 };
 
-/** SNS subjects must be ASCII, without line breaks, under 100 characters. */
-export function toSnsSubject(text: string): string {
-  const ascii = text
-    .replace(/[\u2012-\u2015]/g, "-")
-    .replace(/\s+/g, " ")
-    .replace(/[^\x20-\x7e]/g, "")
-    .trim();
-  return ascii.length <= 99 ? ascii : `${ascii.slice(0, 96)}...`;
-}
-
 function principalLabel(input: AlertInput): string {
-  const p = input.exposure.principal;
-  switch (p.type) {
-    case "root":
-      return "root user";
-    case "other":
-      return p.description;
-    case "role":
-      return `role ${p.name}`;
-    case "user":
-      return input.principalName ? `user ${input.principalName}` : "unknown user";
-  }
+  const record = principalRecordOf(input.exposure.principal);
+  // A user the signal did not name (Health) is named by the owner lookup, when it found one.
+  return principalLabelOf(record.type === "user" ? { type: "user", name: input.principalName } : record);
 }
 
 function headline(input: AlertInput): string {
@@ -190,19 +174,14 @@ export function renderAlert(input: AlertInput): RenderedAlert {
     ...evidence.map((line) => `  ${line}`),
     "",
     `WHAT THE RESPONDER DID${input.mode === "notify-only" ? " (notify-only mode)" : ""}`,
-    ...(doneLines.length > 0 ? doneLines.map((l) => `  - ${l}`) : ["  - Nothing in IAM."]),
+    ...bullets(doneLines, "Nothing in IAM."),
     ...(withheldLines.length > 0
-      ? [
-          "",
-          `WHAT IT WOULD HAVE DONE (held back: ${plan.reasons.join("; ")})`,
-          ...withheldLines.map((l) => `  - ${l}`),
-        ]
+      ? ["", `WHAT IT WOULD HAVE DONE (held back: ${plan.reasons.join("; ")})`, ...bullets(withheldLines)]
       : plan.reasons.length > 0
         ? ["", `WHY NOTHING WAS CHANGED: ${plan.reasons.join("; ")}`]
         : []),
     "",
-    "WHAT YOU MUST STILL DO",
-    ...todo.map((line, i) => `  ${i + 1}. ${line}`),
+    ...todoSection(todo),
     ...(release
       ? [
           "",
@@ -215,9 +194,11 @@ export function renderAlert(input: AlertInput): RenderedAlert {
     "-- leaked-key-responder",
   ].join("\n");
 
-  const chat = renderChatNotification({
+  const chat = renderIncidentChat({
+    incidentId: plan.incidentId,
     id: `${plan.incidentId}:${exposure.signalId}`,
-    title: `${emojiOf(plan.severity, exposure.sample)} ${subject}`,
+    subject,
+    emoji: emojiOf(plan.severity, exposure.sample),
     description: [
       `*${exposure.title}*`,
       `Signal: \`${exposure.signal}\` (${SOURCE_LABEL[exposure.source]}) · Account \`${exposure.accountId}\` · ${exposure.region}`,
@@ -225,13 +206,9 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       chatList("Done", doneLines, "*Done:* nothing in IAM"),
       chatList("Would have done", withheldLines),
       plan.reasons.length > 0 ? `*Why not:* ${plan.reasons.join("; ")}` : "",
-    ]
-      .filter((line) => line !== "")
-      .join("\n"),
+    ],
     nextSteps: [...todo, ...(release ? [`False alarm? \`${release}\``] : [])],
     keywords: [plan.severity.toUpperCase(), exposure.accountId, exposure.source, plan.decision],
-    threadId: plan.incidentId,
-    summary: subject,
     eventType: "LeakedKeyIncident",
     relatedResources: [exposure.accessKeyId],
     additionalContext: { incidentId: plan.incidentId, decision: plan.decision },

@@ -2,14 +2,9 @@ import { keyKindOf } from "./access-key.js";
 import { describeError } from "./errors.js";
 import type { Exposure, Severity } from "./exposure.js";
 import { type Incident, type IncidentStatus, incidentIdOf, isOpen } from "./incident.js";
+import type { FenceTarget, ResponseMode } from "./vocabulary.js";
 
-export type ResponseMode = "enforce" | "notify-only";
-
-/** A user or role the responder may change. */
-export interface FenceTarget {
-  readonly type: "user" | "role";
-  readonly name: string;
-}
+export type { FenceTarget, ResponseMode } from "./vocabulary.js";
 
 /** What the lookups before containment found out about the key's principal. */
 export type PrincipalFacts =

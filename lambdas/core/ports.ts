@@ -1,6 +1,6 @@
 import type { ActionRecord, Incident, IncidentStatus, SignalRecord } from "./incident.js";
 import type { ContainedDetail } from "./investigation/contained-event.js";
-import type { FenceTarget } from "./plan.js";
+import type { FenceTarget, PrincipalRecord, ResponseMode, Severity } from "./vocabulary.js";
 
 /** IAM, as the responder needs it. Implementations map AWS errors to the typed errors in errors.ts. */
 export interface IamPort {
@@ -27,12 +27,12 @@ export interface SignalWrite {
   readonly incidentId: string;
   readonly accountId: string;
   readonly accessKeyId: string;
-  readonly principal: { type: string; name?: string };
-  readonly severity: string;
+  readonly principal: PrincipalRecord;
+  readonly severity: Severity;
   readonly status: IncidentStatus;
   /** Set the status only on a new incident (notifications never overwrite a containment or a release). */
   readonly statusIfNew: boolean;
-  readonly mode: string;
+  readonly mode: ResponseMode;
   readonly sample: boolean;
   readonly signal: SignalRecord;
   readonly actions: readonly ActionRecord[];

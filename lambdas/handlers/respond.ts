@@ -12,7 +12,7 @@ import { assumedRoleCredentials } from "../adapters/sts.js";
 import { parseRespondConfig } from "../core/config.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
 import type { IamPort } from "../core/ports.js";
-import { type ExposureOutcome, respondToExposure } from "../core/respond.js";
+import { type ExposureOutcome, respondToExposure } from "../core/respond/respond.js";
 import { normalizeEvent } from "../core/sources/registry.js";
 
 // Cold start: configuration once (a bad value fails here, naming the variable), clients once.

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { snsMessageOf } from "../../lambdas/adapters/sns-alerts.js";
+import { toSnsSubject } from "../../lambdas/core/alert-text.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord } from "../../lambdas/core/incident.js";
-import { renderAlert, toSnsSubject } from "../../lambdas/core/notification.js";
+import { renderAlert } from "../../lambdas/core/notification.js";
 import { type PlanContext, planResponse } from "../../lambdas/core/plan.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";

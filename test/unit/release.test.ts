@@ -1,35 +1,33 @@
 import { describe, expect, it } from "vitest";
-import {
-  type CloseWrite,
-  executeRelease,
-  type IamReleasePort,
-  type IncidentReviewStore,
-  prepareRelease,
-  resolveIncident,
-} from "../../lambdas/core/close-incident.js";
+import { fenceTargetOf, keyTargetOf, upgradeLegacyAction } from "../../lambdas/adapters/dynamodb-legacy.js";
 import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
-import type { ActionRecord, Incident, IncidentStatus } from "../../lambdas/core/incident.js";
+import {
+  type ActionRecord,
+  ActionRecordSchema,
+  type Incident,
+  type IncidentStatus,
+} from "../../lambdas/core/incident.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
 import type { RenderedAlert } from "../../lambdas/core/ports.js";
-import {
-  actionsSinceLastClose,
-  assertClosable,
-  closedStatusOf,
-  describeConflict,
-  fenceTargetOf,
-  judgeRelease,
-  keyTargetOf,
-  otherQuarantinedKeys,
-  planRelease,
-  type UndoStep,
-} from "../../lambdas/core/release.js";
+import { executeRelease, prepareRelease, resolveIncident } from "../../lambdas/core/release/close.js";
 import {
   IncidentChangedError,
   IncidentStateConflictError,
   UndoFactsError,
   UnknownIncidentError,
   WrongAccountError,
-} from "../../lambdas/core/release-errors.js";
+} from "../../lambdas/core/release/errors.js";
+import {
+  actionsSinceLastClose,
+  assertClosable,
+  closedStatusOf,
+  describeConflict,
+  judgeRelease,
+  otherQuarantinedKeys,
+  planRelease,
+  type UndoStep,
+} from "../../lambdas/core/release/plan.js";
+import type { CloseWrite, IamReleasePort, IncidentReviewStore } from "../../lambdas/core/release/ports.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";
 const ID = `123456789012-${KEY}`;
@@ -38,13 +36,25 @@ const REVOKE = `leaked-key-responder-revoke-${KEY}`;
 const TAG = `leaked-key-responder:quarantine:${KEY}`;
 const alice: FenceTarget = { type: "user", name: "alice" };
 
+/**
+ * An action as older versions stored it (target as text, undo facts as strings), read the way the
+ * DynamoDB adapter reads every stored action: upgraded, then parsed through the action schema.
+ */
 function action(
   kind: string,
   target: string,
   outcome: ActionRecord["outcome"],
   undo?: Record<string, string>,
-) {
-  return { kind, target, at: "2026-11-28T12:00:00.000Z", outcome, signalId: "s1", ...(undo ? { undo } : {}) };
+): ActionRecord {
+  const stored = {
+    kind,
+    target,
+    at: "2026-11-28T12:00:00.000Z",
+    outcome,
+    signalId: "s1",
+    ...(undo ? { undo } : {}),
+  };
+  return ActionRecordSchema.parse(upgradeLegacyAction(stored));
 }
 
 const disabled = action("disable-key", `${KEY} (user alice)`, "done", { previousStatus: "Active" });
@@ -448,6 +458,7 @@ describe("executeRelease", () => {
     expect(write?.actions.at(-1)).toEqual({
       kind: "release",
       target: ID,
+      subject: { type: "incident", incidentId: ID },
       at: "2026-11-28T13:00:06.000Z",
       outcome: "done",
       detail: `${BY.by}: false alarm`,
@@ -735,6 +746,7 @@ describe("resolveIncident", () => {
           {
             kind: "resolve",
             target: ID,
+            subject: { type: "incident", incidentId: ID },
             at: "2026-11-28T13:00:01.000Z",
             outcome: "done",
             detail: `${BY.by}: rotated`,

@@ -4,7 +4,7 @@ import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord, Incident } from "../../lambdas/core/incident.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
 import type { IamPort, IncidentStore, RenderedAlert, SignalWrite } from "../../lambdas/core/ports.js";
-import { type RespondDeps, respondToExposure } from "../../lambdas/core/respond.js";
+import { type RespondDeps, respondToExposure } from "../../lambdas/core/respond/respond.js";
 import { GUARDDUTY_EXPOSURE, KEY } from "../support/exposures.js";
 
 const exposure: Exposure = GUARDDUTY_EXPOSURE;

@@ -1,4 +1,5 @@
 import { describeError, TransientAwsError } from "../errors.js";
+import type { Log } from "../log.js";
 import type { AlertPublisher } from "../ports.js";
 import type { ContainedDetail } from "./contained-event.js";
 import { IncidentNotFoundError } from "./errors.js";
@@ -18,11 +19,8 @@ export interface InvestigateSettings {
   readonly topN: number;
 }
 
-export interface InvestigationLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+/** The investigation logs through the core's one logging interface. */
+export type InvestigationLog = Log;
 
 export interface CollectDeps {
   readonly activity: ActivitySource;

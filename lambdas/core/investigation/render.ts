@@ -1,7 +1,7 @@
 import { maskAccessKeyId } from "../access-key.js";
-import { renderChatNotification } from "../chatbot.js";
-import { toSnsSubject } from "../notification.js";
+import { renderIncidentChat, toSnsSubject } from "../alert-text.js";
 import type { RenderedAlert } from "../ports.js";
+import { principalLabelOf } from "../vocabulary.js";
 import type { ContainedDetail } from "./contained-event.js";
 import { RISK_CATEGORIES, RISK_LABEL, type RiskCategory } from "./high-risk.js";
 import type { ActivitySummary, FlaggedCalls, SessionKey } from "./summary.js";
@@ -35,9 +35,7 @@ function when(iso: string): string {
 }
 
 function principalLabel(detail: ContainedDetail): string {
-  const { type, name } = detail.principal;
-  if (type === "root") return "root user";
-  return name ? `${type} ${name}` : type;
+  return principalLabelOf(detail.principal);
 }
 
 function roleNameOf(roleArn: string | undefined): string | undefined {
@@ -375,10 +373,12 @@ export function renderInvestigationAlert(input: InvestigationAlertInput): Render
   const subject = toSnsSubject(headline(input));
   const steps = investigationNextSteps(summary);
   const categories = summary.flagged.map((f) => f.category);
-  const chat = renderChatNotification({
+  const chat = renderIncidentChat({
+    incidentId: detail.incidentId,
     id: `${detail.incidentId}:investigation:${fingerprint}`,
-    title: `${summary.flagged.length > 0 ? ":rotating_light:" : ":mag:"} ${subject}`,
-    description: chatDescription(input),
+    subject,
+    emoji: summary.flagged.length > 0 ? ":rotating_light:" : ":mag:",
+    description: [chatDescription(input)],
     nextSteps: steps,
     keywords: [
       "INVESTIGATION",
@@ -387,8 +387,6 @@ export function renderInvestigationAlert(input: InvestigationAlertInput): Render
       ...new Set(categories),
       ...(summary.complete ? [] : ["incomplete"]),
     ],
-    threadId: detail.incidentId,
-    summary: subject,
     eventType: "LeakedKeyInvestigation",
     relatedResources: [detail.accessKeyId, ...summary.sessionKeys.slice(0, 9).map((k) => k.accessKeyId)],
     additionalContext: {

@@ -1,9 +1,10 @@
-import { maskAccessKeyId } from "./access-key.js";
-import { chatList, renderChatNotification } from "./chatbot.js";
-import type { ActionRecord, Incident } from "./incident.js";
-import { toSnsSubject } from "./notification.js";
-import type { RenderedAlert } from "./ports.js";
-import { describeConflict, type ReleasePlan, type ReleaseVerdict } from "./release.js";
+import { maskAccessKeyId } from "../access-key.js";
+import { bullets, renderIncidentChat, section, todoSection, toSnsSubject } from "../alert-text.js";
+import { chatList } from "../chatbot.js";
+import type { ActionRecord, Incident, IncidentStatus } from "../incident.js";
+import type { RenderedAlert } from "../ports.js";
+import { principalLabelOf } from "../vocabulary.js";
+import { describeConflict, type ReleasePlan, type ReleaseVerdict } from "./plan.js";
 
 export interface ReleaseAlertInput {
   readonly incident: Incident;
@@ -12,15 +13,9 @@ export interface ReleaseAlertInput {
   readonly verdict: ReleaseVerdict;
   readonly request: { readonly by: string; readonly reason: string };
   /** The incident's status after the release. */
-  readonly status: string;
+  readonly status: IncidentStatus;
   readonly at: string;
   readonly stackName: string;
-}
-
-export function principalLabelOf(principal: Incident["principal"]): string {
-  if (principal.type === "root") return "root user";
-  if (principal.name === undefined) return principal.type === "other" ? "unknown principal" : principal.type;
-  return principal.type === "other" ? principal.name : `${principal.type} ${principal.name}`;
 }
 
 function outcomeLabel(record: ActionRecord): string {
@@ -79,33 +74,28 @@ export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
     `  Access key:  ${incident.accessKeyId}`,
     "",
     "WHAT WAS UNDONE",
-    ...(undone.length > 0
-      ? undone.map((l) => `  - ${l}`)
-      : ["  - Nothing: the responder had changed nothing in IAM."]),
-    ...(kept.length > 0 ? ["", "LEFT AS IT WAS", ...kept.map((l) => `  - ${l}`)] : []),
-    ...(conflicts.length > 0 ? ["", "CONFLICTS", ...conflicts.map((l) => `  - ${l}`)] : []),
+    ...bullets(undone, "Nothing: the responder had changed nothing in IAM."),
+    ...section("LEFT AS IT WAS", kept),
+    ...section("CONFLICTS", conflicts),
     "",
-    "WHAT YOU MUST STILL DO",
-    ...todo.map((line, i) => `  ${i + 1}. ${line}`),
+    ...todoSection(todo),
     "",
     "-- leaked-key-responder (lkr release)",
   ].join("\n");
 
-  const chat = renderChatNotification({
+  const chat = renderIncidentChat({
+    incidentId: incident.incidentId,
     id: `${incident.incidentId}:release:${input.at}`,
-    title: `${verdict.complete && conflicts.length === 0 ? ":unlock:" : ":warning:"} ${subject}`,
+    subject,
+    emoji: verdict.complete && conflicts.length === 0 ? ":unlock:" : ":warning:",
     description: [
       `Released by \`${request.by}\`: ${request.reason}`,
       chatList("Undone", undone, "*Undone:* nothing in IAM"),
       chatList("Left as it was", kept),
       chatList("Conflicts", conflicts),
-    ]
-      .filter((line) => line !== "")
-      .join("\n"),
+    ],
     nextSteps: todo,
     keywords: ["RELEASE", incident.accountId, input.status],
-    threadId: incident.incidentId,
-    summary: subject,
     eventType: "LeakedKeyIncidentReleased",
     relatedResources: [incident.accessKeyId],
     additionalContext: { incidentId: incident.incidentId, status: input.status },

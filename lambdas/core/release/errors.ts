@@ -1,6 +1,6 @@
 /**
- * Typed errors of reviewing, releasing and resolving incidents. The operator CLI maps each one to
- * an exit code and a message that says what to do next.
+ * Typed errors of reviewing, releasing and resolving incidents, thrown by the release room. The
+ * operator CLI maps each one to an exit code and a message that says what to do next.
  */
 
 /** No incident with this id in the table. */
@@ -52,33 +52,6 @@ export class UndoFactsError extends Error {
       `incident ${incidentId}: action ${actionKind} on ${actionTarget} cannot be undone exactly (${missing})`,
       options,
     );
-  }
-}
-
-/**
- * The release was recorded, but part of what the responder did no longer exists (the key or the
- * principal was deleted meanwhile), so it could not be given back.
- */
-export class ReleaseConflictError extends Error {
-  override readonly name = "ReleaseConflictError";
-  constructor(
-    readonly incidentId: string,
-    readonly conflicts: readonly string[],
-    options?: { cause?: unknown },
-  ) {
-    super(`incident ${incidentId} released with conflicts: ${conflicts.join("; ")}`, options);
-  }
-}
-
-/** Some undo steps failed; the incident keeps its status so the release can be run again. */
-export class ReleaseIncompleteError extends Error {
-  override readonly name = "ReleaseIncompleteError";
-  constructor(
-    readonly incidentId: string,
-    readonly failures: readonly string[],
-    options?: { cause?: unknown },
-  ) {
-    super(`release of ${incidentId} incomplete: ${failures.join("; ")}`, options);
   }
 }
 

@@ -1,68 +1,39 @@
-import { describeError, NoSuchEntityError } from "./errors.js";
-import { type ActionOutcome, type ActionRecord, type Incident, incidentIdOf } from "./incident.js";
-import type { FenceTarget } from "./plan.js";
-import type { AlertPublisher } from "./ports.js";
+import { describeError, NoSuchEntityError } from "../errors.js";
+import {
+  type ActionOutcome,
+  type ActionRecord,
+  type Incident,
+  type IncidentStatus,
+  incidentIdOf,
+  type ReleaseRecord,
+  TAKE_OVER_KIND,
+} from "../incident.js";
+import type { AlertPublisher } from "../ports.js";
+import { renderReleaseAlert } from "./alert.js";
+import { IncidentChangedError, UnknownIncidentError } from "./errors.js";
 import {
   actionsSinceLastClose,
   assertClosable,
   assertSameAccount,
   type CloseKind,
   closedStatusOf,
-  closeMarkerOf,
-  handOverRecordOf,
   judgeRelease,
   type KeptAction,
-  operatorSignalId,
   otherQuarantinedKeys,
   planRelease,
   type ReleasePlan,
-  type ReleaseRecord,
   type ReleaseVerdict,
   stillNeededReason,
-  TAKE_OVER_KIND,
-  takeOverRecordOf,
   type UndoStep,
+} from "./plan.js";
+import type { IamReleasePort, IncidentReviewStore } from "./ports.js";
+import {
+  closeMarkerOf,
+  handOverRecordOf,
+  operatorSignalId,
+  takeOverRecordOf,
   undoRecordOf,
-  undoTargetOf,
-} from "./release.js";
-import { IncidentChangedError, UnknownIncidentError } from "./release-errors.js";
-import { renderReleaseAlert } from "./release-notification.js";
-
-/** IAM, as a release needs it. Implementations map AWS errors to the typed errors in errors.ts. */
-export interface IamReleasePort {
-  /** Sets the key Active; NoSuchEntityError when the key or user is gone. */
-  reactivateKey(userName: string, accessKeyId: string): Promise<void>;
-  /** Detaches a managed policy; `not-attached` when it is not attached (any more). */
-  detachPolicy(target: FenceTarget, policyArn: string): Promise<"detached" | "not-attached">;
-  /** Deletes an inline policy; `absent` when there is no such policy (any more). */
-  deleteInlinePolicy(target: FenceTarget, policyName: string): Promise<"deleted" | "absent">;
-  untagPrincipal(target: FenceTarget, tagKeys: readonly string[]): Promise<void>;
-  /** The keys of the principal's tags; NoSuchEntityError when the principal is gone. */
-  principalTagKeys(target: FenceTarget): Promise<readonly string[]>;
-}
-
-/** What closing an incident writes, in one conditional update. */
-export interface CloseWrite {
-  readonly incidentId: string;
-  /** The write happens only while the incident still has this status... */
-  readonly expectedStatus: string;
-  /** ...and this many actions (no signal or operator got in between). */
-  readonly expectedActionCount: number;
-  /** Unchanged when a release could not complete. */
-  readonly status: string;
-  readonly actions: readonly ActionRecord[];
-  /** Appended to `releases`; none when the release could not complete. */
-  readonly release: ReleaseRecord | undefined;
-  readonly now: string;
-}
-
-export interface IncidentReviewStore {
-  get(incidentId: string): Promise<Incident | undefined>;
-  /** Conditional on `expectedStatus` and `expectedActionCount`; IncidentChangedError otherwise. */
-  recordClose(write: CloseWrite): Promise<void>;
-  /** Appends actions whatever the incident's status (the audit of IAM changes whose release could not be recorded). */
-  appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void>;
-}
+} from "./records.js";
 
 export interface CloseDeps {
   readonly incidents: IncidentReviewStore;
@@ -94,7 +65,7 @@ export interface PreparedRelease {
 export interface ReleaseOutcome {
   readonly incidentId: string;
   /** `released`, or the unchanged status when a step failed. */
-  readonly status: string;
+  readonly status: IncidentStatus;
   readonly records: readonly ActionRecord[];
   /** What the release left as it was, and why: the plan's, and a quarantine policy other keys still need. */
   readonly kept: readonly KeptAction[];
@@ -197,7 +168,8 @@ async function keepForOtherKeys(
     (a) =>
       (a.kind === "attach-quarantine-policy" || a.kind === TAKE_OVER_KIND) &&
       a.outcome === "done" &&
-      a.target === undoTargetOf(step) &&
+      a.subject?.type === step.target.type &&
+      a.subject.name === step.target.name &&
       a.undo?.policyArn === step.policyArn,
   );
   return { record, kept: { action: attached ?? record, reason } };

@@ -1,0 +1,38 @@
+import type { ActionRecord, Incident, IncidentStatus, ReleaseRecord } from "../incident.js";
+import type { FenceTarget } from "../vocabulary.js";
+
+/** IAM, as a release needs it. Implementations map AWS errors to the typed errors in errors.ts. */
+export interface IamReleasePort {
+  /** Sets the key Active; NoSuchEntityError when the key or user is gone. */
+  reactivateKey(userName: string, accessKeyId: string): Promise<void>;
+  /** Detaches a managed policy; `not-attached` when it is not attached (any more). */
+  detachPolicy(target: FenceTarget, policyArn: string): Promise<"detached" | "not-attached">;
+  /** Deletes an inline policy; `absent` when there is no such policy (any more). */
+  deleteInlinePolicy(target: FenceTarget, policyName: string): Promise<"deleted" | "absent">;
+  untagPrincipal(target: FenceTarget, tagKeys: readonly string[]): Promise<void>;
+  /** The keys of the principal's tags; NoSuchEntityError when the principal is gone. */
+  principalTagKeys(target: FenceTarget): Promise<readonly string[]>;
+}
+
+/** What closing an incident writes, in one conditional update. */
+export interface CloseWrite {
+  readonly incidentId: string;
+  /** The write happens only while the incident still has this status... */
+  readonly expectedStatus: IncidentStatus;
+  /** ...and this many actions (no signal or operator got in between). */
+  readonly expectedActionCount: number;
+  /** Unchanged when a release could not complete. */
+  readonly status: IncidentStatus;
+  readonly actions: readonly ActionRecord[];
+  /** Appended to `releases`; none when the release could not complete. */
+  readonly release: ReleaseRecord | undefined;
+  readonly now: string;
+}
+
+export interface IncidentReviewStore {
+  get(incidentId: string): Promise<Incident | undefined>;
+  /** Conditional on `expectedStatus` and `expectedActionCount`; IncidentChangedError otherwise. */
+  recordClose(write: CloseWrite): Promise<void>;
+  /** Appends actions whatever the incident's status (the audit of IAM changes whose release could not be recorded). */
+  appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void>;
+}

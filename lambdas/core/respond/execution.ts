@@ -1,0 +1,130 @@
+import { containmentFailed } from "../containment.js";
+import { AwsCallError, describeError, NoSuchEntityError } from "../errors.js";
+import type { Exposure } from "../exposure.js";
+import type { ActionOutcome, ActionRecord, Incident } from "../incident.js";
+import type { Log } from "../log.js";
+import type { PrincipalFacts, ResponsePlan } from "../plan.js";
+import type { AlertPublisher, EventPublisher, IamPort, IamPortFor, IncidentStore } from "../ports.js";
+import type { PrincipalRecord, ResponseMode } from "../vocabulary.js";
+
+export interface RespondSettings {
+  readonly mode: ResponseMode;
+  readonly quarantinePolicyArn: string;
+  readonly exemptPrincipals: readonly string[];
+  readonly stackName: string;
+}
+
+export interface RespondDeps {
+  readonly iamFor: IamPortFor;
+  readonly incidents: IncidentStore;
+  readonly alerts: AlertPublisher;
+  readonly events: EventPublisher;
+  readonly now: () => Date;
+  readonly settings: RespondSettings;
+  readonly log: Log;
+  /** Alerts this container sent while the incident table was unreachable (see sendAlertOnce). */
+  readonly unrecordedAlerts: Pick<Set<string>, "has" | "add" | "delete">;
+}
+
+/** What the lookups before the plan found: the incident so far, the principal, and IAM in its account. */
+export interface Lookup {
+  readonly incident: Incident | undefined;
+  readonly facts: PrincipalFacts;
+  /** IAM in the key's account; set whenever the facts name a user or role (the only ones a plan changes). */
+  readonly iam: IamPort | undefined;
+  /** The incident table could not be read: contain anyway, and fail the invocation at the end. */
+  readonly storeFailure: unknown;
+}
+
+/** The result of one IAM step, before it becomes an action record. */
+export interface StepResult<U> {
+  readonly outcome: ActionOutcome;
+  readonly detail?: string;
+  readonly undo?: U;
+}
+
+/** Thrown when a plan asks for an IAM change without IAM in the key's account (a planner bug): recorded as failed. */
+export class NoIamForStepError extends Error {
+  override readonly name = "NoIamForStepError";
+  constructor(readonly stepKind: string) {
+    super(`step ${stepKind} needs IAM in the key's account, and none was looked up`);
+  }
+}
+
+/**
+ * The state of one response while its steps run: the actions so far, what needs a retry, whether
+ * the incident was recorded and the alert sent. Step executors change it only through its methods.
+ */
+export class Execution {
+  readonly actions: ActionRecord[] = [];
+  private readonly retry = new Set<string>();
+  /** How many actions the record-incident write carried; undefined until it succeeded. */
+  recordedCount: number | undefined;
+  alerted = false;
+  storeFailure: unknown;
+
+  constructor(
+    readonly exposure: Exposure,
+    readonly plan: ResponsePlan,
+    readonly lookup: Lookup,
+    readonly deps: RespondDeps,
+    readonly receivedAt: string,
+    /** The principal as recorded, with the user's name from the lookup when the signal had none. */
+    readonly principal: PrincipalRecord,
+  ) {
+    this.storeFailure = lookup.storeFailure;
+  }
+
+  get log(): Log {
+    return this.deps.log;
+  }
+
+  now(): string {
+    return this.deps.now().toISOString();
+  }
+
+  /** IAM in the key's account, for a step that changes it. */
+  iam(stepKind: string): IamPort {
+    if (this.lookup.iam === undefined) throw new NoIamForStepError(stepKind);
+    return this.lookup.iam;
+  }
+
+  needsRetry(what: string): void {
+    this.retry.add(what);
+  }
+
+  storeFailed(error: unknown, message: string): void {
+    this.storeFailure ??= error;
+    this.log.error(message, { error: describeError(error) });
+  }
+
+  /** Runs one IAM step: its result, or the failure a retry may or may not fix, as the outcome. */
+  async attempt<U>(stepKind: string, body: () => Promise<StepResult<U>>): Promise<StepResult<U>> {
+    try {
+      return await body();
+    } catch (error) {
+      if (error instanceof NoSuchEntityError) return { outcome: "not-found", detail: error.message };
+      if (error instanceof AwsCallError) return { outcome: "failed", detail: error.message };
+      this.needsRetry(stepKind);
+      return { outcome: "failed", detail: describeError(error) };
+    }
+  }
+
+  record(action: ActionRecord): void {
+    this.log.info("action", { ...action });
+    this.actions.push(action);
+  }
+
+  /** What still needs a retry once every step ran (a failed containment always does). */
+  retryable(): string[] {
+    const retry = new Set(this.retry);
+    if (this.storeFailure !== undefined) retry.add("record-incident");
+    if (containmentFailed(this.actions)) retry.add("containment");
+    return [...retry];
+  }
+
+  /** The response is complete when nothing needs a retry: a re-delivery of the signal then does nothing. */
+  complete(): boolean {
+    return this.retryable().length === 0;
+  }
+}

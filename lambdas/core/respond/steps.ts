@@ -1,0 +1,144 @@
+import { containmentFailed } from "../containment.js";
+import { describeError } from "../errors.js";
+import { type KeySubject, signalRecordOf, subjectLabelOf } from "../incident.js";
+import type { Step, StepKind } from "../plan.js";
+import { maxSeverity } from "../vocabulary.js";
+import { sendAlertOnce } from "./alert-once.js";
+import type { Execution } from "./execution.js";
+
+/**
+ * One small executor per plan step, the way a release's undo steps are run: contain (IAM), record
+ * (DynamoDB), fence (IAM), notify (SNS), emit (EventBridge). Each records what it did on the
+ * execution; a failure a retry may fix is marked there, and the response fails at the end.
+ */
+type StepExecutor<K extends StepKind> = (step: Extract<Step, { kind: K }>, run: Execution) => Promise<void>;
+
+const base = (run: Execution) => ({ at: run.now(), signalId: run.exposure.signalId });
+
+const disableKey: StepExecutor<"disable-key"> = async (step, run) => {
+  const subject: KeySubject = { type: "key", accessKeyId: step.accessKeyId, userName: step.userName };
+  const head = { ...base(run), kind: step.kind, subject, target: subjectLabelOf(subject) };
+  const result = await run.attempt(step.kind, async () => {
+    await run.iam(step.kind).disableKey(step.userName, step.accessKeyId);
+    const undo = { previousStatus: step.previousStatus };
+    return { outcome: step.previousStatus === "Inactive" ? "already" : "done", undo };
+  });
+  run.record({ ...head, ...result });
+};
+
+const attachQuarantinePolicy: StepExecutor<"attach-quarantine-policy"> = async (step, run) => {
+  const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };
+  const result = await run.attempt(step.kind, async () =>
+    (await run.iam(step.kind).attachPolicy(step.target, step.policyArn)) === "attached"
+      ? { outcome: "done" as const, undo: { policyArn: step.policyArn } }
+      : {
+          outcome: "already" as const,
+          detail:
+            "already attached (by an earlier quarantine of another key, or by someone else): this incident's release leaves it",
+        },
+  );
+  run.record({ ...head, ...result });
+};
+
+const revokeSessions: StepExecutor<"revoke-sessions"> = async (step, run) => {
+  const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };
+  const result = await run.attempt(step.kind, async () => {
+    // Sessions issued up to now — after the key was disabled, not when the signal arrived.
+    const issuedBefore = run.now();
+    await run.iam(step.kind).putDenyOlderSessions(step.target, step.policyName, issuedBefore);
+    return {
+      outcome: "done" as const,
+      detail: `sessions issued before ${issuedBefore}`,
+      undo: { policyName: step.policyName },
+    };
+  });
+  run.record({ ...head, ...result });
+};
+
+const tagPrincipal: StepExecutor<"tag-principal"> = async (step, run) => {
+  const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };
+  const result = await run.attempt(step.kind, async () => {
+    await run.iam(step.kind).tagPrincipal(step.target, step.tags);
+    return { outcome: "done" as const, undo: { tagKeys: Object.keys(step.tags) } };
+  });
+  run.record({ ...head, ...result });
+};
+
+const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
+  const { exposure, plan, lookup, deps } = run;
+  const failed = containmentFailed(run.actions);
+  try {
+    await deps.incidents.recordSignal({
+      incidentId: plan.incidentId,
+      accountId: exposure.accountId,
+      accessKeyId: exposure.accessKeyId,
+      principal: run.principal,
+      // An incident keeps the worst severity any of its signals had.
+      severity: maxSeverity(plan.severity, lookup.incident?.severity ?? "low"),
+      // A failed containment is not an open (contained) incident; a notification never
+      // overwrites a status an earlier containment or an operator set.
+      status: failed ? (lookup.incident?.status ?? "notified") : plan.status,
+      statusIfNew: plan.decision !== "contain" || failed,
+      mode: deps.settings.mode,
+      sample: exposure.sample,
+      signal: signalRecordOf(exposure, run.receivedAt, plan.severity, plan.decision, plan.reasons),
+      actions: run.actions,
+      now: run.now(),
+    });
+    run.recordedCount = run.actions.length;
+  } catch (error) {
+    run.storeFailed(error, "incident record failed");
+  }
+};
+
+const notify: StepExecutor<"notify"> = async (_step, run) => {
+  run.alerted = await sendAlertOnce(run).catch((error: unknown) => {
+    run.needsRetry("notify");
+    run.log.error("alert failed", { error: describeError(error) });
+    return false;
+  });
+};
+
+const emitContainedEvent: StepExecutor<"emit-contained-event"> = async (_step, run) => {
+  const { exposure, plan } = run;
+  try {
+    await run.deps.events.emitContained({
+      incidentId: plan.incidentId,
+      accountId: exposure.accountId,
+      region: exposure.region,
+      accessKeyId: exposure.accessKeyId,
+      principal: run.principal,
+      signal: exposure.signal,
+      severity: plan.severity,
+      containedAt: run.receivedAt,
+      ...(Number.isNaN(Date.parse(exposure.observedAt)) ? {} : { observedAt: exposure.observedAt }),
+    });
+  } catch (error) {
+    run.needsRetry("emit-contained-event");
+    run.log.error("contained event not emitted", { error: describeError(error) });
+  }
+};
+
+/** Runs one step with its executor; the switch is exhaustive over step kinds. */
+export function executeStep(step: Step, run: Execution): Promise<void> {
+  switch (step.kind) {
+    case "disable-key":
+      return disableKey(step, run);
+    case "record-incident":
+      return recordIncident(step, run);
+    case "attach-quarantine-policy":
+      return attachQuarantinePolicy(step, run);
+    case "revoke-sessions":
+      return revokeSessions(step, run);
+    case "tag-principal":
+      return tagPrincipal(step, run);
+    case "notify":
+      return notify(step, run);
+    case "emit-contained-event":
+      return emitContainedEvent(step, run);
+    default: {
+      const unreachable: never = step;
+      throw new Error(`unknown step ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
