@@ -24,7 +24,7 @@ export default defineConfig({
           globalSetup: ["test/integration/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Each file loads the handler with its own environment.
+          // A file that imports a deployed handler module sets the environment it reads at load.
           isolate: true,
         },
       },

@@ -5,15 +5,14 @@
  * Expected: exactly 200 incidents, 200 Inactive keys, one alert per distinct signal (2 per key), 0 lost.
  */
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { guardDutyEvent, healthEvent } from "../test/support/events.js";
-import { startMoto } from "../test/support/moto.js";
-import { useMoto, World } from "../test/support/world.js";
+import { guardDutyEvent, healthEvent } from "../local/events.js";
+import { startMoto } from "../local/moto-server.js";
+import { localRespondHandler } from "../local/respond-handler.js";
+import { World } from "../local/world.js";
 import { median, recordAwsCalls } from "./aws-call-log.js";
 
 const KEYS = Number(process.env.BURST_KEYS ?? 200);
 const CONCURRENCY = Number(process.env.BURST_CONCURRENCY ?? 10);
-
-type Handler = (event: unknown) => Promise<unknown>;
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -22,10 +21,8 @@ function percentile(values: readonly number[], p: number): number {
 
 const moto = await startMoto();
 try {
-  useMoto(moto.endpoint);
-  const world = await new World().create();
-  Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "SILENT" }));
-  const { handler } = (await import("../lambdas/handlers/respond.js")) as { handler: Handler };
+  const world = await new World(moto.endpoint).create();
+  const handler = localRespondHandler(world, { logLevel: "SILENT" });
 
   const users = [];
   for (let i = 0; i < KEYS; i++) users.push(await world.user(`burst-${i}`));

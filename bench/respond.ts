@@ -10,15 +10,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { guardDutyEvent, healthEvent, trustedAdvisorEvent } from "../test/support/events.js";
-import { startMoto } from "../test/support/moto.js";
-import { useMoto, World } from "../test/support/world.js";
+import { guardDutyEvent, healthEvent, trustedAdvisorEvent } from "../local/events.js";
+import { startMoto } from "../local/moto-server.js";
+import { localRespondHandler } from "../local/respond-handler.js";
+import { World } from "../local/world.js";
 import { type CallRecord, median, recordAwsCalls } from "./aws-call-log.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
-
-type Handler = (event: unknown) => Promise<unknown>;
 
 function beforeContainment(calls: readonly CallRecord[], entry: number) {
   const disable = calls.find((c) => c.operation === "UpdateAccessKey");
@@ -39,11 +38,9 @@ function beforeContainment(calls: readonly CallRecord[], entry: number) {
 async function benchContainment(): Promise<void> {
   const moto = await startMoto();
   try {
-    useMoto(moto.endpoint);
-    const world = await new World().create();
-    Object.assign(process.env, world.env(), { POWERTOOLS_LOG_LEVEL: "ERROR" });
+    const world = await new World(moto.endpoint).create();
     const log = recordAwsCalls();
-    const { handler } = (await import("../lambdas/handlers/respond.js")) as { handler: Handler };
+    const handler = localRespondHandler(world);
 
     const cases: Record<string, (key: string, user: string, i: number) => unknown> = {
       "GuardDuty MaliciousIPCaller": (key, user, i) =>

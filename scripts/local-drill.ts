@@ -15,14 +15,13 @@ import { performance } from "node:perf_hooks";
 import { recordAwsCalls } from "../bench/aws-call-log.js";
 import type { Io } from "../cli/io.js";
 import { main as lkrMain } from "../cli/main.js";
-import { guardDutyEvent, healthEvent } from "../test/support/events.js";
-import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../test/support/moto.js";
-import { ACCOUNT_ID, REGION, useMoto, World } from "../test/support/world.js";
+import { guardDutyEvent, healthEvent } from "../local/events.js";
+import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
+import { localRespondHandler } from "../local/respond-handler.js";
+import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 const EMAIL = "secops@example.com";
-
-type Handler = (event: unknown) => Promise<{ outcomes: readonly { decision: string }[] }>;
 
 const failures: string[] = [];
 
@@ -90,13 +89,12 @@ async function drill(moto: MotoServer): Promise<void> {
   say(`leaked-key-responder local drill — moto_server at ${endpoint}, account ${ACCOUNT_ID}, ${REGION}`);
 
   heading(1, "The stack's resources in the emulator");
-  const world = await new World().create();
+  const world = await new World(endpoint).create();
   await world.subscribeEmail(EMAIL);
   say(`   incident table ${world.tableName} (index byStatus), alert topic ${world.topicArn}`);
   say(`   subscribers: ${EMAIL} (email), an SQS queue (machine JSON)`);
-  Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "ERROR", STACK_NAME: "LeakedKeyResponder" }));
   const calls = recordAwsCalls();
-  const { handler } = (await import("../lambdas/handlers/respond.js")) as { handler: Handler };
+  const handler = localRespondHandler(world, { env: { STACK_NAME: "LeakedKeyResponder" } });
 
   heading(2, "A user with an access key");
   const user = await world.user("alice");

@@ -1,11 +1,12 @@
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
-import { beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Io } from "../../cli/io.js";
 import type { Incident } from "../../lambdas/core/incident.js";
-import { drillEvent, guardDutyEvent, healthEvent } from "../support/events.js";
-import { ACCOUNT_ID, useMoto, World } from "../support/world.js";
+import { drillEvent, guardDutyEvent, healthEvent } from "../../local/events.js";
+import { localRespondHandler } from "../../local/respond-handler.js";
+import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 const MOTO_CALLER = `arn:aws:sts::${ACCOUNT_ID}:user/moto`;
@@ -18,11 +19,8 @@ let world: World;
 let handler: Handler;
 let main: Main;
 
-async function loadHandler(env: Record<string, string> = {}): Promise<Handler> {
-  delete process.env.QUARANTINE_POLICY_ARN; // left over from a handler loaded with one
-  Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "ERROR", ...env }));
-  vi.resetModules();
-  return (await import("../../lambdas/handlers/respond.js")).handler as Handler;
+function loadHandler(env: Record<string, string> = {}): Handler {
+  return localRespondHandler(world, { env });
 }
 
 interface Run {
@@ -71,9 +69,9 @@ async function containedUser(base: string, options: { before?: (user: string) =>
 }
 
 beforeAll(async () => {
-  useMoto(inject("motoEndpoint"));
-  world = await new World().create();
-  handler = await loadHandler();
+  useMoto(inject("motoEndpoint")); // lkr resolves its clients from the environment
+  world = await new World(inject("motoEndpoint")).create();
+  handler = loadHandler();
   main = (await import("../../cli/main.js")).main;
 });
 
@@ -211,7 +209,7 @@ describe("lkr release", () => {
   });
 
   it("after a partial containment: undoes only what was done, leaves a policy attached before the responder", async () => {
-    const partialHandler = await loadHandler({
+    const partialHandler = loadHandler({
       QUARANTINE_POLICY_ARN: `arn:aws:iam::${ACCOUNT_ID}:policy/does-not-exist`,
     });
     const user = await world.user("partial");
@@ -219,7 +217,7 @@ describe("lkr release", () => {
     // A policy the user had before the incident: never touched.
     await world.iam.send(new AttachUserPolicyCommand({ UserName: user.name, PolicyArn: QUARANTINE }));
     await partialHandler(guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key, user: user.name }));
-    handler = await loadHandler();
+    handler = loadHandler();
     const id = `${ACCOUNT_ID}-${key}`;
     expect((await world.incident(id))?.actions.map((x) => [x.kind, x.outcome])).toEqual([
       ["disable-key", "done"],
@@ -274,11 +272,11 @@ describe("lkr release", () => {
   });
 
   it("of a notify-only incident: nothing to undo in IAM, status released, alert sent", async () => {
-    const notifyOnly = await loadHandler({ RESPONSE_MODE: "notify-only" });
+    const notifyOnly = loadHandler({ RESPONSE_MODE: "notify-only" });
     const user = await world.user("notifyonly");
     const key = user.keys[0] as string;
     await notifyOnly(guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key, user: user.name }));
-    handler = await loadHandler();
+    handler = loadHandler();
     const id = `${ACCOUNT_ID}-${key}`;
     expect((await world.incident(id))?.status).toBe("notified");
     await world.alerts();

@@ -1,8 +1,9 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import { guardDutyEvent, healthEvent, readFixture, trustedAdvisorEvent } from "../support/events.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { guardDutyEvent, healthEvent, readFixture, trustedAdvisorEvent } from "../../local/events.js";
+import { localRespondHandler } from "../../local/respond-handler.js";
+import { ACCOUNT_ID, World } from "../../local/world.js";
 import { FaultProxy } from "../support/fault-proxy.js";
-import { ACCOUNT_ID, useMoto, World } from "../support/world.js";
 
 type Handler = (event: unknown) => Promise<{ status: string; outcomes: readonly { decision: string }[] }>;
 
@@ -25,13 +26,10 @@ async function invokeAsync(event: unknown, attempts = 3): Promise<"handled" | "d
 
 beforeAll(async () => {
   const moto = inject("motoEndpoint");
-  useMoto(moto);
-  world = await new World().create(); // the world's own clients talk to moto directly
+  world = await new World(moto).create(); // the world's own clients talk to moto directly
   proxy = await new FaultProxy(moto).start();
-  process.env.AWS_ENDPOINT_URL = proxy.endpoint; // the handler's clients go through the proxy
-  Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "SILENT" }));
-  vi.resetModules();
-  handler = (await import("../../lambdas/handlers/respond.js")).handler as Handler;
+  // The handler's clients go through the proxy.
+  handler = localRespondHandler(world, { endpoint: proxy.endpoint, logLevel: "SILENT" });
 });
 
 afterAll(async () => {
@@ -114,8 +112,8 @@ describe("faults between the responder and AWS (fault-injecting proxy in front o
       / alerted:[0-9a-f]{8}$/,
     );
     proxy.clear();
-    vi.resetModules(); // a new Lambda container: nothing in memory
-    const fresh = (await import("../../lambdas/handlers/respond.js")).handler as Handler;
+    // A new Lambda container: nothing in memory.
+    const fresh = localRespondHandler(world, { endpoint: proxy.endpoint, logLevel: "SILENT" });
     await fresh(event);
     const incident = await world.incident(`${ACCOUNT_ID}-${key}`);
     expect(incident?.status).toBe("contained");

@@ -1,6 +1,6 @@
 import "vitest";
 import type { TestProject } from "vitest/node";
-import { type MotoServer, startMoto } from "../support/moto.js";
+import { type MotoServer, startMoto } from "../../local/moto-server.js";
 
 let moto: MotoServer | undefined;
 

@@ -1,4 +1,4 @@
-import { beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import {
   cloudTrailEvent,
   drillEvent,
@@ -6,29 +6,27 @@ import {
   healthEvent,
   readFixture,
   trustedAdvisorEvent,
-} from "../support/events.js";
-import { ACCOUNT_ID, useMoto, World } from "../support/world.js";
+} from "../../local/events.js";
+import { localRespondHandler } from "../../local/respond-handler.js";
+import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 type Handler = (event: unknown) => Promise<{ status: string; outcomes: readonly { decision: string }[] }>;
 
 let world: World;
 
-async function loadHandler(env: Record<string, string> = {}): Promise<Handler> {
-  Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "SILENT", ...env }));
-  vi.resetModules();
-  return (await import("../../lambdas/handlers/respond.js")).handler as Handler;
+function loadHandler(env: Record<string, string> = {}): Handler {
+  return localRespondHandler(world, { env, logLevel: "SILENT" });
 }
 
 beforeAll(async () => {
-  useMoto(inject("motoEndpoint"));
-  world = await new World().create();
+  world = await new World(inject("motoEndpoint")).create();
 });
 
 describe("respond handler against moto, enforce mode", () => {
   let handler: Handler;
   beforeAll(async () => {
-    handler = await loadHandler({ EXEMPT_PRINCIPALS: `allowlisted-${world.suffix}` });
+    handler = loadHandler({ EXEMPT_PRINCIPALS: `allowlisted-${world.suffix}` });
   });
   beforeEach(async () => {
     await world.alerts();
@@ -297,7 +295,7 @@ describe("respond handler against moto, enforce mode", () => {
 
 describe("respond handler against moto, notify-only mode", () => {
   it("changes nothing in IAM and says what it would have done", async () => {
-    const handler = await loadHandler({ RESPONSE_MODE: "notify-only" });
+    const handler = loadHandler({ RESPONSE_MODE: "notify-only" });
     await world.alerts();
     const ivy = await world.user("ivy");
     const key = ivy.keys[0] as string;
@@ -310,5 +308,32 @@ describe("respond handler against moto, notify-only mode", () => {
     const [alert] = await world.alerts();
     expect(alert?.subject).toContain("NOT contained (notify-only)");
     expect((await world.incident(`${ACCOUNT_ID}-${key}`))?.status).toBe("notified");
+  });
+});
+
+describe("the deployed module, lambdas/handlers/respond.ts, configured from the environment", () => {
+  const saved = { ...process.env };
+  afterAll(() => {
+    process.env = saved;
+  });
+
+  it("parses the environment at cold start and contains the key with default-configured clients", async () => {
+    useMoto(world.endpoint); // AWS_ENDPOINT_URL, AWS_REGION and credentials, as Lambda would set them
+    Object.assign(process.env, world.env({ POWERTOOLS_LOG_LEVEL: "SILENT" }));
+    vi.resetModules();
+    const { handler } = await import("../../lambdas/handlers/respond.js");
+    await world.alerts();
+    const jack = await world.user("jack");
+    const key = jack.keys[0] as string;
+    const result = await handler(healthEvent("risk-credentials-exposed.json", [key]));
+    expect(result.outcomes.map((o) => o.decision)).toEqual(["contain"]);
+    expect(await world.keyStatuses(jack.name)).toEqual({ [key]: "Inactive" });
+    expect(await world.alerts()).toHaveLength(1);
+  });
+
+  it("fails the cold start, naming the variable, when the environment is incomplete", async () => {
+    delete process.env.ALERT_TOPIC_ARN;
+    vi.resetModules();
+    await expect(import("../../lambdas/handlers/respond.js")).rejects.toThrow(/ALERT_TOPIC_ARN must be set/);
   });
 });

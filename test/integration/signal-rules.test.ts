@@ -13,8 +13,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
-import { readFixture } from "../support/events.js";
-import { useMoto } from "../support/world.js";
+import { readFixture } from "../../local/events.js";
+import { useMoto } from "../../local/world.js";
 
 /**
  * The deployed rule patterns, loaded as they are into moto's EventBridge (its matcher handles

@@ -1,3 +1,4 @@
+import { Logger } from "@aws-lambda-powertools/logger";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   ConditionalCheckFailedException,
@@ -10,9 +11,14 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { InvalidEventError } from "../../../lambdas/core/errors.js";
+import { parseInvestigateConfig } from "../../../lambdas/core/investigation/config.js";
 import { IncidentNotFoundError } from "../../../lambdas/core/investigation/errors.js";
+import {
+  createInvestigateHandler,
+  type InvestigateHandler,
+} from "../../../lambdas/handlers/investigate-handler.js";
 import { ACCOUNT_ID, containedEvent, FakeEventHistory, loadRecord, place } from "./support.js";
 
 const KEY = "AKIAR7ISFR69YWROPYAN";
@@ -73,35 +79,31 @@ function at(file: string, eventTime: string, awsRegion: string, accessKeyId?: st
   return place(loadRecord(file), { eventTime, awsRegion, ...(accessKeyId ? { accessKeyId } : {}) });
 }
 
-type Handler = typeof import("../../../lambdas/handlers/investigate.js").handler;
-let handler: Handler;
+/** The function's environment, as the stack sets it. */
+const ENV = {
+  INCIDENT_TABLE_NAME: "incidents",
+  ALERT_TOPIC_ARN: TOPIC,
+  INVESTIGATION_REGIONS: "eu-west-1",
+};
+
+/** The handler as the deployed module builds it, with a silent logger and clients in us-east-1. */
+function buildHandler(): InvestigateHandler {
+  return createInvestigateHandler(parseInvestigateConfig(ENV), {
+    cloudTrailFor: (region) => new CloudTrailClient({ region }),
+    dynamodb: new DynamoDBClient({ region: "us-east-1" }),
+    sns: new SNSClient({ region: "us-east-1" }),
+    now: () => new Date(),
+    logger: new Logger({ logLevel: "SILENT" }),
+  });
+}
 
 describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mocked", () => {
   let history: FakeEventHistory;
   let table: FakeIncidentTable;
-
-  const ENV = {
-    INCIDENT_TABLE_NAME: "incidents",
-    ALERT_TOPIC_ARN: TOPIC,
-    INVESTIGATION_REGIONS: "eu-west-1",
-    AWS_REGION: "us-east-1",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-  };
-  const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
-
-  beforeAll(async () => {
-    Object.assign(process.env, ENV);
-    ({ handler } = await import("../../../lambdas/handlers/investigate.js"));
-  });
-
-  afterAll(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
+  let handler: InvestigateHandler;
 
   beforeEach(() => {
+    handler = buildHandler();
     ct.reset();
     ddb.reset();
     sns.reset();
@@ -206,5 +208,25 @@ describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mock
     expect(subject).toBe(
       "[INVESTIGATION, INCOMPLETE] AKIA...PYAN (account 123456789012): 2 calls, high-risk: CreateUser",
     );
+  });
+
+  describe("the deployed module, lambdas/handlers/investigate.ts, configured from the environment", () => {
+    const saved = { ...process.env };
+    beforeAll(() => {
+      Object.assign(process.env, ENV, { AWS_REGION: "us-east-1", POWERTOOLS_LOG_LEVEL: "SILENT" });
+      vi.resetModules();
+    });
+    afterAll(() => {
+      process.env = saved;
+    });
+
+    it("parses the environment at cold start and investigates with default-configured clients", async () => {
+      const { handler: deployed } = await import("../../../lambdas/handlers/investigate.js");
+      const result = await deployed(contained(), CONTEXT);
+      expect(result).toMatchObject({ status: "alerted", incidentId: INCIDENT, totalCalls: 3 });
+      // The configured region is searched as well as us-east-1.
+      expect(new Set(history.requests.map((r) => r.region))).toEqual(new Set(["us-east-1", "eu-west-1"]));
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    });
   });
 }, 30_000);

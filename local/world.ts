@@ -1,3 +1,8 @@
+/**
+ * The seeded AWS of the local drill, the benchmarks and the integration tests, in moto_server:
+ * the stack's table, topic and event rule, users and roles with keys, and readers of what the
+ * responder changed (key statuses, policies, tags, incidents, alerts, events).
+ */
 import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
@@ -28,12 +33,27 @@ import {
 } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
-import { type Incident, IncidentSchema } from "../../lambdas/core/incident.js";
+import { type Incident, IncidentSchema } from "../lambdas/core/incident.js";
 
+/** moto's account and the region everything runs in. */
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 
-/** Points every SDK client of this process at moto, with dummy credentials. */
+/** SDK client configuration for moto at `endpoint`: its region and dummy credentials. */
+export interface MotoClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+export function motoClientConfig(endpoint: string): MotoClientConfig {
+  return { endpoint, region: REGION, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+}
+
+/**
+ * Points every SDK client of this process built with default configuration at moto, with dummy
+ * credentials: for `lkr`, which resolves its clients as on a workstation.
+ */
 export function useMoto(endpoint: string): void {
   process.env.AWS_ENDPOINT_URL = endpoint;
   process.env.AWS_REGION = REGION;
@@ -42,13 +62,17 @@ export function useMoto(endpoint: string): void {
   delete process.env.AWS_PROFILE;
 }
 
-/** The table, topic, alert queue and event queue of one test file, with unique names. */
+/**
+ * The table, topic, alert queue and event queue of one drill, benchmark or test file, with unique
+ * names, in moto at `endpoint`. Its own clients talk to moto directly.
+ */
 export class World {
-  readonly iam = new IAMClient({});
-  readonly dynamo = new DynamoDBClient({});
-  readonly sns = new SNSClient({});
-  readonly sqs = new SQSClient({});
-  readonly events = new EventBridgeClient({});
+  readonly sdk: MotoClientConfig;
+  readonly iam: IAMClient;
+  readonly dynamo: DynamoDBClient;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly events: EventBridgeClient;
   readonly suffix = randomUUID().slice(0, 8);
   tableName = "";
   topicArn = "";
@@ -56,6 +80,16 @@ export class World {
   eventQueueUrl = "";
   drillQueueUrl = "";
 
+  constructor(readonly endpoint: string) {
+    this.sdk = motoClientConfig(endpoint);
+    this.iam = new IAMClient({ ...this.sdk });
+    this.dynamo = new DynamoDBClient({ ...this.sdk });
+    this.sns = new SNSClient({ ...this.sdk });
+    this.sqs = new SQSClient({ ...this.sdk });
+    this.events = new EventBridgeClient({ ...this.sdk });
+  }
+
+  /** Creates the table (with its byStatus index), the topic, and the queues behind them. */
   async create(): Promise<this> {
     this.tableName = `incidents-${this.suffix}`;
     await this.dynamo.send(
@@ -110,6 +144,7 @@ export class World {
     return this;
   }
 
+  /** The respond function's environment for this world (then `parseRespondConfig` it), plus `extra`. */
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {
       INCIDENT_TABLE_NAME: this.tableName,
@@ -143,6 +178,7 @@ export class World {
     return { name, keys };
   }
 
+  /** A role (trusting EC2) with these tags; name unique to this world. */
   async role(base: string, tags: Record<string, string> = {}) {
     const name = `${base}-${this.suffix}`;
     const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -161,6 +197,7 @@ export class World {
     return name;
   }
 
+  /** Each access key of the user with its status (`Active` / `Inactive`). */
   async keyStatuses(userName: string): Promise<Record<string, string>> {
     const out = await this.iam.send(new ListAccessKeysCommand({ UserName: userName }));
     return Object.fromEntries(
@@ -168,6 +205,7 @@ export class World {
     );
   }
 
+  /** The user's attached and inline policies and its tags. */
   async userState(userName: string) {
     const [attached, inline, tags] = await Promise.all([
       this.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName })),
@@ -181,6 +219,7 @@ export class World {
     };
   }
 
+  /** The role's attached and inline policies and its tags. */
   async roleState(roleName: string) {
     const [attached, inline, tags] = await Promise.all([
       this.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })),
@@ -194,16 +233,19 @@ export class World {
     };
   }
 
+  /** An inline policy document of the user, parsed. */
   async userPolicy(userName: string, policyName: string): Promise<unknown> {
     const out = await this.iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName }));
     return JSON.parse(decodeURIComponent(out.PolicyDocument ?? "{}"));
   }
 
+  /** An inline policy document of the role, parsed. */
   async rolePolicy(roleName: string, policyName: string): Promise<unknown> {
     const out = await this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
     return JSON.parse(decodeURIComponent(out.PolicyDocument ?? "{}"));
   }
 
+  /** The incident as stored (consistent read), or undefined when there is none. */
   async incident(incidentId: string): Promise<Incident | undefined> {
     const out = await this.dynamo.send(
       new GetItemCommand({
@@ -244,9 +286,7 @@ export class World {
    * `email` protocol (the `email` key of a per-protocol message, else `default`).
    */
   async emailsSent(): Promise<{ subject: string; body: string }[]> {
-    const endpoint = process.env.AWS_ENDPOINT_URL;
-    if (!endpoint) throw new Error("AWS_ENDPOINT_URL is not set: call useMoto first");
-    const res = await fetch(`${endpoint}/moto-api/data.json`);
+    const res = await fetch(`${this.endpoint}/moto-api/data.json`);
     const data = MotoSnsDataSchema.parse(await res.json());
     const topic = data.sns.Topic.find((t) => t.arn === this.topicArn);
     if (!topic) throw new Error(`moto knows no topic ${this.topicArn}`);
@@ -278,10 +318,12 @@ export class World {
     return (await this.drain(this.drillQueueUrl)).map((raw) => JSON.parse(raw));
   }
 
+  /** Deletes an access key (a key gone before the responder reaches it). */
   async deleteKey(userName: string, accessKeyId: string): Promise<void> {
     await this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
   }
 
+  /** Whether IAM still knows the user. */
   async userExists(userName: string): Promise<boolean> {
     try {
       await this.iam.send(new GetUserCommand({ UserName: userName }));

@@ -1,3 +1,7 @@
+/**
+ * moto_server, the local AWS of `npm start`, the benchmarks and the integration tests: started
+ * on a free loopback port with AWS's managed policies loaded, stopped by its process.
+ */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -13,6 +17,7 @@ export function assertMotoInstalled(): void {
   }
 }
 
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -27,13 +32,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A running moto_server. */
 export interface MotoServer {
+  /** `http://127.0.0.1:<port>`: the endpoint URL for SDK clients. */
   readonly endpoint: string;
   readonly process: ChildProcess;
+  /** SIGTERM to its process, SIGKILL after 5 s; resolves once it has exited. */
   stop(): Promise<void>;
 }
 
-/** Starts moto_server on a free loopback port (AWS managed policies loaded) and waits until it answers. */
+/**
+ * Starts moto_server on a free loopback port (AWS managed policies loaded) and waits until it
+ * answers, at most 30 s. Throws an Error whose message is MOTO_INSTALL_HINT when it is not installed.
+ */
 export async function startMoto(): Promise<MotoServer> {
   assertMotoInstalled();
   const port = await freePort();

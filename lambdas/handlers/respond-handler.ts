@@ -1,0 +1,164 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
+import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
+import { IamAdapter } from "../adapters/iam.js";
+import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
+import { assumedRoleCredentials } from "../adapters/sts.js";
+import type { RespondConfig } from "../core/config.js";
+import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
+import type { IamPort, IamPortFor } from "../core/ports.js";
+import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
+import { normalizeEvent } from "../core/sources/registry.js";
+import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
+
+/** The AWS clients, clock and logger the respond function runs with. */
+export interface RespondClients {
+  /** IAM of the function's own account. */
+  readonly iam: IAMClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly sns: SNSClient;
+  readonly eventBridge: EventBridgeClient;
+  /** STS for member-account roles; called once, on the first event for another account. */
+  readonly sts: () => STSClient;
+  /** IAM of another account with the assumed role's credentials; called once per account. */
+  readonly memberIam: (credentials: AwsCredentialIdentityProvider) => IAMClient;
+  readonly now: () => Date;
+  /** The function's logger; the handler adds the response mode as a persistent key. */
+  readonly logger: Logger;
+}
+
+export interface RespondResult {
+  readonly status: "ignored" | "handled";
+  readonly outcomes: readonly ExposureOutcome[];
+}
+
+export type RespondHandler = (
+  event: unknown,
+  context?: { invokedFunctionArn?: string },
+) => Promise<RespondResult>;
+
+/** Every client built with `sdk` (`{}` in Lambda: default configuration), the real clock, one logger. */
+export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
+  return {
+    iam: new IAMClient({ ...sdk }),
+    dynamodb: new DynamoDBClient({ ...sdk }),
+    sns: new SNSClient({ ...sdk }),
+    eventBridge: new EventBridgeClient({ ...sdk }),
+    sts: () => new STSClient({ ...sdk }),
+    memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
+    now: () => new Date(),
+    logger: new Logger({ serviceName: SERVICE_NAME }),
+  };
+}
+
+/** The function's own account, from its ARN; unknown when invoked without a Lambda context. */
+function homeAccountOf(context: { invokedFunctionArn?: string } | undefined): string | undefined {
+  return context?.invokedFunctionArn?.split(":")[4];
+}
+
+/**
+ * IAM for an account: the home account's client, or one per member account through the role
+ * MEMBER_ROLE_NAME, built on first use and kept for the life of the container.
+ */
+function memberAccountIam(config: RespondConfig, clients: RespondClients) {
+  const homeIam = new IamAdapter(clients.iam);
+  const memberIam = new Map<string, IamPort>();
+  let sts: STSClient | undefined;
+  return (homeAccount: string | undefined): IamPortFor =>
+    async (accountId: string): Promise<IamPort> => {
+      if (homeAccount === undefined || accountId === homeAccount) return homeIam;
+      const roleName = config.memberRoleName;
+      if (roleName === undefined) {
+        throw new AwsCallError("sts:AssumeRole", "MemberRoleNotConfigured", {
+          cause: new Error(
+            `event for account ${accountId}, responder in ${homeAccount}, MEMBER_ROLE_NAME unset`,
+          ),
+        });
+      }
+      let iam = memberIam.get(accountId);
+      if (iam === undefined) {
+        sts ??= clients.sts();
+        const roleArn = `arn:aws:iam::${accountId}:role/${roleName}`;
+        iam = new IamAdapter(clients.memberIam(assumedRoleCredentials(sts, roleArn, "leaked-key-responder")));
+        memberIam.set(accountId, iam);
+      }
+      return iam;
+    };
+}
+
+/**
+ * EventBridge → respond. Unsupported source: warn and return. Malformed event of a known
+ * source: InvalidEventError is thrown, so EventBridge retries and then its DLQ keeps the event.
+ * Every key of the event is handled even when one fails; the invocation then fails as a whole.
+ *
+ * One call is one Lambda container: the member-account clients and the alerts sent while the
+ * incident table was unreachable are kept in it across invocations.
+ */
+export function createRespondHandler(config: RespondConfig, clients: RespondClients): RespondHandler {
+  const logger = clients.logger;
+  logger.appendPersistentKeys({ mode: config.mode });
+  const iamForAccount = memberAccountIam(config, clients);
+  const deps: Omit<RespondDeps, "iamFor"> = {
+    incidents: new DynamoDbIncidentStore(clients.dynamodb, config.incidentTableName),
+    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
+    events: new EventBridgePublisher(clients.eventBridge, config.eventBusName),
+    now: clients.now,
+    // Lambda usually retries a failed asynchronous invocation in the same warm container.
+    unrecordedAlerts: new Set<string>(),
+    settings: config,
+    log: logTo(logger),
+  };
+
+  return async (event, context) => {
+    logger.debug("event", { event });
+    let normalized: ReturnType<typeof normalizeEvent>;
+    try {
+      normalized = normalizeEvent(event, { guardDutyPolicy: config.guardDutyPolicy });
+    } catch (error) {
+      if (error instanceof InvalidEventError) {
+        logger.error("invalid event", { source: error.source, issues: error.issues, error: error.message });
+      }
+      throw error;
+    }
+    if (normalized.kind === "unsupported") {
+      logger.warn("unsupported event", { source: normalized.source, detailType: normalized.detailType });
+      return { status: "ignored", outcomes: [] };
+    }
+    if (normalized.exposures.length === 0) {
+      logger.info("no exposed key in event", {
+        source: normalized.envelope.source,
+        sourceEventId: normalized.envelope.id,
+      });
+      return { status: "ignored", outcomes: [] };
+    }
+    const iamFor = iamForAccount(homeAccountOf(context));
+    const outcomes: ExposureOutcome[] = [];
+    const failures: unknown[] = [];
+    for (const exposure of normalized.exposures) {
+      const keys = {
+        accessKeyId: exposure.accessKeyId,
+        source: exposure.source,
+        sourceEventId: exposure.sourceEventId,
+        incidentId: `${exposure.accountId}-${exposure.accessKeyId}`,
+      };
+      logger.appendKeys(keys);
+      try {
+        outcomes.push(await respondToExposure(exposure, { ...deps, iamFor }));
+      } catch (error) {
+        logger.error("response failed", { error: describeError(error) });
+        failures.push(error);
+      } finally {
+        logger.removeKeys(Object.keys(keys));
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} keys not fully handled`);
+    return { status: "handled", outcomes };
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Real published events (the fixtures of test/fixtures/events: GuardDuty findings, Health RISK
+ * events, Trusted Advisor items, CloudTrail key events) pointed at keys and users that exist in
+ * moto, for `npm start`, the benchmarks and the tests. The fixtures are read from the repository,
+ * where all of these run: the drill sends exactly what the core specs are written against.
+ */
+import { readFileSync } from "node:fs";
+
+type Json = Record<string, unknown>;
+
+const FIXTURES = new URL("../test/fixtures/events/", import.meta.url);
+
+/** A published event of test/fixtures/events, e.g. `aws.guardduty/iamuser-toripcaller.json`, parsed. */
+export function readFixture(path: string): Json {
+  return JSON.parse(readFileSync(new URL(path, FIXTURES), "utf8"));
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function at(obj: Json, path: readonly string[]): Json {
+  let node: Json = obj;
+  for (const key of path) node = node[key] as Json;
+  return node;
+}
+
+/** A published GuardDuty finding, pointed at a key and principal that exist in the emulator. */
+export function guardDutyEvent(fixture: string, values: { key: string; user: string; id?: string }): Json {
+  const event = clone(readFixture(`aws.guardduty/${fixture}`));
+  const details = at(event, ["detail", "resource", "accessKeyDetails"]);
+  details.accessKeyId = values.key;
+  details.userName = values.user;
+  if (values.id) at(event, ["detail"]).id = values.id;
+  return event;
+}
+
+/**
+ * A published Health RISK event naming these keys (one affected entity each). The event's
+ * metadata names the first key and, when given, its user — as newer RISK events do.
+ */
+export function healthEvent(fixture: string, keys: readonly string[], firstKeyUser?: string): Json {
+  const event = clone(readFixture(`aws.health/${fixture}`));
+  const detail = at(event, ["detail"]);
+  const template = ((detail.affectedEntities as Json[] | undefined) ?? [{}])[0] ?? {};
+  detail.affectedEntities = keys.map((entityValue) => ({ ...template, entityValue }));
+  if ("resources" in event) event.resources = [...keys];
+  const metadata = detail.eventMetadata as Json | undefined;
+  if (metadata) {
+    metadata.publicKey = keys[0];
+    if (firstKeyUser === undefined) delete metadata.userName;
+    else metadata.userName = firstKeyUser;
+  }
+  return event;
+}
+
+/** A published Trusted Advisor Exposed Access Keys item for this key and user. */
+export function trustedAdvisorEvent(fixture: string, values: { key: string; user: string }): Json {
+  const event = clone(readFixture(`aws.trustedadvisor/${fixture}`));
+  const item = at(event, ["detail", "check-item-detail"]);
+  item["Access Key ID"] = values.key;
+  item["User Name (IAM or Root)"] = values.user;
+  return event;
+}
+
+/** A published CloudTrail key event (via EventBridge) for this key and user. */
+export function cloudTrailEvent(
+  fixture: string,
+  values: { key: string; user: string; eventId?: string },
+): Json {
+  const event = clone(readFixture(`aws.iam/${fixture}`));
+  const detail = at(event, ["detail"]);
+  if (values.eventId) detail.eventID = values.eventId;
+  const request = (detail.requestParameters ?? {}) as Json;
+  if ("accessKeyId" in request) request.accessKeyId = values.key;
+  if ("userName" in request) request.userName = values.user;
+  const response = detail.responseElements as Json | null | undefined;
+  const created = response?.accessKey as Json | undefined;
+  if (created) {
+    created.accessKeyId = values.key;
+    if ("userName" in created) created.userName = values.user;
+  }
+  return event;
+}
+
+/** A `Leaked Key Drill` event, as `lkr drill` puts it on the bus, for this key and user. */
+export function drillEvent(values: { key: string; user: string; drillId: string; account?: string }): Json {
+  return {
+    version: "0",
+    id: `drill-${values.drillId}`,
+    "detail-type": "Leaked Key Drill",
+    source: "leaked-key-responder.drill",
+    account: values.account ?? "123456789012",
+    time: new Date().toISOString(),
+    region: "us-east-1",
+    resources: [],
+    detail: { accessKeyId: values.key, userName: values.user, drillId: values.drillId },
+  };
+}

@@ -1,0 +1,31 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import { parseRespondConfig } from "../lambdas/core/config.js";
+import {
+  createRespondHandler,
+  type RespondHandler,
+  respondClients,
+} from "../lambdas/handlers/respond-handler.js";
+import { SERVICE_NAME } from "../lambdas/handlers/wiring.js";
+import { motoClientConfig, type World } from "./world.js";
+
+export interface LocalRespondOptions {
+  /** More of the function's environment (EXEMPT_PRINCIPALS, RESPONSE_MODE, ...) over the world's. */
+  readonly env?: Record<string, string>;
+  /** Where the handler's clients send their calls; default the world's moto (a proxy in front of it in tests). */
+  readonly endpoint?: string;
+  /** Default `ERROR`. */
+  readonly logLevel?: LogLevel;
+}
+
+/**
+ * The real respond handler, built by its factory as the deployed module builds it, with the
+ * world's table and topic and its clients pointed at moto. Each call is a new Lambda container.
+ */
+export function localRespondHandler(world: World, options: LocalRespondOptions = {}): RespondHandler {
+  const config = parseRespondConfig(world.env(options.env));
+  return createRespondHandler(config, {
+    ...respondClients(motoClientConfig(options.endpoint ?? world.endpoint)),
+    logger: new Logger({ serviceName: SERVICE_NAME, logLevel: options.logLevel ?? "ERROR" }),
+  });
+}
