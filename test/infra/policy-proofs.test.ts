@@ -1,0 +1,643 @@
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { LeakedKeyResponderStack } from "../../infra/stack.js";
+import {
+  type Decision,
+  loadPolicyProof,
+  type PolicyProof,
+  type ProofRequest,
+  type Weakening,
+  weakenTemplate,
+} from "../support/iam-proof.js";
+
+/**
+ * What the deployed policies allow, decided by iam-simulate over the synthesized template
+ * (moto enforces no IAM policy). A row marked `knownGap` asserts today's decision where it
+ * is wrong; fixing the gap flips the row, which must then lose its mark.
+ */
+
+const ACCOUNT = "123456789012";
+const OTHER_ACCOUNT = "210987654321";
+const QUARANTINE_POLICY = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess";
+const EXEMPT_TAG = "leaked-key-responder:exempt";
+const alice = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const appRole = `arn:aws:iam::${ACCOUNT}:role/app`;
+
+function synthTemplate(): unknown {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+    env: { account: ACCOUNT, region: "us-east-1" },
+    responder: { notificationEmails: ["secops@example.com"] },
+  });
+  return Template.fromStack(stack).toJSON();
+}
+
+const template = synthTemplate();
+const proof = loadPolicyProof(template);
+
+const respond = proof.logicalId("AWS::IAM::Role", /RespondRole/);
+const investigate = proof.logicalId("AWS::IAM::Role", /InvestigateRole/);
+const respondFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /RespondFunction/));
+const investigateFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /InvestigateFunction/));
+const table = proof.arn(proof.logicalId("AWS::DynamoDB::Table", /IncidentTable/));
+const topic = proof.ref(proof.logicalId("AWS::SNS::Topic", /AlertTopic/));
+const topicKey = proof.arn(proof.logicalId("AWS::KMS::Key", /AlertTopicKey/));
+const respondDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /RespondDeadLetterQueue/));
+const investigateDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /InvestigateDeadLetterQueue/));
+const respondLogStream = proof
+  .arn(proof.logicalId("AWS::Logs::LogGroup", /RespondLogGroup/))
+  .replace(/\*$/, "log-stream:s");
+const drillRule = proof.arn(proof.logicalId("AWS::Events::Rule", /DrillRule/));
+const foreignRule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/not-the-responders`;
+const defaultBus = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`;
+
+interface Row {
+  readonly says: string;
+  readonly request: ProofRequest;
+  readonly expected: Decision;
+  /** Today's decision is wrong; the fix belongs to another change. */
+  readonly knownGap?: string;
+}
+
+interface ProofTable {
+  readonly name: string;
+  readonly rows: readonly Row[];
+  /** Each weakening of the template must change the decision of at least these rows. */
+  readonly weakenings: Partial<Record<Weakening, readonly string[]>>;
+}
+
+const row = (
+  says: string,
+  principal: string,
+  action: string,
+  resource: string,
+  expected: Decision,
+  extra: { context?: Record<string, string | string[]>; knownGap?: string } = {},
+): Row => ({
+  says,
+  request: { principal, action, resource, ...(extra.context && { context: extra.context }) },
+  expected,
+  ...(extra.knownGap && { knownGap: extra.knownGap }),
+});
+
+const GRANT_POWER =
+  "an inline policy's content cannot be constrained: the respond role can grant any user or role any permission";
+
+const respondOnIam: ProofTable = {
+  name: "respond role on IAM principals",
+  rows: [
+    row("disables a key of alice", respond, "iam:UpdateAccessKey", alice, "Allowed"),
+    row("lists alice's keys", respond, "iam:ListAccessKeys", alice, "Allowed"),
+    row("disables no key of an exempt user", respond, "iam:UpdateAccessKey", alice, "ExplicitlyDenied", {
+      context: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" },
+    }),
+    row(
+      "disables no key in another account",
+      respond,
+      "iam:UpdateAccessKey",
+      `arn:aws:iam::${OTHER_ACCOUNT}:user/alice`,
+      "ImplicitlyDenied",
+    ),
+    row("creates no key", respond, "iam:CreateAccessKey", alice, "ExplicitlyDenied"),
+    row("deletes no key", respond, "iam:DeleteAccessKey", alice, "ExplicitlyDenied"),
+    row("creates no user", respond, "iam:CreateUser", alice, "ImplicitlyDenied"),
+    row("deletes no user", respond, "iam:DeleteUser", alice, "ExplicitlyDenied"),
+    row("sets no console password", respond, "iam:UpdateLoginProfile", alice, "ExplicitlyDenied"),
+    row("attaches the quarantine policy to alice", respond, "iam:AttachUserPolicy", alice, "Allowed", {
+      context: { "iam:PolicyARN": QUARANTINE_POLICY },
+    }),
+    row(
+      "attaches no AdministratorAccess to alice",
+      respond,
+      "iam:AttachUserPolicy",
+      alice,
+      "ImplicitlyDenied",
+      {
+        context: { "iam:PolicyARN": ADMIN_POLICY },
+      },
+    ),
+    row("attaches the quarantine policy to a role", respond, "iam:AttachRolePolicy", appRole, "Allowed", {
+      context: { "iam:PolicyARN": QUARANTINE_POLICY },
+    }),
+    row(
+      "attaches no AdministratorAccess to a role",
+      respond,
+      "iam:AttachRolePolicy",
+      appRole,
+      "ImplicitlyDenied",
+      { context: { "iam:PolicyARN": ADMIN_POLICY } },
+    ),
+    row("tags alice with a quarantine mark", respond, "iam:TagUser", alice, "Allowed", {
+      context: { "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"] },
+    }),
+    row("tags no one exempt", respond, "iam:TagUser", alice, "ImplicitlyDenied", {
+      context: { "aws:TagKeys": [EXEMPT_TAG] },
+    }),
+    row("passes no role", respond, "iam:PassRole", appRole, "ExplicitlyDenied"),
+    row("changes no trust policy", respond, "iam:UpdateAssumeRolePolicy", appRole, "ExplicitlyDenied"),
+    row("lifts no boundary", respond, "iam:DeleteRolePermissionsBoundary", appRole, "ExplicitlyDenied"),
+    row(
+      "writes no policy version",
+      respond,
+      "iam:CreatePolicyVersion",
+      `arn:aws:iam::${ACCOUNT}:policy/any`,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "writes no inline policy on itself",
+      respond,
+      "iam:PutRolePolicy",
+      proof.arn(respond),
+      "ExplicitlyDenied",
+    ),
+    row(
+      "attaches nothing to the investigate role",
+      respond,
+      "iam:AttachRolePolicy",
+      proof.arn(investigate),
+      "ExplicitlyDenied",
+      { context: { "iam:PolicyARN": QUARANTINE_POLICY } },
+    ),
+    row("tags not itself", respond, "iam:TagRole", proof.arn(respond), "ExplicitlyDenied", {
+      context: { "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"] },
+    }),
+    row("writes any inline policy on alice", respond, "iam:PutUserPolicy", alice, "Allowed", {
+      knownGap: GRANT_POWER,
+    }),
+    row("writes any inline policy on a role", respond, "iam:PutRolePolicy", appRole, "Allowed", {
+      knownGap: GRANT_POWER,
+    }),
+  ],
+  weakenings: {
+    "drop-permissions-boundaries": ["creates no key", "passes no role"],
+    "drop-deny-statements": ["disables no key of an exempt user", "writes no inline policy on itself"],
+    "drop-allow-conditions": ["attaches no AdministratorAccess to alice", "tags no one exempt"],
+  },
+};
+
+const respondOnOwnResources: ProofTable = {
+  name: "respond role on its own resources",
+  rows: [
+    row("reads an incident", respond, "dynamodb:GetItem", table, "Allowed"),
+    row("writes an incident", respond, "dynamodb:UpdateItem", table, "Allowed"),
+    row("deletes no incident", respond, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
+    row("scans no table", respond, "dynamodb:Scan", table, "ImplicitlyDenied"),
+    row("publishes an alert", respond, "sns:Publish", topic, "Allowed"),
+    row(
+      "publishes to no other topic",
+      respond,
+      "sns:Publish",
+      `arn:aws:sns:us-east-1:${ACCOUNT}:other`,
+      "ImplicitlyDenied",
+    ),
+    row("encrypts an alert", respond, "kms:GenerateDataKey", topicKey, "Allowed"),
+    row("decrypts with the alert key", respond, "kms:Decrypt", topicKey, "Allowed"),
+    row("schedules no key deletion", respond, "kms:ScheduleKeyDeletion", topicKey, "ImplicitlyDenied"),
+    row("sends to its DLQ", respond, "sqs:SendMessage", respondDlq, "Allowed"),
+    row("sends to its DLQ only over TLS", respond, "sqs:SendMessage", respondDlq, "ExplicitlyDenied", {
+      context: { "aws:SecureTransport": "false" },
+    }),
+    row("reads not its DLQ", respond, "sqs:ReceiveMessage", respondDlq, "ImplicitlyDenied"),
+    row("sends not to the investigation DLQ", respond, "sqs:SendMessage", investigateDlq, "ImplicitlyDenied"),
+    row("puts events on the default bus", respond, "events:PutEvents", defaultBus, "Allowed"),
+    row(
+      "puts no events on another bus",
+      respond,
+      "events:PutEvents",
+      `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/other`,
+      "ImplicitlyDenied",
+    ),
+    row("writes its logs", respond, "logs:PutLogEvents", respondLogStream, "Allowed"),
+    row(
+      "writes no other logs",
+      respond,
+      "logs:PutLogEvents",
+      `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:other:log-stream:s`,
+      "ImplicitlyDenied",
+    ),
+  ],
+  weakenings: {
+    "widen-allow-resources": ["publishes to no other topic", "sends not to the investigation DLQ"],
+    "drop-deny-statements": ["sends to its DLQ only over TLS"],
+  },
+};
+
+const investigateRole: ProofTable = {
+  name: "investigate role",
+  rows: [
+    row("looks up CloudTrail events", investigate, "cloudtrail:LookupEvents", "*", "Allowed"),
+    row("reads an incident", investigate, "dynamodb:GetItem", table, "Allowed"),
+    row("writes an incident", investigate, "dynamodb:UpdateItem", table, "Allowed"),
+    row("deletes no incident", investigate, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
+    row("publishes an alert", investigate, "sns:Publish", topic, "Allowed"),
+    row("decrypts with the alert key", investigate, "kms:Decrypt", topicKey, "Allowed"),
+    row("sends to its DLQ", investigate, "sqs:SendMessage", investigateDlq, "Allowed"),
+    row("sends not to the respond DLQ", investigate, "sqs:SendMessage", respondDlq, "ImplicitlyDenied"),
+    row("disables no key", investigate, "iam:UpdateAccessKey", alice, "ImplicitlyDenied"),
+    row("attaches no policy", investigate, "iam:AttachUserPolicy", alice, "ImplicitlyDenied", {
+      context: { "iam:PolicyARN": QUARANTINE_POLICY },
+    }),
+    row("creates no key", investigate, "iam:CreateAccessKey", alice, "ImplicitlyDenied"),
+  ],
+  weakenings: {
+    "widen-allow-resources": ["sends not to the respond DLQ"],
+  },
+};
+
+/** One row per rule target and its dead-letter queue, read from the template's rules. */
+function ruleDeliveryRows(p: PolicyProof): Row[] {
+  return p.logicalIds("AWS::Events::Rule").flatMap((rule) => {
+    const ruleArn = p.arn(rule);
+    const name = rule.replace(/^Responder/, "").replace(/[0-9A-F]{8}$/, "");
+    const targets = (p.properties(rule).Targets ?? []) as {
+      Arn: string;
+      DeadLetterConfig?: { Arn: string };
+    }[];
+    return targets.flatMap((t) => [
+      row(`${name} invokes its target`, "events.amazonaws.com", "lambda:InvokeFunction", t.Arn, "Allowed", {
+        context: { "aws:SourceArn": ruleArn },
+      }),
+      ...(t.DeadLetterConfig
+        ? [
+            row(
+              `${name} dead-letters`,
+              "events.amazonaws.com",
+              "sqs:SendMessage",
+              t.DeadLetterConfig.Arn,
+              "Allowed",
+              {
+                context: { "aws:SourceArn": ruleArn },
+              },
+            ),
+          ]
+        : []),
+    ]);
+  });
+}
+
+const ALARM_GAP =
+  "the topic policy holds only the SSL-only Deny and replaces SNS's default policy, so no alarm can publish";
+
+/** One row per alarm action on an SNS topic, read from the template's alarms. */
+function alarmPublishRows(p: PolicyProof): Row[] {
+  return p.logicalIds("AWS::CloudWatch::Alarm").flatMap((alarm) => {
+    const actions = (p.properties(alarm).AlarmActions ?? []) as string[];
+    return actions
+      .filter((a) => a.startsWith("arn:aws:sns:"))
+      .map((a) =>
+        row(
+          `${alarm.replace(/^Responder/, "").replace(/[0-9A-F]{8}$/, "")} publishes`,
+          "cloudwatch.amazonaws.com",
+          "sns:Publish",
+          a,
+          "ImplicitlyDenied",
+          { context: { "aws:SourceArn": p.arn(alarm), "aws:SourceAccount": ACCOUNT }, knownGap: ALARM_GAP },
+        ),
+      );
+  });
+}
+
+const servicesOnResources: ProofTable = {
+  name: "AWS services on resource policies",
+  rows: [
+    ...ruleDeliveryRows(proof),
+    row(
+      "a foreign rule invokes not the respond function",
+      "events.amazonaws.com",
+      "lambda:InvokeFunction",
+      respondFunction,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": foreignRule } },
+    ),
+    row(
+      "a signal rule invokes not the investigate function",
+      "events.amazonaws.com",
+      "lambda:InvokeFunction",
+      investigateFunction,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": drillRule } },
+    ),
+    row(
+      "a foreign rule dead-letters not into the DLQ",
+      "events.amazonaws.com",
+      "sqs:SendMessage",
+      respondDlq,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": foreignRule } },
+    ),
+    row(
+      "a rule dead-letters only over TLS",
+      "events.amazonaws.com",
+      "sqs:SendMessage",
+      respondDlq,
+      "ExplicitlyDenied",
+      { context: { "aws:SourceArn": drillRule, "aws:SecureTransport": "false" } },
+    ),
+    row(
+      "Lambda assumes the respond role",
+      "lambda.amazonaws.com",
+      "sts:AssumeRole",
+      proof.arn(respond),
+      "Allowed",
+    ),
+    row(
+      "Lambda assumes the investigate role",
+      "lambda.amazonaws.com",
+      "sts:AssumeRole",
+      proof.arn(investigate),
+      "Allowed",
+    ),
+    row(
+      "EventBridge assumes not the respond role",
+      "events.amazonaws.com",
+      "sts:AssumeRole",
+      proof.arn(respond),
+      "ImplicitlyDenied",
+    ),
+    ...alarmPublishRows(proof),
+    row(
+      "CloudWatch encrypts with the alert key",
+      "cloudwatch.amazonaws.com",
+      "kms:GenerateDataKey",
+      topicKey,
+      "Allowed",
+      {
+        context: { "aws:SourceAccount": ACCOUNT },
+      },
+    ),
+    row(
+      "CloudWatch decrypts with the alert key",
+      "cloudwatch.amazonaws.com",
+      "kms:Decrypt",
+      topicKey,
+      "Allowed",
+      {
+        context: { "aws:SourceAccount": ACCOUNT },
+      },
+    ),
+    row(
+      "CloudWatch on behalf of another account uses the alert key",
+      "cloudwatch.amazonaws.com",
+      "kms:GenerateDataKey",
+      topicKey,
+      "Allowed",
+      {
+        context: { "aws:SourceAccount": OTHER_ACCOUNT },
+        knownGap:
+          "the key policy grants cloudwatch.amazonaws.com without aws:SourceAccount/aws:SourceArn (confused deputy)",
+      },
+    ),
+    row(
+      "a role of another account publishes no alert",
+      `arn:aws:iam::${OTHER_ACCOUNT}:role/outsider`,
+      "sns:Publish",
+      topic,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "a role of another account uses not the alert key",
+      `arn:aws:iam::${OTHER_ACCOUNT}:role/outsider`,
+      "kms:Decrypt",
+      topicKey,
+      "ImplicitlyDenied",
+    ),
+  ],
+  weakenings: {
+    "drop-allow-conditions": [
+      "a foreign rule invokes not the respond function",
+      "a signal rule invokes not the investigate function",
+      "a foreign rule dead-letters not into the DLQ",
+    ],
+    "drop-deny-statements": ["a rule dead-letters only over TLS"],
+  },
+};
+
+const TABLES = [respondOnIam, respondOnOwnResources, investigateRole, servicesOnResources];
+
+async function decideAll(p: PolicyProof, rows: readonly Row[]): Promise<Decision[]> {
+  return Promise.all(rows.map((r) => p.decide(r.request)));
+}
+
+describe("IAM policy proofs over the synthesized stack", () => {
+  for (const t of TABLES) {
+    describe(t.name, () => {
+      it(`decides each of its ${t.rows.length} rows as expected (${t.rows.filter((r) => r.knownGap).length} known gaps)`, async () => {
+        const decided = await decideAll(proof, t.rows);
+        expect(t.rows.map((r, i) => ({ row: r.says, decision: decided[i] }))).toEqual(
+          t.rows.map((r) => ({ row: r.says, decision: r.expected })),
+        );
+      });
+
+      for (const [weakening, mustFlip] of Object.entries(t.weakenings)) {
+        it(`can fail: with ${weakening}, rows of the ${t.rows.length} change their decision`, async () => {
+          const weakened = loadPolicyProof(weakenTemplate(template, weakening as Weakening));
+          const [before, after] = await Promise.all([decideAll(proof, t.rows), decideAll(weakened, t.rows)]);
+          const flipped = t.rows.filter((_, i) => before[i] !== after[i]).map((r) => r.says);
+          expect(flipped.length).toBeGreaterThan(0);
+          expect(flipped).toEqual(expect.arrayContaining([...(mustFlip ?? [])]));
+        });
+      }
+    });
+  }
+
+  it("every row names a distinct request, and allowed and denied rows both occur in every table", () => {
+    for (const t of TABLES) {
+      expect(new Set(t.rows.map((r) => r.says)).size).toBe(t.rows.length);
+      expect(t.rows.some((r) => r.expected === "Allowed")).toBe(true);
+      expect(t.rows.some((r) => r.expected !== "Allowed")).toBe(true);
+    }
+  });
+
+  it("resolves a role's identity policies and boundary from the template", () => {
+    const r = proof.role(respond);
+    expect(r.arn).toBe(`arn:aws:iam::${ACCOUNT}:role/LeakedKeyResponder-${respond}`);
+    expect(r.identityPolicies.length).toBeGreaterThan(0);
+    expect(r.permissionsBoundary?.name).toMatch(/^arn:aws:iam::123456789012:policy\//);
+    expect(r.tags).toEqual({ [EXEMPT_TAG]: "true" });
+    expect(JSON.stringify(r.identityPolicies)).not.toMatch(/"(Ref|Fn::[A-Za-z]+)"/);
+    expect(proof.resourcePolicy(topic)?.Statement).toHaveLength(1);
+    expect(proof.resourcePolicy(respondFunction)?.Statement.length).toBeGreaterThan(1);
+  });
+});
+
+describe("the proof harness on a hand-written template", () => {
+  // What a later change may add: a custom bus with its policy, a member role with inline,
+  // attached and managed policies, written with Fn::Sub, Fn::If and Fn::Select.
+  const handWritten = {
+    Conditions: { IsUsEast1: { "Fn::Equals": [{ Ref: "AWS::Region" }, "us-east-1"] } },
+    Resources: {
+      Bus: { Type: "AWS::Events::EventBus", Properties: { Name: "responder" } },
+      BusPolicy: {
+        Type: "AWS::Events::EventBusPolicy",
+        Properties: {
+          EventBusName: { Ref: "Bus" },
+          StatementId: "FromMembers",
+          Statement: {
+            Effect: "Allow",
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+            Principal: { AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::210987654321:root" } },
+            Action: "events:PutEvents",
+            Resource: { "Fn::GetAtt": ["Bus", "Arn"] },
+          },
+        },
+      },
+      Boundary: {
+        Type: "AWS::IAM::ManagedPolicy",
+        Properties: {
+          ManagedPolicyName: "member-boundary",
+          PolicyDocument: {
+            Statement: [{ Effect: "Allow", Action: ["events:PutEvents", "sqs:*"], Resource: "*" }],
+          },
+        },
+      },
+      Member: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          RoleName: "member",
+          Path: "/lkr/",
+          AssumeRolePolicyDocument: { Statement: [] },
+          PermissionsBoundary: { Ref: "Boundary" },
+          ManagedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyQueues"],
+          Policies: [
+            {
+              PolicyName: "put",
+              PolicyDocument: {
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Action: "events:PutEvents",
+                    Resource: {
+                      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+                      "Fn::If": ["IsUsEast1", { "Fn::Sub": "${Bus.Arn}" }, { Ref: "AWS::NoValue" }],
+                    },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      Queue: { Type: "AWS::SQS::Queue", Properties: { QueueName: "q" } },
+      Attached: {
+        Type: "AWS::IAM::Policy",
+        Properties: {
+          PolicyName: "attached",
+          Roles: [{ Ref: "Member" }],
+          PolicyDocument: {
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "sqs:SendMessage",
+                Resource: {
+                  "Fn::Select": [
+                    0,
+                    { "Fn::Split": [",", { "Fn::Join": [",", [{ "Fn::GetAtt": ["Queue", "Arn"] }, "x"]] }] },
+                  ],
+                },
+              },
+              { Effect: "Allow", Action: "iam:ListUsers", Resource: "*" },
+            ],
+          },
+        },
+      },
+    },
+  };
+  const awsManagedPolicies = {
+    "arn:aws:iam::aws:policy/ReadOnlyQueues": {
+      Statement: [{ Effect: "Allow", Action: "sqs:ReceiveMessage", Resource: "*" }],
+    },
+  };
+  const p = loadPolicyProof(handWritten, { awsManagedPolicies });
+  const bus = "arn:aws:events:us-east-1:123456789012:event-bus/responder";
+  const queue = "arn:aws:sqs:us-east-1:123456789012:q";
+
+  const putAnyEvents = [
+    {
+      name: "caller",
+      policy: { Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: "*" }] },
+    },
+  ];
+  const member = `arn:aws:iam::${OTHER_ACCOUNT}:role/x`;
+  const stranger = "arn:aws:iam::999999999999:role/x";
+  const rows: { says: string; request: ProofRequest; expected: Decision }[] = [
+    {
+      says: "the member role puts events on the bus (inline policy within its boundary)",
+      request: { principal: "Member", action: "events:PutEvents", resource: bus },
+      expected: "Allowed",
+    },
+    {
+      says: "the member role sends to the queue (attached policy)",
+      request: { principal: "Member", action: "sqs:SendMessage", resource: queue },
+      expected: "Allowed",
+    },
+    {
+      says: "the member role receives from the queue (AWS managed policy)",
+      request: { principal: "Member", action: "sqs:ReceiveMessage", resource: queue },
+      expected: "Allowed",
+    },
+    {
+      says: "the boundary caps the attached policy",
+      request: { principal: "Member", action: "iam:ListUsers", resource: "*" },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "a member account's role puts events (bus policy and its own identity policy)",
+      request: {
+        principal: member,
+        action: "events:PutEvents",
+        resource: bus,
+        identityPolicies: putAnyEvents,
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "a member account's role without an identity policy puts none",
+      request: { principal: member, action: "events:PutEvents", resource: bus },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "another account puts no events",
+      request: {
+        principal: stranger,
+        action: "events:PutEvents",
+        resource: bus,
+        identityPolicies: putAnyEvents,
+      },
+      expected: "ImplicitlyDenied",
+    },
+  ];
+
+  it(`decides each of its ${rows.length} rows as expected`, async () => {
+    const decided = await Promise.all(rows.map((r) => p.decide(r.request)));
+    expect(rows.map((r, i) => ({ row: r.says, decision: decided[i] }))).toEqual(
+      rows.map((r) => ({ row: r.says, decision: r.expected })),
+    );
+  });
+
+  it(`can fail: with drop-permissions-boundaries, rows of the ${rows.length} change their decision`, async () => {
+    const weakened = loadPolicyProof(weakenTemplate(handWritten, "drop-permissions-boundaries"), {
+      awsManagedPolicies,
+    });
+    const after = await Promise.all(rows.map((r) => weakened.decide(r.request)));
+    expect(rows.filter((r, i) => after[i] !== r.expected).map((r) => r.says)).toEqual([
+      "the boundary caps the attached policy",
+    ]);
+  });
+
+  it("names the role by its path and name, and refuses what it cannot resolve", async () => {
+    expect(p.role("Member").arn).toBe("arn:aws:iam::123456789012:role/lkr/member");
+    expect(() => loadPolicyProof(handWritten)).toThrow(
+      /Member uses managed policy arn:aws:iam::aws:policy\/ReadOnlyQueues; pass its document/,
+    );
+    await expect(
+      p.decide({
+        principal: "Member",
+        action: "sqs:SendMessage",
+        resource: queue,
+        context: { "iam:PolicyARN": "x" },
+      }),
+    ).rejects.toThrow(/context keys iam:PolicyARN do not apply to sqs:SendMessage/);
+  });
+});
