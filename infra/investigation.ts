@@ -7,6 +7,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { INVESTIGATE_ENV, REGION_PATTERN } from "../lambdas/core/contract.js";
 import {
   DEFAULT_LOOKBACK_HOURS,
   GLOBAL_EVENTS_REGION,
@@ -28,8 +29,6 @@ export interface InvestigationProps {
   /** Retention of the function's logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
 }
-
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 function validate(props: InvestigationProps): void {
   for (const region of props.regions ?? []) {
@@ -65,11 +64,11 @@ export class Investigation extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       logRetention,
       environment: {
-        INCIDENT_TABLE_NAME: props.incidentTable.tableName,
-        ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-        INVESTIGATION_REGIONS: regions.join(","),
-        LOOKBACK_HOURS: String(DEFAULT_LOOKBACK_HOURS),
-        MAX_LOOKBACK_DAYS: String(MAX_EVENT_HISTORY_DAYS),
+        [INVESTIGATE_ENV.incidentTableName]: props.incidentTable.tableName,
+        [INVESTIGATE_ENV.alertTopicArn]: props.alertTopic.topicArn,
+        [INVESTIGATE_ENV.regions]: regions.join(","),
+        [INVESTIGATE_ENV.lookbackHours]: String(DEFAULT_LOOKBACK_HOURS),
+        [INVESTIGATE_ENV.maxLookbackDays]: String(MAX_EVENT_HISTORY_DAYS),
       },
     });
     this.investigateFunction = fn;

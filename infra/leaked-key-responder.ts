@@ -11,6 +11,13 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct, type IConstruct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
+import {
+  DEFAULT_EVENT_BUS_NAME,
+  IAM_PRINCIPAL_NAME_PATTERN,
+  MANAGED_POLICY_ARN_PATTERN,
+  RESPOND_ENV,
+  STATUS_INDEX,
+} from "../lambdas/core/contract.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
 import { EXEMPT_TAG, type ResponseMode, TAG_PREFIX } from "../lambdas/core/plan.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
@@ -94,12 +101,12 @@ function validate(props: LeakedKeyResponderProps): void {
     }
   }
   for (const name of props.exemptPrincipals ?? []) {
-    if (!/^[\w+=,.@-]{1,64}$/.test(name)) {
+    if (!IAM_PRINCIPAL_NAME_PATTERN.test(name)) {
       throw new Error(`exemptPrincipals contains "${name}"; expected an IAM user or role name`);
     }
   }
   const arn = props.quarantinePolicyArn;
-  if (arn !== undefined && !/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/.test(arn)) {
+  if (arn !== undefined && !MANAGED_POLICY_ARN_PATTERN.test(arn)) {
     throw new Error(`quarantinePolicyArn is "${arn}"; expected a managed policy ARN`);
   }
   const rc = props.reservedConcurrency;
@@ -137,7 +144,7 @@ export class LeakedKeyResponder extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.incidentTable.addGlobalSecondaryIndex({
-      indexName: "byStatus",
+      indexName: STATUS_INDEX,
       partitionKey: { name: "status", type: dynamodb.AttributeType.STRING },
       sortKey: { name: "updatedAt", type: dynamodb.AttributeType.STRING },
     });
@@ -174,20 +181,20 @@ export class LeakedKeyResponder extends Construct {
       logRetention,
       reservedConcurrency: props.reservedConcurrency,
       environment: {
-        INCIDENT_TABLE_NAME: this.incidentTable.tableName,
-        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
-        RESPONSE_MODE: responseMode,
-        QUARANTINE_POLICY_ARN: quarantinePolicyArn,
-        EXEMPT_PRINCIPALS: (props.exemptPrincipals ?? []).join(","),
-        GUARDDUTY_CONTAIN_TYPES: (
+        [RESPOND_ENV.incidentTableName]: this.incidentTable.tableName,
+        [RESPOND_ENV.alertTopicArn]: this.alertTopic.topicArn,
+        [RESPOND_ENV.responseMode]: responseMode,
+        [RESPOND_ENV.quarantinePolicyArn]: quarantinePolicyArn,
+        [RESPOND_ENV.exemptPrincipals]: (props.exemptPrincipals ?? []).join(","),
+        [RESPOND_ENV.guardDutyContainTypes]: (
           props.guardDutyContainTypes ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns
         ).join(","),
-        GUARDDUTY_CONTAIN_MIN_SEVERITY: String(
+        [RESPOND_ENV.guardDutyContainMinSeverity]: String(
           props.guardDutyContainMinSeverity ?? DEFAULT_GUARDDUTY_POLICY.containMinSeverity,
         ),
-        STACK_NAME: props.stackNameForCli ?? stack.stackName,
-        EVENT_BUS_NAME: "default",
-        ...(props.memberRoleName ? { MEMBER_ROLE_NAME: props.memberRoleName } : {}),
+        [RESPOND_ENV.stackName]: props.stackNameForCli ?? stack.stackName,
+        [RESPOND_ENV.eventBusName]: DEFAULT_EVENT_BUS_NAME,
+        ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
       },
     });
     this.respondFunction = fn;
@@ -261,7 +268,7 @@ export class LeakedKeyResponder extends Construct {
         resources: [this.alertTopicKey.keyArn],
       }),
     );
-    events.EventBus.fromEventBusName(this, "DefaultBus", "default").grantPutEventsTo(fn);
+    events.EventBus.fromEventBusName(this, "DefaultBus", DEFAULT_EVENT_BUS_NAME).grantPutEventsTo(fn);
 
     const userArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`;
     const roleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
@@ -328,7 +335,7 @@ export class LeakedKeyResponder extends Construct {
   private respondBoundary(logGroup: logs.LogGroup, memberRoleName: string | undefined): iam.ManagedPolicy {
     const userArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`;
     const roleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
-    const defaultBus = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`;
+    const defaultBus = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${DEFAULT_EVENT_BUS_NAME}`;
     const boundary = new iam.ManagedPolicy(this, "RespondPermissionsBoundary", {
       description: "Permissions boundary of the leaked-key-responder respond function",
       statements: [
