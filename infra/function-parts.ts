@@ -14,6 +14,12 @@ import type { Construct } from "constructs";
 
 const HANDLERS = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
 
+/** What a function may do in its own log group. */
+export const LOG_WRITE_ACTIONS: readonly string[] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/** What both functions do on the incident table: read and conditionally update an incident item. */
+export const INCIDENT_RECORD_ACTIONS: readonly string[] = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
+
 /** An encrypted, SSL-only dead-letter queue keeping failed events for 14 days. */
 export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   return new sqs.Queue(scope, id, {
@@ -57,7 +63,7 @@ export function handlerFunction(
   role.addToPolicy(
     new iam.PolicyStatement({
       sid: "WriteOwnLogs",
-      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      actions: [...LOG_WRITE_ACTIONS],
       resources: [logGroup.logGroupArn],
     }),
   );
