@@ -11,6 +11,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { SERVICE_NAME } from "../lambdas/core/contract.js";
 
 const HANDLERS = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
 
@@ -85,7 +86,7 @@ export function handlerFunction(
     maxEventAge: Duration.hours(6),
     environment: {
       ...options.environment,
-      POWERTOOLS_SERVICE_NAME: "leaked-key-responder",
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: "INFO",
     },
     bundling: {

@@ -11,6 +11,9 @@ export const STATUS_INDEX = "byStatus";
 /** Stack name of `cdk deploy` and of the lkr CLI, unless told otherwise. */
 export const DEFAULT_STACK_NAME = "LeakedKeyResponder";
 
+/** The functions' Powertools service name (POWERTOOLS_SERVICE_NAME, and the loggers' serviceName). */
+export const SERVICE_NAME = "leaked-key-responder";
+
 /** The account's default EventBridge bus: the respond function sends Incident Contained there. */
 export const DEFAULT_EVENT_BUS_NAME = "default";
 
