@@ -52,14 +52,13 @@ export function applyRespondPermissions(scope: Construct, props: RespondPermissi
   const own = ownResources(props, bus);
 
   for (const { sid, actions, resource } of own) {
-    if (sid)
-      props.fn.addToRolePolicy(
-        new iam.PolicyStatement({ sid, actions: [...actions], resources: [resource] }),
-      );
+    if (sid === undefined) continue; // granted by the construct that owns the resource
+    props.fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions: [...actions], resources: [resource] }));
   }
   bus.grantPutEventsTo(props.fn);
-  for (const statement of keyOwnerStatements(owners, props.quarantinePolicyArn))
+  for (const statement of keyOwnerStatements(owners, props.quarantinePolicyArn)) {
     props.fn.addToRolePolicy(statement);
+  }
   acknowledgeKeyOwnerWildcards(props.role);
   if (memberRole) {
     props.fn.addToRolePolicy(
