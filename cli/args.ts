@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_STACK_NAME } from "../infra/settings.js";
+import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import { UsageError } from "./errors.js";
 
 const OPTIONS = {

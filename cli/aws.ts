@@ -4,13 +4,14 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { readStackOutputs } from "../lambdas/adapters/cloudformation-outputs.js";
+import { STACK_OUTPUTS } from "../lambdas/core/contract.js";
 import { AwsCallError } from "../lambdas/core/errors.js";
 import type { GlobalOptions } from "./args.js";
 import { ConfigurationError } from "./errors.js";
 
-/** The stack outputs lkr reads (infra/stack.ts names them; they are part of the deployed contract). */
-export const TABLE_OUTPUT = "IncidentTableName";
-export const TOPIC_OUTPUT = "AlertTopicArn";
+/** The stack outputs lkr reads (part of the deployed contract). */
+const TABLE_OUTPUT = STACK_OUTPUTS.incidentTableName;
+const TOPIC_OUTPUT = STACK_OUTPUTS.alertTopicArn;
 
 /** Reads a deployed stack's outputs (CloudFormation DescribeStacks). */
 export type StackOutputsReader = (

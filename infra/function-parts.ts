@@ -11,8 +11,15 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { SERVICE_NAME } from "../lambdas/core/contract.js";
 
 const HANDLERS = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
+
+/** What a function may do in its own log group. */
+export const LOG_WRITE_ACTIONS: readonly string[] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/** What both functions do on the incident table: read and conditionally update an incident item. */
+export const INCIDENT_RECORD_ACTIONS: readonly string[] = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
 
 /** An encrypted, SSL-only dead-letter queue keeping failed events for 14 days. */
 export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
@@ -57,7 +64,7 @@ export function handlerFunction(
   role.addToPolicy(
     new iam.PolicyStatement({
       sid: "WriteOwnLogs",
-      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      actions: [...LOG_WRITE_ACTIONS],
       resources: [logGroup.logGroupArn],
     }),
   );
@@ -79,7 +86,7 @@ export function handlerFunction(
     maxEventAge: Duration.hours(6),
     environment: {
       ...options.environment,
-      POWERTOOLS_SERVICE_NAME: "leaked-key-responder",
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: "INFO",
     },
     bundling: {

@@ -7,6 +7,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { INVESTIGATE_ENV, REGION_PATTERN } from "../lambdas/core/contract.js";
 import {
   DEFAULT_LOOKBACK_HOURS,
   GLOBAL_EVENTS_REGION,
@@ -16,7 +17,14 @@ import {
   INCIDENT_CONTAINED_DETAIL_TYPE,
   RESPONDER_EVENT_SOURCE,
 } from "../lambdas/core/investigation/contained-event.js";
-import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
+import {
+  deadLetterQueue,
+  failureAlarms,
+  handlerFunction,
+  INCIDENT_RECORD_ACTIONS,
+  lambdaTarget,
+} from "./function-parts.js";
+import { PropsCheck } from "./props-check.js";
 
 export interface InvestigationProps {
   /** The responder's incident table; the summary is stored on the incident item. */
@@ -29,14 +37,15 @@ export interface InvestigationProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-
+/** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
 function validate(props: InvestigationProps): void {
-  for (const region of props.regions ?? []) {
-    if (!REGION_PATTERN.test(region)) {
-      throw new Error(`regions contains "${region}"; expected AWS region names such as eu-west-1`);
-    }
-  }
+  new PropsCheck("Investigation")
+    .each(
+      props.regions,
+      (region) => REGION_PATTERN.test(region),
+      (region) => `regions contains "${region}"; expected AWS region names such as eu-west-1`,
+    )
+    .throwIfInvalid();
 }
 
 /**
@@ -53,7 +62,6 @@ export class Investigation extends Construct {
     super(scope, id);
     validate(props);
     const regions = [...new Set([GLOBAL_EVENTS_REGION, ...(props.regions ?? [])])];
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
     this.deadLetterQueue = deadLetterQueue(this, "InvestigateDeadLetterQueue");
     const { fn, role } = handlerFunction(this, {
@@ -63,16 +71,34 @@ export class Investigation extends Construct {
       // LookupEvents is paced at 2 requests/s per region: 10,000 calls are 200 pages, 100 s per key and region.
       timeout: Duration.minutes(15),
       deadLetterQueue: this.deadLetterQueue,
-      logRetention,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       environment: {
-        INCIDENT_TABLE_NAME: props.incidentTable.tableName,
-        ALERT_TOPIC_ARN: props.alertTopic.topicArn,
-        INVESTIGATION_REGIONS: regions.join(","),
-        LOOKBACK_HOURS: String(DEFAULT_LOOKBACK_HOURS),
-        MAX_LOOKBACK_DAYS: String(MAX_EVENT_HISTORY_DAYS),
+        [INVESTIGATE_ENV.incidentTableName]: props.incidentTable.tableName,
+        [INVESTIGATE_ENV.alertTopicArn]: props.alertTopic.topicArn,
+        [INVESTIGATE_ENV.regions]: regions.join(","),
+        [INVESTIGATE_ENV.lookbackHours]: String(DEFAULT_LOOKBACK_HOURS),
+        [INVESTIGATE_ENV.maxLookbackDays]: String(MAX_EVENT_HISTORY_DAYS),
       },
     });
     this.investigateFunction = fn;
+    this.grantInvestigatePermissions(role, props);
+
+    this.rule = new events.Rule(this, "IncidentContainedRule", {
+      description: "Incident Contained (emitted by the respond function) -> investigate",
+      eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [INCIDENT_CONTAINED_DETAIL_TYPE] },
+      targets: [lambdaTarget(this.investigateFunction, this.deadLetterQueue)],
+    });
+
+    failureAlarms(this, "Investigate", this.investigateFunction, this.deadLetterQueue, props.alertTopic, {
+      errors:
+        "The leaked-key investigate function failed: a follow-up on what a contained key did may be missing. Check its logs and the DLQ.",
+      deadLetters:
+        "Incident Contained events ended in the investigation dead-letter queue: not investigated. Inspect and redrive.",
+    });
+  }
+
+  /** CloudTrail lookups, the incident item, and publishing to the alert topic: nothing else. */
+  private grantInvestigatePermissions(role: iam.Role, props: InvestigationProps): void {
     // cloudtrail:LookupEvents supports no resource-level permissions: the only valid Resource is "*".
     // It is read-only (event history of this account), and it is the only CloudTrail action granted.
     role.addToPolicy(
@@ -93,7 +119,7 @@ export class Investigation extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: "IncidentRecords",
-        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        actions: [...INCIDENT_RECORD_ACTIONS],
         resources: [props.incidentTable.tableArn],
       }),
     );
@@ -103,19 +129,6 @@ export class Investigation extends Construct {
       id: "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
       reason:
         "Granted by Topic.grantPublish on the alert topic's own KMS key only (publishing to an encrypted topic needs a data key).",
-    });
-
-    this.rule = new events.Rule(this, "IncidentContainedRule", {
-      description: "Incident Contained (emitted by the respond function) -> investigate",
-      eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [INCIDENT_CONTAINED_DETAIL_TYPE] },
-      targets: [lambdaTarget(this.investigateFunction, this.deadLetterQueue)],
-    });
-
-    failureAlarms(this, "Investigate", this.investigateFunction, this.deadLetterQueue, props.alertTopic, {
-      errors:
-        "The leaked-key investigate function failed: a follow-up on what a contained key did may be missing. Check its logs and the DLQ.",
-      deadLetters:
-        "Incident Contained events ended in the investigation dead-letter queue: not investigated. Inspect and redrive.",
     });
   }
 }

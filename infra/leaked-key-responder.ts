@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Tags } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
@@ -9,13 +9,21 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
-import { Construct, type IConstruct } from "constructs";
+import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
-import { iamActionsFor } from "../lambdas/core/permissions.js";
-import { EXEMPT_TAG, type ResponseMode, TAG_PREFIX } from "../lambdas/core/plan.js";
+import {
+  DEFAULT_EVENT_BUS_NAME,
+  IAM_PRINCIPAL_NAME_PATTERN,
+  MANAGED_POLICY_ARN_PATTERN,
+  RESPOND_ENV,
+  STATUS_INDEX,
+} from "../lambdas/core/contract.js";
+import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { Investigation } from "./investigation.js";
+import { PropsCheck } from "./props-check.js";
+import { applyRespondPermissions, denyChangesToOwnRoles } from "./respond-permissions.js";
 import { SIGNAL_RULES } from "./signal-rules.js";
 
 /** An AWS Chatbot (Amazon Q Developer in chat) Slack channel to alert. */
@@ -65,47 +73,40 @@ export interface LeakedKeyResponderProps {
   readonly stackNameForCli?: string;
 }
 
-/** user/* and role/* in the respond role and its boundary: the one wildcard finding we accept, with why. */
-function acknowledgeKeyOwnerWildcards(scope: IConstruct): void {
-  const reason =
-    "Which user or role a leaked key belongs to is known only when the signal arrives, so the IAM key and " +
-    "quarantine actions name user/* and role/* of this account (never *). They are bounded by: attach only " +
-    "the quarantine policy (iam:PolicyARN condition), deny on principals tagged exempt, deny on the function's own role.";
-  for (const kind of ["user", "role"]) {
-    Validations.of(scope).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${kind}/*]`,
-      reason,
-    });
-  }
-}
-
-/** Validates props, saying what was wrong, the value given and what is allowed. */
+/** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
 function validate(props: LeakedKeyResponderProps): void {
-  if (props.responseMode !== undefined && !RESPONSE_MODES.includes(props.responseMode)) {
-    throw new Error(`responseMode is "${props.responseMode}"; allowed: ${RESPONSE_MODES.join(", ")}`);
-  }
-  const min = props.guardDutyContainMinSeverity;
-  if (min !== undefined && !(Number.isFinite(min) && min >= 0 && min <= 11)) {
-    throw new Error(`guardDutyContainMinSeverity is ${min}; allowed: 0 to 10 (11 contains by type only)`);
-  }
-  for (const email of props.notificationEmails ?? []) {
-    if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email)) {
-      throw new Error(`notificationEmails contains "${email}"; expected an email address`);
-    }
-  }
-  for (const name of props.exemptPrincipals ?? []) {
-    if (!/^[\w+=,.@-]{1,64}$/.test(name)) {
-      throw new Error(`exemptPrincipals contains "${name}"; expected an IAM user or role name`);
-    }
-  }
-  const arn = props.quarantinePolicyArn;
-  if (arn !== undefined && !/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/.test(arn)) {
-    throw new Error(`quarantinePolicyArn is "${arn}"; expected a managed policy ARN`);
-  }
-  const rc = props.reservedConcurrency;
-  if (rc !== undefined && !(Number.isInteger(rc) && rc >= 1 && rc <= 100)) {
-    throw new Error(`reservedConcurrency is ${rc}; allowed: an integer from 1 to 100`);
-  }
+  new PropsCheck("LeakedKeyResponder")
+    .value(
+      props.responseMode,
+      (mode) => RESPONSE_MODES.includes(mode),
+      (mode) => `responseMode is "${mode}"; allowed: ${RESPONSE_MODES.join(", ")}`,
+    )
+    .value(
+      props.guardDutyContainMinSeverity,
+      (min) => Number.isFinite(min) && min >= 0 && min <= 11,
+      (min) => `guardDutyContainMinSeverity is ${min}; allowed: 0 to 10 (11 contains by type only)`,
+    )
+    .each(
+      props.notificationEmails,
+      (email) => /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email),
+      (email) => `notificationEmails contains "${email}"; expected an email address`,
+    )
+    .each(
+      props.exemptPrincipals,
+      (name) => IAM_PRINCIPAL_NAME_PATTERN.test(name),
+      (name) => `exemptPrincipals contains "${name}"; expected an IAM user or role name`,
+    )
+    .value(
+      props.quarantinePolicyArn,
+      (arn) => MANAGED_POLICY_ARN_PATTERN.test(arn),
+      (arn) => `quarantinePolicyArn is "${arn}"; expected a managed policy ARN`,
+    )
+    .value(
+      props.reservedConcurrency,
+      (rc) => Number.isInteger(rc) && rc >= 1 && rc <= 100,
+      (rc) => `reservedConcurrency is ${rc}; allowed: an integer from 1 to 100`,
+    )
+    .throwIfInvalid();
 }
 
 /**
@@ -123,45 +124,12 @@ export class LeakedKeyResponder extends Construct {
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
     validate(props);
-    const stack = Stack.of(this);
-    const responseMode = props.responseMode ?? "enforce";
     const quarantinePolicyArn = props.quarantinePolicyArn ?? DEFAULT_QUARANTINE_POLICY_ARN;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
-    this.incidentTable = new dynamodb.Table(this, "IncidentTable", {
-      partitionKey: { name: "incidentId", type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.incidentTable.addGlobalSecondaryIndex({
-      indexName: "byStatus",
-      partitionKey: { name: "status", type: dynamodb.AttributeType.STRING },
-      sortKey: { name: "updatedAt", type: dynamodb.AttributeType.STRING },
-    });
-
-    this.alertTopicKey = new kms.Key(this, "AlertTopicKey", {
-      description: "Encrypts leaked-key-responder alerts",
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const topicKey = this.alertTopicKey;
-    // CloudWatch alarms publish to the encrypted topic.
-    topicKey.grant(
-      new iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-      "kms:Decrypt",
-      "kms:GenerateDataKey*",
-    );
-    this.alertTopic = new sns.Topic(this, "AlertTopic", {
-      displayName: "Leaked key responder",
-      masterKey: topicKey,
-      enforceSSL: true,
-    });
-    for (const email of props.notificationEmails ?? []) {
-      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
+    this.incidentTable = this.createIncidentTable();
+    this.alertTopicKey = this.createAlertTopicKey();
+    this.alertTopic = this.createAlertTopic(props.notificationEmails ?? []);
     this.addChatChannels(props);
 
     this.deadLetterQueue = deadLetterQueue(this, "RespondDeadLetterQueue");
@@ -173,41 +141,22 @@ export class LeakedKeyResponder extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       logRetention,
       reservedConcurrency: props.reservedConcurrency,
-      environment: {
-        INCIDENT_TABLE_NAME: this.incidentTable.tableName,
-        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
-        RESPONSE_MODE: responseMode,
-        QUARANTINE_POLICY_ARN: quarantinePolicyArn,
-        EXEMPT_PRINCIPALS: (props.exemptPrincipals ?? []).join(","),
-        GUARDDUTY_CONTAIN_TYPES: (
-          props.guardDutyContainTypes ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns
-        ).join(","),
-        GUARDDUTY_CONTAIN_MIN_SEVERITY: String(
-          props.guardDutyContainMinSeverity ?? DEFAULT_GUARDDUTY_POLICY.containMinSeverity,
-        ),
-        STACK_NAME: props.stackNameForCli ?? stack.stackName,
-        EVENT_BUS_NAME: "default",
-        ...(props.memberRoleName ? { MEMBER_ROLE_NAME: props.memberRoleName } : {}),
-      },
+      environment: this.respondEnvironment(props, quarantinePolicyArn),
     });
     this.respondFunction = fn;
-    this.grantRespondPermissions(quarantinePolicyArn, props.memberRoleName);
-    iam.PermissionsBoundary.of(role).apply(this.respondBoundary(logGroup, props.memberRoleName));
-
-    for (const [ruleId, { description, pattern }] of Object.entries(SIGNAL_RULES)) {
-      new events.Rule(this, ruleId, {
-        description,
-        eventPattern: pattern,
-        targets: [lambdaTarget(this.respondFunction, this.deadLetterQueue)],
-      });
-    }
-
-    failureAlarms(this, "Respond", this.respondFunction, this.deadLetterQueue, this.alertTopic, {
-      errors:
-        "The leaked-key respond function failed: a key may not be contained. Check its logs and the DLQ.",
-      deadLetters:
-        "Leaked-key signals ended in the dead-letter queue: they were not handled. Inspect and redrive.",
+    applyRespondPermissions(this, {
+      fn,
+      role,
+      logGroup,
+      incidentTable: this.incidentTable,
+      alertTopic: this.alertTopic,
+      alertTopicKey: this.alertTopicKey,
+      deadLetterQueue: this.deadLetterQueue,
+      quarantinePolicyArn,
+      memberRoleName: props.memberRoleName,
     });
+    this.addSignalRules();
+    this.addFailureAlarms();
 
     this.investigation = new Investigation(this, "Investigation", {
       incidentTable: this.incidentTable,
@@ -216,6 +165,88 @@ export class LeakedKeyResponder extends Construct {
       logRetention,
     });
     this.protectOwnRoles();
+  }
+
+  private createIncidentTable(): dynamodb.Table {
+    const table = new dynamodb.Table(this, "IncidentTable", {
+      partitionKey: { name: "incidentId", type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: STATUS_INDEX,
+      partitionKey: { name: "status", type: dynamodb.AttributeType.STRING },
+      sortKey: { name: "updatedAt", type: dynamodb.AttributeType.STRING },
+    });
+    return table;
+  }
+
+  /** A rotating key for the alert topic, which CloudWatch alarms may use to publish. */
+  private createAlertTopicKey(): kms.Key {
+    const key = new kms.Key(this, "AlertTopicKey", {
+      description: "Encrypts leaked-key-responder alerts",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    key.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
+    return key;
+  }
+
+  private createAlertTopic(emails: readonly string[]): sns.Topic {
+    const topic = new sns.Topic(this, "AlertTopic", {
+      displayName: "Leaked key responder",
+      masterKey: this.alertTopicKey,
+      enforceSSL: true,
+    });
+    for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+
+  /** The respond function's environment: the names are the contract parseRespondConfig reads. */
+  private respondEnvironment(
+    props: LeakedKeyResponderProps,
+    quarantinePolicyArn: string,
+  ): Record<string, string> {
+    return {
+      [RESPOND_ENV.incidentTableName]: this.incidentTable.tableName,
+      [RESPOND_ENV.alertTopicArn]: this.alertTopic.topicArn,
+      [RESPOND_ENV.responseMode]: props.responseMode ?? "enforce",
+      [RESPOND_ENV.quarantinePolicyArn]: quarantinePolicyArn,
+      [RESPOND_ENV.exemptPrincipals]: (props.exemptPrincipals ?? []).join(","),
+      [RESPOND_ENV.guardDutyContainTypes]: (
+        props.guardDutyContainTypes ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns
+      ).join(","),
+      [RESPOND_ENV.guardDutyContainMinSeverity]: String(
+        props.guardDutyContainMinSeverity ?? DEFAULT_GUARDDUTY_POLICY.containMinSeverity,
+      ),
+      [RESPOND_ENV.stackName]: props.stackNameForCli ?? Stack.of(this).stackName,
+      [RESPOND_ENV.eventBusName]: DEFAULT_EVENT_BUS_NAME,
+      ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
+    };
+  }
+
+  /** One rule per signal, each to the respond function. */
+  private addSignalRules(): void {
+    for (const [ruleId, { description, pattern }] of Object.entries(SIGNAL_RULES)) {
+      new events.Rule(this, ruleId, {
+        description,
+        eventPattern: pattern,
+        targets: [lambdaTarget(this.respondFunction, this.deadLetterQueue)],
+      });
+    }
+  }
+
+  /** Alarms to the alert topic on the respond function's errors and dead letters. */
+  private addFailureAlarms(): void {
+    failureAlarms(this, "Respond", this.respondFunction, this.deadLetterQueue, this.alertTopic, {
+      errors:
+        "The leaked-key respond function failed: a key may not be contained. Check its logs and the DLQ.",
+      deadLetters:
+        "Leaked-key signals ended in the dead-letter queue: they were not handled. Inspect and redrive.",
+    });
   }
 
   /**
@@ -228,171 +259,7 @@ export class LeakedKeyResponder extends Construct {
       (r): r is iam.IRole => r !== undefined,
     );
     for (const role of roles) Tags.of(role).add(EXEMPT_TAG, "true");
-    this.respondFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "NeverChangeResponderRoles",
-        effect: iam.Effect.DENY,
-        actions: iamActionsFor("role").filter((a) => !/:(Get|List)/.test(a)),
-        resources: roles.map((r) => r.roleArn),
-      }),
-    );
-  }
-
-  private grantRespondPermissions(quarantinePolicyArn: string, memberRoleName: string | undefined): void {
-    const fn = this.respondFunction;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "IncidentRecords",
-        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-        resources: [this.incidentTable.tableArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "PublishAlerts",
-        actions: ["sns:Publish"],
-        resources: [this.alertTopic.topicArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "EncryptAlerts",
-        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
-        resources: [this.alertTopicKey.keyArn],
-      }),
-    );
-    events.EventBus.fromEventBusName(this, "DefaultBus", "default").grantPutEventsTo(fn);
-
-    const userArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`;
-    const roleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
-    const attach = new Set(["iam:AttachUserPolicy", "iam:AttachRolePolicy"]);
-    const tag = new Set(["iam:TagUser", "iam:TagRole"]);
-    const userActions = iamActionsFor("user");
-    const roleActions = iamActionsFor("role");
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "RespondOnUsers",
-        actions: userActions.filter((a) => !attach.has(a) && !tag.has(a)),
-        resources: [userArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "RespondOnRoles",
-        actions: roleActions.filter((a) => !attach.has(a) && !tag.has(a)),
-        resources: [roleArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "AttachOnlyTheQuarantinePolicy",
-        actions: [...attach],
-        resources: [userArn, roleArn],
-        conditions: { ArnEquals: { "iam:PolicyARN": quarantinePolicyArn } },
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "TagOnlyQuarantineMarks",
-        actions: [...tag],
-        resources: [userArn, roleArn],
-        conditions: { "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_PREFIX}:quarantine:*`] } },
-      }),
-    );
-    const mutating = [...userActions, ...roleActions].filter((a) => !/:(Get|List)/.test(a));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "NeverChangeExemptPrincipals",
-        effect: iam.Effect.DENY,
-        actions: mutating,
-        resources: [userArn, roleArn],
-        conditions: { StringEquals: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" } },
-      }),
-    );
-    acknowledgeKeyOwnerWildcards(fn.role ?? this);
-    if (memberRoleName) {
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: "AssumeMemberRemediationRole",
-          actions: ["sts:AssumeRole"],
-          resources: [`arn:${Aws.PARTITION}:iam::*:role/${memberRoleName}`],
-        }),
-      );
-    }
-  }
-
-  /**
-   * Caps the respond role whatever is later added to it: only the actions it needs, on its own
-   * resources, and never a deletion, a new credential, a boundary or trust change, or PassRole.
-   */
-  private respondBoundary(logGroup: logs.LogGroup, memberRoleName: string | undefined): iam.ManagedPolicy {
-    const userArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`;
-    const roleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
-    const defaultBus = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`;
-    const boundary = new iam.ManagedPolicy(this, "RespondPermissionsBoundary", {
-      description: "Permissions boundary of the leaked-key-responder respond function",
-      statements: [
-        new iam.PolicyStatement({
-          sid: "KeyAndQuarantineActions",
-          actions: [...iamActionsFor("user"), ...iamActionsFor("role")],
-          resources: [userArn, roleArn],
-        }),
-        new iam.PolicyStatement({
-          sid: "OwnResources",
-          actions: [
-            "dynamodb:GetItem",
-            "dynamodb:UpdateItem",
-            "sns:Publish",
-            "kms:GenerateDataKey",
-            "kms:Decrypt",
-            "events:PutEvents",
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
-            "sqs:SendMessage",
-          ],
-          resources: [
-            this.incidentTable.tableArn,
-            this.alertTopic.topicArn,
-            this.alertTopicKey.keyArn,
-            defaultBus,
-            logGroup.logGroupArn,
-            this.deadLetterQueue.queueArn,
-          ],
-        }),
-        ...(memberRoleName
-          ? [
-              new iam.PolicyStatement({
-                sid: "MemberRemediationRole",
-                actions: ["sts:AssumeRole"],
-                resources: [`arn:${Aws.PARTITION}:iam::*:role/${memberRoleName}`],
-              }),
-            ]
-          : []),
-        new iam.PolicyStatement({
-          sid: "DisableNeverDelete",
-          effect: iam.Effect.DENY,
-          actions: [
-            "iam:DeleteAccessKey",
-            "iam:DeleteUser",
-            "iam:DeleteRole",
-            "iam:DeleteLoginProfile",
-            "iam:CreateAccessKey",
-            "iam:CreateLoginProfile",
-            "iam:UpdateLoginProfile",
-            "iam:PutUserPermissionsBoundary",
-            "iam:PutRolePermissionsBoundary",
-            "iam:DeleteUserPermissionsBoundary",
-            "iam:DeleteRolePermissionsBoundary",
-            "iam:UpdateAssumeRolePolicy",
-            "iam:CreatePolicyVersion",
-            "iam:PassRole",
-          ],
-          resources: ["*"],
-        }),
-      ],
-    });
-    acknowledgeKeyOwnerWildcards(boundary);
-    return boundary;
+    denyChangesToOwnRoles(this.respondFunction, roles);
   }
 
   private addChatChannels(props: LeakedKeyResponderProps): void {

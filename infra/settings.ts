@@ -1,7 +1,6 @@
+import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
 import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
-
-export const DEFAULT_STACK_NAME = "LeakedKeyResponder";
 
 /** Every setting, read from `cdk.json`/`-c key=value` context first, then `LKR_<KEY>` environment variables. */
 export const SETTING_KEYS = [

@@ -1,4 +1,5 @@
 import type { EventPattern } from "aws-cdk-lib/aws-events";
+import { DRILL_TAG } from "../lambdas/core/plan.js";
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_SOURCE } from "../lambdas/core/sources/cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE } from "../lambdas/core/sources/drill.js";
 import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE } from "../lambdas/core/sources/guardduty.js";
@@ -69,7 +70,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
     },
   },
   DrillRule: {
-    description: "Responder drills (acted on only for users tagged leaked-key-responder:drill=true)",
+    description: `Responder drills (acted on only for users tagged ${DRILL_TAG}=true)`,
     pattern: { source: [DRILL_SOURCE], detailType: [DRILL_DETAIL_TYPE] },
   },
 };

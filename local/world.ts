@@ -3,6 +3,7 @@
  * the stack's table, topic and event rule, users and roles with keys, and readers of what the
  * responder changed (key statuses, policies, tags, incidents, alerts, events).
  */
+
 import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
@@ -33,6 +34,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
+import { STATUS_INDEX } from "../lambdas/core/contract.js";
 import { type Incident, IncidentSchema } from "../lambdas/core/incident.js";
 
 /** moto's account and the region everything runs in. */
@@ -104,7 +106,7 @@ export class World {
         KeySchema: [{ AttributeName: "incidentId", KeyType: "HASH" }],
         GlobalSecondaryIndexes: [
           {
-            IndexName: "byStatus",
+            IndexName: STATUS_INDEX,
             KeySchema: [
               { AttributeName: "status", KeyType: "HASH" },
               { AttributeName: "updatedAt", KeyType: "RANGE" },

@@ -15,12 +15,14 @@ import { performance } from "node:perf_hooks";
 import { recordAwsCalls } from "../bench/aws-call-log.js";
 import type { Io } from "../cli/io.js";
 import { main as lkrMain } from "../cli/main.js";
+import { DEFAULT_QUARANTINE_POLICY_ARN } from "../lambdas/core/config.js";
+import { DEFAULT_STACK_NAME, STATUS_INDEX } from "../lambdas/core/contract.js";
 import { guardDutyEvent, healthEvent } from "../local/events.js";
 import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
 
-const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE = DEFAULT_QUARANTINE_POLICY_ARN;
 const EMAIL = "secops@example.com";
 
 const failures: string[] = [];
@@ -91,10 +93,10 @@ async function drill(moto: MotoServer): Promise<void> {
   heading(1, "The stack's resources in the emulator");
   const world = await new World(endpoint).create();
   await world.subscribeEmail(EMAIL);
-  say(`   incident table ${world.tableName} (index byStatus), alert topic ${world.topicArn}`);
+  say(`   incident table ${world.tableName} (index ${STATUS_INDEX}), alert topic ${world.topicArn}`);
   say(`   subscribers: ${EMAIL} (email), an SQS queue (machine JSON)`);
   const calls = recordAwsCalls();
-  const handler = localRespondHandler(world, { env: { STACK_NAME: "LeakedKeyResponder" } });
+  const handler = localRespondHandler(world, { env: { STACK_NAME: DEFAULT_STACK_NAME } });
 
   heading(2, "A user with an access key");
   const user = await world.user("alice");

@@ -6,15 +6,13 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { STATUS_INDEX } from "../core/contract.js";
 import type { ActionRecord, Incident, IncidentStatus } from "../core/incident.js";
 import { IncidentChangedError } from "../core/release/errors.js";
 import type { CloseWrite, IncidentReviewStore } from "../core/release/ports.js";
 import { call } from "./aws-errors.js";
 import { DynamoDbIncidentStore } from "./dynamodb-incidents.js";
 import { conditionFailureOf, incidentFromItem } from "./dynamodb-support.js";
-
-/** The incident table's index by status, sorted by last update (see infra/leaked-key-responder.ts). */
-export const STATUS_INDEX = "byStatus";
 
 export interface IncidentQuery {
   /** Only these statuses (one Query on the status index each); all when undefined (a Scan). */

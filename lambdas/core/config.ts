@@ -1,9 +1,16 @@
-import { ConfigError } from "./errors.js";
-import type { ResponseMode } from "./plan.js";
+import {
+  DEFAULT_EVENT_BUS_NAME,
+  DEFAULT_STACK_NAME,
+  IAM_PRINCIPAL_NAME_PATTERN,
+  MANAGED_POLICY_ARN_PATTERN,
+  RESPOND_ENV,
+} from "./contract.js";
+import { type Env, list, matching, number, oneOf, optional, required, topicArn } from "./env.js";
 import { DEFAULT_GUARDDUTY_POLICY, type GuardDutyPolicy } from "./sources/guardduty.js";
+import { RESPONSE_MODES, type ResponseMode } from "./vocabulary.js";
 
 export const DEFAULT_QUARANTINE_POLICY_ARN = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
-export const RESPONSE_MODES: readonly ResponseMode[] = ["enforce", "notify-only"];
+export { RESPONSE_MODES } from "./vocabulary.js";
 
 /** The respond function's settings, read once at cold start. */
 export interface RespondConfig {
@@ -27,70 +34,39 @@ export interface RespondConfig {
   readonly memberRoleName: string | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`${name} must be set`, name);
-  return value;
-}
-
-function list(env: Env, name: string): string[] | undefined {
-  const value = env[name];
-  if (value === undefined || value.trim() === "") return undefined;
-  return value
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-}
-
+/** Reads the variables in a fixed order, so the first bad one is the one reported. */
 export function parseRespondConfig(env: Env): RespondConfig {
-  const mode = (env.RESPONSE_MODE?.trim() || "enforce") as ResponseMode;
-  if (!RESPONSE_MODES.includes(mode)) {
-    throw new ConfigError(
-      `RESPONSE_MODE is "${env.RESPONSE_MODE}"; allowed: ${RESPONSE_MODES.join(", ")}`,
-      "RESPONSE_MODE",
-    );
-  }
-  const topic = required(env, "ALERT_TOPIC_ARN");
-  if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(topic)) {
-    throw new ConfigError(`ALERT_TOPIC_ARN is "${topic}"; expected an SNS topic ARN`, "ALERT_TOPIC_ARN");
-  }
-  const policyArn = env.QUARANTINE_POLICY_ARN?.trim() || DEFAULT_QUARANTINE_POLICY_ARN;
-  if (!/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/.test(policyArn)) {
-    throw new ConfigError(
-      `QUARANTINE_POLICY_ARN is "${policyArn}"; expected a managed policy ARN`,
-      "QUARANTINE_POLICY_ARN",
-    );
-  }
-  const minSeverityText = env.GUARDDUTY_CONTAIN_MIN_SEVERITY?.trim();
-  const minSeverity = minSeverityText ? Number(minSeverityText) : DEFAULT_GUARDDUTY_POLICY.containMinSeverity;
-  if (!Number.isFinite(minSeverity) || minSeverity < 0 || minSeverity > 11) {
-    throw new ConfigError(
-      `GUARDDUTY_CONTAIN_MIN_SEVERITY is "${minSeverityText}"; allowed: a number from 0 to 10, or 11 to contain by type only`,
-      "GUARDDUTY_CONTAIN_MIN_SEVERITY",
-    );
-  }
-  const memberRoleName = env.MEMBER_ROLE_NAME?.trim() || undefined;
-  if (memberRoleName !== undefined && !/^[\w+=,.@-]{1,64}$/.test(memberRoleName)) {
-    throw new ConfigError(
-      `MEMBER_ROLE_NAME is "${memberRoleName}"; expected an IAM role name`,
-      "MEMBER_ROLE_NAME",
-    );
+  const mode = oneOf(env, RESPOND_ENV.responseMode, RESPONSE_MODES, "enforce");
+  const alertTopicArn = topicArn(env, RESPOND_ENV.alertTopicArn);
+  const quarantinePolicyArn = matching(
+    RESPOND_ENV.quarantinePolicyArn,
+    optional(env, RESPOND_ENV.quarantinePolicyArn) ?? DEFAULT_QUARANTINE_POLICY_ARN,
+    MANAGED_POLICY_ARN_PATTERN,
+    "a managed policy ARN",
+  );
+  const containMinSeverity = number(
+    env,
+    RESPOND_ENV.guardDutyContainMinSeverity,
+    DEFAULT_GUARDDUTY_POLICY.containMinSeverity,
+    { min: 0, max: 11, allowed: "a number from 0 to 10, or 11 to contain by type only" },
+  );
+  const memberRoleName = optional(env, RESPOND_ENV.memberRoleName);
+  if (memberRoleName !== undefined) {
+    matching(RESPOND_ENV.memberRoleName, memberRoleName, IAM_PRINCIPAL_NAME_PATTERN, "an IAM role name");
   }
   return {
-    incidentTableName: required(env, "INCIDENT_TABLE_NAME"),
-    alertTopicArn: topic,
+    incidentTableName: required(env, RESPOND_ENV.incidentTableName),
+    alertTopicArn,
     mode,
-    quarantinePolicyArn: policyArn,
-    exemptPrincipals: list(env, "EXEMPT_PRINCIPALS") ?? [],
+    quarantinePolicyArn,
+    exemptPrincipals: list(env, RESPOND_ENV.exemptPrincipals) ?? [],
     guardDutyPolicy: {
       containTypePatterns:
-        list(env, "GUARDDUTY_CONTAIN_TYPES") ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns,
-      containMinSeverity: minSeverity,
+        list(env, RESPOND_ENV.guardDutyContainTypes) ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns,
+      containMinSeverity,
     },
-    eventBusName: env.EVENT_BUS_NAME?.trim() || "default",
-    stackName: env.STACK_NAME?.trim() || "LeakedKeyResponder",
+    eventBusName: optional(env, RESPOND_ENV.eventBusName) ?? DEFAULT_EVENT_BUS_NAME,
+    stackName: optional(env, RESPOND_ENV.stackName) ?? DEFAULT_STACK_NAME,
     memberRoleName,
   };
 }

@@ -1,36 +1,72 @@
 import type { StepKind } from "./plan.js";
 
-/** IAM actions a step needs, by the resource type they act on (`user/*` or `role/*` ARNs). */
+/** Whether an action only reads a principal or changes it (writes are denied on exempt principals). */
+export type IamAccess = "read" | "write";
+
+/** The resource type an action names: `user/*` or `role/*` ARNs of the account. */
+export type IamResource = "user" | "role";
+
+/** IAM actions a step needs, by the resource type they act on, each declared read or write. */
 export interface IamGrant {
   readonly user: readonly string[];
   readonly role: readonly string[];
+  /** Read or write, for every action of `user` and `role`. */
+  readonly access: Readonly<Record<string, IamAccess>>;
 }
 
-const NONE: IamGrant = { user: [], role: [] };
+/** Lists actions with their access once; `user` and `role` are the actions' names. */
+function grant(actions: {
+  readonly user?: Readonly<Record<string, IamAccess>>;
+  readonly role?: Readonly<Record<string, IamAccess>>;
+}): IamGrant {
+  return {
+    user: Object.keys(actions.user ?? {}),
+    role: Object.keys(actions.role ?? {}),
+    access: { ...actions.user, ...actions.role },
+  };
+}
+
+const NONE: IamGrant = grant({});
+
+export type PermissionRow = StepKind | "lookup-principal";
 
 /**
  * Every IAM action the respond function calls, next to the step (or lookup) that calls it.
  * The construct builds the function's policy from this table; a test fails when an adapter
  * sends an IAM command that no row grants.
  */
-export const IAM_PERMISSIONS: Readonly<Record<StepKind | "lookup-principal", IamGrant>> = {
-  "lookup-principal": {
-    user: ["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys", "iam:ListUserTags"],
-    role: ["iam:ListRoleTags"],
-  },
-  "disable-key": { user: ["iam:UpdateAccessKey"], role: [] },
-  "attach-quarantine-policy": {
-    user: ["iam:AttachUserPolicy", "iam:ListAttachedUserPolicies"],
-    role: ["iam:AttachRolePolicy", "iam:ListAttachedRolePolicies"],
-  },
-  "revoke-sessions": { user: ["iam:PutUserPolicy"], role: ["iam:PutRolePolicy"] },
-  "tag-principal": { user: ["iam:TagUser"], role: ["iam:TagRole"] },
+export const IAM_PERMISSIONS: Readonly<Record<PermissionRow, IamGrant>> = {
+  "lookup-principal": grant({
+    user: { "iam:GetAccessKeyLastUsed": "read", "iam:ListAccessKeys": "read", "iam:ListUserTags": "read" },
+    role: { "iam:ListRoleTags": "read" },
+  }),
+  "disable-key": grant({ user: { "iam:UpdateAccessKey": "write" } }),
+  "attach-quarantine-policy": grant({
+    user: { "iam:AttachUserPolicy": "write", "iam:ListAttachedUserPolicies": "read" },
+    role: { "iam:AttachRolePolicy": "write", "iam:ListAttachedRolePolicies": "read" },
+  }),
+  "revoke-sessions": grant({
+    user: { "iam:PutUserPolicy": "write" },
+    role: { "iam:PutRolePolicy": "write" },
+  }),
+  "tag-principal": grant({ user: { "iam:TagUser": "write" }, role: { "iam:TagRole": "write" } }),
   "record-incident": NONE,
   notify: NONE,
   "emit-contained-event": NONE,
 };
 
-/** The IAM actions of the table for one resource type, sorted, without repeats. */
-export function iamActionsFor(resource: keyof IamGrant): string[] {
-  return [...new Set(Object.values(IAM_PERMISSIONS).flatMap((grant) => grant[resource]))].sort();
+/**
+ * The IAM actions on one resource type, sorted, without repeats: of the rows named (every row
+ * when none is), of the access given (both when none is).
+ */
+export function iamActionsFor(
+  resource: IamResource,
+  access?: IamAccess,
+  rows: readonly PermissionRow[] = Object.keys(IAM_PERMISSIONS) as PermissionRow[],
+): string[] {
+  const actions = rows.flatMap((row) => {
+    const { [resource]: names, access: accessOf } = IAM_PERMISSIONS[row];
+    return names.filter((name) => access === undefined || accessOf[name] === access);
+  });
+  return [...new Set(actions)].sort();
 }

@@ -9,8 +9,8 @@ import type { Log } from "../core/log.js";
  */
 export type SdkClientConfig = Pick<IAMClientConfig, "endpoint" | "region" | "credentials">;
 
-/** Service name of every log line of the responder's functions. */
-export const SERVICE_NAME = "leaked-key-responder";
+/** Service name of every log line of the responder's functions (written once, in the contract). */
+export { SERVICE_NAME } from "../core/contract.js";
 
 /** The `Log` port of core, written to a Powertools logger: a short fixed message, details as fields. */
 export function logTo(logger: Logger): Log {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, Validations } from "aws-cdk-lib";
+import { App, CfnParameter, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -259,6 +259,43 @@ describe("LeakedKeyResponder props", () => {
     const app = new App({ context: NO_BUNDLING });
     const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
     expect(() => new LeakedKeyResponder(stack, "Bad", props as never)).toThrow(message);
+  });
+
+  it("names every bad prop in one error, and what each allows", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const build = () =>
+      new LeakedKeyResponder(stack, "Bad", {
+        responseMode: "yolo" as never,
+        exemptPrincipals: ["ok-name", "bad name!"],
+        reservedConcurrency: 0,
+      });
+    expect(build).toThrow(
+      new Error(
+        "Invalid LeakedKeyResponder props:\n" +
+          '- responseMode is "yolo"; allowed: enforce, notify-only\n' +
+          '- exemptPrincipals contains "bad name!"; expected an IAM user or role name\n' +
+          "- reservedConcurrency is 0; allowed: an integer from 1 to 100",
+      ),
+    );
+  });
+
+  it("skips props that are unresolved tokens (known only at deploy time), and still checks the rest", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const parameter = (name: string) => new CfnParameter(stack, name).valueAsString;
+    const tokens = {
+      notificationEmails: [parameter("Email")],
+      exemptPrincipals: [parameter("Exempt")],
+      quarantinePolicyArn: parameter("Quarantine"),
+      reservedConcurrency: new CfnParameter(stack, "Concurrency", { type: "Number" }).valueAsNumber,
+    };
+    expect(() => new LeakedKeyResponder(stack, "Tokens", tokens)).not.toThrow();
+    expect(
+      () => new LeakedKeyResponder(stack, "TokensAndBad", { ...tokens, guardDutyContainMinSeverity: 42 }),
+    ).toThrow(
+      /^Invalid LeakedKeyResponder props:\n- guardDutyContainMinSeverity is 42; allowed: 0 to 10 \(11 contains by type only\)$/,
+    );
   });
 
   it("refuses a home region other than us-east-1 unless told", () => {

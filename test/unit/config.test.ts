@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseRespondConfig } from "../../lambdas/core/config.js";
+import { list, number, oneOf, optional, required, topicArn } from "../../lambdas/core/env.js";
+import type { ConfigError } from "../../lambdas/core/errors.js";
 
 const BASE = {
   INCIDENT_TABLE_NAME: "incidents",
@@ -64,5 +66,43 @@ describe("parseRespondConfig", () => {
     [{ MEMBER_ROLE_NAME: "bad role" }, /MEMBER_ROLE_NAME is "bad role"; expected an IAM role name/],
   ])("fails the cold start on %j, naming the variable and what is allowed", (override, message) => {
     expect(() => parseRespondConfig({ ...BASE, ...override })).toThrow(message);
+  });
+});
+
+describe("environment helpers shared by both functions", () => {
+  it("reads trimmed values, treating blank as unset", () => {
+    const env = { A: "  a ", BLANK: "  ", LIST: " x, ,y ,", N: " 7 " };
+    expect([optional(env, "A"), optional(env, "BLANK"), optional(env, "MISSING")]).toEqual([
+      "a",
+      undefined,
+      undefined,
+    ]);
+    expect([list(env, "LIST"), list(env, "BLANK"), list(env, "MISSING")]).toEqual([
+      ["x", "y"],
+      undefined,
+      undefined,
+    ]);
+    expect(number(env, "N", 1, { min: 0, max: 10 })).toBe(7);
+    expect(number(env, "BLANK", 1, { min: 0, max: 10 })).toBe(1);
+    expect(oneOf(env, "BLANK", ["a", "b"], "b")).toBe("b");
+  });
+
+  it.each([
+    [() => required({ A: " " }, "A"), "A", /^A must be set$/],
+    [() => oneOf({ A: "c" }, "A", ["a", "b"], "a"), "A", /^A is "c"; allowed: a, b$/],
+    [
+      () => number({ N: "1e99" }, "N", 1, { min: 0, max: 10 }),
+      "N",
+      /^N is "1e99"; allowed: a number from 0 to 10$/,
+    ],
+    [
+      () => number({ N: "2.5" }, "N", 1, { min: 0, max: 10, integer: true }),
+      "N",
+      /^N is "2.5"; allowed: an integer from 0 to 10$/,
+    ],
+    [() => topicArn({ T: "alerts" }, "T"), "T", /^T is "alerts"; expected an SNS topic ARN$/],
+  ])("fails naming the variable and what is allowed (%#)", (read, variable, message) => {
+    expect(read).toThrow(message);
+    expect(read).toThrow(expect.objectContaining({ name: "ConfigError", variable }) as ConfigError);
   });
 });

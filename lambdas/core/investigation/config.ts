@@ -1,3 +1,5 @@
+import { INVESTIGATE_ENV, REGION_PATTERN } from "../contract.js";
+import { type Env, number, required, topicArn } from "../env.js";
 import { ConfigError } from "../errors.js";
 
 /** IAM and STS calls (and every global service) are recorded in us-east-1 only: always searched. */
@@ -7,8 +9,6 @@ export const DEFAULT_LOOKBACK_HOURS = 72;
 export const MAX_EVENT_HISTORY_DAYS = 90;
 export const DEFAULT_MAX_SESSION_KEYS = 20;
 export const DEFAULT_TOP_N = 10;
-
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /** The investigate function's settings, read once at cold start. */
 export interface InvestigateConfig {
@@ -26,24 +26,6 @@ export interface InvestigateConfig {
   readonly maxSessionKeys: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`${name} must be set`, name);
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} is "${raw}"; allowed: an integer from ${min} to ${max}`, name);
-  }
-  return n;
-}
-
 /** us-east-1 first, then the configured regions in order, each once. */
 export function parseRegions(value: string | undefined): string[] {
   const regions = [GLOBAL_EVENTS_REGION];
@@ -52,8 +34,8 @@ export function parseRegions(value: string | undefined): string[] {
     if (region === "") continue;
     if (!REGION_PATTERN.test(region)) {
       throw new ConfigError(
-        `INVESTIGATION_REGIONS contains "${region}"; expected region names such as eu-west-1, comma-separated`,
-        "INVESTIGATION_REGIONS",
+        `${INVESTIGATE_ENV.regions} contains "${region}"; expected region names such as eu-west-1, comma-separated`,
+        INVESTIGATE_ENV.regions,
       );
     }
     if (!regions.includes(region)) regions.push(region);
@@ -62,16 +44,25 @@ export function parseRegions(value: string | undefined): string[] {
 }
 
 export function parseInvestigateConfig(env: Env): InvestigateConfig {
-  const topic = required(env, "ALERT_TOPIC_ARN");
-  if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(topic)) {
-    throw new ConfigError(`ALERT_TOPIC_ARN is "${topic}"; expected an SNS topic ARN`, "ALERT_TOPIC_ARN");
-  }
+  const alertTopicArn = topicArn(env, INVESTIGATE_ENV.alertTopicArn);
   return {
-    incidentTableName: required(env, "INCIDENT_TABLE_NAME"),
-    alertTopicArn: topic,
-    regions: parseRegions(env.INVESTIGATION_REGIONS),
-    lookbackHours: integer(env, "LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS, 1, MAX_EVENT_HISTORY_DAYS * 24),
-    maxLookbackDays: integer(env, "MAX_LOOKBACK_DAYS", MAX_EVENT_HISTORY_DAYS, 1, MAX_EVENT_HISTORY_DAYS),
-    maxSessionKeys: integer(env, "MAX_SESSION_KEYS", DEFAULT_MAX_SESSION_KEYS, 0, 100),
+    incidentTableName: required(env, INVESTIGATE_ENV.incidentTableName),
+    alertTopicArn,
+    regions: parseRegions(env[INVESTIGATE_ENV.regions]),
+    lookbackHours: number(env, INVESTIGATE_ENV.lookbackHours, DEFAULT_LOOKBACK_HOURS, {
+      min: 1,
+      max: MAX_EVENT_HISTORY_DAYS * 24,
+      integer: true,
+    }),
+    maxLookbackDays: number(env, INVESTIGATE_ENV.maxLookbackDays, MAX_EVENT_HISTORY_DAYS, {
+      min: 1,
+      max: MAX_EVENT_HISTORY_DAYS,
+      integer: true,
+    }),
+    maxSessionKeys: number(env, INVESTIGATE_ENV.maxSessionKeys, DEFAULT_MAX_SESSION_KEYS, {
+      min: 0,
+      max: 100,
+      integer: true,
+    }),
   };
 }

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { AccessKeyIdSchema } from "../access-key.js";
+import { IAM_PRINCIPAL_NAME_PATTERN } from "../contract.js";
 import type { Exposure } from "../exposure.js";
 import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
@@ -10,7 +11,7 @@ export const DRILL_DETAIL_TYPE = "Leaked Key Drill";
 
 export const DrillDetailSchema = z.object({
   accessKeyId: AccessKeyIdSchema,
-  userName: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)),
+  userName: z.string().check(z.regex(IAM_PRINCIPAL_NAME_PATTERN)),
   drillId: z.string().check(z.minLength(1), z.maxLength(128)),
 });
 export type DrillDetail = z.infer<typeof DrillDetailSchema>;

@@ -1,0 +1,65 @@
+/**
+ * The deployed contract between the construct (infra/), the functions (lambdas/) and the lkr CLI
+ * (cli/), written once: environment variable names, stack output names, the incident table's index,
+ * default names and the validation patterns more than one side applies. Renaming anything here
+ * changes a deployed stack, so tests keep the literal strings.
+ */
+
+/** The incident table's index by status, sorted by last update. */
+export const STATUS_INDEX = "byStatus";
+
+/** Stack name of `cdk deploy` and of the lkr CLI, unless told otherwise. */
+export const DEFAULT_STACK_NAME = "LeakedKeyResponder";
+
+/** The functions' Powertools service name (POWERTOOLS_SERVICE_NAME, and the loggers' serviceName). */
+export const SERVICE_NAME = "leaked-key-responder";
+
+/** The account's default EventBridge bus: the respond function sends Incident Contained there. */
+export const DEFAULT_EVENT_BUS_NAME = "default";
+
+const INCIDENT_TABLE_NAME = "INCIDENT_TABLE_NAME";
+const ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN";
+
+/** Environment variables of the respond function. */
+export const RESPOND_ENV = {
+  incidentTableName: INCIDENT_TABLE_NAME,
+  alertTopicArn: ALERT_TOPIC_ARN,
+  responseMode: "RESPONSE_MODE",
+  quarantinePolicyArn: "QUARANTINE_POLICY_ARN",
+  exemptPrincipals: "EXEMPT_PRINCIPALS",
+  guardDutyContainTypes: "GUARDDUTY_CONTAIN_TYPES",
+  guardDutyContainMinSeverity: "GUARDDUTY_CONTAIN_MIN_SEVERITY",
+  eventBusName: "EVENT_BUS_NAME",
+  stackName: "STACK_NAME",
+  memberRoleName: "MEMBER_ROLE_NAME",
+} as const;
+
+/** Environment variables of the investigate function. */
+export const INVESTIGATE_ENV = {
+  incidentTableName: INCIDENT_TABLE_NAME,
+  alertTopicArn: ALERT_TOPIC_ARN,
+  regions: "INVESTIGATION_REGIONS",
+  lookbackHours: "LOOKBACK_HOURS",
+  maxLookbackDays: "MAX_LOOKBACK_DAYS",
+  maxSessionKeys: "MAX_SESSION_KEYS",
+} as const;
+
+/** Outputs of the responder's stack; the lkr CLI finds the deployed responder through them. */
+export const STACK_OUTPUTS = {
+  incidentTableName: "IncidentTableName",
+  alertTopicArn: "AlertTopicArn",
+  respondFunctionName: "RespondFunctionName",
+  deadLetterQueueUrl: "DeadLetterQueueUrl",
+} as const;
+
+/** An SNS topic ARN, standard or FIFO, in any partition. */
+export const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/;
+
+/** A managed policy ARN: AWS managed (`iam::aws:`) or customer managed (`iam::<account>:`). */
+export const MANAGED_POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
+
+/** An IAM user or role name (role names allow 64 characters, as user names do). */
+export const IAM_PRINCIPAL_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+/** An AWS region name such as eu-west-1. */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
