@@ -34,3 +34,13 @@ export async function call<T>(operation: string, body: () => Promise<T>): Promis
     throw toTypedError(operation, error);
   }
 }
+
+/** Runs a call whose `NoSuchEntityError` is an answer, not a failure: then returns `ifGone`. */
+export async function unlessGone<T, G>(body: () => Promise<T>, ifGone: G): Promise<T | G> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof NoSuchEntityError) return ifGone;
+    throw error;
+  }
+}

@@ -1,11 +1,11 @@
-import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { TransientAwsError } from "../core/errors.js";
 import {
   INCIDENT_CONTAINED_DETAIL_TYPE,
   RESPONDER_EVENT_SOURCE,
 } from "../core/investigation/contained-event.js";
 import type { ContainedEvent, EventPublisher } from "../core/ports.js";
-import { call } from "./aws-errors.js";
+import { putOneEvent } from "./eventbridge-put.js";
 
 export class EventBridgePublisher implements EventPublisher {
   constructor(
@@ -14,23 +14,12 @@ export class EventBridgePublisher implements EventPublisher {
   ) {}
 
   async emitContained(event: ContainedEvent): Promise<void> {
-    const out = await call("events:PutEvents", () =>
-      this.client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: RESPONDER_EVENT_SOURCE,
-              DetailType: INCIDENT_CONTAINED_DETAIL_TYPE,
-              Detail: JSON.stringify(event),
-              EventBusName: this.eventBusName,
-              Resources: [],
-            },
-          ],
-        }),
-      ),
-    );
-    if ((out.FailedEntryCount ?? 0) > 0) {
-      const entry = out.Entries?.[0];
+    const { failed, entry } = await putOneEvent(this.client, this.eventBusName, {
+      source: RESPONDER_EVENT_SOURCE,
+      detailType: INCIDENT_CONTAINED_DETAIL_TYPE,
+      detail: event,
+    });
+    if (failed) {
       throw new TransientAwsError("events:PutEvents", {
         cause: new Error(`${entry?.ErrorCode ?? "unknown"}: ${entry?.ErrorMessage ?? ""}`),
       });

@@ -3,18 +3,12 @@ import {
   CreateUserCommand,
   DeleteAccessKeyCommand,
   DeleteUserCommand,
-  DeleteUserPolicyCommand,
-  DetachUserPolicyCommand,
   type IAMClient,
-  ListAccessKeysCommand,
-  type ListAccessKeysCommandOutput,
-  ListAttachedUserPoliciesCommand,
-  ListUserPoliciesCommand,
-  ListUserTagsCommand,
-  UntagUserCommand,
 } from "@aws-sdk/client-iam";
-import { NoSuchEntityError } from "../core/errors.js";
-import { call } from "./aws-errors.js";
+import type { FenceTarget } from "../core/plan.js";
+import { call, unlessGone } from "./aws-errors.js";
+import { type AccessKeyStatus, accessKeyStatus, listAccessKeys } from "./iam-access-keys.js";
+import { onPrincipal, PRINCIPAL_OPERATIONS, toTagList } from "./iam-principal.js";
 
 /** IAM actions the drill needs on its canary user (`user/leaked-key-responder/drill/*`). */
 export const DRILL_IAM_ACTIONS = [
@@ -40,7 +34,7 @@ export class IamCanary {
   constructor(private readonly client: IAMClient) {}
 
   async create(userName: string, path: string, tags: Readonly<Record<string, string>>): Promise<string> {
-    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    const Tags = toTagList(tags);
     await call("iam:CreateUser", () =>
       this.client.send(new CreateUserCommand({ UserName: userName, Path: path, Tags })),
     );
@@ -53,62 +47,41 @@ export class IamCanary {
   }
 
   /** The key's status; `absent` when the user has no such key. */
-  async keyStatus(userName: string, accessKeyId: string): Promise<"Active" | "Inactive" | "absent"> {
-    const out = await call("iam:ListAccessKeys", () =>
-      this.client.send(new ListAccessKeysCommand({ UserName: userName })),
-    );
-    const key = out.AccessKeyMetadata?.find((k) => k.AccessKeyId === accessKeyId);
-    if (key === undefined) return "absent";
-    return key.Status === "Inactive" ? "Inactive" : "Active";
+  async keyStatus(userName: string, accessKeyId: string): Promise<AccessKeyStatus> {
+    return accessKeyStatus(this.client, userName, accessKeyId);
   }
 
   /**
    * Deletes the canary and everything the responder put on it (keys, inline and attached policies,
-   * tags), then the user. Returns what it removed; a user already gone is not an error.
+   * tags), then the user. Returns what it removed; a user already gone is not an error. Each listing
+   * reads its first page only: the canary holds a handful of each.
    */
   async remove(userName: string): Promise<string[]> {
     const removed: string[] = [];
-    let keys: ListAccessKeysCommandOutput;
-    try {
-      keys = await call("iam:ListAccessKeys", () =>
-        this.client.send(new ListAccessKeysCommand({ UserName: userName })),
-      );
-    } catch (error) {
-      if (error instanceof NoSuchEntityError) return removed; // gone already
-      throw error;
-    }
-    for (const key of keys.AccessKeyMetadata ?? []) {
+    const keys = await unlessGone(() => listAccessKeys(this.client, userName), undefined);
+    if (keys === undefined) return removed; // gone already
+    for (const key of keys) {
       await call("iam:DeleteAccessKey", () =>
         this.client.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: key.AccessKeyId })),
       );
       removed.push(`access key ${key.AccessKeyId}`);
     }
-    const inline = await call("iam:ListUserPolicies", () =>
-      this.client.send(new ListUserPoliciesCommand({ UserName: userName })),
-    );
+    const user: FenceTarget = { type: "user", name: userName };
+    const ops = PRINCIPAL_OPERATIONS;
+    const inline = await onPrincipal(this.client, user, ops.listInlinePolicies, {});
     for (const name of inline.PolicyNames ?? []) {
-      await call("iam:DeleteUserPolicy", () =>
-        this.client.send(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: name })),
-      );
+      await onPrincipal(this.client, user, ops.deleteInlinePolicy, { PolicyName: name });
       removed.push(`inline policy ${name}`);
     }
-    const attached = await call("iam:ListAttachedUserPolicies", () =>
-      this.client.send(new ListAttachedUserPoliciesCommand({ UserName: userName })),
-    );
+    const attached = await onPrincipal(this.client, user, ops.listAttachedPolicies, {});
     for (const policy of attached.AttachedPolicies ?? []) {
-      await call("iam:DetachUserPolicy", () =>
-        this.client.send(new DetachUserPolicyCommand({ UserName: userName, PolicyArn: policy.PolicyArn })),
-      );
+      await onPrincipal(this.client, user, ops.detachPolicy, { PolicyArn: policy.PolicyArn });
       removed.push(`attached policy ${policy.PolicyArn}`);
     }
-    const tags = await call("iam:ListUserTags", () =>
-      this.client.send(new ListUserTagsCommand({ UserName: userName })),
-    );
+    const tags = await onPrincipal(this.client, user, ops.listTags, {});
     const tagKeys = (tags.Tags ?? []).map((t) => t.Key ?? "").filter((k) => k !== "");
     if (tagKeys.length > 0) {
-      await call("iam:UntagUser", () =>
-        this.client.send(new UntagUserCommand({ UserName: userName, TagKeys: tagKeys })),
-      );
+      await onPrincipal(this.client, user, ops.untag, { TagKeys: tagKeys });
       removed.push(`tags ${tagKeys.join(", ")}`);
     }
     await call("iam:DeleteUser", () => this.client.send(new DeleteUserCommand({ UserName: userName })));
