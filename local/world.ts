@@ -34,8 +34,10 @@ import {
 } from "@aws-sdk/client-sqs";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
+import { onPrincipal, PRINCIPAL_OPERATIONS } from "../lambdas/adapters/iam-principal.js";
 import { STATUS_INDEX } from "../lambdas/core/contract.js";
 import { type Incident, IncidentSchema } from "../lambdas/core/incident.js";
+import type { FenceTarget } from "../lambdas/core/vocabulary.js";
 
 /** moto's account and the region everything runs in. */
 export const ACCOUNT_ID = "123456789012";
@@ -208,25 +210,21 @@ export class World {
   }
 
   /** The user's attached and inline policies and its tags. */
-  async userState(userName: string) {
-    const [attached, inline, tags] = await Promise.all([
-      this.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName })),
-      this.iam.send(new ListUserPoliciesCommand({ UserName: userName })),
-      this.iam.send(new ListUserTagsCommand({ UserName: userName })),
-    ]);
-    return {
-      attached: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ""),
-      inline: inline.PolicyNames ?? [],
-      tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
-    };
+  userState(userName: string) {
+    return this.principalState({ type: "user", name: userName });
   }
 
   /** The role's attached and inline policies and its tags. */
-  async roleState(roleName: string) {
+  roleState(roleName: string) {
+    return this.principalState({ type: "role", name: roleName });
+  }
+
+  /** A principal's attached and inline policies and its tags (first page of each: a test principal has few). */
+  async principalState(target: FenceTarget) {
     const [attached, inline, tags] = await Promise.all([
-      this.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })),
-      this.iam.send(new ListRolePoliciesCommand({ RoleName: roleName })),
-      this.iam.send(new ListRoleTagsCommand({ RoleName: roleName })),
+      onPrincipal(this.iam, target, PRINCIPAL_OPERATIONS.listAttachedPolicies, {}),
+      onPrincipal(this.iam, target, PRINCIPAL_OPERATIONS.listInlinePolicies, {}),
+      onPrincipal(this.iam, target, PRINCIPAL_OPERATIONS.listTags, {}),
     ]);
     return {
       attached: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ""),
