@@ -2,6 +2,7 @@ import { AwsCallError, describeError, NoSuchEntityError, TransientAwsError } fro
 import {
   IncidentChangedError,
   IncidentStateConflictError,
+  ReleaseInterruptedError,
   UndoFactsError,
   UnknownIncidentError,
   WrongAccountError,
@@ -116,7 +117,13 @@ export function explainError(error: unknown, where: { table?: string; region?: s
   if (error instanceof IncidentChangedError) {
     return {
       code: EXIT.conflict,
-      message: `Incident ${error.incidentId} changed while it was being closed (a new signal, or another operator). Nothing was recorded as released; review it (lkr show ${error.incidentId}) and run the command again.`,
+      message: `Incident ${error.incidentId} changed since it was read (a new signal, or another operator). Nothing was changed; review it (lkr show ${error.incidentId}) and run the command again.`,
+    };
+  }
+  if (error instanceof ReleaseInterruptedError) {
+    return {
+      code: EXIT.conflict,
+      message: `A new signal contained the key of incident ${error.incidentId} again while it was being released. The release put back what it had undone${error.restored.length > 0 ? `:\n${error.restored.map((r) => `  - ${r}`).join("\n")}` : "."}${error.failed.length > 0 ? `\nCOULD NOT put back (do it by hand now):\n${error.failed.map((r) => `  - ${r}`).join("\n")}` : ""}\nThe incident stays contained; review the new signal (lkr show ${error.incidentId}) before releasing again.`,
     };
   }
   if (error instanceof WrongAccountError) {

@@ -22,11 +22,12 @@ export function parseSince(text: string, now: Date): string {
   throw new UsageError(`--since "${text}": expected a duration such as 30m, 12h, 7d, 2w, or an ISO date`);
 }
 
-/** `open` means not yet released or resolved: the responder holds the key, or only told people. */
+/** `open` means not yet released or resolved: the responder holds the key, only told people, or a release stopped half-way. */
 export const STATUS_FILTERS: Readonly<Record<string, readonly IncidentStatus[]>> = {
-  open: ["contained", "notified"],
+  open: ["contained", "notified", "releasing"],
   contained: ["contained"],
   notified: ["notified"],
+  releasing: ["releasing"],
   released: ["released"],
   resolved: ["resolved"],
 };

@@ -5,7 +5,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import {
   CreateAccessKeyCommand,
@@ -17,12 +17,6 @@ import {
   GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListRolePoliciesCommand,
-  ListRoleTagsCommand,
-  ListUserPoliciesCommand,
-  ListUserTagsCommand,
 } from "@aws-sdk/client-iam";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import {
@@ -32,11 +26,11 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
+import { DynamoDbIncidentStore } from "../lambdas/adapters/dynamodb-incidents.js";
 import { onPrincipal, PRINCIPAL_OPERATIONS } from "../lambdas/adapters/iam-principal.js";
 import { STATUS_INDEX } from "../lambdas/core/contract.js";
-import { type Incident, IncidentSchema } from "../lambdas/core/incident.js";
+import type { Incident } from "../lambdas/core/incident.js";
 import type { FenceTarget } from "../lambdas/core/vocabulary.js";
 
 /** moto's account and the region everything runs in. */
@@ -245,19 +239,9 @@ export class World {
     return JSON.parse(decodeURIComponent(out.PolicyDocument ?? "{}"));
   }
 
-  /** The incident as stored (consistent read), or undefined when there is none. */
-  async incident(incidentId: string): Promise<Incident | undefined> {
-    const out = await this.dynamo.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { incidentId: { S: incidentId } },
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return undefined;
-    const item = unmarshall(out.Item);
-    for (const [k, v] of Object.entries(item)) if (v instanceof Set) item[k] = [...v].map(String).sort();
-    return IncidentSchema.parse({ signalIds: [], alertedSignalIds: [], ...item });
+  /** The incident as stored (consistent reads), with its signals' alerted and completed marks; undefined when there is none. */
+  incident(incidentId: string): Promise<Incident | undefined> {
+    return new DynamoDbIncidentStore(this.dynamo, this.tableName).getWithSignals(incidentId);
   }
 
   /** Every SNS message that reached the alert queue so far (Subject + the `sqs` body), drained. */

@@ -3,16 +3,25 @@ import {
   type DynamoDBClient,
   QueryCommand,
   ScanCommand,
-  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { STATUS_INDEX } from "../core/contract.js";
 import type { ActionRecord, Incident, IncidentStatus } from "../core/incident.js";
 import { IncidentChangedError } from "../core/release/errors.js";
 import type { CloseWrite, IncidentReviewStore } from "../core/release/ports.js";
+import type { FenceTarget } from "../core/vocabulary.js";
 import { call } from "./aws-errors.js";
 import { DynamoDbIncidentStore } from "./dynamodb-incidents.js";
-import { conditionFailureOf, incidentFromItem } from "./dynamodb-support.js";
+import {
+  fenceItemKey,
+  getItem,
+  INCIDENTS_ONLY,
+  ITEM_TYPE,
+  incidentFromItem,
+  names,
+  updateIfAllowed,
+  updateItem,
+} from "./dynamodb-support.js";
 
 export interface IncidentQuery {
   /** Only these statuses (one Query on the status index each); all when undefined (a Scan). */
@@ -33,7 +42,7 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
   }
 
   get(incidentId: string): Promise<Incident | undefined> {
-    return this.store.get(incidentId);
+    return this.store.getWithSignals(incidentId);
   }
 
   appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void> {
@@ -51,114 +60,143 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
     return this.scan(undefined, accessKeyId);
   }
 
-  private async queryStatus(status: IncidentStatus, since: string | undefined): Promise<Incident[]> {
+  /** Every page of a Query or Scan, each item through the incident schema. */
+  private async pages(
+    operation: "dynamodb:Query" | "dynamodb:Scan",
+    page: (start: Record<string, AttributeValue> | undefined) => Promise<{
+      Items?: Record<string, AttributeValue>[];
+      LastEvaluatedKey?: Record<string, AttributeValue>;
+    }>,
+  ): Promise<Incident[]> {
     const incidents: Incident[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await call("dynamodb:Query", () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: STATUS_INDEX,
-            KeyConditionExpression: `#status = :status${since ? " AND #updatedAt >= :since" : ""}`,
-            ExpressionAttributeNames: {
-              "#status": "status",
-              ...(since ? { "#updatedAt": "updatedAt" } : {}),
-            },
-            ExpressionAttributeValues: marshall({ ":status": status, ...(since ? { ":since": since } : {}) }),
-            ScanIndexForward: false,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      incidents.push(...(page.Items ?? []).map((item) => incidentFromItem(unmarshall(item))));
-      start = page.LastEvaluatedKey;
+      const out = await call(operation, () => page(start));
+      incidents.push(...(out.Items ?? []).map((item) => incidentFromItem(unmarshall(item))));
+      start = out.LastEvaluatedKey;
     } while (start);
     return incidents;
   }
 
-  private async scan(since: string | undefined, accessKeyId: string | undefined): Promise<Incident[]> {
-    const filters: string[] = [];
-    const names: Record<string, string> = {};
+  private queryStatus(status: IncidentStatus, since: string | undefined): Promise<Incident[]> {
+    return this.pages("dynamodb:Query", (start) =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: `#status = :status${since ? " AND #updatedAt >= :since" : ""}`,
+          ExpressionAttributeNames: { "#status": "status", ...(since ? { "#updatedAt": "updatedAt" } : {}) },
+          ExpressionAttributeValues: marshall({ ":status": status, ...(since ? { ":since": since } : {}) }),
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+  }
+
+  /** Incidents only: the signal and fence items beside them carry `itemType` and are left out. */
+  private scan(since: string | undefined, accessKeyId: string | undefined): Promise<Incident[]> {
+    const filters = [INCIDENTS_ONLY];
+    const attributeNames: Record<string, string> = names(ITEM_TYPE);
     const values: Record<string, string> = {};
     if (since) {
       filters.push("#updatedAt >= :since");
-      names["#updatedAt"] = "updatedAt";
+      Object.assign(attributeNames, names("updatedAt"));
       values[":since"] = since;
     }
     if (accessKeyId) {
       filters.push("#accessKeyId = :key");
-      names["#accessKeyId"] = "accessKeyId";
+      Object.assign(attributeNames, names("accessKeyId"));
       values[":key"] = accessKeyId;
     }
-    const incidents: Incident[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await call("dynamodb:Scan", () =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            ExclusiveStartKey: start,
-            ...(filters.length > 0
-              ? {
-                  FilterExpression: filters.join(" AND "),
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: marshall(values),
-                }
-              : {}),
-          }),
-        ),
-      );
-      incidents.push(...(page.Items ?? []).map((item) => incidentFromItem(unmarshall(item))));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return incidents;
+    return this.pages("dynamodb:Scan", (start) =>
+      this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ExclusiveStartKey: start,
+          FilterExpression: filters.join(" AND "),
+          ExpressionAttributeNames: attributeNames,
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: marshall(values) } : {}),
+        }),
+      ),
+    );
+  }
+
+  async beginRelease(
+    incidentId: string,
+    from: IncidentStatus,
+    version: number | undefined,
+    now: string,
+  ): Promise<number> {
+    const next = (version ?? 0) + 1;
+    const moved = await updateIfAllowed(this.client, this.tableName, incidentId, {
+      update: "SET #status = :releasing, #version = :next, #updatedAt = :now",
+      condition: `attribute_exists(#incidentId) AND #status = :from AND ${version === undefined ? "attribute_not_exists(#version)" : "#version = :version"}`,
+      names: names("incidentId", "status", "version", "updatedAt"),
+      values: {
+        ":releasing": "releasing",
+        ":next": next,
+        ":now": now,
+        ":from": from,
+        ...(version === undefined ? {} : { ":version": version }),
+      },
+    });
+    if (!moved) throw new IncidentChangedError(incidentId);
+    return next;
   }
 
   /**
-   * One UpdateItem: status, updatedAt, the actions and the release record appended — only while
-   * the incident still has the status and the number of actions that were read.
+   * One UpdateItem: status, version, updatedAt, the actions and the release record appended —
+   * only while the incident still has the status and the version that were read.
    */
   async recordClose(write: CloseWrite): Promise<void> {
-    const countCondition =
-      write.expectedActionCount === 0
-        ? "(attribute_not_exists(#actions) OR size(#actions) = :count)"
-        : "size(#actions) = :count";
-    const values: Record<string, unknown> = {
-      ":status": write.status,
-      ":expected": write.expectedStatus,
-      ":count": write.expectedActionCount,
-      ":now": write.now,
-      ":empty": [],
-      ":actions": write.actions,
-    };
-    if (write.release) values[":release"] = [write.release];
-    try {
-      await call("dynamodb:UpdateItem", () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshall({ incidentId: write.incidentId }),
-            UpdateExpression:
-              "SET #status = :status, #updatedAt = :now, " +
-              "#actions = list_append(if_not_exists(#actions, :empty), :actions)" +
-              (write.release ? ", #releases = list_append(if_not_exists(#releases, :empty), :release)" : ""),
-            ConditionExpression: `attribute_exists(#incidentId) AND #status = :expected AND ${countCondition}`,
-            ExpressionAttributeNames: {
-              "#incidentId": "incidentId",
-              "#status": "status",
-              "#updatedAt": "updatedAt",
-              "#actions": "actions",
-              ...(write.release ? { "#releases": "releases" } : {}),
-            },
-            ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
-          }),
-        ),
-      );
-    } catch (error) {
-      if (conditionFailureOf(error) !== undefined)
-        throw new IncidentChangedError(write.incidentId, { cause: error });
-      throw error;
-    }
+    const version = write.expectedVersion;
+    const written = await updateIfAllowed(this.client, this.tableName, write.incidentId, {
+      update:
+        "SET #status = :status, #version = :next, #updatedAt = :now, " +
+        "#actions = list_append(if_not_exists(#actions, :empty), :actions)" +
+        (write.release ? ", #releases = list_append(if_not_exists(#releases, :empty), :release)" : ""),
+      condition: `attribute_exists(#incidentId) AND #status = :expected AND ${version === undefined ? "attribute_not_exists(#version)" : "#version = :version"}`,
+      names: names(
+        "incidentId",
+        "status",
+        "version",
+        "updatedAt",
+        "actions",
+        ...(write.release ? ["releases"] : []),
+      ),
+      values: {
+        ":status": write.status,
+        ":expected": write.expectedStatus,
+        ":next": (version ?? 0) + 1,
+        ":now": write.now,
+        ":empty": [],
+        ":actions": write.actions,
+        ...(version === undefined ? {} : { ":version": version }),
+        ...(write.release ? { ":release": [write.release] } : {}),
+      },
+    });
+    if (!written) throw new IncidentChangedError(write.incidentId);
   }
+
+  async leaveFence(accountId: string, target: FenceTarget, incidentId: string): Promise<readonly string[]> {
+    const out = await updateItem(this.client, this.tableName, fenceItemKey(accountId, target), {
+      update: "SET #itemType = :type DELETE #holders :holder",
+      names: names(ITEM_TYPE, "holders"),
+      values: { ":type": "fence" },
+      rawValues: { ":holder": { SS: [incidentId] } },
+      returnValues: "ALL_NEW",
+    });
+    return holdersOf(out.Attributes ? unmarshall(out.Attributes) : undefined);
+  }
+
+  async fenceHolders(accountId: string, target: FenceTarget): Promise<readonly string[]> {
+    return holdersOf(await getItem(this.client, this.tableName, fenceItemKey(accountId, target)));
+  }
+}
+
+function holdersOf(item: Record<string, unknown> | undefined): string[] {
+  const holders = item?.holders;
+  if (holders instanceof Set) return [...holders].map(String).sort();
+  return Array.isArray(holders) ? holders.map(String).sort() : [];
 }

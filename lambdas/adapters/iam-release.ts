@@ -2,6 +2,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { FenceTarget } from "../core/plan.js";
 import type { IamReleasePort } from "../core/release/ports.js";
 import { unlessGone } from "./aws-errors.js";
+import { IamAdapter } from "./iam.js";
 import { setAccessKeyStatus } from "./iam-access-keys.js";
 import {
   hasInlinePolicy,
@@ -21,6 +22,10 @@ export const RELEASE_IAM_ACTIONS = {
     "iam:DeleteUserPolicy",
     "iam:ListUserTags",
     "iam:UntagUser",
+    // Putting containment back when a new signal contained the key while it was being released.
+    "iam:AttachUserPolicy",
+    "iam:PutUserPolicy",
+    "iam:TagUser",
   ],
   role: [
     "iam:ListAttachedRolePolicies",
@@ -29,6 +34,9 @@ export const RELEASE_IAM_ACTIONS = {
     "iam:DeleteRolePolicy",
     "iam:ListRoleTags",
     "iam:UntagRole",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
   ],
 } as const;
 
@@ -50,7 +58,12 @@ async function removeIfPresent(present: () => Promise<boolean>, remove: () => Pr
  * key that no longer exists raises NoSuchEntityError.
  */
 export class IamReleaseAdapter implements IamReleasePort {
-  constructor(private readonly client: IAMClient) {}
+  /** What a release puts back when a new signal contained the key meanwhile: the responder's own calls. */
+  readonly restore: IamReleasePort["restore"];
+
+  constructor(private readonly client: IAMClient) {
+    this.restore = new IamAdapter(client);
+  }
 
   async reactivateKey(userName: string, accessKeyId: string): Promise<void> {
     await setAccessKeyStatus(this.client, userName, accessKeyId, "Active");

@@ -77,3 +77,17 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/**
+ * The incident's item reached DynamoDB's 400 KB limit: a fixed condition, never retried. The
+ * signal and its actions are kept on the signal's own item instead.
+ */
+export class IncidentItemFullError extends Error {
+  override readonly name = "IncidentItemFullError";
+  constructor(
+    readonly incidentId: string,
+    options: { cause: unknown },
+  ) {
+    super(`incident ${incidentId} is at DynamoDB's item size limit`, options);
+  }
+}

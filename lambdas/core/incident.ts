@@ -15,7 +15,11 @@ import {
  * later step (release, investigation, the CLI) works on typed facts and never re-parses text.
  */
 
-export const INCIDENT_STATUSES = ["contained", "notified", "released", "resolved"] as const;
+/**
+ * `releasing`: an operator's release has claimed the incident and may be changing IAM; a signal
+ * that arrives meanwhile contains the key again, and the release then puts back what it undid.
+ */
+export const INCIDENT_STATUSES = ["contained", "notified", "releasing", "released", "resolved"] as const;
 export const IncidentStatusSchema = z.enum(INCIDENT_STATUSES);
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
@@ -177,8 +181,45 @@ export const IncidentSchema = z.looseObject({
   actions: z.array(ActionRecordSchema),
   releases: z.optional(z.array(ReleaseRecordSchema)),
   investigation: z.optional(z.unknown()),
+  /**
+   * Bumped by every change of status (and every containment): each such write is conditional on
+   * the version it was planned from. Absent on records of older versions (read as 0).
+   */
+  version: z.optional(z.number()),
+  /** How many signals reached the incident; `signals` keeps only the first few (each has its own item). */
+  signalCount: z.optional(z.number()),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
+
+/** The version a write planned from an incident read earlier is conditional on (undefined: no incident yet). */
+export interface IncidentBasis {
+  readonly exists: boolean;
+  /** The version read; undefined on a record written before versions existed. */
+  readonly version: number | undefined;
+}
+
+export function basisOf(incident: Pick<Incident, "version"> | undefined): IncidentBasis {
+  return { exists: incident !== undefined, version: incident?.version };
+}
+
+/** How many signal records the incident item itself keeps; every signal has its own item besides. */
+export const SIGNALS_KEPT_ON_INCIDENT = 20;
+
+/**
+ * One signal's own item: the claim of the attempt handling it (so a concurrent duplicate acts
+ * once), whether its response completed and whether it was alerted, and its record and actions.
+ */
+export const SignalStateSchema = z.looseObject({
+  signalId: z.string(),
+  claimOwner: z.optional(z.string()),
+  /** ISO time after which the claim is void (its attempt died): a retry may take it. */
+  claimExpiresAt: z.optional(z.string()),
+  completedAt: z.optional(z.string()),
+  alertedAt: z.optional(z.string()),
+  signal: z.optional(SignalRecordSchema),
+  actions: z.optional(z.array(ActionRecordSchema)),
+});
+export type SignalState = z.infer<typeof SignalStateSchema>;
 
 export function principalRecordOf(principal: Principal): PrincipalRecord {
   switch (principal.type) {
@@ -230,6 +271,43 @@ export function subjectLabelOf(
     case "role":
       return `${subject.type} ${subject.name}`;
   }
+}
+
+function isCloseMarker(action: ActionRecord): boolean {
+  return (CLOSE_KINDS as readonly string[]).includes(action.kind);
+}
+
+/**
+ * The actions recorded since the incident was last released or resolved: a later signal may
+ * contain the key again, and a release gives back only what that containment did.
+ */
+export function actionsSinceLastClose(actions: readonly ActionRecord[]): readonly ActionRecord[] {
+  let start = 0;
+  actions.forEach((action, index) => {
+    if (isCloseMarker(action)) start = index + 1;
+  });
+  return actions.slice(start);
+}
+
+/**
+ * The actions worth adding to the incident item: those that say something new since the last
+ * close. A later signal about a contained key repeats what is already on record (the same step on
+ * the same target with the same outcome): its signal's own item keeps it, the incident does not,
+ * so an incident stays bounded whatever the number of signals.
+ */
+export function actionsWorthKeeping(
+  recorded: readonly ActionRecord[],
+  actions: readonly ActionRecord[],
+): ActionRecord[] {
+  const seen = new Set(actionsSinceLastClose(recorded).map((a) => `${a.kind}|${a.target}|${a.outcome}`));
+  const kept: ActionRecord[] = [];
+  for (const action of actions) {
+    const id = `${action.kind}|${action.target}|${action.outcome}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    kept.push(action);
+  }
+  return kept;
 }
 
 /** An incident is open while its key is held by the responder. */

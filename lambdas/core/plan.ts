@@ -87,6 +87,8 @@ export interface PlanContext {
   readonly exemptPrincipals: readonly string[];
   readonly incident: Incident | undefined;
   readonly facts: PrincipalFacts;
+  /** An earlier attempt completed this signal's whole response (its own item says so). */
+  readonly signalCompleted?: boolean;
 }
 
 export const TAG_PREFIX = "leaked-key-responder";
@@ -244,7 +246,7 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
   const incident = context.incident;
   // Only a signal whose whole response succeeded is a duplicate: one that alerted but failed
   // half-way (say, throttled past the SDK's retries) is done again, without a second alert.
-  if (incident?.completedSignalIds?.includes(exposure.signalId)) {
+  if (context.signalCompleted || incident?.completedSignalIds?.includes(exposure.signalId)) {
     return {
       incidentId,
       decision: "duplicate",
@@ -252,7 +254,7 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
       reasons: ["signal already handled"],
       steps: [],
       withheld: [],
-      status: incident.status,
+      status: incident?.status ?? "notified",
     };
   }
   if (exposure.intent === "recontain-if-open" && !isOpen(incident)) {

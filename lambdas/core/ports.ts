@@ -1,4 +1,11 @@
-import type { ActionRecord, Incident, IncidentStatus, SignalRecord } from "./incident.js";
+import type {
+  ActionRecord,
+  Incident,
+  IncidentBasis,
+  IncidentStatus,
+  SignalRecord,
+  SignalState,
+} from "./incident.js";
 import type { ContainedDetail } from "./investigation/contained-event.js";
 import type { FenceTarget, PrincipalRecord, ResponseMode, Severity } from "./vocabulary.js";
 
@@ -28,10 +35,20 @@ export interface SignalWrite {
   readonly accountId: string;
   readonly accessKeyId: string;
   readonly principal: PrincipalRecord;
+  /** The signal's severity: set on a new incident; an existing one only rises (see raiseSeverity). */
   readonly severity: Severity;
   readonly status: IncidentStatus;
   /** Set the status only on a new incident (notifications never overwrite a containment or a release). */
   readonly statusIfNew: boolean;
+  /**
+   * A containment is written only while the incident is as it was planned from (its version),
+   * and bumps the version; undefined for a write that changes no status (a notification).
+   */
+  readonly basis: IncidentBasis | undefined;
+  /** Keep the signal's record on the incident item too (only the first few are; every one has its own item). */
+  readonly keepSignalOnIncident: boolean;
+  /** A retry of a signal an earlier attempt recorded: its actions (and status) only, not the signal again. */
+  readonly signalAlreadyRecorded: boolean;
   readonly mode: ResponseMode;
   readonly sample: boolean;
   readonly signal: SignalRecord;
@@ -39,21 +56,49 @@ export interface SignalWrite {
   readonly now: string;
 }
 
+/** What claiming a signal found: this attempt has it, another live attempt has it, or it was completed. */
+export type SignalClaim = "claimed" | "in-progress" | "completed";
+
 export interface IncidentStore {
   get(incidentId: string): Promise<Incident | undefined>;
-  /** Creates the incident or appends to it: the signal once, the actions always. */
-  recordSignal(write: SignalWrite): Promise<void>;
-  /** Appends actions; with `completedSignalId`, also marks that signal's response as complete. */
+  /** The signal's own item; undefined when no attempt ever claimed it. */
+  getSignal(incidentId: string, signalId: string): Promise<SignalState | undefined>;
+  /**
+   * Claims a signal for one attempt until `until` (ISO): a concurrent duplicate finds it in progress
+   * and acts no further; a claim whose attempt died expires, and a retry takes it.
+   */
+  claimSignal(
+    incidentId: string,
+    signalId: string,
+    owner: string,
+    now: string,
+    until: string,
+  ): Promise<SignalClaim>;
+  /** Gives a claim back when the attempt failed, so its retry takes it at once. */
+  releaseSignalClaim(incidentId: string, signalId: string, owner: string): Promise<void>;
+  /** Creates the incident or adds the signal to it; `conflict` when a containment's basis no longer holds. */
+  recordSignal(write: SignalWrite): Promise<"recorded" | "conflict">;
+  /** Raises the incident's severity to `severity` unless it is already that high (a conditional write on its rank). */
+  raiseSeverity(incidentId: string, severity: Severity, now: string): Promise<void>;
+  /**
+   * Appends actions to the incident; with `completed`, also marks that signal's response complete
+   * on its own item, which keeps every action of the signal.
+   */
   appendActions(
     incidentId: string,
     actions: readonly ActionRecord[],
     now: string,
-    completedSignalId?: string,
+    completed?: { readonly signalId: string; readonly actions: readonly ActionRecord[] },
   ): Promise<void>;
   /** Claims the right to alert for a signal: true once per signal, false for every later caller. */
   claimAlert(incidentId: string, signalId: string): Promise<boolean>;
   /** Gives a claim back when the alert could not be sent, so a retry sends it. */
   releaseAlertClaim(incidentId: string, signalId: string): Promise<void>;
+  /**
+   * Marks the incident as one of those holding the principal's fence (its quarantine policy):
+   * before attaching it, so a release of another key of the principal sees it needed.
+   */
+  holdFence(accountId: string, target: FenceTarget, incidentId: string): Promise<void>;
 }
 
 export interface RenderedAlert {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
@@ -113,6 +114,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     unrecordedAlerts: new Set<string>(),
     settings: config,
     log: logTo(logger),
+    newAttemptId: randomUUID,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 
   return async (event, context) => {

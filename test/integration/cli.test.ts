@@ -115,7 +115,7 @@ describe("lkr incidents", () => {
     const status = await lkr(["incidents", "--status", "closed"]);
     expect(status.code).toBe(EXIT.usage);
     expect(status.stderr).toContain(
-      '--status "closed": expected one of open, contained, notified, released, resolved',
+      '--status "closed": expected one of open, contained, notified, releasing, released, resolved',
     );
     const since = await lkr(["incidents", "--since", "a week"]);
     expect(since.code).toBe(EXIT.usage);

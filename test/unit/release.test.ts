@@ -13,6 +13,7 @@ import { executeRelease, prepareRelease, resolveIncident } from "../../lambdas/c
 import {
   IncidentChangedError,
   IncidentStateConflictError,
+  ReleaseInterruptedError,
   UndoFactsError,
   UnknownIncidentError,
   WrongAccountError,
@@ -364,13 +365,31 @@ class FakeIam implements IamReleasePort {
     this.hit(`principalTagKeys:${target.name}`);
     return this.tags[target.name] ?? [];
   }
+  readonly restore = {
+    disableKey: async (user: string, key: string) => this.hit(`restore.disableKey:${user}:${key}`),
+    attachPolicy: async (target: FenceTarget, arn: string) => {
+      this.hit(`restore.attachPolicy:${target.name}:${arn}`);
+      return "attached" as const;
+    },
+    putDenyOlderSessions: async (target: FenceTarget, name: string) =>
+      this.hit(`restore.putDenyOlderSessions:${target.name}:${name}`),
+    tagPrincipal: async (target: FenceTarget, tags: Readonly<Record<string, string>>) =>
+      this.hit(`restore.tagPrincipal:${target.name}:${Object.keys(tags).join(",")}`),
+  };
 }
 
 class FakeStore implements IncidentReviewStore {
   readonly writes: CloseWrite[] = [];
   readonly appended: ActionRecord[][] = [];
   readonly appendedTo: string[] = [];
+  readonly begun: string[] = [];
+  /** A new signal contains the key while the release runs: the close write finds the incident changed. */
   changed = false;
+  /** The incident changed before the release began: nothing may change. */
+  changedBeforeBegin = false;
+  /** The incidents holding alice's fence besides this one, and those that join while it is detached. */
+  holders: string[] = [];
+  joining: string[] = [];
   constructor(
     readonly incident: Incident | undefined,
     readonly others: readonly Incident[] = [],
@@ -378,9 +397,20 @@ class FakeStore implements IncidentReviewStore {
   async get(id: string) {
     return id === ID ? this.incident : this.others.find((i) => i.incidentId === id);
   }
+  async beginRelease(id: string, from: IncidentStatus, version: number | undefined) {
+    if (this.changedBeforeBegin) throw new IncidentChangedError(id);
+    this.begun.push(from);
+    return (version ?? 0) + 1;
+  }
   async recordClose(write: CloseWrite) {
     if (this.changed) throw new IncidentChangedError(write.incidentId);
     this.writes.push(write);
+  }
+  async leaveFence() {
+    return this.holders;
+  }
+  async fenceHolders() {
+    return [...this.holders, ...this.joining];
   }
   async appendActions(id: string, actions: readonly ActionRecord[]) {
     this.appendedTo.push(id);
@@ -450,8 +480,8 @@ describe("executeRelease", () => {
     const [write] = store.writes;
     expect(write).toMatchObject({
       incidentId: ID,
-      expectedStatus: "contained",
-      expectedActionCount: 4,
+      expectedStatus: "releasing",
+      expectedVersion: 1,
       status: "released",
       release: { by: BY.by, reason: "false alarm", kind: "release", at: "2026-11-28T13:00:06.000Z" },
     });
@@ -483,7 +513,7 @@ describe("executeRelease", () => {
     expect(outcome.verdict.conflicts.map((r) => r.kind)).toEqual(["reactivate-key"]);
   });
 
-  it("keeps the status when a step fails, records the attempt without a release, and alerts it as incomplete", async () => {
+  it("leaves the incident releasing (never contained: its key is Active again) when a step fails, records the attempt without a release, and alerts it as incomplete", async () => {
     const store = new FakeStore(incident(FULL));
     const iam = new FakeIam({
       detachPolicy: new AwsCallError("iam:DetachUserPolicy", "AccessDenied", { cause: new Error("no") }),
@@ -494,9 +524,9 @@ describe("executeRelease", () => {
       BY,
       deps(store, iam, alerts),
     );
-    expect(outcome.status).toBe("contained");
+    expect(outcome.status).toBe("releasing");
     expect(outcome.verdict.complete).toBe(false);
-    expect(store.writes[0]).toMatchObject({ status: "contained", release: undefined });
+    expect(store.writes[0]).toMatchObject({ status: "releasing", release: undefined });
     expect(store.writes[0]?.actions.map((a) => a.kind)).toEqual([
       "reactivate-key",
       "detach-quarantine-policy",
@@ -509,16 +539,50 @@ describe("executeRelease", () => {
     expect(alerts[0]?.subject).toMatch(/^\[RELEASE INCOMPLETE\] /);
   });
 
-  it("when the incident changed meanwhile: keeps the audit of what IAM changes were made, and throws", async () => {
+  it("when a new signal contained the key meanwhile: puts back what it undid (key first), keeps the audit, and throws", async () => {
     const store = new FakeStore(incident(FULL));
     store.changed = true;
+    const iam = new FakeIam();
     const prepared = await prepareRelease(store, ID, ACCOUNT);
-    await expect(executeRelease(prepared, BY, deps(store, new FakeIam()))).rejects.toThrow(
-      IncidentChangedError,
-    );
-    expect(store.appended.map((batch) => batch.map((a) => a.kind))).toEqual([
-      ["reactivate-key", "detach-quarantine-policy", "delete-revoke-policy", "untag-principal"],
+    await expect(executeRelease(prepared, BY, deps(store, iam))).rejects.toThrow(ReleaseInterruptedError);
+    expect(iam.calls.filter((c) => c.startsWith("restore."))).toEqual([
+      `restore.disableKey:alice:${KEY}`,
+      `restore.attachPolicy:alice:${QUARANTINE}`,
+      `restore.tagPrincipal:alice:${TAG}`,
     ]);
+    expect(store.appended.map((batch) => batch.map((a) => a.kind))).toEqual([
+      [
+        "reactivate-key",
+        "detach-quarantine-policy",
+        "delete-revoke-policy",
+        "untag-principal",
+        "reactivate-key",
+        "detach-quarantine-policy",
+        "untag-principal",
+      ],
+    ]);
+    expect(store.writes).toEqual([]);
+  });
+
+  it("when the incident changed before the release began: changes nothing and throws", async () => {
+    const store = new FakeStore(incident(FULL));
+    store.changedBeforeBegin = true;
+    const iam = new FakeIam();
+    const prepared = await prepareRelease(store, ID, ACCOUNT);
+    await expect(executeRelease(prepared, BY, deps(store, iam))).rejects.toThrow(IncidentChangedError);
+    expect(iam.calls).toEqual([]);
+    expect(store.appended).toEqual([]);
+  });
+
+  it("puts the quarantine policy back and hands it over when another key's containment took the fence while it was detached", async () => {
+    const store = new FakeStore(incident(FULL), [incidentB()]);
+    store.joining = [ID_B];
+    const iam = new FakeIam();
+    const outcome = await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
+    expect(iam.calls).toContain(`detachPolicy:alice:${QUARANTINE}`);
+    expect(iam.calls).toContain(`restore.attachPolicy:alice:${QUARANTINE}`);
+    expect(outcome.records[1]).toMatchObject({ kind: "hand-over-quarantine-policy", target: "user alice" });
+    expect(store.appendedTo).toEqual([ID_B]);
   });
 
   it("reports an alert that could not be sent, after recording the release", async () => {
@@ -667,15 +731,18 @@ describe("a quarantine policy another key of the principal still needs", () => {
         `not detached: still needed by the quarantine of ${KEY_B}, but there is no incident ${ID_B} to hand it over to`,
       ),
     ],
-  ])("fails closed when %s: not detached, the incident stays contained", async (_, iam, others, detail) => {
-    const store = new FakeStore(incident(FULL), others);
-    const outcome = await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
-    expect(iam.calls.filter((c) => c.startsWith("detachPolicy"))).toEqual([]);
-    expect(outcome.status).toBe("contained");
-    expect(outcome.records[1]).toMatchObject({ kind: "detach-quarantine-policy", outcome: "failed" });
-    expect(outcome.records[1]?.detail).toMatch(detail);
-    expect(store.appended).toEqual([]);
-  });
+  ])(
+    "fails closed when %s: not detached, the incident stays releasing (its key was reactivated)",
+    async (_, iam, others, detail) => {
+      const store = new FakeStore(incident(FULL), others);
+      const outcome = await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
+      expect(iam.calls.filter((c) => c.startsWith("detachPolicy"))).toEqual([]);
+      expect(outcome.status).toBe("releasing");
+      expect(outcome.records[1]).toMatchObject({ kind: "detach-quarantine-policy", outcome: "failed" });
+      expect(outcome.records[1]?.detail).toMatch(detail);
+      expect(store.appended).toEqual([]);
+    },
+  );
 });
 
 describe("a release in another account than the caller's", () => {
@@ -740,7 +807,7 @@ describe("resolveIncident", () => {
       {
         incidentId: ID,
         expectedStatus: "notified",
-        expectedActionCount: 4,
+        expectedVersion: undefined,
         status: "resolved",
         actions: [
           {

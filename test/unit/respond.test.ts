@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
-import type { ActionRecord, Incident } from "../../lambdas/core/incident.js";
+import type { ActionRecord, Incident, SignalState } from "../../lambdas/core/incident.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
 import type { IamPort, IncidentStore, RenderedAlert, SignalWrite } from "../../lambdas/core/ports.js";
 import { type RespondDeps, respondToExposure } from "../../lambdas/core/respond/respond.js";
+import { type Severity, severityRank } from "../../lambdas/core/vocabulary.js";
 import { GUARDDUTY_EXPOSURE, KEY } from "../support/exposures.js";
 
 const exposure: Exposure = GUARDDUTY_EXPOSURE;
@@ -47,20 +48,56 @@ class FakeIam implements IamPort {
   }
 }
 
-/** An in-memory incident store; `down` makes every call fail like an unreachable DynamoDB. */
+/**
+ * An in-memory incident store with DynamoDB's semantics (conditional writes on the version, one
+ * item per signal); `down` makes every call fail like an unreachable DynamoDB. For the specs'
+ * convenience it also mirrors alerted and completed signals into the incident's id lists.
+ */
 class FakeStore implements IncidentStore {
   readonly incidents = new Map<string, Incident>();
+  readonly signalStates = new Map<string, SignalState>();
+  readonly fences = new Map<string, Set<string>>();
   down = false;
   private check() {
     if (this.down) throw new TransientAwsError("dynamodb:UpdateItem", { cause: new Error("503") });
+  }
+  private state(id: string, signalId: string): SignalState {
+    return this.signalStates.get(`${id}#${signalId}`) ?? { signalId };
+  }
+  private setState(id: string, signalId: string, change: Partial<SignalState>) {
+    this.signalStates.set(`${id}#${signalId}`, { ...this.state(id, signalId), ...change });
   }
   async get(id: string) {
     this.check();
     return this.incidents.get(id);
   }
+  async getSignal(id: string, signalId: string) {
+    this.check();
+    return this.signalStates.get(`${id}#${signalId}`);
+  }
+  async claimSignal(id: string, signalId: string, owner: string, now: string, until: string) {
+    this.check();
+    const state = this.state(id, signalId);
+    if (state.completedAt !== undefined) return "completed" as const;
+    const free =
+      state.claimOwner === undefined || state.claimOwner === owner || (state.claimExpiresAt ?? "") < now;
+    if (!free) return "in-progress" as const;
+    this.setState(id, signalId, { claimOwner: owner, claimExpiresAt: until });
+    return "claimed" as const;
+  }
+  async releaseSignalClaim(id: string, signalId: string, owner: string) {
+    if (this.state(id, signalId).claimOwner === owner)
+      this.setState(id, signalId, { claimOwner: undefined, claimExpiresAt: undefined });
+  }
   async recordSignal(w: SignalWrite) {
     this.check();
     const existing = this.incidents.get(w.incidentId);
+    if (w.basis !== undefined) {
+      const holds = w.basis.exists
+        ? existing !== undefined && existing.version === w.basis.version
+        : !existing;
+      if (!holds) return "conflict" as const;
+    }
     const base: Incident = existing ?? {
       incidentId: w.incidentId,
       accountId: w.accountId,
@@ -81,31 +118,53 @@ class FakeStore implements IncidentStore {
     this.incidents.set(w.incidentId, {
       ...base,
       status: existing && w.statusIfNew ? existing.status : w.status,
-      severity: w.severity,
       signalIds: isNew ? [...base.signalIds, w.signal.signalId] : base.signalIds,
-      signals: isNew ? [...base.signals, w.signal] : base.signals,
+      signals: w.keepSignalOnIncident ? [...base.signals, w.signal] : base.signals,
       actions: [...base.actions, ...w.actions],
+      ...(w.basis ? { version: (w.basis.version ?? 0) + 1 } : {}),
+      signalCount: (base.signalCount ?? 0) + (w.signalAlreadyRecorded ? 0 : 1),
     });
+    this.setState(w.incidentId, w.signal.signalId, { signal: w.signal });
+    return "recorded" as const;
   }
-  async appendActions(id: string, actions: readonly ActionRecord[], _now: string, completed?: string) {
+  async raiseSeverity(id: string, severity: Severity) {
+    this.check();
+    const i = this.incidents.get(id);
+    if (i && severityRank(severity) > severityRank(i.severity)) this.incidents.set(id, { ...i, severity });
+  }
+  async appendActions(
+    id: string,
+    actions: readonly ActionRecord[],
+    now: string,
+    completed?: { signalId: string; actions: readonly ActionRecord[] },
+  ) {
     this.check();
     const i = this.incidents.get(id);
     if (i) {
-      const done = [...(i.completedSignalIds ?? []), ...(completed ? [completed] : [])];
+      const done = [...(i.completedSignalIds ?? []), ...(completed ? [completed.signalId] : [])];
       this.incidents.set(id, { ...i, actions: [...i.actions, ...actions], completedSignalIds: done });
     }
+    if (completed)
+      this.setState(id, completed.signalId, { completedAt: now, actions: [...completed.actions] });
   }
   async claimAlert(id: string, signalId: string) {
     this.check();
     const i = this.incidents.get(id);
     if (!i || i.alertedSignalIds.includes(signalId)) return false;
     this.incidents.set(id, { ...i, alertedSignalIds: [...i.alertedSignalIds, signalId] });
+    this.setState(id, signalId, { alertedAt: "now" });
     return true;
   }
   async releaseAlertClaim(id: string, signalId: string) {
     const i = this.incidents.get(id);
     if (i)
       this.incidents.set(id, { ...i, alertedSignalIds: i.alertedSignalIds.filter((s) => s !== signalId) });
+    this.setState(id, signalId, { alertedAt: undefined });
+  }
+  async holdFence(accountId: string, target: FenceTarget, incidentId: string) {
+    this.check();
+    const key = `${accountId}#${target.type}#${target.name}`;
+    this.fences.set(key, new Set([...(this.fences.get(key) ?? []), incidentId]));
   }
 }
 
@@ -138,8 +197,12 @@ function deps(
       stackName: "S",
     },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    newAttemptId: () => `attempt-${++attempts}`,
+    sleep: async () => undefined,
   };
 }
+
+let attempts = 0;
 
 describe("respondToExposure", () => {
   it("disables the key before any other write, after at most the principal lookup", async () => {

@@ -10,13 +10,14 @@ import {
 } from "../incident.js";
 import type { AlertPublisher } from "../ports.js";
 import { renderReleaseAlert } from "./alert.js";
-import { IncidentChangedError, UnknownIncidentError } from "./errors.js";
+import { IncidentChangedError, ReleaseInterruptedError, UnknownIncidentError } from "./errors.js";
 import {
   actionsSinceLastClose,
   assertClosable,
   assertSameAccount,
   type CloseKind,
   closedStatusOf,
+  describeUndoStep,
   judgeRelease,
   type KeptAction,
   otherQuarantinedKeys,
@@ -25,6 +26,7 @@ import {
   type ReleaseVerdict,
   stillNeededReason,
   type UndoStep,
+  undoTargetOf,
 } from "./plan.js";
 import type { IamReleasePort, IncidentReviewStore } from "./ports.js";
 import {
@@ -99,41 +101,37 @@ export async function prepareRelease(
 
 type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" }>;
 
+/** The other incidents holding the principal's fence: its fence item, and (records of older versions) its quarantine tags. */
+async function otherHolders(step: DetachStep, incident: Incident, deps: ReleaseDeps): Promise<string[]> {
+  const [holders, tagKeys] = await Promise.all([
+    deps.incidents.leaveFence(incident.accountId, step.target, incident.incidentId),
+    deps.iam.principalTagKeys(step.target),
+  ]);
+  const tagged = otherQuarantinedKeys(tagKeys, incident.accessKeyId).map((key) =>
+    incidentIdOf(incident.accountId, key),
+  );
+  return [...new Set([...holders, ...tagged])].filter((id) => id !== incident.incidentId).sort();
+}
+
+function keyOf(incidentId: string, accountId: string): string {
+  return incidentId.startsWith(`${accountId}-`) ? incidentId.slice(accountId.length + 1) : incidentId;
+}
+
 /**
- * The quarantine policy is per principal, incidents are per key: while the principal carries
- * another key's quarantine tag, the policy stays attached and that key's incident takes it over, so
- * its own release detaches it. Undefined when no other key needs it (detach as planned). Any doubt
- * (tags unreadable, no incident to hand over to) fails the step: the policy stays, the release
- * stays open.
+ * Hands the quarantine policy over to the incident of another contained key of the principal: it
+ * stays attached, and that incident's own release detaches it. A record for each side.
  */
-async function keepForOtherKeys(
+async function handOver(
   step: DetachStep,
   incident: Incident,
+  others: readonly string[],
   at: string,
   signalId: string,
   deps: ReleaseDeps,
-): Promise<{ record: ActionRecord; kept?: KeptAction } | undefined> {
-  let others: string[];
-  try {
-    others = otherQuarantinedKeys(await deps.iam.principalTagKeys(step.target), incident.accessKeyId);
-  } catch (error) {
-    if (error instanceof NoSuchEntityError) {
-      return { record: undoRecordOf(step, at, "not-found", signalId, error.message) };
-    }
-    return {
-      record: undoRecordOf(
-        step,
-        at,
-        "failed",
-        signalId,
-        `not detached: cannot tell whether another key's quarantine needs it: ${describeError(error)}`,
-      ),
-    };
-  }
-  const [heir] = others;
-  if (heir === undefined) return undefined;
-  const heirIncidentId = incidentIdOf(incident.accountId, heir);
-  const needed = `still needed by the quarantine of ${others.join(", ")}`;
+): Promise<{ record: ActionRecord; kept?: KeptAction }> {
+  const [heirIncidentId] = others as [string, ...string[]];
+  const keys = others.map((id) => keyOf(id, incident.accountId));
+  const needed = `still needed by the quarantine of ${keys.join(", ")}`;
   try {
     if ((await deps.incidents.get(heirIncidentId)) === undefined) {
       return {
@@ -162,7 +160,7 @@ async function keepForOtherKeys(
       ),
     };
   }
-  const reason = stillNeededReason(others, heirIncidentId);
+  const reason = stillNeededReason(keys, heirIncidentId);
   const record = handOverRecordOf(step, at, signalId, reason);
   const attached = actionsSinceLastClose(incident.actions).find(
     (a) =>
@@ -173,6 +171,63 @@ async function keepForOtherKeys(
       a.undo?.policyArn === step.policyArn,
   );
   return { record, kept: { action: attached ?? record, reason } };
+}
+
+/**
+ * The quarantine policy is per principal, incidents are per key. The principal's fence item says
+ * which incidents hold it (each registers before attaching): this incident leaves it; while others
+ * remain, the policy stays and is handed over. Otherwise it is detached — and if another key's
+ * containment registered meanwhile, it is attached again and handed over to that incident, so a
+ * release never strips a fence another open incident relies on. Any doubt fails the step: the
+ * policy stays, the release stays open.
+ */
+async function detachUnlessNeeded(
+  step: DetachStep,
+  incident: Incident,
+  at: string,
+  signalId: string,
+  deps: ReleaseDeps,
+): Promise<{ record: ActionRecord; kept?: KeptAction }> {
+  let others: string[];
+  try {
+    others = await otherHolders(step, incident, deps);
+  } catch (error) {
+    if (error instanceof NoSuchEntityError) {
+      return { record: undoRecordOf(step, at, "not-found", signalId, error.message) };
+    }
+    return {
+      record: undoRecordOf(
+        step,
+        at,
+        "failed",
+        signalId,
+        `not detached: cannot tell whether another key's quarantine needs it: ${describeError(error)}`,
+      ),
+    };
+  }
+  if (others.length > 0) return handOver(step, incident, others, at, signalId, deps);
+  const result = await runUndo(step, deps.iam);
+  const record = undoRecordOf(step, at, result.outcome, signalId, result.detail);
+  if (result.outcome !== "done") return { record };
+  try {
+    const joined = (await deps.incidents.fenceHolders(incident.accountId, step.target)).filter(
+      (id) => id !== incident.incidentId,
+    );
+    if (joined.length === 0) return { record };
+    // Another key's containment took the fence while it was being detached: put it back.
+    await deps.iam.restore.attachPolicy(step.target, step.policyArn);
+    return handOver(step, incident, joined, at, signalId, deps);
+  } catch (error) {
+    return {
+      record: undoRecordOf(
+        step,
+        at,
+        "failed",
+        signalId,
+        `detached, but whether another key's containment needs it again is unknown: ${describeError(error)}`,
+      ),
+    };
+  }
 }
 
 async function runUndo(
@@ -206,12 +261,104 @@ async function runUndo(
   }
 }
 
+/** Runs the plan's undo steps, each on its own: one gone key does not stop the rest. */
+async function undoAll(
+  prepared: PreparedRelease,
+  signalId: string,
+  deps: ReleaseDeps,
+): Promise<{ records: ActionRecord[]; kept: KeptAction[] }> {
+  const records: ActionRecord[] = [];
+  const kept: KeptAction[] = [];
+  for (const step of prepared.plan.steps) {
+    const at = deps.now().toISOString();
+    if (step.kind === "detach-quarantine-policy") {
+      const result = await detachUnlessNeeded(step, prepared.incident, at, signalId, deps);
+      records.push(result.record);
+      if (result.kept) kept.push(result.kept);
+      continue;
+    }
+    const result = await runUndo(step, deps.iam);
+    records.push(undoRecordOf(step, at, result.outcome, signalId, result.detail));
+  }
+  return { records, kept };
+}
+
+/** The inverse of one undo step that was done: containment as it was before the release. */
+async function restoreOne(
+  step: UndoStep,
+  incidentId: string,
+  at: string,
+  iam: IamReleasePort,
+): Promise<void> {
+  switch (step.kind) {
+    case "reactivate-key":
+      return iam.restore.disableKey(step.userName, step.accessKeyId);
+    case "detach-quarantine-policy":
+      await iam.restore.attachPolicy(step.target, step.policyArn);
+      return;
+    case "delete-revoke-policy":
+      return iam.restore.putDenyOlderSessions(step.target, step.policyName, at);
+    case "untag-principal":
+      return iam.restore.tagPrincipal(
+        step.target,
+        Object.fromEntries(step.tagKeys.map((key) => [key, `${incidentId} ${at} restored`])),
+      );
+    default: {
+      const unreachable: never = step;
+      throw new Error(`unknown undo step ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
 /**
- * Undoes the prepared plan step by step (each independently: one gone key does not stop the
- * rest; a quarantine policy another key's quarantine still needs is kept and handed over to that
- * key's incident), then records it in one conditional write: status `released`, the undo results, a release
- * marker and who and why — unless a step failed, when the results are recorded and the status
- * stays, so the release can run again (every step is idempotent). Then alerts.
+ * A new signal contained the key again while the release ran (the close write found the incident
+ * changed): put back everything the release undid — the key Inactive first — and record it, so the
+ * incident that says contained is contained. Never claims the release.
+ */
+async function restoreContainment(
+  prepared: PreparedRelease,
+  records: readonly ActionRecord[],
+  signalId: string,
+  deps: ReleaseDeps,
+  cause: unknown,
+): Promise<never> {
+  const at = deps.now().toISOString();
+  const done = prepared.plan.steps.filter((step) =>
+    records.some((r) => r.kind === step.kind && r.outcome === "done" && r.target === undoTargetOf(step)),
+  );
+  const restored: string[] = [];
+  const failed: string[] = [];
+  const notes: ActionRecord[] = [];
+  for (const step of done) {
+    try {
+      await restoreOne(step, prepared.incident.incidentId, at, deps.iam);
+      restored.push(describeUndoStep(step));
+      notes.push(
+        undoRecordOf(
+          step,
+          at,
+          "failed",
+          signalId,
+          "put back: a new signal contained the key while it was being released",
+        ),
+      );
+    } catch (error) {
+      failed.push(`${describeUndoStep(step)}: ${describeError(error)}`);
+    }
+  }
+  await deps.incidents
+    .appendActions(prepared.incident.incidentId, [...records, ...notes], at)
+    .catch(() => undefined);
+  throw new ReleaseInterruptedError(prepared.incident.incidentId, restored, failed, { cause });
+}
+
+/**
+ * Releases an incident as a state machine: `releasing` (a conditional write on the status and
+ * version read) before anything changes in IAM, then the undo steps, then `released` — conditional
+ * on the incident still being the one this release moved to `releasing`. A signal that contained
+ * the key meanwhile makes that write fail: the release puts its changes back and says so
+ * (ReleaseInterruptedError). A failed step leaves the incident `releasing` with the results
+ * recorded, so the release can run again (every step is idempotent). Then alerts.
  */
 export async function executeRelease(
   prepared: PreparedRelease,
@@ -223,46 +370,43 @@ export async function executeRelease(
   assertSameAccount(incident, deps.callerAccountId);
   const startedAt = deps.now().toISOString();
   const signalId = operatorSignalId("release", startedAt);
-  const records: ActionRecord[] = [];
-  const keptNow: KeptAction[] = [];
-  for (const step of prepared.plan.steps) {
-    const at = deps.now().toISOString();
-    if (step.kind === "detach-quarantine-policy") {
-      const held = await keepForOtherKeys(step, incident, at, signalId, deps);
-      if (held !== undefined) {
-        records.push(held.record);
-        if (held.kept) keptNow.push(held.kept);
-        continue;
-      }
-    }
-    const result = await runUndo(step, deps.iam);
-    records.push(undoRecordOf(step, at, result.outcome, signalId, result.detail));
-  }
-  const plan: ReleasePlan = { ...prepared.plan, kept: [...prepared.plan.kept, ...keptNow] };
+  const version = await deps.incidents.beginRelease(
+    incident.incidentId,
+    incident.status,
+    incident.version,
+    startedAt,
+  );
+  const { records, kept } = await undoAll(prepared, signalId, deps);
+  const plan: ReleasePlan = { ...prepared.plan, kept: [...prepared.plan.kept, ...kept] };
   const verdict = judgeRelease(records);
   const at = deps.now().toISOString();
   const release: ReleaseRecord | undefined = verdict.complete
     ? { at, by: request.by, reason: request.reason, kind: "release" }
     : undefined;
-  const status = verdict.complete ? closedStatusOf("release") : incident.status;
+  // Incomplete: `releasing` once anything in IAM was given back (the key may be Active: never
+  // `contained` then); as it was when nothing changed.
+  const changedIam = records.some((r) => r.outcome === "done");
+  const status: IncidentStatus = verdict.complete
+    ? closedStatusOf("release")
+    : changedIam
+      ? "releasing"
+      : incident.status;
   const written = release
     ? [...records, closeMarkerOf("release", incident.incidentId, at, request.by, request.reason)]
     : records;
   try {
     await deps.incidents.recordClose({
       incidentId: incident.incidentId,
-      expectedStatus: incident.status,
-      expectedActionCount: incident.actions.length,
+      expectedStatus: "releasing",
+      expectedVersion: version,
       status,
       actions: written,
       release,
       now: at,
     });
   } catch (error) {
-    if (error instanceof IncidentChangedError && records.length > 0) {
-      // IAM changed already: keep the audit trail, without claiming the release.
-      await deps.incidents.appendActions(incident.incidentId, records, at);
-    }
+    if (error instanceof IncidentChangedError)
+      return restoreContainment(prepared, records, signalId, deps, error);
     throw error;
   }
   let alerted = false;
@@ -310,7 +454,7 @@ export async function resolveIncident(
   await deps.incidents.recordClose({
     incidentId,
     expectedStatus: incident.status,
-    expectedActionCount: incident.actions.length,
+    expectedVersion: incident.version,
     status: closedStatusOf(kind),
     actions: [closeMarkerOf(kind, incidentId, at, request.by, request.reason)],
     release,

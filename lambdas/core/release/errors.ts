@@ -73,3 +73,22 @@ export class WrongAccountError extends Error {
     );
   }
 }
+
+/**
+ * A new signal contained the key again while the release was undoing its containment: the release
+ * put back what it had undone (as `restored` says) and recorded it; the incident stays contained.
+ */
+export class ReleaseInterruptedError extends Error {
+  override readonly name = "ReleaseInterruptedError";
+  constructor(
+    readonly incidentId: string,
+    readonly restored: readonly string[],
+    readonly failed: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `release of ${incidentId} interrupted by a new signal: restored ${restored.join("; ") || "nothing"}${failed.length > 0 ? `; could not restore ${failed.join("; ")}` : ""}`,
+      options,
+    );
+  }
+}

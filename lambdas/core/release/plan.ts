@@ -1,7 +1,7 @@
 import {
   type ActionOf,
   type ActionRecord,
-  CLOSE_KINDS,
+  actionsSinceLastClose,
   type CloseKind,
   type Incident,
   type IncidentStatus,
@@ -40,8 +40,11 @@ export interface ReleasePlan {
   readonly kept: readonly KeptAction[];
 }
 
-/** Statuses an operator may close: the responder still holds the key, or only told people. */
-export const CLOSABLE_STATUSES: readonly IncidentStatus[] = ["contained", "notified"];
+/**
+ * Statuses an operator may close: the responder still holds the key, it only told people, or an
+ * earlier release stopped half-way (run it again: every step is idempotent).
+ */
+export const CLOSABLE_STATUSES: readonly IncidentStatus[] = ["contained", "notified", "releasing"];
 
 const UNDO_ORDER: readonly UndoStepKind[] = [
   "reactivate-key",
@@ -87,21 +90,7 @@ export function otherQuarantinedKeys(tagKeys: readonly string[], accessKeyId: st
     .sort();
 }
 
-function isCloseMarker(action: ActionRecord): boolean {
-  return (CLOSE_KINDS as readonly string[]).includes(action.kind);
-}
-
-/**
- * The actions recorded since the incident was last released or resolved: a later signal may
- * contain the key again, and a release gives back only what that containment did.
- */
-export function actionsSinceLastClose(actions: readonly ActionRecord[]): readonly ActionRecord[] {
-  let start = 0;
-  actions.forEach((action, index) => {
-    if (isCloseMarker(action)) start = index + 1;
-  });
-  return actions.slice(start);
-}
+export { actionsSinceLastClose };
 
 function keptReason(action: ActionRecord): string | undefined {
   switch (action.outcome) {

@@ -1,4 +1,5 @@
 import type { ActionRecord, Incident, IncidentStatus, ReleaseRecord } from "../incident.js";
+import type { IamPort } from "../ports.js";
 import type { FenceTarget } from "../vocabulary.js";
 
 /** IAM, as a release needs it. Implementations map AWS errors to the typed errors in errors.ts. */
@@ -12,6 +13,11 @@ export interface IamReleasePort {
   untagPrincipal(target: FenceTarget, tagKeys: readonly string[]): Promise<void>;
   /** The keys of the principal's tags; NoSuchEntityError when the principal is gone. */
   principalTagKeys(target: FenceTarget): Promise<readonly string[]>;
+  /**
+   * What a release puts back when a new signal contained the key again while it ran (the same
+   * calls the responder makes; see IamPort).
+   */
+  readonly restore: Pick<IamPort, "disableKey" | "attachPolicy" | "putDenyOlderSessions" | "tagPrincipal">;
 }
 
 /** What closing an incident writes, in one conditional update. */
@@ -19,8 +25,8 @@ export interface CloseWrite {
   readonly incidentId: string;
   /** The write happens only while the incident still has this status... */
   readonly expectedStatus: IncidentStatus;
-  /** ...and this many actions (no signal or operator got in between). */
-  readonly expectedActionCount: number;
+  /** ...and this version (no signal or operator got in between); the write bumps it. */
+  readonly expectedVersion: number | undefined;
   /** Unchanged when a release could not complete. */
   readonly status: IncidentStatus;
   readonly actions: readonly ActionRecord[];
@@ -31,8 +37,22 @@ export interface CloseWrite {
 
 export interface IncidentReviewStore {
   get(incidentId: string): Promise<Incident | undefined>;
-  /** Conditional on `expectedStatus` and `expectedActionCount`; IncidentChangedError otherwise. */
+  /**
+   * Moves the incident to `releasing` before a release changes anything in IAM: conditional on the
+   * status and version read (IncidentChangedError otherwise). Returns the new version.
+   */
+  beginRelease(
+    incidentId: string,
+    from: IncidentStatus,
+    version: number | undefined,
+    now: string,
+  ): Promise<number>;
+  /** Conditional on `expectedStatus` and `expectedVersion`; IncidentChangedError otherwise. */
   recordClose(write: CloseWrite): Promise<void>;
+  /** This incident no longer holds the principal's fence: the incidents that still do. */
+  leaveFence(accountId: string, target: FenceTarget, incidentId: string): Promise<readonly string[]>;
+  /** The incidents holding the principal's fence now. */
+  fenceHolders(accountId: string, target: FenceTarget): Promise<readonly string[]>;
   /** Appends actions whatever the incident's status (the audit of IAM changes whose release could not be recorded). */
   appendActions(incidentId: string, actions: readonly ActionRecord[], now: string): Promise<void>;
 }

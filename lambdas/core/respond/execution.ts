@@ -1,7 +1,7 @@
 import { containmentFailed } from "../containment.js";
 import { AwsCallError, describeError, NoSuchEntityError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
-import type { ActionOutcome, ActionRecord, Incident } from "../incident.js";
+import type { ActionOutcome, ActionRecord, Incident, SignalState } from "../incident.js";
 import type { Log } from "../log.js";
 import type { PrincipalFacts, ResponsePlan } from "../plan.js";
 import type { AlertPublisher, EventPublisher, IamPort, IamPortFor, IncidentStore } from "../ports.js";
@@ -24,6 +24,10 @@ export interface RespondDeps {
   readonly log: Log;
   /** Alerts this container sent while the incident table was unreachable (see sendAlertOnce). */
   readonly unrecordedAlerts: Pick<Set<string>, "has" | "add" | "delete">;
+  /** A new unique id for this attempt's claim on its signal. */
+  readonly newAttemptId: () => string;
+  /** Waits (while a concurrent duplicate of the signal finishes). */
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 /** What the lookups before the plan found: the incident so far, the principal, and IAM in its account. */
@@ -32,6 +36,8 @@ export interface Lookup {
   readonly facts: PrincipalFacts;
   /** IAM in the key's account; set whenever the facts name a user or role (the only ones a plan changes). */
   readonly iam: IamPort | undefined;
+  /** The signal's own item: an earlier attempt's claim, record and completion. */
+  readonly signalState: SignalState | undefined;
   /** The incident table could not be read: contain anyway, and fail the invocation at the end. */
   readonly storeFailure: unknown;
 }
@@ -62,6 +68,13 @@ export class Execution {
   recordedCount: number | undefined;
   alerted = false;
   storeFailure: unknown;
+  /**
+   * Why the remaining steps are not run: `duplicate`, another attempt has (or completed) this
+   * signal; `conflict`, the incident changed since it was read, so the response is planned again.
+   */
+  halted: "duplicate" | "conflict" | undefined;
+  /** This signal's record moved the incident into `contained`: it emits the one Incident Contained. */
+  opened = false;
 
   constructor(
     readonly exposure: Exposure,
@@ -71,6 +84,8 @@ export class Execution {
     readonly receivedAt: string,
     /** The principal as recorded, with the user's name from the lookup when the signal had none. */
     readonly principal: PrincipalRecord,
+    /** This attempt's claim on its signal (see claimSignal). */
+    readonly attemptId: string,
   ) {
     this.storeFailure = lookup.storeFailure;
   }

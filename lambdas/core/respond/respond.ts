@@ -1,6 +1,6 @@
 import { describeError, IncompleteResponseError, TransientAwsError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
-import { type ActionRecord, type Incident, incidentIdOf, principalRecordOf } from "../incident.js";
+import { type ActionRecord, actionsWorthKeeping, incidentIdOf, principalRecordOf } from "../incident.js";
 import { type PrincipalFacts, planResponse, type ResponsePlan } from "../plan.js";
 import type { IamPort } from "../ports.js";
 import type { PrincipalRecord } from "../vocabulary.js";
@@ -31,23 +31,39 @@ async function iamForExposure(
   }
 }
 
-/** The incident so far and the principal's facts, read in parallel before anything changes. */
+/** The incident so far, the signal's own item and the principal's facts, read in parallel before anything changes. */
 async function lookUp(exposure: Exposure, deps: RespondDeps): Promise<Lookup> {
   const { iam, unavailable } = await iamForExposure(exposure, deps);
+  const incidentId = incidentIdOf(exposure.accountId, exposure.accessKeyId);
   let storeFailure: unknown;
-  const [incident, facts] = await Promise.all([
-    deps.incidents
-      .get(incidentIdOf(exposure.accountId, exposure.accessKeyId))
-      .catch((error: unknown): Incident | undefined => {
-        storeFailure = error; // contain anyway: a store outage must not keep a leaked key active
-        deps.log.error("incident lookup failed", { error: describeError(error) });
-        return undefined;
-      }),
+  const unreadable = (error: unknown): undefined => {
+    storeFailure ??= error; // contain anyway: a store outage must not keep a leaked key active
+    deps.log.error("incident lookup failed", { error: describeError(error) });
+    return undefined;
+  };
+  const [incident, signalState, facts] = await Promise.all([
+    deps.incidents.get(incidentId).catch(unreadable),
+    deps.incidents.getSignal(incidentId, exposure.signalId).catch(unreadable),
     iam
       ? lookUpPrincipal(exposure, iam)
       : Promise.resolve<PrincipalFacts>(unavailable ?? { kind: "not-looked-up" }),
   ]);
-  return { incident, facts, iam, storeFailure };
+  return { incident, signalState, facts, iam, storeFailure };
+}
+
+/**
+ * The incident changed since it was read (a release began, another signal contained it): read it
+ * again and plan again. A key the release may have reactivated counts as Active, so a later
+ * release reactivates it again, as it was before the first containment.
+ */
+async function lookUpAgain(exposure: Exposure, previous: Lookup, deps: RespondDeps): Promise<Lookup> {
+  const incident = await deps.incidents.get(incidentIdOf(exposure.accountId, exposure.accessKeyId));
+  const released = incident?.status === "releasing" || incident?.status === "released";
+  const facts =
+    released && previous.facts.kind === "user" && previous.facts.keyStatus === "Inactive"
+      ? { ...previous.facts, keyStatus: "Active" as const }
+      : previous.facts;
+  return { ...previous, incident, facts, storeFailure: undefined };
 }
 
 /** The principal as recorded: a user the signal did not name is named by the lookup. */
@@ -56,39 +72,40 @@ function principalOf(exposure: Exposure, facts: PrincipalFacts): PrincipalRecord
   return principalRecordOf(exposure.principal);
 }
 
-/** The last write: what was done after the record and — when nothing needs a retry — that the signal is complete. */
+/**
+ * The last write: what was done after the record (what says something new, on the incident; all of
+ * it on the signal's own item) and — when nothing needs a retry — that the signal is complete.
+ */
 async function recordRest(run: Execution): Promise<void> {
   if (run.recordedCount === undefined) return;
   const complete = run.complete();
+  const rest = run.actions.slice(run.recordedCount);
+  const recorded = [...(run.lookup.incident?.actions ?? []), ...run.actions.slice(0, run.recordedCount)];
   try {
     await run.deps.incidents.appendActions(
       run.plan.incidentId,
-      run.actions.slice(run.recordedCount),
+      actionsWorthKeeping(recorded, rest),
       run.now(),
-      complete ? run.exposure.signalId : undefined,
+      complete ? { signalId: run.exposure.signalId, actions: run.actions } : undefined,
     );
   } catch (error) {
     run.storeFailed(error, "incident actions not recorded");
   }
 }
 
-/**
- * Normalized exposure → plan → contain → record → fence → notify → emit. Only IAM, DynamoDB, SNS
- * and EventBridge calls happen here, each behind a port; failures are recorded, and the ones a
- * retry can fix make the invocation fail at the end (after the alert went out). A key that could
- * not be contained fails it too: Lambda retries, the errors alarm fires, the DLQ keeps the event.
- */
-export async function respondToExposure(exposure: Exposure, deps: RespondDeps): Promise<ExposureOutcome> {
+/** How many times a containment is planned again when the incident keeps changing under it. */
+const MAX_PLANS = 3;
+
+function planFor(exposure: Exposure, lookup: Lookup, deps: RespondDeps, now: string): ResponsePlan {
   const { settings, log } = deps;
-  const receivedAt = deps.now().toISOString();
-  const lookup = await lookUp(exposure, deps);
   const plan = planResponse(exposure, {
     mode: settings.mode,
-    now: receivedAt,
+    now,
     quarantinePolicyArn: settings.quarantinePolicyArn,
     exemptPrincipals: settings.exemptPrincipals,
     incident: lookup.incident,
     facts: lookup.facts,
+    signalCompleted: lookup.signalState?.completedAt !== undefined,
   });
   log.info("plan", {
     incidentId: plan.incidentId,
@@ -97,15 +114,52 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
     reasons: plan.reasons,
     withheld: plan.withheld.map((s) => s.kind),
   });
-  if (plan.decision === "duplicate")
-    return { incidentId: plan.incidentId, decision: plan.decision, actions: [], alerted: false };
+  return plan;
+}
 
-  const run = new Execution(exposure, plan, lookup, deps, receivedAt, principalOf(exposure, lookup.facts));
-  for (const step of plan.steps) await executeStep(step, run);
-  await recordRest(run);
-  const retryable = run.retryable();
-  if (retryable.length > 0) {
-    throw new IncompleteResponseError(plan.incidentId, retryable, { cause: run.storeFailure });
+/**
+ * Normalized exposure → plan → contain → claim and record → fence → notify → emit. Only IAM,
+ * DynamoDB, SNS and EventBridge calls happen here, each behind a port; failures are recorded, and
+ * the ones a retry can fix make the invocation fail at the end (after the alert went out). A key
+ * that could not be contained fails it too: Lambda retries, the errors alarm fires, the DLQ keeps
+ * the event. A containment whose incident changed since it was read is planned and done again.
+ */
+export async function respondToExposure(exposure: Exposure, deps: RespondDeps): Promise<ExposureOutcome> {
+  const receivedAt = deps.now().toISOString();
+  const attemptId = deps.newAttemptId();
+  let lookup = await lookUp(exposure, deps);
+  for (let attempt = 1; ; attempt++) {
+    const plan = planFor(exposure, lookup, deps, receivedAt);
+    if (plan.decision === "duplicate")
+      return { incidentId: plan.incidentId, decision: plan.decision, actions: [], alerted: false };
+    const principal = principalOf(exposure, lookup.facts);
+    const run = new Execution(exposure, plan, lookup, deps, receivedAt, principal, attemptId);
+    for (const step of plan.steps) {
+      await executeStep(step, run);
+      if (run.halted !== undefined) break;
+    }
+    if (run.halted === "conflict" && attempt < MAX_PLANS) {
+      lookup = await lookUpAgain(exposure, lookup, deps);
+      continue;
+    }
+    if (run.halted === "conflict") run.needsRetry("record-incident (incident kept changing)");
+    if (run.halted === "duplicate" && run.retryable().length === 0) {
+      return { incidentId: plan.incidentId, decision: "duplicate", actions: [], alerted: false };
+    }
+    await recordRest(run);
+    const retryable = run.retryable();
+    if (retryable.length > 0) {
+      // Give the claim back, so the retry takes the signal at once.
+      await deps.incidents
+        .releaseSignalClaim(plan.incidentId, exposure.signalId, attemptId)
+        .catch(() => undefined);
+      throw new IncompleteResponseError(plan.incidentId, retryable, { cause: run.storeFailure });
+    }
+    return {
+      incidentId: plan.incidentId,
+      decision: plan.decision,
+      actions: run.actions,
+      alerted: run.alerted,
+    };
   }
-  return { incidentId: plan.incidentId, decision: plan.decision, actions: run.actions, alerted: run.alerted };
 }

@@ -1,8 +1,15 @@
 import { containmentFailed } from "../containment.js";
 import { describeError } from "../errors.js";
-import { type KeySubject, signalRecordOf, subjectLabelOf } from "../incident.js";
+import {
+  actionsWorthKeeping,
+  basisOf,
+  type KeySubject,
+  SIGNALS_KEPT_ON_INCIDENT,
+  signalRecordOf,
+  subjectLabelOf,
+} from "../incident.js";
 import type { Step, StepKind } from "../plan.js";
-import { maxSeverity } from "../vocabulary.js";
+import { severityRank } from "../vocabulary.js";
 import { sendAlertOnce } from "./alert-once.js";
 import type { Execution } from "./execution.js";
 
@@ -27,6 +34,11 @@ const disableKey: StepExecutor<"disable-key"> = async (step, run) => {
 };
 
 const attachQuarantinePolicy: StepExecutor<"attach-quarantine-policy"> = async (step, run) => {
+  // The principal's fence is shared by its contained keys: say this incident holds it before
+  // attaching, so a release of another key of the principal keeps it attached.
+  await run.deps.incidents
+    .holdFence(run.exposure.accountId, step.target, run.plan.incidentId)
+    .catch((error: unknown) => run.storeFailed(error, "fence hold not recorded"));
   const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };
   const result = await run.attempt(step.kind, async () =>
     (await run.iam(step.kind).attachPolicy(step.target, step.policyArn)) === "attached"
@@ -64,28 +76,91 @@ const tagPrincipal: StepExecutor<"tag-principal"> = async (step, run) => {
   run.record({ ...head, ...result });
 };
 
+/** How long a claim on a signal lasts: longer than the function may run, so a live attempt keeps it. */
+export const SIGNAL_CLAIM_MS = 90_000;
+/** How long a duplicate waits for the attempt that has its signal, and how often it looks. */
+const DUPLICATE_WAIT_MS = 10_000;
+const DUPLICATE_POLL_MS = 250;
+
+/**
+ * Claims the signal for this attempt, right after the key is disabled (the disable is idempotent,
+ * so a concurrent duplicate repeats nothing else). A duplicate whose twin is still at work waits
+ * for it a few seconds; if the twin never finishes, this attempt fails and is retried, and takes
+ * the claim once the twin's has run out.
+ */
+async function claimSignal(run: Execution): Promise<"claimed" | "duplicate"> {
+  const { exposure, plan, deps } = run;
+  const waitUntil = deps.now().getTime() + DUPLICATE_WAIT_MS;
+  for (;;) {
+    const now = deps.now();
+    const claim = await deps.incidents.claimSignal(
+      plan.incidentId,
+      exposure.signalId,
+      run.attemptId,
+      now.toISOString(),
+      new Date(now.getTime() + SIGNAL_CLAIM_MS).toISOString(),
+    );
+    if (claim === "claimed") return "claimed";
+    if (claim === "completed") return "duplicate";
+    if (now.getTime() >= waitUntil) {
+      run.needsRetry("signal-in-progress-elsewhere");
+      return "duplicate";
+    }
+    await deps.sleep(DUPLICATE_POLL_MS);
+  }
+}
+
 const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
   const { exposure, plan, lookup, deps } = run;
-  const failed = containmentFailed(run.actions);
   try {
-    await deps.incidents.recordSignal({
+    if ((await claimSignal(run)) === "duplicate") {
+      run.log.info("signal handled by another attempt", { signalId: exposure.signalId });
+      run.halted = "duplicate";
+      return;
+    }
+  } catch (error) {
+    // The table is out of reach: contain anyway (the record below fails too, and asks for a retry).
+    run.storeFailed(error, "signal claim failed");
+  }
+  const failed = containmentFailed(run.actions);
+  const containing = plan.decision === "contain" && !failed;
+  const incident = lookup.incident;
+  const signalAlreadyRecorded = lookup.signalState?.signal !== undefined;
+  const actions = actionsWorthKeeping(incident?.actions ?? [], run.actions);
+  try {
+    const result = await deps.incidents.recordSignal({
       incidentId: plan.incidentId,
       accountId: exposure.accountId,
       accessKeyId: exposure.accessKeyId,
       principal: run.principal,
-      // An incident keeps the worst severity any of its signals had.
-      severity: maxSeverity(plan.severity, lookup.incident?.severity ?? "low"),
+      severity: plan.severity,
       // A failed containment is not an open (contained) incident; a notification never
       // overwrites a status an earlier containment or an operator set.
-      status: failed ? (lookup.incident?.status ?? "notified") : plan.status,
-      statusIfNew: plan.decision !== "contain" || failed,
+      status: failed ? (incident?.status ?? "notified") : plan.status,
+      statusIfNew: !containing,
+      // A containment holds only if the incident is still as it was read (no release got in).
+      basis: containing ? basisOf(incident) : undefined,
+      keepSignalOnIncident:
+        !signalAlreadyRecorded &&
+        (incident?.signalCount ?? incident?.signals.length ?? 0) < SIGNALS_KEPT_ON_INCIDENT,
+      signalAlreadyRecorded,
       mode: deps.settings.mode,
       sample: exposure.sample,
       signal: signalRecordOf(exposure, run.receivedAt, plan.severity, plan.decision, plan.reasons),
-      actions: run.actions,
+      actions,
       now: run.now(),
     });
+    if (result === "conflict") {
+      run.log.info("incident changed since it was read: planning again", { incidentId: plan.incidentId });
+      run.halted = "conflict";
+      return;
+    }
     run.recordedCount = run.actions.length;
+    run.opened = containing && (incident?.status !== "contained" || signalAlreadyRecorded);
+    // An incident keeps the worst severity any of its signals had: a conditional write on its rank.
+    if (incident !== undefined && severityRank(plan.severity) > severityRank(incident.severity)) {
+      await deps.incidents.raiseSeverity(plan.incidentId, plan.severity, run.now());
+    }
   } catch (error) {
     run.storeFailed(error, "incident record failed");
   }
@@ -101,6 +176,8 @@ const notify: StepExecutor<"notify"> = async (_step, run) => {
 
 const emitContainedEvent: StepExecutor<"emit-contained-event"> = async (_step, run) => {
   const { exposure, plan } = run;
+  // One Incident Contained per containment: a later signal about a contained key adds to its thread.
+  if (!run.opened && run.recordedCount !== undefined) return;
   try {
     await run.deps.events.emitContained({
       incidentId: plan.incidentId,

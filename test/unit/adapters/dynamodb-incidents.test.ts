@@ -8,6 +8,7 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DynamoDbIncidentStore } from "../../../lambdas/adapters/dynamodb-incidents.js";
+import { IncidentItemFullError } from "../../../lambdas/core/errors.js";
 import type { SignalWrite } from "../../../lambdas/core/ports.js";
 
 const dynamo = mockClient(DynamoDBClient);
@@ -23,6 +24,9 @@ const write: SignalWrite = {
   severity: "high",
   status: "contained",
   statusIfNew: false,
+  basis: { exists: true, version: 3 },
+  keepSignalOnIncident: true,
+  signalAlreadyRecorded: false,
   mode: "enforce",
   sample: false,
   signal: {
@@ -50,59 +54,126 @@ function updates() {
 beforeEach(() => dynamo.reset());
 
 describe("DynamoDbIncidentStore", () => {
-  it("records a signal once, in one conditional UpdateItem that sets the status", async () => {
+  it("records a containment in one UpdateItem conditional on the version it was planned from, which it bumps; then the signal's own item", async () => {
     dynamo.on(UpdateItemCommand).resolves({});
-    await store.recordSignal(write);
-    const [input] = updates();
-    expect(input).toMatchObject({
+    expect(await store.recordSignal(write)).toBe("recorded");
+    const [incident, signal] = updates();
+    expect(incident).toMatchObject({
       TableName: "incidents",
       Key: { incidentId: { S: ID } },
-      ConditionExpression: "attribute_not_exists(#signalIds) OR NOT contains(#signalIds, :sidValue)",
+      ConditionExpression: "#version = :expectedVersion",
     });
-    expect(input?.UpdateExpression).toContain("#status = :status,");
-    expect(input?.UpdateExpression).toContain("ADD #signalIds :sid");
-    expect(input?.ExpressionAttributeValues?.[":sid"]).toEqual({ SS: ["guardduty:f1"] });
-  });
-
-  it("never overwrites a status with a notification's (if_not_exists)", async () => {
-    dynamo.on(UpdateItemCommand).resolves({});
-    await store.recordSignal({ ...write, status: "notified", statusIfNew: true });
-    expect(updates()[0]?.UpdateExpression).toContain("#status = if_not_exists(#status, :status),");
-  });
-
-  it("on a signal already recorded, keeps the record and adds only the actions (and the status when it may set it)", async () => {
-    dynamo.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolves({});
-    await store.recordSignal(write);
-    const second = updates()[1];
-    expect(second?.UpdateExpression).toBe(
-      "SET #updatedAt = :now, #actions = list_append(if_not_exists(#actions, :empty), :actions), #status = :status",
+    expect(incident?.ExpressionAttributeValues?.[":expectedVersion"]).toEqual({ N: "3" });
+    expect(incident?.ExpressionAttributeValues?.[":nextVersion"]).toEqual({ N: "4" });
+    expect(incident?.UpdateExpression).toContain("#status = :status,");
+    expect(incident?.UpdateExpression).toContain(
+      "#signals = list_append(if_not_exists(#signals, :empty), :signal)",
     );
-    expect(second?.ConditionExpression).toBe("attribute_exists(#incidentId)");
-    dynamo.reset();
-    dynamo.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolves({});
-    await store.recordSignal({ ...write, statusIfNew: true });
-    expect(updates()[1]?.UpdateExpression).not.toContain("#status");
+    expect(incident?.UpdateExpression).toContain("ADD #signalCount :one");
+    // The severity of an existing incident is never set here: it only rises, through raiseSeverity.
+    expect(incident?.UpdateExpression).toContain("#severity = if_not_exists(#severity, :severity)");
+    expect(signal).toMatchObject({
+      Key: { incidentId: { S: `${ID}#signal#guardduty:f1` } },
+      UpdateExpression: "SET #itemType = :type, #signalId = :sid, #signal = :signal, #recordedAt = :now",
+    });
   });
 
-  it("claims an alert once: true for the first caller, false when the condition fails", async () => {
+  it("answers conflict, writing nothing more, when the incident changed since it was read", async () => {
+    dynamo.on(UpdateItemCommand).rejects(conditionFailed());
+    expect(await store.recordSignal(write)).toBe("conflict");
+    expect(updates()).toHaveLength(1);
+  });
+
+  it("conditions a new incident on its absence and a record of an older version on having no version", async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    await store.recordSignal({ ...write, basis: { exists: false, version: undefined } });
+    await store.recordSignal({ ...write, basis: { exists: true, version: undefined } });
+    expect(
+      updates()
+        .filter((_, i) => i % 2 === 0)
+        .map((u) => u.ConditionExpression),
+    ).toEqual([
+      "attribute_not_exists(#incidentId)",
+      "attribute_exists(#incidentId) AND attribute_not_exists(#version)",
+    ]);
+  });
+
+  it("never overwrites a status with a notification's (if_not_exists), and a notification has no version condition", async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    await store.recordSignal({ ...write, status: "notified", statusIfNew: true, basis: undefined });
+    expect(updates()[0]?.UpdateExpression).toContain("#status = if_not_exists(#status, :status),");
+    expect(updates()[0]?.ConditionExpression).toBeUndefined();
+  });
+
+  it("on a retry of a signal already recorded, adds its actions without the signal or its count again", async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    await store.recordSignal({ ...write, signalAlreadyRecorded: true, keepSignalOnIncident: false });
+    expect(updates()[0]?.UpdateExpression).not.toContain("#signals");
+    expect(updates()[0]?.UpdateExpression).not.toContain("#signalCount");
+  });
+
+  it("claims a signal unless completed or held by a live claim of another attempt, and says which", async () => {
+    dynamo.on(UpdateItemCommand).resolvesOnce({}).rejects(conditionFailed());
+    dynamo
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: marshall({ incidentId: `${ID}#signal#s`, signalId: "s", completedAt: "t" }) })
+      .resolves({ Item: marshall({ incidentId: `${ID}#signal#s`, signalId: "s", claimOwner: "other" }) });
+    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toBe(
+      "claimed",
+    );
+    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toBe(
+      "completed",
+    );
+    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toBe(
+      "in-progress",
+    );
+    expect(updates()[0]).toMatchObject({
+      Key: { incidentId: { S: `${ID}#signal#s` } },
+      ConditionExpression:
+        "attribute_not_exists(#completedAt) AND (attribute_not_exists(#claimOwner) OR #claimOwner = :owner OR #claimExpiresAt < :now)",
+    });
+  });
+
+  it("raises the severity only over a lower rank (or, on records without one, a lower severity)", async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    await store.raiseSeverity(ID, "high", "now");
+    await store.raiseSeverity(ID, "low", "now");
+    expect(updates()).toHaveLength(1);
+    expect(updates()[0]?.ConditionExpression).toBe(
+      "attribute_exists(#incidentId) AND (#severityRank < :rank OR (attribute_not_exists(#severityRank) AND #severity IN (:lower0, :lower1)))",
+    );
+    expect(updates()[0]?.ExpressionAttributeValues).toMatchObject({
+      ":rank": { N: "2" },
+      ":lower0": { S: "low" },
+      ":lower1": { S: "medium" },
+    });
+  });
+
+  it("claims an alert once per signal, on the signal's item: true for the first caller, false when the condition fails", async () => {
     dynamo.on(UpdateItemCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     expect(await store.claimAlert(ID, "guardduty:f1")).toBe(true);
     expect(await store.claimAlert(ID, "guardduty:f1")).toBe(false);
     expect(updates()[0]).toMatchObject({
-      UpdateExpression: "ADD #alerted :sid",
-      ConditionExpression: "attribute_exists(#incidentId) AND NOT contains(#alerted, :sidValue)",
+      Key: { incidentId: { S: `${ID}#signal#guardduty:f1` } },
+      ConditionExpression: "attribute_not_exists(#alertedAt)",
     });
   });
 
-  it("marks a signal complete only when asked", async () => {
+  it("marks a signal complete, on its own item with all its actions, only when asked", async () => {
     dynamo.on(UpdateItemCommand).resolves({});
     await store.appendActions(ID, [], "now");
-    await store.appendActions(ID, [], "now", "guardduty:f1");
-    expect(updates().map((u) => u.UpdateExpression?.includes("ADD #completed :completed"))).toEqual([
-      false,
-      true,
-    ]);
-    expect(updates()[1]?.ExpressionAttributeValues?.[":completed"]).toEqual({ SS: ["guardduty:f1"] });
+    await store.appendActions(ID, [], "now", { signalId: "guardduty:f1", actions: [] });
+    expect(updates().map((u) => u.Key?.incidentId?.S)).toEqual([ID, `${ID}#signal#guardduty:f1`]);
+    expect(updates()[1]?.UpdateExpression).toContain("#completedAt = :now");
+  });
+
+  it("maps DynamoDB's item size limit to IncidentItemFullError, never a retry", async () => {
+    const tooBig = Object.assign(new Error("Item size to update has exceeded the maximum allowed size"), {
+      name: "ValidationException",
+      $metadata: { httpStatusCode: 400 },
+    });
+    dynamo.on(UpdateItemCommand).rejects(tooBig);
+    await expect(store.appendActions(ID, [], "now")).rejects.toThrow(IncidentItemFullError);
   });
 
   it("reads an incident consistently and turns its string sets into sorted arrays", async () => {
