@@ -1,5 +1,5 @@
 import { containmentFailed } from "../containment.js";
-import { AwsCallError, describeError, NoSuchEntityError } from "../errors.js";
+import { AwsCallError, describeError, IncidentItemFullError, NoSuchEntityError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
 import type { ActionOutcome, ActionRecord, Incident, SignalState } from "../incident.js";
 import type { Log } from "../log.js";
@@ -109,6 +109,11 @@ export class Execution {
   }
 
   storeFailed(error: unknown, message: string): void {
+    if (error instanceof IncidentItemFullError) {
+      // A fixed condition: a retry would fail the same way. The alert and the logs still tell it.
+      this.log.error("incident item full: not recorded on the incident", { error: describeError(error) });
+      return;
+    }
     this.storeFailure ??= error;
     this.log.error(message, { error: describeError(error) });
   }
