@@ -132,17 +132,12 @@ async function handOver(
   const [heirIncidentId] = others as [string, ...string[]];
   const keys = others.map((id) => keyOf(id, incident.accountId));
   const needed = `still needed by the quarantine of ${keys.join(", ")}`;
+  const failed = (detail: string) => ({ record: undoRecordOf(step, at, "failed", signalId, detail) });
   try {
     if ((await deps.incidents.get(heirIncidentId)) === undefined) {
-      return {
-        record: undoRecordOf(
-          step,
-          at,
-          "failed",
-          signalId,
-          `not detached: ${needed}, but there is no incident ${heirIncidentId} to hand it over to; detach it by hand once that quarantine ends`,
-        ),
-      };
+      return failed(
+        `not detached: ${needed}, but there is no incident ${heirIncidentId} to hand it over to; detach it by hand once that quarantine ends`,
+      );
     }
     await deps.incidents.appendActions(
       heirIncidentId,
@@ -150,15 +145,9 @@ async function handOver(
       at,
     );
   } catch (error) {
-    return {
-      record: undoRecordOf(
-        step,
-        at,
-        "failed",
-        signalId,
-        `not detached: ${needed}, but it could not be handed over to incident ${heirIncidentId}: ${describeError(error)}`,
-      ),
-    };
+    return failed(
+      `not detached: ${needed}, but it could not be handed over to incident ${heirIncidentId}: ${describeError(error)}`,
+    );
   }
   const reason = stillNeededReason(keys, heirIncidentId);
   const record = handOverRecordOf(step, at, signalId, reason);
@@ -188,6 +177,7 @@ async function detachUnlessNeeded(
   signalId: string,
   deps: ReleaseDeps,
 ): Promise<{ record: ActionRecord; kept?: KeptAction }> {
+  const failed = (detail: string) => ({ record: undoRecordOf(step, at, "failed", signalId, detail) });
   let others: string[];
   try {
     others = await otherHolders(step, incident, deps);
@@ -195,15 +185,9 @@ async function detachUnlessNeeded(
     if (error instanceof NoSuchEntityError) {
       return { record: undoRecordOf(step, at, "not-found", signalId, error.message) };
     }
-    return {
-      record: undoRecordOf(
-        step,
-        at,
-        "failed",
-        signalId,
-        `not detached: cannot tell whether another key's quarantine needs it: ${describeError(error)}`,
-      ),
-    };
+    return failed(
+      `not detached: cannot tell whether another key's quarantine needs it: ${describeError(error)}`,
+    );
   }
   if (others.length > 0) return handOver(step, incident, others, at, signalId, deps);
   const result = await runUndo(step, deps.iam);
@@ -218,15 +202,9 @@ async function detachUnlessNeeded(
     await deps.iam.restore.attachPolicy(step.target, step.policyArn);
     return handOver(step, incident, joined, at, signalId, deps);
   } catch (error) {
-    return {
-      record: undoRecordOf(
-        step,
-        at,
-        "failed",
-        signalId,
-        `detached, but whether another key's containment needs it again is unknown: ${describeError(error)}`,
-      ),
-    };
+    return failed(
+      `detached, but whether another key's containment needs it again is unknown: ${describeError(error)}`,
+    );
   }
 }
 
