@@ -6,6 +6,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { AUDIT_RECORD_PREFIX } from "../core/audit/digest.js";
 import { STATUS_INDEX } from "../core/contract.js";
 import type { ActionRecord, Incident, IncidentStatus } from "../core/incident.js";
 import { IncidentChangedError } from "../core/release/errors.js";
@@ -78,9 +79,10 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
   }
 
   private async scan(since: string | undefined, accessKeyId: string | undefined): Promise<Incident[]> {
-    const filters: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, string> = {};
+    // Audit records share the table (`audit#...`): they are not incidents.
+    const filters: string[] = ["NOT begins_with(#incidentId, :auditPrefix)"];
+    const names: Record<string, string> = { "#incidentId": "incidentId" };
+    const values: Record<string, string> = { ":auditPrefix": AUDIT_RECORD_PREFIX };
     if (since) {
       filters.push("#updatedAt >= :since");
       names["#updatedAt"] = "updatedAt";
@@ -99,13 +101,9 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
           new ScanCommand({
             TableName: this.tableName,
             ExclusiveStartKey: start,
-            ...(filters.length > 0
-              ? {
-                  FilterExpression: filters.join(" AND "),
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: marshall(values),
-                }
-              : {}),
+            FilterExpression: filters.join(" AND "),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: marshall(values),
           }),
         ),
       );
