@@ -10,9 +10,9 @@ export const AUDIT_RECORD_PREFIX = "audit#";
 /** The record holding the last audit's fingerprints (change-only mode compares against it). */
 export const LATEST_AUDIT_ID = `${AUDIT_RECORD_PREFIX}latest`;
 /** At most this many findings are stored on a record (DynamoDB items hold 400 KB); counts are always whole. */
-export const MAX_STORED_FINDINGS = 500;
+export const MAX_STORED_FINDINGS = 300;
 /** At most this many fingerprints are kept for change-only mode; beyond, every finding counts as new. */
-export const MAX_FINGERPRINTS = 5000;
+export const MAX_FINGERPRINTS = 3000;
 
 export const ALERT_MODES = ["all", "change-only"] as const;
 export type AlertMode = (typeof ALERT_MODES)[number];
