@@ -1,24 +1,16 @@
 import {
   GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetCredentialReportCommand,
-  GetGroupPolicyCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetUserPolicyCommand,
   type IAMClient,
-  ListAttachedGroupPoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListGroupPoliciesCommand,
-  ListGroupsForUserCommand,
-  ListUserPoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { allowsEverything, isAdministratorAccess, isCustomerManaged } from "../core/audit/admin.js";
+import { type AuthorizationDetails, adminScopesOf } from "../core/audit/admin.js";
 import { CredentialReportTimeoutError } from "../core/audit/errors.js";
 import type { KeyLastUsed, ListedKey } from "../core/audit/keys.js";
 import type { CredentialReportSource, KeyDirectory } from "../core/audit/ports.js";
 import type { AdminScope } from "../core/audit/rules.js";
-import { AwsCallError, describeError } from "../core/errors.js";
+import { AwsCallError } from "../core/errors.js";
 import { call, unlessGone } from "./aws-errors.js";
 import { listAccessKeys } from "./iam-access-keys.js";
 
@@ -78,18 +70,11 @@ export class IamCredentialReportSource implements CredentialReportSource {
   }
 }
 
-/** Inline policies read per user or group at most (the rest are reported as unread). */
-const MAX_INLINE_POLICIES = 10;
+/** Pages of GetAccountAuthorizationDetails read at most (1,000 entities each): the read stays bounded. */
+export const MAX_AUTHORIZATION_PAGES = 100;
 
-function decodeDocument(document: string | undefined): string {
-  return decodeURIComponent(document ?? "");
-}
-
-/** ListAccessKeys, GetAccessKeyLastUsed and the admin scope of users; policy documents cached by ARN and group. */
+/** ListAccessKeys and GetAccessKeyLastUsed per user; the account's admin scopes in one paginated read. */
 export class IamKeyDirectory implements KeyDirectory {
-  private readonly managed = new Map<string, Promise<boolean | undefined>>();
-  private readonly groups = new Map<string, Promise<string[]>>();
-
   constructor(private readonly client: IAMClient) {}
 
   async listKeys(userName: string): Promise<ListedKey[]> {
@@ -120,103 +105,73 @@ export class IamKeyDirectory implements KeyDirectory {
     };
   }
 
-  async adminScope(userName: string): Promise<AdminScope> {
-    try {
-      const via = [...(await this.userGrants(userName))];
-      const groups = await call("iam:ListGroupsForUser", () =>
-        this.client.send(new ListGroupsForUserCommand({ UserName: userName, MaxItems: 100 })),
+  /**
+   * GetAccountAuthorizationDetails for users, groups and customer managed policies (not roles, not
+   * AWS managed policies: AdministratorAccess is known by its ARN), page by page. Past
+   * MAX_AUTHORIZATION_PAGES the users not read yet are left out: their admin rule fails closed.
+   */
+  async adminScopes(): Promise<Map<string, AdminScope>> {
+    const details: {
+      users: AuthorizationDetails["users"][number][];
+      groups: AuthorizationDetails["groups"][number][];
+      managedPolicies: AuthorizationDetails["managedPolicies"][number][];
+    } = {
+      users: [],
+      groups: [],
+      managedPolicies: [],
+    };
+    let marker: string | undefined;
+    for (let page = 0; page < MAX_AUTHORIZATION_PAGES; page++) {
+      const out = await call("iam:GetAccountAuthorizationDetails", () =>
+        this.client.send(
+          new GetAccountAuthorizationDetailsCommand({
+            Filter: ["User", "Group", "LocalManagedPolicy"],
+            MaxItems: 1000,
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
       );
-      for (const g of groups.Groups ?? []) {
-        if (g.GroupName) via.push(...(await this.groupGrants(g.GroupName)));
+      for (const u of out.UserDetailList ?? []) {
+        if (!u.UserName) continue;
+        details.users.push({
+          userName: u.UserName,
+          inline: inlineOf(u.UserPolicyList),
+          attached: attachedOf(u.AttachedManagedPolicies),
+          groups: u.GroupList ?? [],
+        });
       }
-      return { admin: via.length > 0, via };
-    } catch (error) {
-      return { error: describeError(error) };
-    }
-  }
-
-  private async userGrants(userName: string): Promise<string[]> {
-    const attached = await call("iam:ListAttachedUserPolicies", () =>
-      this.client.send(new ListAttachedUserPoliciesCommand({ UserName: userName, MaxItems: 100 })),
-    );
-    const inline = await call("iam:ListUserPolicies", () =>
-      this.client.send(new ListUserPoliciesCommand({ UserName: userName, MaxItems: MAX_INLINE_POLICIES })),
-    );
-    const via = await this.attachedGrants(attached.AttachedPolicies ?? [], "");
-    for (const name of inline.PolicyNames ?? []) {
-      const doc = await call("iam:GetUserPolicy", () =>
-        this.client.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name })),
-      );
-      if (this.allows(doc.PolicyDocument, `inline ${name}`)) via.push(`inline policy ${name}`);
-    }
-    return via;
-  }
-
-  private groupGrants(groupName: string): Promise<string[]> {
-    let grants = this.groups.get(groupName);
-    if (grants === undefined) {
-      grants = this.readGroupGrants(groupName);
-      this.groups.set(groupName, grants);
-    }
-    return grants;
-  }
-
-  private async readGroupGrants(groupName: string): Promise<string[]> {
-    const attached = await call("iam:ListAttachedGroupPolicies", () =>
-      this.client.send(new ListAttachedGroupPoliciesCommand({ GroupName: groupName, MaxItems: 100 })),
-    );
-    const inline = await call("iam:ListGroupPolicies", () =>
-      this.client.send(new ListGroupPoliciesCommand({ GroupName: groupName, MaxItems: MAX_INLINE_POLICIES })),
-    );
-    const via = await this.attachedGrants(attached.AttachedPolicies ?? [], ` (group ${groupName})`);
-    for (const name of inline.PolicyNames ?? []) {
-      const doc = await call("iam:GetGroupPolicy", () =>
-        this.client.send(new GetGroupPolicyCommand({ GroupName: groupName, PolicyName: name })),
-      );
-      if (this.allows(doc.PolicyDocument, `inline ${name}`))
-        via.push(`inline policy ${name} (group ${groupName})`);
-    }
-    return via;
-  }
-
-  private async attachedGrants(
-    policies: readonly { PolicyArn?: string | undefined; PolicyName?: string | undefined }[],
-    suffix: string,
-  ): Promise<string[]> {
-    const via: string[] = [];
-    for (const p of policies) {
-      if (!p.PolicyArn) continue;
-      if (isAdministratorAccess(p.PolicyArn)) via.push(`AdministratorAccess${suffix}`);
-      else if (isCustomerManaged(p.PolicyArn) && (await this.managedAllowsEverything(p.PolicyArn))) {
-        via.push(`${p.PolicyName ?? p.PolicyArn}${suffix}`);
+      for (const g of out.GroupDetailList ?? []) {
+        if (!g.GroupName) continue;
+        details.groups.push({
+          groupName: g.GroupName,
+          inline: inlineOf(g.GroupPolicyList),
+          attached: attachedOf(g.AttachedManagedPolicies),
+        });
       }
+      for (const p of out.Policies ?? []) {
+        if (!p.Arn) continue;
+        const version =
+          p.PolicyVersionList?.find((v) => v.IsDefaultVersion) ??
+          p.PolicyVersionList?.find((v) => v.VersionId === p.DefaultVersionId);
+        details.managedPolicies.push({ arn: p.Arn, document: version?.Document });
+      }
+      marker = out.IsTruncated ? out.Marker : undefined;
+      if (marker === undefined) break;
     }
-    return via;
+    return adminScopesOf(details);
   }
+}
 
-  private managedAllowsEverything(policyArn: string): Promise<boolean | undefined> {
-    let answer = this.managed.get(policyArn);
-    if (answer === undefined) {
-      answer = (async () => {
-        const policy = await call("iam:GetPolicy", () =>
-          this.client.send(new GetPolicyCommand({ PolicyArn: policyArn })),
-        );
-        const versionId = policy.Policy?.DefaultVersionId;
-        if (!versionId) return undefined;
-        const version = await call("iam:GetPolicyVersion", () =>
-          this.client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId })),
-        );
-        return this.allows(version.PolicyVersion?.Document, policyArn);
-      })();
-      this.managed.set(policyArn, answer);
-    }
-    return answer;
-  }
+function inlineOf(
+  list: readonly { PolicyName?: string | undefined; PolicyDocument?: string | undefined }[] | undefined,
+) {
+  return (list ?? []).map((p) => ({ name: p.PolicyName ?? "", document: p.PolicyDocument ?? "" }));
+}
 
-  /** Whether a URL-encoded document allows `*:*`; an unreadable one throws (the admin rule fails closed). */
-  private allows(document: string | undefined, what: string): boolean {
-    const answer = allowsEverything(decodeDocument(document));
-    if (answer === undefined) throw new Error(`policy document of ${what} does not parse`);
-    return answer;
-  }
+function attachedOf(
+  list: readonly { PolicyName?: string | undefined; PolicyArn?: string | undefined }[] | undefined,
+) {
+  return (list ?? []).flatMap((p) =>
+    p.PolicyArn ? [{ name: p.PolicyName ?? p.PolicyArn, arn: p.PolicyArn }] : [],
+  );
 }

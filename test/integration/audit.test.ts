@@ -5,6 +5,7 @@ import {
   CreateLoginProfileCommand,
   IAMClient,
   ListUsersCommand,
+  PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -20,8 +21,8 @@ const DAY = 86_400_000;
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
 
 let world: World;
-const people = { admin: "", console: "", pair: "", used: "", fresh: "" };
-const keys = { admin: "", pairOld: "", pairNew: "", pairInactive: "", used: "", fresh: "" };
+const people = { admin: "", inline: "", console: "", pair: "", used: "", fresh: "" };
+const keys = { admin: "", inline: "", pairOld: "", pairNew: "", pairInactive: "", used: "", fresh: "" };
 
 async function key(userName: string): Promise<{ id: string; secret: string }> {
   const out = await world.iam.send(new CreateAccessKeyCommand({ UserName: userName }));
@@ -66,11 +67,23 @@ beforeAll(async () => {
   world = await new World(inject("motoEndpoint")).create();
   const made = async (base: string) => (await world.user(base, { keys: 0 })).name;
   people.admin = await made("audit-admin");
+  people.inline = await made("audit-inline");
   people.console = await made("audit-console");
   people.pair = await made("audit-pair");
   people.used = await made("audit-used");
   people.fresh = await made("audit-fresh");
   keys.admin = (await key(people.admin)).id;
+  keys.inline = (await key(people.inline)).id;
+  await world.iam.send(
+    new PutUserPolicyCommand({
+      UserName: people.inline,
+      PolicyName: "everything",
+      PolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+      }),
+    }),
+  );
   await world.iam.send(new AttachUserPolicyCommand({ UserName: people.admin, PolicyArn: ADMIN }));
   await world.iam.send(
     new CreateLoginProfileCommand({ UserName: people.console, Password: "Pa55word!Pa55word" }),
@@ -119,6 +132,11 @@ describe("the audit handler against moto's credential report", () => {
       `admin-key ${keys.admin}`,
       `key-never-used ${keys.admin}`,
       `key-old ${keys.admin}`,
+    ]);
+    expect(of(people.inline)).toEqual([
+      `admin-key ${keys.inline}`,
+      `key-never-used ${keys.inline}`,
+      `key-old ${keys.inline}`,
     ]);
     // The key signed a call (today): 100 days later it is old and unused, never "never used".
     expect(of(people.used)).toEqual([`key-old ${keys.used}`, `key-unused ${keys.used}`]);

@@ -66,7 +66,8 @@ export interface GatheredAudit {
 
 /**
  * The report, then for each user it shows with keys: ListAccessKeys, GetAccessKeyLastUsed for the
- * keys no slot matches, the admin scope where a finding can use it; then the incidents of every key.
+ * keys no slot matches; the admin scope of every user in one paginated read (when any finding can
+ * use it); then the incidents of every key.
  */
 export async function gatherAudit(sources: AuditSources, options: AuditOptions): Promise<GatheredAudit> {
   const { csv, generatedAt } = await sources.report.fetch();
@@ -84,11 +85,11 @@ export async function gatherAudit(sources: AuditSources, options: AuditOptions):
     keysByUser.set(user.userName, keyFactsOf(user, listed, used));
   });
 
-  const adminByUser = new Map<string, AdminScope>();
-  const scoped = iamUsers.filter((u) => needsAdminScope(u, keysByUser.get(u.userName) ?? []));
-  await mapLimit(scoped, options.concurrency, async (user) => {
-    adminByUser.set(user.userName, await sources.directory.adminScope(user.userName));
-  });
+  const adminByUser: ReadonlyMap<string, AdminScope> = iamUsers.some((u) =>
+    needsAdminScope(u, keysByUser.get(u.userName) ?? []),
+  )
+    ? await sources.directory.adminScopes()
+    : new Map();
 
   const keyIds = [...keysByUser.values()].flat().map((k) => k.accessKeyId);
   const incidentsByKey = sources.exposure ? await sources.exposure.incidentsOf(accountId, keyIds) : new Map();

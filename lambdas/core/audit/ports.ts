@@ -13,8 +13,12 @@ export interface KeyDirectory {
   listKeys(userName: string): Promise<ListedKey[]>;
   /** GetAccessKeyLastUsed. */
   lastUsed(accessKeyId: string): Promise<KeyLastUsed>;
-  /** Admin-equivalent permissions of a user (policies attached, inline and through groups); failures as `error`. */
-  adminScope(userName: string): Promise<AdminScope>;
+  /**
+   * Every user's admin-equivalent scope, from one paginated read of the account's users, groups and
+   * customer managed policies. Users missing from the answer are not looked up (their admin rule
+   * fails closed).
+   */
+  adminScopes(): Promise<Map<string, AdminScope>>;
 }
 
 /** The responder's incidents about keys (public exposure history), by key id. */

@@ -1,23 +1,19 @@
 import {
   GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetCredentialReportCommand,
-  GetGroupPolicyCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
-  ListAttachedGroupPoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListGroupPoliciesCommand,
-  ListGroupsForUserCommand,
-  ListUserPoliciesCommand,
   NoSuchEntityException,
 } from "@aws-sdk/client-iam";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { IamCredentialReportSource, IamKeyDirectory } from "../../../lambdas/adapters/iam-audit.js";
+import {
+  IamCredentialReportSource,
+  IamKeyDirectory,
+  MAX_AUTHORIZATION_PAGES,
+} from "../../../lambdas/adapters/iam-audit.js";
 import { CredentialReportTimeoutError } from "../../../lambdas/core/audit/errors.js";
 import { AUDIT_IAM_PERMISSIONS } from "../../../lambdas/core/audit/permissions.js";
 import { callsOf } from "../../support/sdk-calls.js";
@@ -125,68 +121,85 @@ describe("IamKeyDirectory", () => {
     ]);
   });
 
-  it("finds admin scope through AdministratorAccess, an inline *:*, a group's managed *:* policy", async () => {
-    iam.on(ListAttachedUserPoliciesCommand).resolves({
-      AttachedPolicies: [
-        { PolicyName: "AdministratorAccess", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
-      ],
-    });
-    iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: ["everything", "s3-read"] });
+  it("reads admin scopes from GetAccountAuthorizationDetails, page by page, users, groups and customer policies only", async () => {
     iam
-      .on(GetUserPolicyCommand, { PolicyName: "everything" })
-      .resolves({ PolicyDocument: encode(ALLOW_ALL) });
-    iam.on(GetUserPolicyCommand, { PolicyName: "s3-read" }).resolves({ PolicyDocument: encode(READ_S3) });
-    iam.on(ListGroupsForUserCommand).resolves({ Groups: [{ GroupName: "ops" } as never] });
-    iam.on(ListAttachedGroupPoliciesCommand).resolves({
-      AttachedPolicies: [{ PolicyName: "ops-all", PolicyArn: "arn:aws:iam::123456789012:policy/ops-all" }],
-    });
-    iam.on(ListGroupPoliciesCommand).resolves({ PolicyNames: ["g-inline"] });
-    iam.on(GetGroupPolicyCommand).resolves({ PolicyDocument: encode(READ_S3) });
-    iam.on(GetPolicyCommand).resolves({ Policy: { DefaultVersionId: "v3" } });
-    iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encode(ALLOW_ALL) } });
-    const dir = directory();
-    expect(await dir.adminScope("alice")).toEqual({
-      admin: true,
-      via: ["AdministratorAccess", "inline policy everything", "ops-all (group ops)"],
-    });
-    // The group and its managed policy are read once per run.
-    await dir.adminScope("bob");
-    const names = sent().map((c) => c.name);
-    expect(names.filter((n) => n === "ListAttachedGroupPolicies")).toHaveLength(1);
-    expect(names.filter((n) => n === "GetPolicyVersion")).toHaveLength(1);
-    expect(sent().find((c) => c.name === "GetPolicyVersion")?.input).toEqual({
-      PolicyArn: "arn:aws:iam::123456789012:policy/ops-all",
-      VersionId: "v3",
-    });
+      .on(GetAccountAuthorizationDetailsCommand)
+      .resolvesOnce({
+        UserDetailList: [
+          {
+            UserName: "alice",
+            AttachedManagedPolicies: [
+              { PolicyName: "AdministratorAccess", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+            ],
+            UserPolicyList: [
+              { PolicyName: "everything", PolicyDocument: encode(ALLOW_ALL) },
+              { PolicyName: "s3-read", PolicyDocument: encode(READ_S3) },
+            ],
+            GroupList: ["ops"],
+          },
+        ],
+        GroupDetailList: [
+          {
+            GroupName: "ops",
+            AttachedManagedPolicies: [
+              { PolicyName: "ops-all", PolicyArn: "arn:aws:iam::123456789012:policy/ops-all" },
+            ],
+            GroupPolicyList: [{ PolicyName: "g-inline", PolicyDocument: encode(READ_S3) }],
+          },
+        ],
+        IsTruncated: true,
+        Marker: "page-2",
+      })
+      .resolves({
+        UserDetailList: [
+          { UserName: "carol", AttachedManagedPolicies: [], UserPolicyList: [], GroupList: [] },
+        ],
+        Policies: [
+          {
+            Arn: "arn:aws:iam::123456789012:policy/ops-all",
+            DefaultVersionId: "v3",
+            PolicyVersionList: [
+              { VersionId: "v2", IsDefaultVersion: false, Document: encode(READ_S3) },
+              { VersionId: "v3", IsDefaultVersion: true, Document: encode(ALLOW_ALL) },
+            ],
+          },
+        ],
+        IsTruncated: false,
+      });
+    const scopes = await directory().adminScopes();
+    expect(scopes).toEqual(
+      new Map([
+        [
+          "alice",
+          { admin: true, via: ["AdministratorAccess", "inline policy everything", "ops-all (group ops)"] },
+        ],
+        ["carol", { admin: false, via: [] }],
+      ]),
+    );
+    expect(sent().map((c) => c.input)).toEqual([
+      { Filter: ["User", "Group", "LocalManagedPolicy"], MaxItems: 1000 },
+      { Filter: ["User", "Group", "LocalManagedPolicy"], MaxItems: 1000, Marker: "page-2" },
+    ]);
   });
 
-  it("answers not admin for a user with narrow policies only", async () => {
-    iam.on(ListAttachedUserPoliciesCommand).resolves({
-      AttachedPolicies: [
-        { PolicyName: "ReadOnlyAccess", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
-      ],
+  it("stops after the pages allowed: users not read then are left out (their admin rule fails closed)", async () => {
+    iam.on(GetAccountAuthorizationDetailsCommand).resolves({
+      UserDetailList: [{ UserName: "again", GroupList: [] }],
+      IsTruncated: true,
+      Marker: "more",
     });
-    iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: [] });
-    iam.on(ListGroupsForUserCommand).resolves({ Groups: [] });
-    expect(await directory().adminScope("carol")).toEqual({ admin: false, via: [] });
-    expect(sent().map((c) => c.name)).not.toContain("GetPolicy");
+    await directory().adminScopes();
+    expect(sent()).toHaveLength(MAX_AUTHORIZATION_PAGES);
   });
 
-  it("reports an unreadable scope as an error, never as not admin", async () => {
+  it("fails the audit on an AWS error (retried by Lambda), never answers not admin", async () => {
     iam
-      .on(ListAttachedUserPoliciesCommand)
+      .on(GetAccountAuthorizationDetailsCommand)
       .rejects(
         Object.assign(new Error("denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }),
       );
-    expect(await directory().adminScope("dave")).toEqual({
-      error: "AwsCallError: iam:ListAttachedUserPolicies failed: AccessDenied",
-    });
-    iam.reset();
-    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
-    iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: ["broken"] });
-    iam.on(GetUserPolicyCommand).resolves({ PolicyDocument: "%7Bnot%20json" });
-    expect(await directory().adminScope("erin")).toEqual({
-      error: expect.stringMatching(/inline broken does not parse/),
-    });
+    await expect(directory().adminScopes()).rejects.toThrow(
+      /GetAccountAuthorizationDetails failed: AccessDenied/,
+    );
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  type AuthorizationDetails,
+  adminScopesOf,
   allowsEverything,
+  decodePolicyDocument,
   isAdministratorAccess,
   isCustomerManaged,
 } from "../../../lambdas/core/audit/admin.js";
@@ -51,5 +54,69 @@ describe("admin-equivalent policy documents", () => {
     expect(isAdministratorAccess("arn:aws:iam::123456789012:policy/AdministratorAccess")).toBe(false);
     expect(isCustomerManaged("arn:aws:iam::123456789012:policy/team/admin")).toBe(true);
     expect(isCustomerManaged("arn:aws:iam::aws:policy/ReadOnlyAccess")).toBe(false);
+  });
+});
+
+describe("adminScopesOf", () => {
+  const ALL = encodeURIComponent(doc([{ Effect: "Allow", Action: "*", Resource: "*" }]));
+  const S3 = encodeURIComponent(doc([{ Effect: "Allow", Action: "s3:*", Resource: "*" }]));
+  const TEAM = "arn:aws:iam::123456789012:policy/team";
+  const user = (userName: string, extra: Partial<AuthorizationDetails["users"][number]> = {}) => ({
+    userName,
+    inline: [],
+    attached: [],
+    groups: [],
+    ...extra,
+  });
+
+  it("finds AdministratorAccess, an inline *:*, a group's customer managed *:* policy; narrow users are not admin", () => {
+    const scopes = adminScopesOf({
+      users: [
+        user("direct", {
+          attached: [{ name: "AdministratorAccess", arn: "arn:aws:iam::aws:policy/AdministratorAccess" }],
+        }),
+        user("inline", {
+          inline: [
+            { name: "all", document: ALL },
+            { name: "s3", document: S3 },
+          ],
+        }),
+        user("via-group", { groups: ["ops"] }),
+        user("narrow", {
+          inline: [{ name: "s3", document: S3 }],
+          attached: [{ name: "ReadOnlyAccess", arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }],
+        }),
+      ],
+      groups: [{ groupName: "ops", inline: [], attached: [{ name: "team", arn: TEAM }] }],
+      managedPolicies: [{ arn: TEAM, document: ALL }],
+    });
+    expect(Object.fromEntries(scopes)).toEqual({
+      direct: { admin: true, via: ["AdministratorAccess"] },
+      inline: { admin: true, via: ["inline policy all"] },
+      "via-group": { admin: true, via: ["team (group ops)"] },
+      narrow: { admin: false, via: [] },
+    });
+  });
+
+  it("gives an error, never 'not admin', where a document or a group cannot be read", () => {
+    const scopes = adminScopesOf({
+      users: [
+        user("broken", { inline: [{ name: "bad", document: "%7Bnot" }] }),
+        user("lost-group", { groups: ["gone"] }),
+        user("lost-policy", { attached: [{ name: "team", arn: TEAM }] }),
+      ],
+      groups: [],
+      managedPolicies: [],
+    });
+    expect(Object.fromEntries(scopes)).toEqual({
+      broken: { error: "inline policy bad does not parse" },
+      "lost-group": { error: "group gone missing from the authorization details" },
+      "lost-policy": { error: `managed policy ${TEAM} has no readable default version` },
+    });
+  });
+
+  it("decodes IAM's URL-encoded documents and takes raw JSON as it is", () => {
+    expect(decodePolicyDocument("%7B%22a%22%3A1%7D")).toBe('{"a":1}');
+    expect(decodePolicyDocument(' {"a":"100%"}')).toBe('{"a":"100%"}');
   });
 });
