@@ -50,11 +50,8 @@ export async function auditCommand(ctx: CommandContext): Promise<number> {
   );
   output(
     ctx,
-    {
-      accountId: gathered.accountId,
-      reportGeneratedAt: gathered.reportGeneratedAt ?? null,
-      findings: findings.map((f) => ({ ...f, accessKeyId: f.accessKeyId ?? null })),
-    },
+    // The contract: `{ "findings": [...] }`, each with kind, userName, accessKeyId (or null) and risk.
+    { findings: findings.map((f) => ({ ...f, accessKeyId: f.accessKeyId ?? null })) },
     () =>
       findings.length === 0
         ? `No findings in account ${gathered.accountId}.`

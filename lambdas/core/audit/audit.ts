@@ -8,13 +8,15 @@ import {
   renderDigestAlert,
   shouldAlert,
 } from "./digest.js";
-import { CredentialReportError } from "./errors.js";
 import { type AuditFacts, evaluateAudit } from "./evaluate.js";
 import type { Finding } from "./findings.js";
 import { type KeyFacts, type KeyLastUsed, keyFactsOf, keysNeedingLastUsed } from "./keys.js";
 import type { AuditStore, CredentialReportSource, ExposureHistory, KeyDirectory } from "./ports.js";
 import { type CredentialUser, parseCredentialReport } from "./report.js";
 import type { AdminScope, AuditThresholds } from "./rules.js";
+
+/** The account of a report without users (moto's, in an empty account): nothing to look up. */
+export const UNKNOWN_ACCOUNT = "unknown";
 
 export interface AuditSources {
   readonly report: CredentialReportSource;
@@ -72,8 +74,9 @@ export interface GatheredAudit {
 export async function gatherAudit(sources: AuditSources, options: AuditOptions): Promise<GatheredAudit> {
   const { csv, generatedAt } = await sources.report.fetch();
   const users = parseCredentialReport(csv);
-  const accountId = users.find((u) => /^\d{12}$/.test(u.accountId))?.accountId ?? users[0]?.accountId;
-  if (accountId === undefined) throw new CredentialReportError("credential report has no users");
+  // Every row's ARN names the account (AWS's report always has the root row; moto's has none).
+  const accountId =
+    users.find((u) => /^\d{12}$/.test(u.accountId))?.accountId ?? users[0]?.accountId ?? UNKNOWN_ACCOUNT;
   const iamUsers = users.filter((u) => !u.isRoot);
 
   const keysByUser = new Map<string, KeyFacts[]>();
