@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from "aws-cdk-lib";
+import { Aws, Duration, Validations } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -101,9 +101,9 @@ export class Audit extends Construct {
 
   /** IAM reads from lambdas/core/audit/permissions.ts, the incident table (no Scan), the alert topic. */
   private grantAuditPermissions(role: iam.Role, props: AuditProps): void {
-    const stack = Stack.of(this);
+    // Written with the pseudo parameters (as the respond role's are): the same ARN in every environment.
     const arnOf = (resource: Exclude<AuditIamResource, "*">) =>
-      stack.formatArn({ service: "iam", region: "", resource, resourceName: "*" });
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}/*`;
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: "CredentialReport",
