@@ -29,6 +29,7 @@ export const COMMANDS = {
   release: { options: ["reason", "yes"], positionals: 1 },
   resolve: { options: ["reason"], positionals: 1 },
   drill: { options: ["timeout", "event-bus"], positionals: 0 },
+  audit: { options: [], positionals: 0 },
   help: { options: [], positionals: 0 },
 } as const satisfies Record<string, { options: readonly OptionName[]; positionals: number }>;
 
@@ -77,6 +78,7 @@ Usage:
   lkr release <incident> --reason "why" [--yes]
   lkr resolve <incident> --reason "why"
   lkr drill [--timeout 120] [--event-bus default]
+  lkr audit           key hygiene of this account's IAM users, per access key, worst first
 
 <incident> is an incident id (<account>-<access key id>) or an access key id.
 

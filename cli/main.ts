@@ -1,5 +1,6 @@
 import { type CommandName, parseCommandLine, USAGE } from "./args.js";
 import { AwsContext, cloudFormationOutputs, type StackOutputsReader } from "./aws.js";
+import { auditCommand } from "./commands/audit.js";
 import type { CommandContext } from "./commands/common.js";
 import { drillCommand } from "./commands/drill.js";
 import { incidentsCommand } from "./commands/incidents.js";
@@ -14,6 +15,7 @@ const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, (ctx: CommandConte
   release: releaseCommand,
   resolve: resolveCommand,
   drill: drillCommand,
+  audit: auditCommand,
 };
 
 export interface MainOptions {

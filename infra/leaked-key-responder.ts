@@ -20,6 +20,7 @@ import {
 } from "../lambdas/core/contract.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
+import { Audit, type AuditProps } from "./audit.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
@@ -71,6 +72,8 @@ export interface LeakedKeyResponderProps {
   readonly investigationRegions?: readonly string[];
   /** Stack name shown in release commands of alerts. @default - the containing stack's name */
   readonly stackNameForCli?: string;
+  /** The daily key hygiene audit's settings (schedule, alert mode, thresholds). @default - daily at 06:00 UTC, digest on every run with findings */
+  readonly audit?: Omit<AuditProps, "incidentTable" | "alertTopic" | "logRetention">;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -120,6 +123,7 @@ export class LeakedKeyResponder extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly alertTopicKey: kms.Key;
   readonly investigation: Investigation;
+  readonly audit: Audit;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -162,6 +166,12 @@ export class LeakedKeyResponder extends Construct {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
       regions: props.investigationRegions,
+      logRetention,
+    });
+    this.audit = new Audit(this, "Audit", {
+      ...props.audit,
+      incidentTable: this.incidentTable,
+      alertTopic: this.alertTopic,
       logRetention,
     });
     this.protectOwnRoles();
@@ -255,9 +265,11 @@ export class LeakedKeyResponder extends Construct {
    * change to them by ARN as well.
    */
   private protectOwnRoles(): void {
-    const roles = [this.respondFunction.role, this.investigation.investigateFunction.role].filter(
-      (r): r is iam.IRole => r !== undefined,
-    );
+    const roles = [
+      this.respondFunction.role,
+      this.investigation.investigateFunction.role,
+      this.audit.auditFunction.role,
+    ].filter((r): r is iam.IRole => r !== undefined);
     for (const role of roles) Tags.of(role).add(EXEMPT_TAG, "true");
     denyChangesToOwnRoles(this.respondFunction, roles);
   }

@@ -5,6 +5,7 @@ import {
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { AUDIT_RECORD_PREFIX } from "../core/audit/digest.js";
 import { STATUS_INDEX } from "../core/contract.js";
 import type { ActionRecord, Incident, IncidentStatus } from "../core/incident.js";
 import { IncidentChangedError } from "../core/release/errors.js";
@@ -94,11 +95,14 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
     );
   }
 
-  /** Incidents only: the signal and fence items beside them carry `itemType` and are left out. */
+  /**
+   * Incidents only: the signal and fence items beside them carry `itemType`, and audit records
+   * (`audit#...`) share the table too; both are left out.
+   */
   private scan(since: string | undefined, accessKeyId: string | undefined): Promise<Incident[]> {
-    const filters = [INCIDENTS_ONLY];
-    const attributeNames: Record<string, string> = names(ITEM_TYPE);
-    const values: Record<string, string> = {};
+    const filters = [INCIDENTS_ONLY, "NOT begins_with(#incidentId, :auditPrefix)"];
+    const attributeNames: Record<string, string> = names(ITEM_TYPE, "incidentId");
+    const values: Record<string, string> = { ":auditPrefix": AUDIT_RECORD_PREFIX };
     if (since) {
       filters.push("#updatedAt >= :since");
       Object.assign(attributeNames, names("updatedAt"));
@@ -116,7 +120,7 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
           ExclusiveStartKey: start,
           FilterExpression: filters.join(" AND "),
           ExpressionAttributeNames: attributeNames,
-          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: marshall(values) } : {}),
+          ExpressionAttributeValues: marshall(values),
         }),
       ),
     );

@@ -63,3 +63,14 @@ export const IAM_PRINCIPAL_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 
 /** An AWS region name such as eu-west-1. */
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Environment variables of the audit function. */
+export const AUDIT_ENV = {
+  incidentTableName: INCIDENT_TABLE_NAME,
+  alertTopicArn: ALERT_TOPIC_ARN,
+  maxKeyAgeDays: "AUDIT_MAX_KEY_AGE_DAYS",
+  unusedDays: "AUDIT_UNUSED_DAYS",
+  newKeyGraceDays: "AUDIT_NEW_KEY_GRACE_DAYS",
+  rootRecentDays: "AUDIT_ROOT_RECENT_DAYS",
+  alertMode: "AUDIT_ALERT_MODE",
+} as const;

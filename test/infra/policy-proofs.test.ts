@@ -39,6 +39,8 @@ const proof = loadPolicyProof(template);
 
 const respond = proof.logicalId("AWS::IAM::Role", /RespondRole/);
 const investigate = proof.logicalId("AWS::IAM::Role", /InvestigateRole/);
+const audit = proof.logicalId("AWS::IAM::Role", /AuditRole/);
+const auditDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /AuditDeadLetterQueue/));
 const respondFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /RespondFunction/));
 const investigateFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /InvestigateFunction/));
 const table = proof.arn(proof.logicalId("AWS::DynamoDB::Table", /IncidentTable/));
@@ -414,7 +416,57 @@ const servicesOnResources: ProofTable = {
   },
 };
 
-const TABLES = [respondOnIam, respondOnOwnResources, investigateRole, servicesOnResources];
+const auditRole: ProofTable = {
+  name: "audit role",
+  rows: [
+    row("generates the credential report", audit, "iam:GenerateCredentialReport", "*", "Allowed"),
+    row("gets the credential report", audit, "iam:GetCredentialReport", "*", "Allowed"),
+    row("lists alice's keys", audit, "iam:ListAccessKeys", alice, "Allowed"),
+    row("reads a key's last use", audit, "iam:GetAccessKeyLastUsed", alice, "Allowed"),
+    row(
+      "reads the account's users, groups and policies",
+      audit,
+      "iam:GetAccountAuthorizationDetails",
+      "*",
+      "Allowed",
+    ),
+    row("reads no role's policy", audit, "iam:GetRolePolicy", appRole, "ImplicitlyDenied"),
+    row(
+      "lists no keys in another account",
+      audit,
+      "iam:ListAccessKeys",
+      `arn:aws:iam::${OTHER_ACCOUNT}:user/alice`,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "disables no key (enforcement is not built)",
+      audit,
+      "iam:UpdateAccessKey",
+      alice,
+      "ImplicitlyDenied",
+    ),
+    row("deletes no key", audit, "iam:DeleteAccessKey", alice, "ImplicitlyDenied"),
+    row("creates no key", audit, "iam:CreateAccessKey", alice, "ImplicitlyDenied"),
+    row("writes no inline policy", audit, "iam:PutUserPolicy", alice, "ImplicitlyDenied"),
+    row("attaches no policy", audit, "iam:AttachUserPolicy", alice, "ImplicitlyDenied", {
+      context: { "iam:PolicyARN": ADMIN_POLICY },
+    }),
+    row("tags no user", audit, "iam:TagUser", alice, "ImplicitlyDenied"),
+    row("reads an incident", audit, "dynamodb:GetItem", table, "Allowed"),
+    row("reads incidents in batches", audit, "dynamodb:BatchGetItem", table, "Allowed"),
+    row("writes an audit record", audit, "dynamodb:PutItem", table, "Allowed"),
+    row("scans no table", audit, "dynamodb:Scan", table, "ImplicitlyDenied"),
+    row("deletes no incident", audit, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
+    row("publishes the digest", audit, "sns:Publish", topic, "Allowed"),
+    row("sends to its DLQ", audit, "sqs:SendMessage", auditDlq, "Allowed"),
+    row("sends not to the respond DLQ", audit, "sqs:SendMessage", respondDlq, "ImplicitlyDenied"),
+  ],
+  weakenings: {
+    "widen-allow-resources": ["sends not to the respond DLQ"],
+  },
+};
+
+const TABLES = [respondOnIam, respondOnOwnResources, investigateRole, auditRole, servicesOnResources];
 
 async function decideAll(p: PolicyProof, rows: readonly Row[]): Promise<Decision[]> {
   return Promise.all(rows.map((r) => p.decide(r.request)));

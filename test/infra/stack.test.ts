@@ -182,6 +182,7 @@ describe("LeakedKeyResponder stack", () => {
       Resource: [
         { "Fn::GetAtt": [expect.stringMatching(/RespondRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/InvestigateRole/), "Arn"] },
+        { "Fn::GetAtt": [expect.stringMatching(/AuditRole/), "Arn"] },
       ],
     });
     for (const role of ["RespondRole", "InvestigateRole"]) {
@@ -226,10 +227,12 @@ describe("LeakedKeyResponder stack", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
       (a) => (a as { Properties: { MetricName: string; AlarmActions: unknown[] } }).Properties,
     );
-    // Two for the respond function and its DLQ, two for the investigation's.
+    // Two for the respond function and its DLQ, two for the investigation's, two for the audit's.
     expect(alarms.map((a) => a.MetricName).sort()).toEqual([
       "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible",
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
       "Errors",
       "Errors",
     ]);

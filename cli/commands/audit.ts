@@ -1,0 +1,61 @@
+import { DynamoDbExposureHistory } from "../../lambdas/adapters/dynamodb-audit.js";
+import { IamCredentialReportSource, IamKeyDirectory } from "../../lambdas/adapters/iam-audit.js";
+import { maskAccessKeyId } from "../../lambdas/core/access-key.js";
+import { auditFindings } from "../../lambdas/core/audit/audit.js";
+import { DEFAULT_AUDIT_CONCURRENCY } from "../../lambdas/core/audit/config.js";
+import type { Finding } from "../../lambdas/core/audit/findings.js";
+import { DEFAULT_THRESHOLDS } from "../../lambdas/core/audit/rules.js";
+import { ConfigurationError, EXIT } from "../errors.js";
+import { renderTable } from "../format.js";
+import { eprintln } from "../io.js";
+import { type CommandContext, output } from "./common.js";
+
+/** The incident table for exposure history, when one is configured; the audit runs without it otherwise. */
+async function exposureHistory(ctx: CommandContext): Promise<DynamoDbExposureHistory | undefined> {
+  try {
+    return new DynamoDbExposureHistory(ctx.aws.dynamo(), await ctx.aws.tableName());
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    eprintln(ctx.io, `lkr: no incident table (${error.message}); auditing without exposure history`);
+    return undefined;
+  }
+}
+
+function keyCell(f: Finding): string {
+  if (f.accessKeyId) return maskAccessKeyId(f.accessKeyId);
+  return f.keySlot === undefined ? "-" : `root key ${f.keySlot}`;
+}
+
+export function renderAuditTable(findings: readonly Finding[]): string {
+  return renderTable(
+    ["RISK", "KIND", "USER", "KEY", "DETAIL"],
+    findings.map((f) => [String(f.risk), f.kind, f.userName, keyCell(f), f.detail]),
+  );
+}
+
+/**
+ * lkr audit: the key-hygiene audit on demand, with the caller's credentials. Reads only: the
+ * credential report, the users' keys and policies, and the incidents of their keys.
+ */
+export async function auditCommand(ctx: CommandContext): Promise<number> {
+  const iam = ctx.aws.iam();
+  const exposure = await exposureHistory(ctx);
+  const { gathered, findings } = await auditFindings(
+    {
+      report: new IamCredentialReportSource(iam, { sleep: ctx.io.sleep }),
+      directory: new IamKeyDirectory(iam),
+      ...(exposure ? { exposure } : {}),
+    },
+    { thresholds: DEFAULT_THRESHOLDS, concurrency: DEFAULT_AUDIT_CONCURRENCY, now: ctx.io.now() },
+  );
+  output(
+    ctx,
+    // The contract: `{ "findings": [...] }`, each with kind, userName, accessKeyId (or null) and risk.
+    { findings: findings.map((f) => ({ ...f, accessKeyId: f.accessKeyId ?? null })) },
+    () =>
+      findings.length === 0
+        ? `No findings in account ${gathered.accountId}.`
+        : `${renderAuditTable(findings)}\n\n${findings.length} finding${findings.length === 1 ? "" : "s"} in account ${gathered.accountId}, highest risk first.`,
+  );
+  return EXIT.ok;
+}

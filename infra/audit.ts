@@ -1,0 +1,145 @@
+import { Aws, Duration, Validations } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { ALERT_MODES, type AlertMode } from "../lambdas/core/audit/digest.js";
+import { type AuditIamResource, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
+import { DEFAULT_THRESHOLDS } from "../lambdas/core/audit/rules.js";
+import { AUDIT_ENV } from "../lambdas/core/contract.js";
+import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
+import { PropsCheck } from "./props-check.js";
+
+export interface AuditProps {
+  /** The responder's incident table: exposure history is read from it, audit records (`audit#<date>`) written to it. */
+  readonly incidentTable: dynamodb.ITable;
+  /** The responder's alert topic: the digest goes to the same subscribers. */
+  readonly alertTopic: sns.ITopic;
+  /** When the audit runs. @default - daily at 06:00 UTC */
+  readonly schedule?: events.Schedule;
+  /** `all`: a digest every run with findings; `change-only`: only when a finding is new. @default "all" */
+  readonly alertMode?: AlertMode;
+  /** Active keys older than this many days are due for rotation. @default 90 */
+  readonly maxKeyAgeDays?: number;
+  /** Active keys unused this many days are reported. @default 45 */
+  readonly unusedDays?: number;
+  /** Days a new key may stay unused before "never used" counts. @default 7 */
+  readonly newKeyGraceDays?: number;
+  /** Root used within this many days is reported. @default 30 */
+  readonly rootRecentDays?: number;
+  /** Retention of the function's logs. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+function validate(props: AuditProps): void {
+  const days = (name: keyof AuditProps, min: number) => (value: number) =>
+    `${name} is ${value}; allowed: an integer from ${min} to 3650`;
+  const inRange = (min: number) => (value: number) =>
+    Number.isInteger(value) && value >= min && value <= 3650;
+  new PropsCheck("Audit")
+    .value(
+      props.alertMode,
+      (mode) => ALERT_MODES.includes(mode),
+      (mode) => `alertMode is "${mode}"; allowed: ${ALERT_MODES.join(", ")}`,
+    )
+    .value(props.maxKeyAgeDays, inRange(1), days("maxKeyAgeDays", 1))
+    .value(props.unusedDays, inRange(1), days("unusedDays", 1))
+    .value(props.newKeyGraceDays, inRange(0), days("newKeyGraceDays", 0))
+    .value(props.rootRecentDays, inRange(1), days("rootRecentDays", 1))
+    .throwIfInvalid();
+}
+
+/**
+ * The key-hygiene audit: a schedule runs the audit function over the IAM credential report;
+ * findings per access key go out as a digest and are stored in the incident table. Reads IAM
+ * only: it changes no key, user or policy.
+ */
+export class Audit extends Construct {
+  readonly auditFunction: NodejsFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: AuditProps) {
+    super(scope, id);
+    validate(props);
+    this.deadLetterQueue = deadLetterQueue(this, "AuditDeadLetterQueue");
+    const { fn, role } = handlerFunction(this, {
+      name: "Audit",
+      handler: "audit",
+      description: "Key hygiene audit: credential report -> per-key findings -> digest",
+      // The report takes seconds to generate; then ListAccessKeys per user with keys, 8 at a time.
+      timeout: Duration.minutes(15),
+      deadLetterQueue: this.deadLetterQueue,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      environment: {
+        [AUDIT_ENV.incidentTableName]: props.incidentTable.tableName,
+        [AUDIT_ENV.alertTopicArn]: props.alertTopic.topicArn,
+        [AUDIT_ENV.alertMode]: props.alertMode ?? "all",
+        [AUDIT_ENV.maxKeyAgeDays]: String(props.maxKeyAgeDays ?? DEFAULT_THRESHOLDS.maxKeyAgeDays),
+        [AUDIT_ENV.unusedDays]: String(props.unusedDays ?? DEFAULT_THRESHOLDS.unusedDays),
+        [AUDIT_ENV.newKeyGraceDays]: String(props.newKeyGraceDays ?? DEFAULT_THRESHOLDS.newKeyGraceDays),
+        [AUDIT_ENV.rootRecentDays]: String(props.rootRecentDays ?? DEFAULT_THRESHOLDS.rootRecentDays),
+      },
+    });
+    this.auditFunction = fn;
+    this.grantAuditPermissions(role, props);
+
+    this.rule = new events.Rule(this, "AuditScheduleRule", {
+      description: "Daily key hygiene audit",
+      schedule: props.schedule ?? events.Schedule.cron({ minute: "0", hour: "6" }),
+      targets: [lambdaTarget(fn, this.deadLetterQueue)],
+    });
+    failureAlarms(this, "Audit", fn, this.deadLetterQueue, props.alertTopic, {
+      errors: "The key hygiene audit failed: today's digest may be missing. Check its logs and the DLQ.",
+      deadLetters: "Key hygiene audit runs ended in the dead-letter queue. Inspect and redrive.",
+    });
+  }
+
+  /** IAM reads from lambdas/core/audit/permissions.ts, the incident table (no Scan), the alert topic. */
+  private grantAuditPermissions(role: iam.Role, props: AuditProps): void {
+    // Written with the pseudo parameters (as the respond role's are): the same ARN in every environment.
+    const arnOf = (resource: Exclude<AuditIamResource, "*">) =>
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}/*`;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "CredentialReport",
+        actions: auditIamActionsFor("*"),
+        resources: ["*"],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "ReadUserKeys",
+        actions: auditIamActionsFor("user"),
+        resources: [arnOf("user")],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "AuditRecords",
+        actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"],
+        resources: [props.incidentTable.tableArn],
+      }),
+    );
+    props.alertTopic.grantPublish(this.auditFunction);
+    Validations.of(role).acknowledge(
+      {
+        id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        reason:
+          'iam:GenerateCredentialReport, iam:GetCredentialReport and iam:GetAccountAuthorizationDetails have no resource-level permissions: "*" is their only Resource. All three only read.',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]`,
+        reason: "The audit lists every user's keys and their last use (List/Get only) in this account.",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+        reason: "Granted by Topic.grantPublish on the alert topic's own KMS key only.",
+      },
+    );
+  }
+}

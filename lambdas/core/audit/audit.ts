@@ -1,0 +1,166 @@
+import type { Log } from "../log.js";
+import type { AlertPublisher } from "../ports.js";
+import {
+  type AlertMode,
+  type AuditDigest,
+  digestOf,
+  recordOf,
+  renderDigestAlert,
+  shouldAlert,
+} from "./digest.js";
+import { type AuditFacts, evaluateAudit } from "./evaluate.js";
+import type { Finding } from "./findings.js";
+import { type KeyFacts, type KeyLastUsed, keyFactsOf, keysNeedingLastUsed } from "./keys.js";
+import type { AuditStore, CredentialReportSource, ExposureHistory, KeyDirectory } from "./ports.js";
+import { type CredentialUser, parseCredentialReport } from "./report.js";
+import type { AdminScope, AuditThresholds } from "./rules.js";
+
+/** The account of a report without users (moto's, in an empty account): nothing to look up. */
+export const UNKNOWN_ACCOUNT = "unknown";
+
+export interface AuditSources {
+  readonly report: CredentialReportSource;
+  readonly directory: KeyDirectory;
+  /** Absent: no exposure history (lkr audit without a table). */
+  readonly exposure?: ExposureHistory;
+}
+
+export interface AuditOptions {
+  readonly thresholds: AuditThresholds;
+  /** IAM reads in flight at once. */
+  readonly concurrency: number;
+  readonly now: Date;
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** A user the report shows with a key in a slot (active or not). */
+function hasKeys(user: CredentialUser): boolean {
+  return user.keySlots.some((s) => s.active || s.lastRotated !== undefined);
+}
+
+/** Whose admin scope matters: an active key, or console without MFA. */
+function needsAdminScope(user: CredentialUser, keys: readonly KeyFacts[]): boolean {
+  return keys.some((k) => k.active) || (user.consoleAccess && !user.mfaActive);
+}
+
+export interface GatheredAudit {
+  readonly accountId: string;
+  readonly reportGeneratedAt: string | undefined;
+  readonly facts: AuditFacts;
+}
+
+/**
+ * The report, then for each user it shows with keys: ListAccessKeys, GetAccessKeyLastUsed for the
+ * keys no slot matches; the admin scope of every user in one paginated read (when any finding can
+ * use it); then the incidents of every key.
+ */
+export async function gatherAudit(sources: AuditSources, options: AuditOptions): Promise<GatheredAudit> {
+  const { csv, generatedAt } = await sources.report.fetch();
+  const users = parseCredentialReport(csv);
+  // Every row's ARN names the account (AWS's report always has the root row; moto's has none).
+  const accountId =
+    users.find((u) => /^\d{12}$/.test(u.accountId))?.accountId ?? users[0]?.accountId ?? UNKNOWN_ACCOUNT;
+  const iamUsers = users.filter((u) => !u.isRoot);
+
+  const keysByUser = new Map<string, KeyFacts[]>();
+  await mapLimit(iamUsers.filter(hasKeys), options.concurrency, async (user) => {
+    const listed = await sources.directory.listKeys(user.userName);
+    const lookups = keysNeedingLastUsed(user, listed);
+    const used = new Map<string, KeyLastUsed>();
+    for (const id of lookups) used.set(id, await sources.directory.lastUsed(id));
+    keysByUser.set(user.userName, keyFactsOf(user, listed, used));
+  });
+
+  const adminByUser: ReadonlyMap<string, AdminScope> = iamUsers.some((u) =>
+    needsAdminScope(u, keysByUser.get(u.userName) ?? []),
+  )
+    ? await sources.directory.adminScopes()
+    : new Map();
+
+  const keyIds = [...keysByUser.values()].flat().map((k) => k.accessKeyId);
+  const incidentsByKey = sources.exposure ? await sources.exposure.incidentsOf(accountId, keyIds) : new Map();
+  return {
+    accountId,
+    reportGeneratedAt: generatedAt,
+    facts: { users, keysByUser, adminByUser, incidentsByKey },
+  };
+}
+
+/** Gathers and evaluates: every finding, worst first. Changes nothing (lkr audit). */
+export async function auditFindings(
+  sources: AuditSources,
+  options: AuditOptions,
+): Promise<{
+  gathered: GatheredAudit;
+  findings: Finding[];
+}> {
+  const gathered = await gatherAudit(sources, options);
+  const findings = evaluateAudit(gathered.facts, { now: options.now, thresholds: options.thresholds });
+  return { gathered, findings };
+}
+
+export interface ScheduledAuditDeps extends AuditSources {
+  readonly store: AuditStore;
+  readonly alerts: AlertPublisher;
+  readonly log: Log;
+}
+
+export interface ScheduledAuditSettings extends AuditOptions {
+  readonly mode: AlertMode;
+  readonly topN: number;
+}
+
+export interface ScheduledAuditOutcome {
+  readonly digest: AuditDigest;
+  readonly alerted: boolean;
+}
+
+/**
+ * The daily audit: findings, compared with the last audit; the digest alerted (every run with
+ * findings, or only new ones in change-only mode), then stored. Alert before record: a failed
+ * record is retried and may alert twice, never not at all.
+ */
+export async function runScheduledAudit(
+  deps: ScheduledAuditDeps,
+  settings: ScheduledAuditSettings,
+): Promise<ScheduledAuditOutcome> {
+  const { gathered, findings } = await auditFindings(deps, settings);
+  const previous = await deps.store.previous();
+  const digest = digestOf({
+    accountId: gathered.accountId,
+    now: settings.now,
+    reportGeneratedAt: gathered.reportGeneratedAt,
+    findings,
+    previous,
+  });
+  deps.log.info("audit evaluated", {
+    users: gathered.facts.users.length,
+    findings: findings.length,
+    newFindings: digest.newFindings.length,
+    counts: digest.counts,
+  });
+  const alerted = shouldAlert(digest, settings.mode);
+  if (alerted) {
+    await deps.alerts.publish(renderDigestAlert(digest, { topN: settings.topN, mode: settings.mode }));
+  }
+  await deps.store.record(recordOf(digest));
+  deps.log.info("audit recorded", { auditId: digest.auditId, alerted });
+  return { digest, alerted };
+}

@@ -1,0 +1,185 @@
+import * as z from "zod/mini";
+import { maskAccessKeyId } from "../access-key.js";
+import { bullets, renderIncidentChat, toSnsSubject } from "../alert-text.js";
+import { chatList } from "../chatbot.js";
+import type { RenderedAlert } from "../ports.js";
+import { FINDING_KINDS, type Finding, type FindingKind, FindingSchema, fingerprintOf } from "./findings.js";
+
+/** Audit records live in the incident table under this prefix; incident listings skip it. */
+export const AUDIT_RECORD_PREFIX = "audit#";
+/** The record holding the last audit's fingerprints (change-only mode compares against it). */
+export const LATEST_AUDIT_ID = `${AUDIT_RECORD_PREFIX}latest`;
+/** At most this many findings are stored on a record (DynamoDB items hold 400 KB); counts are always whole. */
+export const MAX_STORED_FINDINGS = 300;
+/** At most this many fingerprints are kept for change-only mode; beyond, every finding counts as new. */
+export const MAX_FINGERPRINTS = 3000;
+
+export const ALERT_MODES = ["all", "change-only"] as const;
+export type AlertMode = (typeof ALERT_MODES)[number];
+
+/** `audit#2026-12-01`: one record per UTC day. */
+export function auditIdOf(now: Date): string {
+  return `${AUDIT_RECORD_PREFIX}${now.toISOString().slice(0, 10)}`;
+}
+
+export function isAuditRecordId(id: string): boolean {
+  return id.startsWith(AUDIT_RECORD_PREFIX);
+}
+
+const CountsSchema = z.record(z.string(), z.number());
+
+/** The stored audit: counts of every kind, the worst findings, every fingerprint. */
+export const AuditRecordSchema = z.object({
+  incidentId: z.string().check(z.startsWith(AUDIT_RECORD_PREFIX)),
+  recordType: z.literal("audit"),
+  accountId: z.string(),
+  generatedAt: z.string(),
+  reportGeneratedAt: z.optional(z.string()),
+  total: z.number(),
+  counts: CountsSchema,
+  newCount: z.number(),
+  findings: z.array(FindingSchema),
+  /** Whether `findings` holds them all. */
+  findingsComplete: z.boolean(),
+  fingerprints: z.array(z.string()),
+  fingerprintsComplete: z.boolean(),
+});
+export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+
+export interface AuditDigest {
+  readonly auditId: string;
+  readonly accountId: string;
+  readonly generatedAt: string;
+  readonly reportGeneratedAt: string | undefined;
+  readonly findings: readonly Finding[];
+  /** Findings not in the previous audit (all of them when there was none). */
+  readonly newFindings: readonly Finding[];
+  readonly counts: Readonly<Record<FindingKind, number>>;
+}
+
+export function countsOf(findings: readonly Finding[]): Record<FindingKind, number> {
+  const counts = Object.fromEntries(FINDING_KINDS.map((k) => [k, 0])) as Record<FindingKind, number>;
+  for (const f of findings) counts[f.kind] += 1;
+  return counts;
+}
+
+/** The findings not among `previous` fingerprints; all when the previous set was incomplete or absent. */
+export function newFindingsOf(
+  findings: readonly Finding[],
+  previous: Pick<AuditRecord, "fingerprints" | "fingerprintsComplete"> | undefined,
+): Finding[] {
+  if (previous === undefined) return [...findings];
+  const seen = new Set(previous.fingerprints);
+  return findings.filter((f) => !seen.has(fingerprintOf(f)) || !previous.fingerprintsComplete);
+}
+
+export function digestOf(input: {
+  accountId: string;
+  now: Date;
+  reportGeneratedAt: string | undefined;
+  findings: readonly Finding[];
+  previous: AuditRecord | undefined;
+}): AuditDigest {
+  return {
+    auditId: auditIdOf(input.now),
+    accountId: input.accountId,
+    generatedAt: input.now.toISOString(),
+    reportGeneratedAt: input.reportGeneratedAt,
+    findings: input.findings,
+    newFindings: newFindingsOf(input.findings, input.previous),
+    counts: countsOf(input.findings),
+  };
+}
+
+/** Whether the digest is sent: always with findings in `all` mode, only with new ones in `change-only`. */
+export function shouldAlert(digest: AuditDigest, mode: AlertMode): boolean {
+  return mode === "all" ? digest.findings.length > 0 : digest.newFindings.length > 0;
+}
+
+export function recordOf(digest: AuditDigest): AuditRecord {
+  const fingerprints = digest.findings.map(fingerprintOf);
+  return {
+    incidentId: digest.auditId,
+    recordType: "audit",
+    accountId: digest.accountId,
+    generatedAt: digest.generatedAt,
+    ...(digest.reportGeneratedAt ? { reportGeneratedAt: digest.reportGeneratedAt } : {}),
+    total: digest.findings.length,
+    counts: { ...digest.counts },
+    newCount: digest.newFindings.length,
+    findings: digest.findings.slice(0, MAX_STORED_FINDINGS),
+    findingsComplete: digest.findings.length <= MAX_STORED_FINDINGS,
+    fingerprints: fingerprints.slice(0, MAX_FINGERPRINTS),
+    fingerprintsComplete: fingerprints.length <= MAX_FINGERPRINTS,
+  };
+}
+
+function keyLabel(f: Finding): string {
+  if (f.accessKeyId) return maskAccessKeyId(f.accessKeyId);
+  return f.keySlot === undefined ? "-" : `root key ${f.keySlot}`;
+}
+
+/** `risk 95  key-old  alice  AKIA...WXYZ  created 400 days ago ...` */
+export function findingLine(f: Finding): string {
+  return `risk ${f.risk}  ${f.kind}  ${f.userName}  ${keyLabel(f)}  ${f.detail}`;
+}
+
+function countLines(counts: Readonly<Record<FindingKind, number>>): string[] {
+  return FINDING_KINDS.filter((k) => counts[k] > 0).map((k) => `${k}: ${counts[k]}`);
+}
+
+/** The digest as one SNS message: email text, AWS Chatbot JSON, machine JSON. */
+export function renderDigestAlert(
+  digest: AuditDigest,
+  options: { topN: number; mode: AlertMode },
+): RenderedAlert {
+  const { findings, newFindings } = digest;
+  const shown = (options.mode === "change-only" ? newFindings : findings).slice(0, options.topN);
+  const subject = toSnsSubject(
+    `Key hygiene: ${findings.length} finding${findings.length === 1 ? "" : "s"} (${newFindings.length} new) in ${digest.accountId}`,
+  );
+  const text = [
+    `Key hygiene audit of account ${digest.accountId} at ${digest.generatedAt}`,
+    `(credential report of ${digest.reportGeneratedAt ?? "unknown time"})`,
+    "",
+    `FINDINGS: ${findings.length} (${newFindings.length} new since the last audit)`,
+    ...bullets(countLines(digest.counts), "none"),
+    "",
+    `WORST ${options.mode === "change-only" ? "NEW " : ""}FINDINGS (highest risk first)`,
+    ...bullets(shown.map(findingLine), "none"),
+    "",
+    "Every finding: lkr audit (or --json). Findings are per access key; nothing was changed.",
+  ].join("\n");
+  const chat = renderIncidentChat({
+    id: digest.auditId,
+    incidentId: digest.auditId,
+    subject,
+    emoji: findings.some((f) => f.risk >= 80) ? ":rotating_light:" : ":key:",
+    description: [
+      chatList("Counts", countLines(digest.counts), "No findings."),
+      chatList(
+        "Worst",
+        shown.map((f) => `${f.risk} \`${f.kind}\` ${f.userName} ${keyLabel(f)}`),
+      ),
+    ],
+    nextSteps: ["Run `lkr audit` for every finding", "Rotate or delete the keys named"],
+    keywords: ["key-hygiene", digest.accountId],
+    eventType: "KeyHygieneAudit",
+    relatedResources: [],
+    additionalContext: {
+      account: digest.accountId,
+      total: String(findings.length),
+      new: String(newFindings.length),
+    },
+  });
+  const machine = JSON.stringify({
+    auditId: digest.auditId,
+    accountId: digest.accountId,
+    generatedAt: digest.generatedAt,
+    counts: digest.counts,
+    total: findings.length,
+    newCount: newFindings.length,
+    findings: shown,
+  });
+  return { subject, text, chat, machine };
+}

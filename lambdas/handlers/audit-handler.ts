@@ -1,0 +1,79 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDbAuditStore, DynamoDbExposureHistory } from "../adapters/dynamodb-audit.js";
+import { IamCredentialReportSource, IamKeyDirectory, type ReportPolling } from "../adapters/iam-audit.js";
+import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
+import { runScheduledAudit } from "../core/audit/audit.js";
+import { type AuditConfig, DEFAULT_AUDIT_CONCURRENCY, DEFAULT_TOP_FINDINGS } from "../core/audit/config.js";
+import { describeError } from "../core/errors.js";
+import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
+
+/** The AWS clients, clock and logger the audit function runs with. */
+export interface AuditClients {
+  readonly iam: IAMClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly sns: SNSClient;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  /** How the credential report is polled (tests shorten the waits). */
+  readonly polling?: ReportPolling;
+}
+
+export interface AuditResult {
+  readonly auditId: string;
+  readonly findings: number;
+  readonly newFindings: number;
+  readonly alerted: boolean;
+}
+
+export type AuditHandler = (event: unknown) => Promise<AuditResult>;
+
+/** Every client built with `sdk` (default configuration in Lambda), the real clock, one logger. */
+export function auditClients(sdk: SdkClientConfig = {}): AuditClients {
+  return {
+    iam: new IAMClient({ ...sdk }),
+    dynamodb: new DynamoDBClient({ ...sdk }),
+    sns: new SNSClient({ ...sdk }),
+    now: () => new Date(),
+    logger: new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: "audit" } }),
+  };
+}
+
+/**
+ * The scheduled key-hygiene audit (EventBridge schedule; the event's content is not used). Any
+ * failure is logged and thrown: Lambda retries, then the DLQ keeps the event and the alarm fires.
+ */
+export function createAuditHandler(config: AuditConfig, clients: AuditClients): AuditHandler {
+  const { logger } = clients;
+  const deps = {
+    report: new IamCredentialReportSource(clients.iam, clients.polling),
+    directory: new IamKeyDirectory(clients.iam),
+    exposure: new DynamoDbExposureHistory(clients.dynamodb, config.incidentTableName),
+    store: new DynamoDbAuditStore(clients.dynamodb, config.incidentTableName),
+    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
+    log: logTo(logger),
+  };
+  return async (event) => {
+    logger.debug("event", { event });
+    try {
+      const { digest, alerted } = await runScheduledAudit(deps, {
+        thresholds: config.thresholds,
+        concurrency: DEFAULT_AUDIT_CONCURRENCY,
+        now: clients.now(),
+        mode: config.mode,
+        topN: DEFAULT_TOP_FINDINGS,
+      });
+      return {
+        auditId: digest.auditId,
+        findings: digest.findings.length,
+        newFindings: digest.newFindings.length,
+        alerted,
+      };
+    } catch (error) {
+      logger.error("audit failed", { error: describeError(error) });
+      throw error;
+    }
+  };
+}
