@@ -9,6 +9,7 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/cli
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import {
   CreateAccessKeyCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
@@ -36,6 +37,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
 import { STATUS_INDEX } from "../lambdas/core/contract.js";
 import { type Incident, IncidentSchema } from "../lambdas/core/incident.js";
+import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 
 /** moto's account and the region everything runs in. */
 export const ACCOUNT_ID = "123456789012";
@@ -81,6 +83,8 @@ export class World {
   alertQueueUrl = "";
   eventQueueUrl = "";
   drillQueueUrl = "";
+  /** The stack's deny-only session policy, as the construct defines it. */
+  sessionDenyPolicyArn = "";
 
   constructor(readonly endpoint: string) {
     this.sdk = motoClientConfig(endpoint);
@@ -126,6 +130,13 @@ export class World {
         Endpoint: await this.queueArn(this.alertQueueUrl),
       }),
     );
+    const policy = await this.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `session-deny-${this.suffix}`,
+        PolicyDocument: JSON.stringify(sessionDenyPolicyDocument()),
+      }),
+    );
+    this.sessionDenyPolicyArn = policy.Policy?.Arn ?? "";
     this.eventQueueUrl = await this.queue(`events-${this.suffix}`);
     const rule = `contained-${this.suffix}`;
     await this.events.send(
@@ -152,6 +163,7 @@ export class World {
       INCIDENT_TABLE_NAME: this.tableName,
       ALERT_TOPIC_ARN: this.topicArn,
       RESPONSE_MODE: "enforce",
+      SESSION_DENY_POLICY_ARN: this.sessionDenyPolicyArn,
       ...extra,
     };
   }

@@ -31,6 +31,7 @@ export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 export const CONTAINMENT_KINDS = [
   "disable-key",
   "attach-quarantine-policy",
+  "attach-session-deny-policy",
   "revoke-sessions",
   "tag-principal",
 ] as const;
@@ -38,6 +39,7 @@ export const CONTAINMENT_KINDS = [
 export const UNDO_KINDS = [
   "reactivate-key",
   "detach-quarantine-policy",
+  "detach-session-deny-policy",
   "delete-revoke-policy",
   "untag-principal",
 ] as const;
@@ -88,7 +90,7 @@ export const ActionRecordSchema = z.discriminatedUnion("kind", [
   z.looseObject({ ...base, kind: z.literal("reactivate-key"), subject: z.optional(KeySubjectSchema) }),
   z.looseObject({
     ...base,
-    kind: z.enum(["attach-quarantine-policy", TAKE_OVER_KIND]),
+    kind: z.enum(["attach-quarantine-policy", "attach-session-deny-policy", TAKE_OVER_KIND]),
     subject: z.optional(FenceTargetSchema),
     undo: z.optional(z.object({ policyArn: z.optional(z.string()) })),
   }),
@@ -106,7 +108,13 @@ export const ActionRecordSchema = z.discriminatedUnion("kind", [
   }),
   z.looseObject({
     ...base,
-    kind: z.enum(["detach-quarantine-policy", "delete-revoke-policy", "untag-principal", HAND_OVER_KIND]),
+    kind: z.enum([
+      "detach-quarantine-policy",
+      "detach-session-deny-policy",
+      "delete-revoke-policy",
+      "untag-principal",
+      HAND_OVER_KIND,
+    ]),
     subject: z.optional(FenceTargetSchema),
   }),
   z.looseObject({ ...base, kind: z.enum(CLOSE_KINDS), subject: z.optional(IncidentSubjectSchema) }),
@@ -230,6 +238,15 @@ export function subjectLabelOf(
     case "role":
       return `${subject.type} ${subject.name}`;
   }
+}
+
+/**
+ * The responder holds an incident's key while it is contained, and after an operator resolved it
+ * (resolving changes nothing: the key stays disabled and fenced). Undoing any of that then is
+ * tampering; after a release (the operator's own undo) it is not.
+ */
+export function isHeld(incident: Pick<Incident, "status"> | undefined): boolean {
+  return incident?.status === "contained" || incident?.status === "resolved";
 }
 
 /** An incident is open while its key is held by the responder. */

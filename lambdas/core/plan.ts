@@ -1,7 +1,7 @@
 import { keyKindOf } from "./access-key.js";
 import { describeError } from "./errors.js";
 import type { Exposure, Severity } from "./exposure.js";
-import { type Incident, type IncidentStatus, incidentIdOf, isOpen } from "./incident.js";
+import { type Incident, type IncidentStatus, incidentIdOf, isHeld } from "./incident.js";
 import type { FenceTarget, ResponseMode } from "./vocabulary.js";
 
 export type { FenceTarget, ResponseMode } from "./vocabulary.js";
@@ -40,6 +40,13 @@ export type Step =
     }
   | { readonly kind: "record-incident"; readonly incidentId: string; readonly accessKeyId: string }
   | { readonly kind: "attach-quarantine-policy"; readonly target: FenceTarget; readonly policyArn: string }
+  /** A user's sessions: the stack's deny-only managed policy (every temporary-credential request denied). */
+  | {
+      readonly kind: "attach-session-deny-policy";
+      readonly target: FenceTarget;
+      readonly policyArn: string;
+    }
+  /** A role's sessions: an inline deny by token issue time, written by the role-session revoker. */
   | {
       readonly kind: "revoke-sessions";
       readonly target: FenceTarget;
@@ -60,10 +67,17 @@ export type StepKind = Step["kind"];
 /** Steps that change IAM: the ones notify-only mode and exemptions hold back. */
 export type IamStep = Extract<
   Step,
-  { kind: "disable-key" | "attach-quarantine-policy" | "revoke-sessions" | "tag-principal" }
+  {
+    kind:
+      | "disable-key"
+      | "attach-quarantine-policy"
+      | "attach-session-deny-policy"
+      | "revoke-sessions"
+      | "tag-principal";
+  }
 >;
 
-/** duplicate: this signal was handled already; ignore: nothing to act on or tell (e.g. a key re-enabled with no open incident). */
+/** duplicate: this signal was handled already; ignore: nothing to act on or tell (e.g. a key re-enabled with no incident the responder holds). */
 export type Decision = "contain" | "notify" | "duplicate" | "ignore";
 
 export interface ResponsePlan {
@@ -83,8 +97,15 @@ export interface PlanContext {
   readonly mode: ResponseMode;
   readonly now: string;
   readonly quarantinePolicyArn: string;
+  /**
+   * The stack's deny-only session policy for users; unset (an old configuration): a user's
+   * sessions are not revoked, only its key disabled and quarantined.
+   */
+  readonly sessionDenyPolicyArn?: string | undefined;
   /** User and role names that are never changed. */
   readonly exemptPrincipals: readonly string[];
+  /** The exempt tag exempts only when the deployer opted in (HONOR_EXEMPT_TAG). @default false */
+  readonly honorExemptTag?: boolean | undefined;
   readonly incident: Incident | undefined;
   readonly facts: PrincipalFacts;
 }
@@ -171,8 +192,10 @@ export const RULES: readonly (readonly [string, Rule])[] = [
   ],
   [
     "exempt-tag",
+    // Honoured only when the deployer opted in: a leaked key allowed iam:TagUser on itself could
+    // otherwise exempt itself.
     (_e, c) =>
-      (c.facts.kind === "user" || c.facts.kind === "role") && c.facts.exempt
+      c.honorExemptTag === true && (c.facts.kind === "user" || c.facts.kind === "role") && c.facts.exempt
         ? dont(`${c.facts.kind} ${c.facts.name} is tagged ${EXEMPT_TAG}=true`)
         : NA,
   ],
@@ -209,12 +232,16 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
   if (facts.kind !== "user" && facts.kind !== "role") return [];
   const target: FenceTarget = { type: facts.kind, name: facts.name };
   const accessKeyId = exposure.accessKeyId;
-  const revoke: IamStep = {
+  const revokeRole: IamStep = {
     kind: "revoke-sessions",
     target,
     policyName: revokePolicyName(accessKeyId),
     issuedBefore: context.now,
   };
+  const denyUserSessions: IamStep[] =
+    context.sessionDenyPolicyArn === undefined
+      ? []
+      : [{ kind: "attach-session-deny-policy", target, policyArn: context.sessionDenyPolicyArn }];
   const tag: IamStep = {
     kind: "tag-principal",
     target,
@@ -222,19 +249,20 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
       [quarantineTagKey(accessKeyId)]: `${incidentIdOf(exposure.accountId, accessKeyId)} ${context.now}`,
     },
   };
-  if (facts.kind === "role" || exposure.intent === "revoke-sessions") return [revoke, tag];
+  if (facts.kind === "role") return [revokeRole, tag];
+  if (exposure.intent === "revoke-sessions") return [...denyUserSessions, tag];
   const quarantine: IamStep = {
     kind: "attach-quarantine-policy",
     target,
     policyArn: context.quarantinePolicyArn,
   };
   if (keyKindOf(accessKeyId) === "session" || facts.keyStatus === "absent" || facts.keyStatus === "session") {
-    return [revoke, quarantine, tag];
+    return [...denyUserSessions, quarantine, tag];
   }
   return [
     { kind: "disable-key", accessKeyId, userName: facts.name, previousStatus: facts.keyStatus },
     quarantine,
-    revoke,
+    ...denyUserSessions,
     tag,
   ];
 }
@@ -255,12 +283,16 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
       status: incident.status,
     };
   }
-  if (exposure.intent === "recontain-if-open" && !isOpen(incident)) {
+  if (exposure.intent === "recontain-if-open" && !isHeld(incident)) {
     return {
       incidentId,
       decision: "ignore",
       severity: exposure.severity,
-      reasons: ["key re-enabled with no open incident"],
+      reasons: [
+        incident?.status === "released"
+          ? "incident released by an operator: their change is not tampering"
+          : "key re-enabled with no open incident",
+      ],
       steps: [],
       withheld: [],
       status: incident?.status ?? "notified",

@@ -2,17 +2,19 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
+import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { assumedRoleCredentials } from "../adapters/sts.js";
 import type { RespondConfig } from "../core/config.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
-import type { IamPort, IamPortFor } from "../core/ports.js";
+import type { IamPort, IamPortFor, RoleSessionRevoker, RoleSessionRevokerFor } from "../core/ports.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
 import { normalizeEvent } from "../core/sources/registry.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
@@ -24,6 +26,10 @@ export interface RespondClients {
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
   readonly eventBridge: EventBridgeClient;
+  /** Lambda, to invoke the role-session revoker (ROLE_SESSION_REVOKER_FUNCTION). */
+  readonly lambda: LambdaClient;
+  /** The revoker itself, in place of invoking the function (the local drill and tests run it in-process). */
+  readonly roleSessionRevoker?: RoleSessionRevoker | undefined;
   /** STS for member-account roles; called once, on the first event for another account. */
   readonly sts: () => STSClient;
   /** IAM of another account with the assumed role's credentials; called once per account. */
@@ -50,6 +56,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     dynamodb: new DynamoDBClient({ ...sdk }),
     sns: new SNSClient({ ...sdk }),
     eventBridge: new EventBridgeClient({ ...sdk }),
+    lambda: new LambdaClient({ ...sdk }),
     sts: () => new STSClient({ ...sdk }),
     memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     now: () => new Date(),
@@ -93,6 +100,21 @@ function memberAccountIam(config: RespondConfig, clients: RespondClients) {
 }
 
 /**
+ * The role-session revoker for an account: the function (or the in-process one given), in the
+ * home account only; a member account's roles are out of its reach.
+ */
+function roleRevokers(config: RespondConfig, clients: RespondClients) {
+  const home: RoleSessionRevoker =
+    clients.roleSessionRevoker ??
+    (config.roleSessionRevokerFunction === undefined
+      ? new NoRoleRevokerInAccount("this account (ROLE_SESSION_REVOKER_FUNCTION unset)")
+      : new LambdaRoleSessionRevoker(clients.lambda, config.roleSessionRevokerFunction));
+  return (homeAccount: string | undefined): RoleSessionRevokerFor =>
+    (accountId: string) =>
+      homeAccount === undefined || accountId === homeAccount ? home : new NoRoleRevokerInAccount(accountId);
+}
+
+/**
  * EventBridge → respond. Unsupported source: warn and return. Malformed event of a known
  * source: InvalidEventError is thrown, so EventBridge retries and then its DLQ keeps the event.
  * Every key of the event is handled even when one fails; the invocation then fails as a whole.
@@ -104,7 +126,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
   const logger = clients.logger;
   logger.appendPersistentKeys({ mode: config.mode });
   const iamForAccount = memberAccountIam(config, clients);
-  const deps: Omit<RespondDeps, "iamFor"> = {
+  const revokerForAccount = roleRevokers(config, clients);
+  const deps: Omit<RespondDeps, "iamFor" | "roleRevokerFor"> = {
     incidents: new DynamoDbIncidentStore(clients.dynamodb, config.incidentTableName),
     alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
     events: new EventBridgePublisher(clients.eventBridge, config.eventBusName),
@@ -138,6 +161,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       return { status: "ignored", outcomes: [] };
     }
     const iamFor = iamForAccount(homeAccountOf(context));
+    const roleRevokerFor = revokerForAccount(homeAccountOf(context));
     const outcomes: ExposureOutcome[] = [];
     const failures: unknown[] = [];
     for (const exposure of normalized.exposures) {
@@ -149,7 +173,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       };
       logger.appendKeys(keys);
       try {
-        outcomes.push(await respondToExposure(exposure, { ...deps, iamFor }));
+        outcomes.push(await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor }));
       } catch (error) {
         logger.error("response failed", { error: describeError(error) });
         failures.push(error);

@@ -97,7 +97,8 @@ export async function prepareRelease(
   return { incident, plan: planRelease(incident) };
 }
 
-type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" }>;
+/** The quarantine and the session-deny policy are both per principal: the same hand-over applies to each. */
+type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" | "detach-session-deny-policy" }>;
 
 /**
  * The quarantine policy is per principal, incidents are per key: while the principal carries
@@ -166,7 +167,9 @@ async function keepForOtherKeys(
   const record = handOverRecordOf(step, at, signalId, reason);
   const attached = actionsSinceLastClose(incident.actions).find(
     (a) =>
-      (a.kind === "attach-quarantine-policy" || a.kind === TAKE_OVER_KIND) &&
+      (a.kind === "attach-quarantine-policy" ||
+        a.kind === "attach-session-deny-policy" ||
+        a.kind === TAKE_OVER_KIND) &&
       a.outcome === "done" &&
       a.subject?.type === step.target.type &&
       a.subject.name === step.target.name &&
@@ -185,6 +188,7 @@ async function runUndo(
         await iam.reactivateKey(step.userName, step.accessKeyId);
         return { outcome: "done" };
       case "detach-quarantine-policy":
+      case "detach-session-deny-policy":
         return (await iam.detachPolicy(step.target, step.policyArn)) === "detached"
           ? { outcome: "done" }
           : { outcome: "already", detail: "not attached any more" };
@@ -227,7 +231,7 @@ export async function executeRelease(
   const keptNow: KeptAction[] = [];
   for (const step of prepared.plan.steps) {
     const at = deps.now().toISOString();
-    if (step.kind === "detach-quarantine-policy") {
+    if (step.kind === "detach-quarantine-policy" || step.kind === "detach-session-deny-policy") {
       const held = await keepForOtherKeys(step, incident, at, signalId, deps);
       if (held !== undefined) {
         records.push(held.record);

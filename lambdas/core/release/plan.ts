@@ -22,6 +22,7 @@ export type { CloseKind } from "../incident.js";
 export type UndoStep =
   | { readonly kind: "reactivate-key"; readonly accessKeyId: string; readonly userName: string }
   | { readonly kind: "detach-quarantine-policy"; readonly target: FenceTarget; readonly policyArn: string }
+  | { readonly kind: "detach-session-deny-policy"; readonly target: FenceTarget; readonly policyArn: string }
   | { readonly kind: "delete-revoke-policy"; readonly target: FenceTarget; readonly policyName: string }
   | { readonly kind: "untag-principal"; readonly target: FenceTarget; readonly tagKeys: readonly string[] };
 
@@ -46,6 +47,7 @@ export const CLOSABLE_STATUSES: readonly IncidentStatus[] = ["contained", "notif
 const UNDO_ORDER: readonly UndoStepKind[] = [
   "reactivate-key",
   "detach-quarantine-policy",
+  "detach-session-deny-policy",
   "delete-revoke-policy",
   "untag-principal",
 ];
@@ -114,7 +116,7 @@ function keptReason(action: ActionRecord): string | undefined {
     case "already":
       return action.kind === "disable-key"
         ? "the key was already Inactive before the responder acted: it stays Inactive"
-        : action.kind === "attach-quarantine-policy"
+        : action.kind === "attach-quarantine-policy" || action.kind === "attach-session-deny-policy"
           ? "the policy was attached before the responder acted: it stays attached"
           : "already so before the responder acted: left as it is";
     case "done":
@@ -123,13 +125,19 @@ function keptReason(action: ActionRecord): string | undefined {
 }
 
 type UndoableAction = ActionOf<
-  "disable-key" | "attach-quarantine-policy" | typeof TAKE_OVER_KIND | "revoke-sessions" | "tag-principal"
+  | "disable-key"
+  | "attach-quarantine-policy"
+  | "attach-session-deny-policy"
+  | typeof TAKE_OVER_KIND
+  | "revoke-sessions"
+  | "tag-principal"
 >;
 
 function isUndoable(action: ActionRecord): action is UndoableAction {
   switch (action.kind) {
     case "disable-key":
     case "attach-quarantine-policy":
+    case "attach-session-deny-policy":
     case TAKE_OVER_KIND:
     case "revoke-sessions":
     case "tag-principal":
@@ -172,6 +180,12 @@ function undoOf(incidentId: string, action: UndoableAction): Undo {
       if (!policyArn) throw missing(incidentId, action, "undo.policyArn missing");
       return { step: { kind: "detach-quarantine-policy", target, policyArn } };
     }
+    case "attach-session-deny-policy": {
+      const target = fenceTargetOf(incidentId, action);
+      const policyArn = action.undo?.policyArn;
+      if (!policyArn) throw missing(incidentId, action, "undo.policyArn missing");
+      return { step: { kind: "detach-session-deny-policy", target, policyArn } };
+    }
     case "revoke-sessions": {
       const target = fenceTargetOf(incidentId, action);
       const policyName = action.undo?.policyName;
@@ -193,6 +207,7 @@ function identityOf(step: UndoStep): string {
     case "reactivate-key":
       return `key:${step.accessKeyId}`;
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       return `detach:${step.target.type}:${step.target.name}:${step.policyArn}`;
     case "delete-revoke-policy":
       return `inline:${step.target.type}:${step.target.name}:${step.policyName}`;
@@ -216,8 +231,8 @@ function undoneBy(action: ActionRecord, steps: readonly UndoStep[]): boolean {
   return steps.some((step) =>
     action.kind === "disable-key"
       ? step.kind === "reactivate-key" && action.subject?.accessKeyId === step.accessKeyId
-      : action.kind === "attach-quarantine-policy" &&
-        step.kind === "detach-quarantine-policy" &&
+      : (action.kind === "attach-quarantine-policy" || action.kind === "attach-session-deny-policy") &&
+        (step.kind === "detach-quarantine-policy" || step.kind === "detach-session-deny-policy") &&
         action.subject?.type === step.target.type &&
         action.subject.name === step.target.name,
   );
@@ -270,6 +285,7 @@ export function undoDetailOf(step: UndoStep): string {
     case "reactivate-key":
       return `access key ${step.accessKeyId} → Active`;
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       return `detach ${step.policyArn}`;
     case "delete-revoke-policy":
       return `delete inline policy ${step.policyName}`;
@@ -284,6 +300,7 @@ export function describeUndoStep(step: UndoStep): string {
     case "reactivate-key":
       return `Reactivate access key ${step.accessKeyId} of user ${step.userName}`;
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       return `Detach ${step.policyArn} from ${step.target.type} ${step.target.name}`;
     case "delete-revoke-policy":
       return `Delete inline policy ${step.policyName} of ${step.target.type} ${step.target.name}`;

@@ -57,7 +57,7 @@ export function closeMarkerOf(
   };
 }
 
-type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" }>;
+type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" | "detach-session-deny-policy" }>;
 
 /** The record on the releasing incident: the policy stays, handed over to another incident. */
 export function handOverRecordOf(

@@ -86,7 +86,9 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
     mode: settings.mode,
     now: receivedAt,
     quarantinePolicyArn: settings.quarantinePolicyArn,
+    sessionDenyPolicyArn: settings.sessionDenyPolicyArn,
     exemptPrincipals: settings.exemptPrincipals,
+    honorExemptTag: settings.honorExemptTag,
     incident: lookup.incident,
     facts: lookup.facts,
   });
