@@ -16,7 +16,9 @@ import type { RespondConfig } from "../core/config.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
 import type { IamPort, IamPortFor, RoleSessionRevoker, RoleSessionRevokerFor } from "../core/ports.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
-import { normalizeEvent } from "../core/sources/registry.js";
+import { exposuresOfDetached } from "../core/respond/tamper.js";
+import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
+import { renderTagNotice } from "../core/tag-notice.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
 
 /** The AWS clients, clock and logger the respond function runs with. */
@@ -42,6 +44,8 @@ export interface RespondClients {
 export interface RespondResult {
   readonly status: "ignored" | "handled";
   readonly outcomes: readonly ExposureOutcome[];
+  /** Alerts about responder tags changed by another caller (nothing changed). */
+  readonly notices?: number;
 }
 
 export type RespondHandler = (
@@ -138,11 +142,21 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     log: logTo(logger),
   };
 
+  const normalizeOptions: NormalizeOptions = {
+    guardDutyPolicy: config.guardDutyPolicy,
+    watch: {
+      fencePolicyArns: [config.quarantinePolicyArn, config.sessionDenyPolicyArn].filter(
+        (arn): arn is string => arn !== undefined,
+      ),
+      responderRoleArns: config.responderRoleArns,
+    },
+  };
+
   return async (event, context) => {
     logger.debug("event", { event });
     let normalized: ReturnType<typeof normalizeEvent>;
     try {
-      normalized = normalizeEvent(event, { guardDutyPolicy: config.guardDutyPolicy });
+      normalized = normalizeEvent(event, normalizeOptions);
     } catch (error) {
       if (error instanceof InvalidEventError) {
         logger.error("invalid event", { source: error.source, issues: error.issues, error: error.message });
@@ -153,7 +167,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       logger.warn("unsupported event", { source: normalized.source, detailType: normalized.detailType });
       return { status: "ignored", outcomes: [] };
     }
-    if (normalized.exposures.length === 0) {
+    const { detached, notices } = normalized;
+    if (normalized.exposures.length === 0 && detached.length === 0 && notices.length === 0) {
       logger.info("no exposed key in event", {
         source: normalized.envelope.source,
         sourceEventId: normalized.envelope.id,
@@ -162,9 +177,24 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     }
     const iamFor = iamForAccount(homeAccountOf(context));
     const roleRevokerFor = revokerForAccount(homeAccountOf(context));
-    const outcomes: ExposureOutcome[] = [];
     const failures: unknown[] = [];
-    for (const exposure of normalized.exposures) {
+    const exposures = [...normalized.exposures];
+    for (const d of detached) {
+      try {
+        exposures.push(...(await exposuresOfDetached(d, iamFor, deps.log)));
+      } catch (error) {
+        logger.error("tamper not handled", { error: describeError(error) });
+        failures.push(error);
+      }
+    }
+    for (const notice of notices) {
+      logger.warn("responder tag changed by another caller", { ...notice });
+      await deps.alerts
+        .publish(renderTagNotice(notice, config.honorExemptTag))
+        .catch((error: unknown) => failures.push(error));
+    }
+    const outcomes: ExposureOutcome[] = [];
+    for (const exposure of exposures) {
       const keys = {
         accessKeyId: exposure.accessKeyId,
         source: exposure.source,
@@ -183,6 +213,6 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     }
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} keys not fully handled`);
-    return { status: "handled", outcomes };
+    return { status: "handled", outcomes, notices: notices.length };
   };
 }

@@ -84,6 +84,11 @@ describe("LeakedKeyResponder stack", () => {
           ALERT_TOPIC_ARN: Match.anyValue(),
           RESPONSE_MODE: "enforce",
           QUARANTINE_POLICY_ARN: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+          EXEMPT_PRINCIPALS: "",
+          HONOR_EXEMPT_TAG: "false",
+          SESSION_DENY_POLICY_ARN: { Ref: Match.stringLikeRegexp("SessionDenyPolicy") },
+          ROLE_SESSION_REVOKER_FUNCTION: { Ref: Match.stringLikeRegexp("RoleSessionRevokerFunction") },
+          RESPONDER_ROLE_ARNS: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondRole"), "Arn"] },
         }),
       },
     });
@@ -167,29 +172,45 @@ describe("LeakedKeyResponder stack", () => {
         expect(JSON.stringify(resource)).toMatch(/:iam::",\{"Ref":"AWS::AccountId"\},":(user|role)\/\*"/);
       }
     }
-    expect(statements.find((s) => s.Sid === "AttachOnlyTheQuarantinePolicy")?.Condition).toEqual({
-      ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3" },
+    expect(statements.find((s) => s.Sid === "AttachOnlyDenyOnlyPolicies")?.Condition).toEqual({
+      ArnEquals: {
+        "iam:PolicyARN": [
+          "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+          { Ref: expect.stringMatching(/SessionDenyPolicy/) },
+        ],
+      },
     });
     expect(statements.find((s) => s.Sid === "TagOnlyQuarantineMarks")?.Condition).toEqual({
       "ForAllValues:StringLike": { "aws:TagKeys": ["leaked-key-responder:quarantine:*"] },
     });
-    expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toMatchObject({
+    // The exempt tag is not honoured by default: no Deny on it (a self-tagged leaked key would block its own containment).
+    expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toBeUndefined();
+    expect(statements.find((s) => s.Sid === "NeverSetExemptOrDrillTags")).toMatchObject({
       Effect: "Deny",
-      Condition: { StringEquals: { "aws:ResourceTag/leaked-key-responder:exempt": "true" } },
+      Action: ["iam:TagUser", "iam:TagRole"],
+      Condition: {
+        "ForAnyValue:StringEqualsIgnoreCase": {
+          "aws:TagKeys": ["leaked-key-responder:exempt", "leaked-key-responder:drill"],
+        },
+      },
     });
     expect(statements.find((s) => s.Sid === "NeverChangeResponderRoles")).toMatchObject({
       Effect: "Deny",
       Resource: [
         { "Fn::GetAtt": [expect.stringMatching(/RespondRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/InvestigateRole/), "Arn"] },
+        { "Fn::GetAtt": [expect.stringMatching(/RoleSessionRevokerRole/), "Arn"] },
       ],
     });
-    for (const role of ["RespondRole", "InvestigateRole"]) {
+    for (const role of ["respond", "investigate", "revoke-role-sessions"]) {
       template.hasResourceProperties("AWS::IAM::Role", {
-        Description: Match.stringLikeRegexp(role === "RespondRole" ? "respond" : "investigate"),
+        Description: `leaked-key-responder ${role} function`,
         Tags: Match.arrayWith([{ Key: "leaked-key-responder:exempt", Value: "true" }]),
       });
     }
+    expect(statements.some((s) => [s.Action].flat().some((a) => /^iam:Put\w*Policy$/.test(String(a))))).toBe(
+      false,
+    );
     expect(statements.every((s) => s.Resource !== "*")).toBe(true);
   });
 
@@ -200,7 +221,11 @@ describe("LeakedKeyResponder stack", () => {
       }),
       PermissionsBoundary: { Ref: Match.stringLikeRegexp("RespondPermissionsBoundary") },
     });
-    const boundary = Object.values(template.findResources("AWS::IAM::ManagedPolicy"))[0] as {
+    const boundary = Object.values(
+      template.findResources("AWS::IAM::ManagedPolicy", {
+        Properties: { Description: Match.stringLikeRegexp("respond function") },
+      }),
+    )[0] as {
       Properties: { PolicyDocument: { Statement: { Sid: string; Effect: string; Action: string[] }[] } };
     };
     const deny = boundary.Properties.PolicyDocument.Statement.find((s) => s.Sid === "DisableNeverDelete");
@@ -274,7 +299,7 @@ describe("LeakedKeyResponder props", () => {
       new Error(
         "Invalid LeakedKeyResponder props:\n" +
           '- responseMode is "yolo"; allowed: enforce, notify-only\n' +
-          '- exemptPrincipals contains "bad name!"; expected an IAM user or role name\n' +
+          '- exemptPrincipals contains "bad name!"; expected an IAM user or role name or ARN\n' +
           "- reservedConcurrency is 0; allowed: an integer from 1 to 100",
       ),
     );

@@ -15,6 +15,7 @@ describe("readAppSettings", () => {
         teamsChannel: undefined,
         responseMode: undefined,
         exemptPrincipals: undefined,
+        honorExemptTag: undefined,
         guardDutyContainTypes: undefined,
         guardDutyContainMinSeverity: undefined,
         quarantinePolicyArn: undefined,
