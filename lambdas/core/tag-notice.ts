@@ -12,7 +12,7 @@ export function renderTagNotice(notice: TagNotice, honorExemptTag: boolean): Ren
   const who = `${notice.target.type} ${notice.target.name}`;
   const verb = notice.signal.startsWith("Untag") ? "removed from" : "set on";
   const subject = toSnsSubject(
-    `[HIGH] Responder tag ${verb} ${who} by ${notice.actor} - account ${notice.accountId}`,
+    `[HIGH] Responder tag ${verb} ${who} by another caller - account ${notice.accountId}`,
   );
   const exempt = notice.tagKeys.some((k) => k.toLowerCase() === EXEMPT_TAG);
   const steps = [
