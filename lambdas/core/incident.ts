@@ -92,7 +92,13 @@ export const ActionRecordSchema = z.discriminatedUnion("kind", [
     ...base,
     kind: z.enum(["attach-quarantine-policy", "attach-session-deny-policy", TAKE_OVER_KIND]),
     subject: z.optional(FenceTargetSchema),
-    undo: z.optional(z.object({ policyArn: z.optional(z.string()) })),
+    undo: z.optional(
+      z.object({
+        policyArn: z.optional(z.string()),
+        /** On a take-over: which of the responder's per-principal policies it took over (default quarantine). */
+        policy: z.optional(z.enum(["quarantine", "session-deny"])),
+      }),
+    ),
   }),
   z.looseObject({
     ...base,

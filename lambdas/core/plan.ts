@@ -267,6 +267,22 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
   ];
 }
 
+/**
+ * Why a change to a key or its fence is not tampering (undefined when it is): the responder does
+ * not hold the key (no incident, only notified, or released by an operator — their own undo), the
+ * principal is gone, or `lkr drill` is removing the canary of a resolved drill.
+ */
+function notTamperingBecause(context: PlanContext): string | undefined {
+  const { incident, facts } = context;
+  if (incident?.status === "released") return "incident released by an operator: their change is not tampering";
+  if (!isHeld(incident)) return "key re-enabled with no open incident";
+  if (facts.kind === "not-found") return `${facts.what} does not exist any more: nothing to contain again`;
+  if (incident?.status === "resolved" && facts.kind === "user" && facts.drillCanary) {
+    return "drill canary of a resolved drill: lkr drill is removing it";
+  }
+  return undefined;
+}
+
 export function planResponse(exposure: Exposure, context: PlanContext): ResponsePlan {
   const incidentId = incidentIdOf(exposure.accountId, exposure.accessKeyId);
   const incident = context.incident;
@@ -283,16 +299,13 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
       status: incident.status,
     };
   }
-  if (exposure.intent === "recontain-if-open" && !isHeld(incident)) {
+  const notTampering = exposure.intent === "recontain-if-open" ? notTamperingBecause(context) : undefined;
+  if (notTampering !== undefined) {
     return {
       incidentId,
       decision: "ignore",
       severity: exposure.severity,
-      reasons: [
-        incident?.status === "released"
-          ? "incident released by an operator: their change is not tampering"
-          : "key re-enabled with no open incident",
-      ],
+      reasons: [notTampering],
       steps: [],
       withheld: [],
       status: incident?.status ?? "notified",

@@ -173,18 +173,17 @@ function undoOf(incidentId: string, action: UndoableAction): Undo {
       return { step: { kind: "reactivate-key", accessKeyId: key.accessKeyId, userName: key.userName } };
     }
     case "attach-quarantine-policy":
+    case "attach-session-deny-policy":
     case TAKE_OVER_KIND: {
       // A policy the responder attached, or one another incident's release handed over.
       const target = fenceTargetOf(incidentId, action);
       const policyArn = action.undo?.policyArn;
       if (!policyArn) throw missing(incidentId, action, "undo.policyArn missing");
-      return { step: { kind: "detach-quarantine-policy", target, policyArn } };
-    }
-    case "attach-session-deny-policy": {
-      const target = fenceTargetOf(incidentId, action);
-      const policyArn = action.undo?.policyArn;
-      if (!policyArn) throw missing(incidentId, action, "undo.policyArn missing");
-      return { step: { kind: "detach-session-deny-policy", target, policyArn } };
+      const sessionDeny =
+        action.kind === "attach-session-deny-policy" ||
+        (action.kind === TAKE_OVER_KIND && action.undo?.policy === "session-deny");
+      const kind = sessionDeny ? "detach-session-deny-policy" : "detach-quarantine-policy";
+      return { step: { kind, target, policyArn } };
     }
     case "revoke-sessions": {
       const target = fenceTargetOf(incidentId, action);

@@ -91,7 +91,10 @@ export function takeOverRecordOf(
     at,
     outcome: "done",
     detail: `${step.policyArn} handed over by the release of incident ${fromIncidentId}, which the responder attached it for`,
-    undo: { policyArn: step.policyArn },
+    undo: {
+      policyArn: step.policyArn,
+      ...(step.kind === "detach-session-deny-policy" ? { policy: "session-deny" as const } : {}),
+    },
     signalId,
   };
 }
