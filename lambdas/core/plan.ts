@@ -274,7 +274,8 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
  */
 function notTamperingBecause(context: PlanContext): string | undefined {
   const { incident, facts } = context;
-  if (incident?.status === "released") return "incident released by an operator: their change is not tampering";
+  if (incident?.status === "released")
+    return "incident released by an operator: their change is not tampering";
   if (!isHeld(incident)) return "key re-enabled with no open incident";
   if (facts.kind === "not-found") return `${facts.what} does not exist any more: nothing to contain again`;
   if (incident?.status === "resolved" && facts.kind === "user" && facts.drillCanary) {
