@@ -279,6 +279,40 @@ describe("planResponse", () => {
     expect(planResponse(reenabled, context).decision).toBe("ignore");
   });
 
+  it("does not take a gone principal, or lkr drill removing a resolved drill's canary, for tampering", () => {
+    const tampered: Exposure = {
+      ...exposure,
+      source: "cloudtrail",
+      signalId: "cloudtrail:t",
+      intent: "recontain-if-open",
+    };
+    const resolved = incident("resolved", [], []);
+    expect(
+      planResponse(tampered, {
+        ...context,
+        incident: resolved,
+        facts: { kind: "not-found", what: "user alice" },
+      }),
+    ).toMatchObject({
+      decision: "ignore",
+      reasons: ["user alice does not exist any more: nothing to contain again"],
+    });
+    expect(
+      planResponse(tampered, { ...context, incident: resolved, facts: { ...alice, drillCanary: true } }),
+    ).toMatchObject({
+      decision: "ignore",
+      reasons: ["drill canary of a resolved drill: lkr drill is removing it"],
+    });
+    // A drill canary whose drill incident is still contained is re-contained like any other key.
+    expect(
+      planResponse(tampered, {
+        ...context,
+        incident: incident("contained", [], []),
+        facts: { ...alice, drillCanary: true },
+      }).decision,
+    ).toBe("contain");
+  });
+
   it("keeps a released incident's status when a later signal only notifies", () => {
     const plan = planResponse(
       { ...exposure, signalId: "guardduty:f2", intent: "notify" },
