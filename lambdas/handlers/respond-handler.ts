@@ -149,6 +149,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
         (arn): arn is string => arn !== undefined,
       ),
       responderRoleArns: config.responderRoleArns,
+      responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
     },
   };
 

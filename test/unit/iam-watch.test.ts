@@ -164,6 +164,18 @@ describe("the tamper watch over CloudTrail IAM events", () => {
     expect(watched("tag-user-other-tag.json")).toMatchObject({ exposures: [], detached: [], notices: [] });
   });
 
+  it("watches not the responder's tagging through its member-account role either", () => {
+    const member = {
+      ...options,
+      watch: {
+        fencePolicyArns: [QUARANTINE],
+        responderRoleArns: [],
+        responderRoleNames: ["LeakedKeyResponder-RespondRole"],
+      },
+    };
+    expect(watched("tag-user-by-responder.json", member)).toMatchObject({ exposures: [], notices: [] });
+  });
+
   it("takes a quarantine tag set by anyone else as a notice (a forged mark would confuse a release)", () => {
     const noResponder = { ...options, watch: { fencePolicyArns: [QUARANTINE], responderRoleArns: [] } };
     expect(watched("tag-user-by-responder.json", noResponder).notices).toEqual([

@@ -34,6 +34,8 @@ export interface WatchOptions {
   readonly fencePolicyArns: readonly string[];
   /** The responder's own roles: their calls are the responder's. */
   readonly responderRoleArns: readonly string[];
+  /** Role names the responder acts through in member accounts (MEMBER_ROLE_NAME), in any account. */
+  readonly responderRoleNames?: readonly string[] | undefined;
 }
 
 /** A fence policy detached from a principal: its keys are the principal's quarantine tags, read later. */
@@ -120,7 +122,9 @@ function actorOf(detail: Detail): string {
 /** Whether the call was made by one of the responder's own roles (its session's issuer). */
 function byResponder(detail: Detail, options: WatchOptions): boolean {
   const issuer = detail.userIdentity.sessionContext?.sessionIssuer?.arn;
-  return issuer !== undefined && options.responderRoleArns.includes(issuer);
+  if (issuer === undefined) return false;
+  if (options.responderRoleArns.includes(issuer)) return true;
+  return (options.responderRoleNames ?? []).some((name) => issuer.endsWith(`:role/${name}`));
 }
 
 /** The key a responder tag or policy name is about, when it names a valid one. */
