@@ -247,6 +247,40 @@ describe("LeakedKeyResponder stack", () => {
     expect(allowed.some((a) => a.includes("*"))).toBe(false);
   });
 
+  it("runs the role-session revoker as a synchronous, dependency-free function: no DLQ, no retries, no environment, its own boundary", () => {
+    const revokers = template.findResources("AWS::Lambda::Function", {
+      Properties: {
+        Handler: "index.handler",
+        Description: Match.stringLikeRegexp("only inline-policy writer"),
+      },
+    });
+    const [revoker] = Object.values(revokers) as { Properties: Record<string, unknown> }[];
+    expect(revoker?.Properties.DeadLetterConfig).toBeUndefined();
+    expect(revoker?.Properties.Environment).toEqual({
+      Variables: { POWERTOOLS_SERVICE_NAME: "leaked-key-responder", POWERTOOLS_LOG_LEVEL: "INFO" },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { MaximumRetryAttempts: 0 });
+    template.hasResourceProperties("AWS::IAM::Role", {
+      Description: "leaked-key-responder revoke-role-sessions function",
+      PermissionsBoundary: { Ref: Match.stringLikeRegexp("RoleSessionRevokerPermissionsBoundary") },
+    });
+    template.hasResourceProperties("AWS::IAM::ManagedPolicy", {
+      Description: Match.stringLikeRegexp("denies every request made with temporary credentials"),
+      PolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "LeakedKeyResponderDenyTemporaryCredentials",
+            Effect: "Deny",
+            Action: "*",
+            Resource: "*",
+            Condition: { Null: { "aws:TokenIssueTime": "false" } },
+          },
+        ],
+      },
+    });
+  });
+
   it("alarms to the alert topic on function errors and on messages in the DLQ", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
       (a) => (a as { Properties: { MetricName: string; AlarmActions: unknown[] } }).Properties,
@@ -266,6 +300,48 @@ describe("LeakedKeyResponder stack", () => {
     for (const name of ["IncidentTableName", "AlertTopicArn", "RespondFunctionName", "DeadLetterQueueUrl"]) {
       template.hasOutput(name, { Value: Match.anyValue() });
     }
+  });
+});
+
+describe("exemptions", () => {
+  it("passes the list and the tag opt-in to the function, and denies every write on the listed ARNs and, when honoured, on the tag", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+      env: ENV,
+      responder: {
+        exemptPrincipals: ["break-glass", "arn:aws:iam::123456789012:role/admin"],
+        honorExemptTag: true,
+      },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          EXEMPT_PRINCIPALS: "break-glass,arn:aws:iam::123456789012:role/admin",
+          HONOR_EXEMPT_TAG: "true",
+        }),
+      },
+    });
+    const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const listed = statements.find((s) => s.Sid === "NeverChangeExemptListed");
+    expect(listed).toMatchObject({
+      Effect: "Deny",
+      Action: [...iamActionsFor("user", "write"), ...iamActionsFor("role", "write")],
+    });
+    expect(JSON.stringify(listed?.Resource)).toContain(":user/break-glass");
+    expect(JSON.stringify(listed?.Resource)).toContain(":role/*/break-glass");
+    expect(listed?.Resource).toContain("arn:aws:iam::123456789012:role/admin");
+    expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toMatchObject({
+      Effect: "Deny",
+      Condition: { StringEquals: { "aws:ResourceTag/leaked-key-responder:exempt": "true" } },
+    });
+    const revokerDeny = statements.find((s) => s.Sid === "NeverWriteOnProtectedRoles");
+    expect(revokerDeny).toMatchObject({ Effect: "Deny", Action: "iam:PutRolePolicy" });
+    expect(revokerDeny?.Resource).toContain("arn:aws:iam::123456789012:role/admin");
   });
 });
 
