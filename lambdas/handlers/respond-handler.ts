@@ -14,9 +14,18 @@ import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { assumedRoleCredentials } from "../adapters/sts.js";
 import type { RespondConfig } from "../core/config.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
-import type { IamPort, IamPortFor, RoleSessionRevoker, RoleSessionRevokerFor } from "../core/ports.js";
+import type { Exposure } from "../core/exposure.js";
+import type { Log } from "../core/log.js";
+import type {
+  AlertPublisher,
+  IamPort,
+  IamPortFor,
+  RoleSessionRevoker,
+  RoleSessionRevokerFor,
+} from "../core/ports.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
 import { exposuresOfDetached } from "../core/respond/tamper.js";
+import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
 import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
 import { renderTagNotice } from "../core/tag-notice.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
@@ -118,6 +127,41 @@ function roleRevokers(config: RespondConfig, clients: RespondClients) {
       homeAccount === undefined || accountId === homeAccount ? home : new NoRoleRevokerInAccount(accountId);
 }
 
+/** The keys each detached fence policy held (read from its principal's tags); failures are collected. */
+async function exposuresOfAllDetached(
+  detached: readonly PolicyDetached[],
+  iamFor: IamPortFor,
+  log: Log,
+  failures: unknown[],
+): Promise<Exposure[]> {
+  const exposures: Exposure[] = [];
+  for (const d of detached) {
+    try {
+      exposures.push(...(await exposuresOfDetached(d, iamFor, log)));
+    } catch (error) {
+      log.error("tamper not handled", { error: describeError(error) });
+      failures.push(error);
+    }
+  }
+  return exposures;
+}
+
+/** One high alert per responder tag changed by another caller; nothing is changed. Failures are collected. */
+async function alertNotices(
+  notices: readonly TagNotice[],
+  config: RespondConfig,
+  alerts: AlertPublisher,
+  log: Log,
+  failures: unknown[],
+): Promise<void> {
+  for (const notice of notices) {
+    log.warn("responder tag changed by another caller", { ...notice });
+    await alerts.publish(renderTagNotice(notice, config.honorExemptTag)).catch((error: unknown) => {
+      failures.push(error);
+    });
+  }
+}
+
 /**
  * EventBridge → respond. Unsupported source: warn and return. Malformed event of a known
  * source: InvalidEventError is thrown, so EventBridge retries and then its DLQ keeps the event.
@@ -179,21 +223,11 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     const iamFor = iamForAccount(homeAccountOf(context));
     const roleRevokerFor = revokerForAccount(homeAccountOf(context));
     const failures: unknown[] = [];
-    const exposures = [...normalized.exposures];
-    for (const d of detached) {
-      try {
-        exposures.push(...(await exposuresOfDetached(d, iamFor, deps.log)));
-      } catch (error) {
-        logger.error("tamper not handled", { error: describeError(error) });
-        failures.push(error);
-      }
-    }
-    for (const notice of notices) {
-      logger.warn("responder tag changed by another caller", { ...notice });
-      await deps.alerts
-        .publish(renderTagNotice(notice, config.honorExemptTag))
-        .catch((error: unknown) => failures.push(error));
-    }
+    const exposures = [
+      ...normalized.exposures,
+      ...(await exposuresOfAllDetached(detached, iamFor, deps.log, failures)),
+    ];
+    await alertNotices(notices, config, deps.alerts, deps.log, failures);
     const outcomes: ExposureOutcome[] = [];
     for (const exposure of exposures) {
       const keys = {
