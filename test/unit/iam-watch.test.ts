@@ -194,6 +194,19 @@ describe("the tamper watch over CloudTrail IAM events", () => {
     });
   });
 
+  it("raises nothing when the drill mark is removed (lkr drill removing its canary), but does when it is set", () => {
+    const removed = withParameters("untag-user-quarantine.json", (p) => {
+      p.tagKeys = ["leaked-key-responder:drill"];
+    });
+    expect(normalizeEvent(removed, options)).toMatchObject({ exposures: [], notices: [] });
+    const set = withParameters("tag-user-exempt.json", (p) => {
+      p.tags = [{ key: "leaked-key-responder:drill", value: "true" }];
+    });
+    expect(normalizeEvent(set, options)).toMatchObject({
+      notices: [{ tagKeys: ["leaked-key-responder:drill"] }],
+    });
+  });
+
   it("ignores a failed call, and watches nothing without the watch options", () => {
     const failed = structuredClone(readFixture("aws.iam/untag-user-quarantine.json")) as {
       detail: Record<string, unknown>;

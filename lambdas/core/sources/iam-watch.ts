@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { isAccessKeyId } from "../access-key.js";
 import type { Exposure } from "../exposure.js";
-import { quarantineTagKey, TAG_PREFIX } from "../plan.js";
+import { DRILL_TAG, quarantineTagKey, TAG_PREFIX } from "../plan.js";
 import type { FenceTarget } from "../vocabulary.js";
 import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
@@ -195,7 +195,11 @@ function watchTags(c: Context, params: Parameters): Watched {
   const untaggedKeys = removing
     ? ours.map((k) => keyAfter(quarantinePrefix, k)).filter((k): k is string => k !== undefined)
     : [];
-  const rest = ours.filter((k) => !(removing && keyAfter(quarantinePrefix, k) !== undefined));
+  // Removing the drill mark only stops drills from acting on the user (lkr drill does it when it
+  // removes its canary): not worth an alert. Setting it, or touching any other responder tag, is.
+  const rest = ours.filter(
+    (k) => !(removing && (keyAfter(quarantinePrefix, k) !== undefined || k.toLowerCase() === DRILL_TAG)),
+  );
   const title = `Quarantine tag removed from ${c.target.type} ${c.target.name}`;
   const exposures = untaggedKeys.map((key) =>
     tamperExposure({ ...c, evidence: { ...c.evidence, tagKey: quarantineTagKey(key) } }, key, title),
