@@ -210,6 +210,7 @@ export function describeInPlace(step: UndoStep): string {
     case "reactivate-key":
       return `access key ${step.accessKeyId} of user ${step.userName} stays Inactive (delete it once it is rotated)`;
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       return `${step.policyArn} stays attached to ${step.target.type} ${step.target.name}`;
     case "delete-revoke-policy":
       return `inline policy ${step.policyName} stays on ${step.target.type} ${step.target.name}`;

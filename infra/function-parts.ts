@@ -38,7 +38,8 @@ export interface HandlerFunctionOptions {
   readonly description: string;
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
-  readonly deadLetterQueue: sqs.IQueue;
+  /** Asynchronous failures land here after two retries; none for a function only invoked synchronously (no retries then). */
+  readonly deadLetterQueue: sqs.IQueue | undefined;
   readonly logRetention: logs.RetentionDays;
   readonly reservedConcurrency?: number | undefined;
 }
@@ -81,8 +82,8 @@ export function handlerFunction(
     loggingFormat: lambda.LoggingFormat.JSON,
     reservedConcurrentExecutions: options.reservedConcurrency,
     // EventBridge invokes asynchronously: function errors are retried by Lambda, then land here.
-    deadLetterQueue: options.deadLetterQueue,
-    retryAttempts: 2,
+    ...(options.deadLetterQueue ? { deadLetterQueue: options.deadLetterQueue } : {}),
+    retryAttempts: options.deadLetterQueue ? 2 : 0,
     maxEventAge: Duration.hours(6),
     environment: {
       ...options.environment,

@@ -13,18 +13,20 @@ import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import {
   DEFAULT_EVENT_BUS_NAME,
-  IAM_PRINCIPAL_NAME_PATTERN,
+  exemptNameOf,
   MANAGED_POLICY_ARN_PATTERN,
   RESPOND_ENV,
   STATUS_INDEX,
 } from "../lambdas/core/contract.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
+import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
 import { Audit, type AuditProps } from "./audit.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
-import { applyRespondPermissions, denyChangesToOwnRoles } from "./respond-permissions.js";
+import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./respond-permissions.js";
+import { RoleSessionRevoker } from "./role-session-revoker.js";
 import { SIGNAL_RULES } from "./signal-rules.js";
 
 /** An AWS Chatbot (Amazon Q Developer in chat) Slack channel to alert. */
@@ -54,8 +56,14 @@ export interface LeakedKeyResponderProps {
   readonly teamsChannel?: TeamsChannel;
   /** `enforce` contains keys; `notify-only` reports what it would have done. @default "enforce" */
   readonly responseMode?: ResponseMode;
-  /** User and role names never changed, only reported (tagging `leaked-key-responder:exempt=true` does the same). @default - none */
+  /** Users and roles (names or ARNs) never changed, only reported; enforced by an explicit IAM Deny too. @default - none */
   readonly exemptPrincipals?: readonly string[];
+  /**
+   * Let the tag `leaked-key-responder:exempt=true` exempt a principal too. Off by default: a
+   * leaked key allowed iam:TagUser on itself could exempt itself; protect the tag with the SCP in
+   * the README before turning it on. @default false
+   */
+  readonly honorExemptTag?: boolean;
   /** GuardDuty finding types that contain the key (`*` wildcard). @default - MaliciousIPCaller, MaliciousIPCaller.Custom, TorIPCaller, PenTest:IAMUser/* */
   readonly guardDutyContainTypes?: readonly string[];
   /** GuardDuty findings at or above this severity contain the key whatever their type. @default 7 */
@@ -96,8 +104,8 @@ function validate(props: LeakedKeyResponderProps): void {
     )
     .each(
       props.exemptPrincipals,
-      (name) => IAM_PRINCIPAL_NAME_PATTERN.test(name),
-      (name) => `exemptPrincipals contains "${name}"; expected an IAM user or role name`,
+      (entry) => exemptNameOf(entry) !== undefined,
+      (entry) => `exemptPrincipals contains "${entry}"; expected an IAM user or role name or ARN`,
     )
     .value(
       props.quarantinePolicyArn,
@@ -124,6 +132,10 @@ export class LeakedKeyResponder extends Construct {
   readonly alertTopicKey: kms.Key;
   readonly investigation: Investigation;
   readonly audit: Audit;
+  /** The deny-only managed policy that ends a quarantined user's temporary-credential sessions. */
+  readonly sessionDenyPolicy: iam.ManagedPolicy;
+  /** The one writer of an inline policy: a role's session revocation. */
+  readonly roleSessionRevoker: RoleSessionRevoker;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -135,6 +147,13 @@ export class LeakedKeyResponder extends Construct {
     this.alertTopicKey = this.createAlertTopicKey();
     this.alertTopic = this.createAlertTopic(props.notificationEmails ?? []);
     this.addChatChannels(props);
+
+    this.sessionDenyPolicy = new iam.ManagedPolicy(this, "SessionDenyPolicy", {
+      description:
+        "leaked-key-responder: denies every request made with temporary credentials (attached to a quarantined user)",
+      document: iam.PolicyDocument.fromJson(sessionDenyPolicyDocument()),
+    });
+    this.roleSessionRevoker = new RoleSessionRevoker(this, "RoleSessionRevoker", { logRetention });
 
     this.deadLetterQueue = deadLetterQueue(this, "RespondDeadLetterQueue");
     const { fn, role, logGroup } = handlerFunction(this, {
@@ -148,6 +167,8 @@ export class LeakedKeyResponder extends Construct {
       environment: this.respondEnvironment(props, quarantinePolicyArn),
     });
     this.respondFunction = fn;
+    // The respond role's own calls (its quarantine tags) are not tampering.
+    fn.addEnvironment(RESPOND_ENV.responderRoleArns, role.roleArn);
     applyRespondPermissions(this, {
       fn,
       role,
@@ -157,6 +178,10 @@ export class LeakedKeyResponder extends Construct {
       alertTopicKey: this.alertTopicKey,
       deadLetterQueue: this.deadLetterQueue,
       quarantinePolicyArn,
+      sessionDenyPolicyArn: this.sessionDenyPolicy.managedPolicyArn,
+      roleSessionRevoker: this.roleSessionRevoker.fn,
+      exemptArns: exemptArnsOf(props.exemptPrincipals ?? []),
+      honorExemptTag: props.honorExemptTag ?? false,
       memberRoleName: props.memberRoleName,
     });
     this.addSignalRules();
@@ -174,7 +199,7 @@ export class LeakedKeyResponder extends Construct {
       alertTopic: this.alertTopic,
       logRetention,
     });
-    this.protectOwnRoles();
+    this.protectOwnRoles(props.exemptPrincipals ?? []);
   }
 
   private createIncidentTable(): dynamodb.Table {
@@ -226,6 +251,9 @@ export class LeakedKeyResponder extends Construct {
       [RESPOND_ENV.responseMode]: props.responseMode ?? "enforce",
       [RESPOND_ENV.quarantinePolicyArn]: quarantinePolicyArn,
       [RESPOND_ENV.exemptPrincipals]: (props.exemptPrincipals ?? []).join(","),
+      [RESPOND_ENV.honorExemptTag]: String(props.honorExemptTag ?? false),
+      [RESPOND_ENV.sessionDenyPolicyArn]: this.sessionDenyPolicy.managedPolicyArn,
+      [RESPOND_ENV.roleSessionRevokerFunction]: this.roleSessionRevoker.fn.functionName,
       [RESPOND_ENV.guardDutyContainTypes]: (
         props.guardDutyContainTypes ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns
       ).join(","),
@@ -260,18 +288,21 @@ export class LeakedKeyResponder extends Construct {
   }
 
   /**
-   * The responder never fences itself: its functions' roles carry the exempt tag (honoured by
-   * the plan and by the role's Deny on aws:ResourceTag), and the respond role is denied every
-   * change to them by ARN as well.
+   * The responder never fences itself: its functions' roles carry the exempt tag (honoured where
+   * the deployer opted in), the respond role is denied every change to them by ARN, and the
+   * revoker may write on none of them nor on an exempt-listed role.
    */
-  private protectOwnRoles(): void {
+  private protectOwnRoles(exemptPrincipals: readonly string[]): void {
     const roles = [
       this.respondFunction.role,
       this.investigation.investigateFunction.role,
       this.audit.auditFunction.role,
+      this.roleSessionRevoker.role,
     ].filter((r): r is iam.IRole => r !== undefined);
     for (const role of roles) Tags.of(role).add(EXEMPT_TAG, "true");
     denyChangesToOwnRoles(this.respondFunction, roles);
+    const exemptRoles = exemptArnsOf(exemptPrincipals).filter((arn) => arn.includes(":role/"));
+    this.roleSessionRevoker.denyOn([...roles.map((r) => r.roleArn), ...exemptRoles]);
   }
 
   private addChatChannels(props: LeakedKeyResponderProps): void {

@@ -9,8 +9,12 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
 import { DEFAULT_EVENT_BUS_NAME } from "../lambdas/core/contract.js";
-import { type IamResource, iamActionsFor } from "../lambdas/core/permissions.js";
-import { EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
+import {
+  type IamResource,
+  iamActionsFor,
+  ROLE_SESSION_REVOKER_INVOKE_ACTIONS,
+} from "../lambdas/core/permissions.js";
+import { DRILL_TAG, EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
 import { INCIDENT_RECORD_ACTIONS, LOG_WRITE_ACTIONS } from "./function-parts.js";
 
 /** What the respond function acts on, and the settings that narrow its IAM grants. */
@@ -23,6 +27,14 @@ export interface RespondPermissionsProps {
   readonly alertTopicKey: kms.IKey;
   readonly deadLetterQueue: sqs.IQueue;
   readonly quarantinePolicyArn: string;
+  /** The stack's deny-only session policy: the only other policy the role may attach. */
+  readonly sessionDenyPolicyArn: string;
+  /** The role-session revoker function: the role may invoke it, and nothing else of Lambda. */
+  readonly roleSessionRevoker: lambda.IFunction;
+  /** ARNs of exempt-listed users and roles: every write of the role is denied on them. */
+  readonly exemptArns: readonly string[];
+  /** Whether the exempt tag exempts: only then is every write denied on principals carrying it. */
+  readonly honorExemptTag: boolean;
   readonly memberRoleName: string | undefined;
 }
 
@@ -56,7 +68,7 @@ export function applyRespondPermissions(scope: Construct, props: RespondPermissi
     props.fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions: [...actions], resources: [resource] }));
   }
   bus.grantPutEventsTo(props.fn);
-  for (const statement of keyOwnerStatements(owners, props.quarantinePolicyArn)) {
+  for (const statement of keyOwnerStatements(owners, props)) {
     props.fn.addToRolePolicy(statement);
   }
   acknowledgeKeyOwnerWildcards(props.role);
@@ -69,7 +81,7 @@ export function applyRespondPermissions(scope: Construct, props: RespondPermissi
       }),
     );
   }
-  iam.PermissionsBoundary.of(props.role).apply(respondBoundary(scope, owners, own, memberRole));
+  iam.PermissionsBoundary.of(props.role).apply(respondBoundary(scope, owners, own, memberRole, props));
 }
 
 /** Everything the function does outside IAM, on its own resources only. */
@@ -81,6 +93,11 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
       sid: "EncryptAlerts",
       actions: ["kms:GenerateDataKey", "kms:Decrypt"],
       resource: props.alertTopicKey.keyArn,
+    },
+    {
+      sid: "InvokeRoleSessionRevoker",
+      actions: [...ROLE_SESSION_REVOKER_INVOKE_ACTIONS],
+      resource: props.roleSessionRevoker.functionArn,
     },
     // Granted by EventBus.grantPutEventsTo; the boundary names the bus in the deploy-time region.
     {
@@ -94,14 +111,25 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
   ];
 }
 
+/** The deny-only managed policies the role may attach: the quarantine policy and the stack's session deny. */
+function denyOnlyPolicies(props: RespondPermissionsProps): string[] {
+  return [props.quarantinePolicyArn, props.sessionDenyPolicyArn];
+}
+
+/** Every write of the permissions table, on users and roles. */
+function allWrites(): string[] {
+  return [...iamActionsFor("user", "write"), ...iamActionsFor("role", "write")];
+}
+
 /**
- * The IAM actions of the permissions table on user/* and role/*: attaching only the quarantine
- * policy, tagging only quarantine marks, and no write at all on a principal tagged exempt.
+ * The IAM actions of the permissions table on user/* and role/*: attaching only deny-only
+ * policies (iam:PolicyARN), tagging only quarantine marks, never the exempt or drill tag, and no
+ * write at all on an exempt-listed principal (nor, where the deployer honours it, one tagged exempt).
  */
-function keyOwnerStatements(owners: KeyOwnerArns, quarantinePolicyArn: string): iam.PolicyStatement[] {
+function keyOwnerStatements(owners: KeyOwnerArns, props: RespondPermissionsProps): iam.PolicyStatement[] {
   const both = [owners.user, owners.role];
   const attach = (["user", "role"] as const).flatMap((r) =>
-    iamActionsFor(r, "write", ["attach-quarantine-policy"]),
+    iamActionsFor(r, "write", ["attach-quarantine-policy", "attach-session-deny-policy"]),
   );
   const tag = (["user", "role"] as const).flatMap((r) => iamActionsFor(r, "write", ["tag-principal"]));
   const conditioned = new Set([...attach, ...tag]);
@@ -110,10 +138,10 @@ function keyOwnerStatements(owners: KeyOwnerArns, quarantinePolicyArn: string): 
     new iam.PolicyStatement({ sid: "RespondOnUsers", actions: plain("user"), resources: [owners.user] }),
     new iam.PolicyStatement({ sid: "RespondOnRoles", actions: plain("role"), resources: [owners.role] }),
     new iam.PolicyStatement({
-      sid: "AttachOnlyTheQuarantinePolicy",
-      actions: attach,
+      sid: "AttachOnlyDenyOnlyPolicies",
+      actions: [...new Set(attach)],
       resources: both,
-      conditions: { ArnEquals: { "iam:PolicyARN": quarantinePolicyArn } },
+      conditions: { ArnEquals: { "iam:PolicyARN": denyOnlyPolicies(props) } },
     }),
     new iam.PolicyStatement({
       sid: "TagOnlyQuarantineMarks",
@@ -122,13 +150,45 @@ function keyOwnerStatements(owners: KeyOwnerArns, quarantinePolicyArn: string): 
       conditions: { "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_PREFIX}:quarantine:*`] } },
     }),
     new iam.PolicyStatement({
-      sid: "NeverChangeExemptPrincipals",
+      sid: "NeverSetExemptOrDrillTags",
       effect: iam.Effect.DENY,
-      actions: [...iamActionsFor("user", "write"), ...iamActionsFor("role", "write")],
+      actions: tag,
       resources: both,
-      conditions: { StringEquals: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" } },
+      conditions: { "ForAnyValue:StringEqualsIgnoreCase": { "aws:TagKeys": [EXEMPT_TAG, DRILL_TAG] } },
     }),
+    ...(props.exemptArns.length > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: "NeverChangeExemptListed",
+            effect: iam.Effect.DENY,
+            actions: allWrites(),
+            resources: [...props.exemptArns],
+          }),
+        ]
+      : []),
+    // Only where the deployer honours the tag: otherwise a leaked key that tagged itself exempt
+    // would block its own containment at the IAM level.
+    ...(props.honorExemptTag
+      ? [
+          new iam.PolicyStatement({
+            sid: "NeverChangeExemptPrincipals",
+            effect: iam.Effect.DENY,
+            actions: allWrites(),
+            resources: both,
+            conditions: { StringEquals: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" } },
+          }),
+        ]
+      : []),
   ];
+}
+
+/** The ARNs an exempt-list entry names: an ARN as given; a bare name as user and role, at any path. */
+export function exemptArnsOf(entries: readonly string[]): string[] {
+  return entries.flatMap((entry) => {
+    if (entry.startsWith("arn:")) return [entry];
+    const base = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}`;
+    return ["user", "role"].flatMap((kind) => [`${base}:${kind}/${entry}`, `${base}:${kind}/*/${entry}`]);
+  });
 }
 
 /**
@@ -140,14 +200,22 @@ function respondBoundary(
   owners: KeyOwnerArns,
   own: readonly OwnResourceAccess[],
   memberRole: string | undefined,
+  props: RespondPermissionsProps,
 ): iam.ManagedPolicy {
+  const attach = new Set(["iam:AttachUserPolicy", "iam:AttachRolePolicy"]);
   const boundary = new iam.ManagedPolicy(scope, "RespondPermissionsBoundary", {
     description: "Permissions boundary of the leaked-key-responder respond function",
     statements: [
       new iam.PolicyStatement({
         sid: "KeyAndQuarantineActions",
-        actions: [...iamActionsFor("user"), ...iamActionsFor("role")],
+        actions: [...iamActionsFor("user"), ...iamActionsFor("role")].filter((a) => !attach.has(a)),
         resources: [owners.user, owners.role],
+      }),
+      new iam.PolicyStatement({
+        sid: "AttachOnlyDenyOnlyPolicies",
+        actions: [...attach],
+        resources: [owners.user, owners.role],
+        conditions: { ArnEquals: { "iam:PolicyARN": denyOnlyPolicies(props) } },
       }),
       new iam.PolicyStatement({
         sid: "OwnResources",
@@ -181,6 +249,22 @@ function respondBoundary(
           "iam:UpdateAssumeRolePolicy",
           "iam:CreatePolicyVersion",
           "iam:PassRole",
+        ],
+        resources: ["*"],
+      }),
+      new iam.PolicyStatement({
+        sid: "NoGrantPower",
+        effect: iam.Effect.DENY,
+        actions: [
+          "iam:PutUserPolicy",
+          "iam:PutRolePolicy",
+          "iam:PutGroupPolicy",
+          "iam:CreatePolicy",
+          "iam:SetDefaultPolicyVersion",
+          "iam:AttachGroupPolicy",
+          "iam:CreateUser",
+          "iam:CreateRole",
+          "iam:AddUserToGroup",
         ],
         resources: ["*"],
       }),

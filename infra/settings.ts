@@ -15,6 +15,7 @@ export const SETTING_KEYS = [
   "teamsChannelId",
   "responseMode",
   "exemptPrincipals",
+  "honorExemptTag",
   "guardDutyContainTypes",
   "guardDutyContainMinSeverity",
   "quarantinePolicyArn",
@@ -58,6 +59,12 @@ export function readAppSettings(
     if (!Number.isFinite(n)) throw new Error(`${key} is "${value}"; expected a number`);
     return n;
   };
+  const flag = (key: SettingKey): boolean | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (value !== "true" && value !== "false") throw new Error(`${key} is "${value}"; allowed: true, false`);
+    return value === "true";
+  };
   const pair = <T>(keys: readonly SettingKey[], build: (values: string[]) => T): T | undefined => {
     const values = keys.map(text);
     if (values.every((v) => v === undefined)) return undefined;
@@ -89,6 +96,7 @@ export function readAppSettings(
       teamsChannel,
       responseMode: text("responseMode") as ResponseMode | undefined,
       exemptPrincipals: list("exemptPrincipals"),
+      honorExemptTag: flag("honorExemptTag"),
       guardDutyContainTypes: list("guardDutyContainTypes"),
       guardDutyContainMinSeverity: number("guardDutyContainMinSeverity"),
       quarantinePolicyArn: text("quarantinePolicyArn"),

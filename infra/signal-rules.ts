@@ -9,6 +9,12 @@ import {
   HEALTH_SOURCE,
 } from "../lambdas/core/sources/health.js";
 import {
+  INLINE_DELETE_EVENT_NAMES,
+  POLICY_DETACH_EVENT_NAMES,
+  REVOKE_POLICY_PREFIX,
+  TAG_EVENT_NAMES,
+} from "../lambdas/core/sources/iam-watch.js";
+import {
   EXPOSED_KEYS_CHECK,
   TRUSTED_ADVISOR_DETAIL_TYPE,
   TRUSTED_ADVISOR_SOURCE,
@@ -65,6 +71,45 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
         eventSource: ["iam.amazonaws.com"],
         eventName: ["UpdateAccessKey"],
         requestParameters: { status: ["Active"] },
+        errorCode: [{ exists: false }],
+      },
+    },
+  },
+  // The tamper watch: calls that undo a containment, or touch the responder's tags. The function
+  // tells the fence policies and the responder's own calls apart (IAM write calls are few).
+  FencePolicyDetachedRule: {
+    description: "CloudTrail: a managed policy was detached from a user or role (tamper watch)",
+    pattern: {
+      source: [IAM_SOURCE],
+      detailType: [CLOUDTRAIL_DETAIL_TYPE],
+      detail: {
+        eventSource: ["iam.amazonaws.com"],
+        eventName: [...POLICY_DETACH_EVENT_NAMES],
+        errorCode: [{ exists: false }],
+      },
+    },
+  },
+  RevokePolicyDeletedRule: {
+    description: "CloudTrail: the responder's session revoke policy was deleted (tamper watch)",
+    pattern: {
+      source: [IAM_SOURCE],
+      detailType: [CLOUDTRAIL_DETAIL_TYPE],
+      detail: {
+        eventSource: ["iam.amazonaws.com"],
+        eventName: [...INLINE_DELETE_EVENT_NAMES],
+        requestParameters: { policyName: [{ prefix: REVOKE_POLICY_PREFIX }] },
+        errorCode: [{ exists: false }],
+      },
+    },
+  },
+  PrincipalTagChangeRule: {
+    description: "CloudTrail: a user's or role's tags changed (responder tags: tamper watch and alert)",
+    pattern: {
+      source: [IAM_SOURCE],
+      detailType: [CLOUDTRAIL_DETAIL_TYPE],
+      detail: {
+        eventSource: ["iam.amazonaws.com"],
+        eventName: [...TAG_EVENT_NAMES],
         errorCode: [{ exists: false }],
       },
     },

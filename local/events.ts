@@ -97,3 +97,24 @@ export function drillEvent(values: { key: string; user: string; drillId: string;
     detail: { accessKeyId: values.key, userName: values.user, drillId: values.drillId },
   };
 }
+
+/**
+ * A published-shape CloudTrail IAM call on what the responder put in place (the tamper watch's
+ * fixtures), aimed at this principal and key: the user or role name, the quarantine tag, the
+ * revoke policy's name or the policy ARN are set where the fixture has them.
+ */
+export function tamperEvent(
+  fixture: string,
+  values: { key: string; user?: string; role?: string; policyArn?: string; eventId?: string },
+): Json {
+  const event = clone(readFixture(`aws.iam/${fixture}`));
+  const detail = at(event, ["detail"]);
+  if (values.eventId) detail.eventID = values.eventId;
+  const request = at(event, ["detail", "requestParameters"]);
+  if (values.user !== undefined && "userName" in request) request.userName = values.user;
+  if (values.role !== undefined && "roleName" in request) request.roleName = values.role;
+  if ("policyName" in request) request.policyName = `leaked-key-responder-revoke-${values.key}`;
+  if (values.policyArn !== undefined && "policyArn" in request) request.policyArn = values.policyArn;
+  if (Array.isArray(request.tagKeys)) request.tagKeys = [`leaked-key-responder:quarantine:${values.key}`];
+  return event;
+}

@@ -7,6 +7,7 @@ import {
   respondClients,
 } from "../lambdas/handlers/respond-handler.js";
 import { SERVICE_NAME } from "../lambdas/handlers/wiring.js";
+import { localRoleSessionRevoker } from "./role-session-revoker.js";
 import { motoClientConfig, type World } from "./world.js";
 
 export interface LocalRespondOptions {
@@ -24,8 +25,10 @@ export interface LocalRespondOptions {
  */
 export function localRespondHandler(world: World, options: LocalRespondOptions = {}): RespondHandler {
   const config = parseRespondConfig(world.env(options.env));
+  const endpoint = options.endpoint ?? world.endpoint;
   return createRespondHandler(config, {
-    ...respondClients(motoClientConfig(options.endpoint ?? world.endpoint)),
+    ...respondClients(motoClientConfig(endpoint)),
+    roleSessionRevoker: localRoleSessionRevoker(endpoint, options.logLevel ?? "ERROR"),
     logger: new Logger({ serviceName: SERVICE_NAME, logLevel: options.logLevel ?? "ERROR" }),
   });
 }

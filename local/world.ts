@@ -9,6 +9,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import {
   CreateAccessKeyCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
@@ -31,6 +32,7 @@ import { DynamoDbIncidentStore } from "../lambdas/adapters/dynamodb-incidents.js
 import { onPrincipal, PRINCIPAL_OPERATIONS } from "../lambdas/adapters/iam-principal.js";
 import { STATUS_INDEX } from "../lambdas/core/contract.js";
 import type { Incident } from "../lambdas/core/incident.js";
+import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import type { FenceTarget } from "../lambdas/core/vocabulary.js";
 
 /** moto's account and the region everything runs in. */
@@ -77,6 +79,8 @@ export class World {
   alertQueueUrl = "";
   eventQueueUrl = "";
   drillQueueUrl = "";
+  /** The stack's deny-only session policy, as the construct defines it. */
+  sessionDenyPolicyArn = "";
 
   constructor(readonly endpoint: string) {
     this.sdk = motoClientConfig(endpoint);
@@ -122,6 +126,13 @@ export class World {
         Endpoint: await this.queueArn(this.alertQueueUrl),
       }),
     );
+    const policy = await this.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `session-deny-${this.suffix}`,
+        PolicyDocument: JSON.stringify(sessionDenyPolicyDocument()),
+      }),
+    );
+    this.sessionDenyPolicyArn = policy.Policy?.Arn ?? "";
     this.eventQueueUrl = await this.queue(`events-${this.suffix}`);
     const rule = `contained-${this.suffix}`;
     await this.events.send(
@@ -148,6 +159,7 @@ export class World {
       INCIDENT_TABLE_NAME: this.tableName,
       ALERT_TOPIC_ARN: this.topicArn,
       RESPONSE_MODE: "enforce",
+      SESSION_DENY_POLICY_ARN: this.sessionDenyPolicyArn,
       ...extra,
     };
   }

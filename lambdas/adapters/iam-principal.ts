@@ -13,8 +13,6 @@ import {
   ListRoleTagsCommand,
   ListUserPoliciesCommand,
   ListUserTagsCommand,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
   type ServiceInputTypes,
   type ServiceOutputTypes,
   TagRoleCommand,
@@ -60,7 +58,11 @@ function operation<
   return { user, role };
 }
 
-/** Every IAM operation the adapters make on a user or a role, by what it does. */
+/**
+ * Every IAM operation the adapters make on a user or a role, by what it does. No inline-policy
+ * write: that is grant power, held by no adapter (the role-session revoker function is the one
+ * writer, of one document it builds itself).
+ */
 export const PRINCIPAL_OPERATIONS = {
   attachPolicy: operation(
     { action: "iam:AttachUserPolicy", command: AttachUserPolicyCommand },
@@ -73,10 +75,6 @@ export const PRINCIPAL_OPERATIONS = {
   listAttachedPolicies: operation(
     { action: "iam:ListAttachedUserPolicies", command: ListAttachedUserPoliciesCommand },
     { action: "iam:ListAttachedRolePolicies", command: ListAttachedRolePoliciesCommand },
-  ),
-  putInlinePolicy: operation(
-    { action: "iam:PutUserPolicy", command: PutUserPolicyCommand },
-    { action: "iam:PutRolePolicy", command: PutRolePolicyCommand },
   ),
   deleteInlinePolicy: operation(
     { action: "iam:DeleteUserPolicy", command: DeleteUserPolicyCommand },

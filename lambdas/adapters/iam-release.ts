@@ -1,7 +1,8 @@
-import type { IAMClient } from "@aws-sdk/client-iam";
+import { type IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import type { FenceTarget } from "../core/plan.js";
 import type { IamReleasePort } from "../core/release/ports.js";
-import { unlessGone } from "./aws-errors.js";
+import { denyOlderSessionsPolicy } from "../core/role-sessions.js";
+import { call, unlessGone } from "./aws-errors.js";
 import { IamAdapter } from "./iam.js";
 import { setAccessKeyStatus } from "./iam-access-keys.js";
 import {
@@ -62,7 +63,27 @@ export class IamReleaseAdapter implements IamReleasePort {
   readonly restore: IamReleasePort["restore"];
 
   constructor(private readonly client: IAMClient) {
-    this.restore = new IamAdapter(client);
+    const responder = new IamAdapter(client);
+    this.restore = {
+      disableKey: (userName, accessKeyId) => responder.disableKey(userName, accessKeyId),
+      attachPolicy: (target, policyArn) => responder.attachPolicy(target, policyArn),
+      tagPrincipal: (target, tags) => responder.tagPrincipal(target, tags),
+      // The operator's credentials, not the responder's: its roles hold no Put*Policy.
+      putRevokePolicy: async (target, policyName, issuedBefore) => {
+        const PolicyDocument = denyOlderSessionsPolicy(issuedBefore);
+        await (target.type === "user"
+          ? call("iam:PutUserPolicy", () =>
+              client.send(
+                new PutUserPolicyCommand({ UserName: target.name, PolicyName: policyName, PolicyDocument }),
+              ),
+            )
+          : call("iam:PutRolePolicy", () =>
+              client.send(
+                new PutRolePolicyCommand({ RoleName: target.name, PolicyName: policyName, PolicyDocument }),
+              ),
+            ));
+      },
+    };
   }
 
   async reactivateKey(userName: string, accessKeyId: string): Promise<void> {

@@ -5,24 +5,6 @@ import { call, unlessGone } from "./aws-errors.js";
 import { accessKeyStatus, setAccessKeyStatus } from "./iam-access-keys.js";
 import { isPolicyAttached, onPrincipal, PRINCIPAL_OPERATIONS, toTagList } from "./iam-principal.js";
 
-/** Deny everything to sessions whose token was issued before `issuedBefore` (the IAM console's
- * "revoke active sessions" policy). Requests signed with a long-term key carry no token issue time
- * and are not matched. */
-export function denyOlderSessionsPolicy(issuedBefore: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "LeakedKeyResponderRevokeOlderSessions",
-        Effect: "Deny",
-        Action: "*",
-        Resource: "*",
-        Condition: { DateLessThan: { "aws:TokenIssueTime": issuedBefore } },
-      },
-    ],
-  });
-}
-
 function tagsToRecord(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined) {
   return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 }
@@ -70,11 +52,8 @@ export class IamAdapter implements IamPort {
     return "attached";
   }
 
-  async putDenyOlderSessions(target: FenceTarget, policyName: string, issuedBefore: string): Promise<void> {
-    await onPrincipal(this.client, target, PRINCIPAL_OPERATIONS.putInlinePolicy, {
-      PolicyName: policyName,
-      PolicyDocument: denyOlderSessionsPolicy(issuedBefore),
-    });
+  principalTags(target: FenceTarget): Promise<Record<string, string>> {
+    return this.tagsOf(target);
   }
 
   async tagPrincipal(target: FenceTarget, tags: Readonly<Record<string, string>>): Promise<void> {

@@ -1,11 +1,13 @@
 import {
   DEFAULT_EVENT_BUS_NAME,
   DEFAULT_STACK_NAME,
+  exemptNameOf,
   IAM_PRINCIPAL_NAME_PATTERN,
   MANAGED_POLICY_ARN_PATTERN,
   RESPOND_ENV,
 } from "./contract.js";
 import { type Env, list, matching, number, oneOf, optional, required, topicArn } from "./env.js";
+import { ConfigError } from "./errors.js";
 import { DEFAULT_GUARDDUTY_POLICY, type GuardDutyPolicy } from "./sources/guardduty.js";
 import { RESPONSE_MODES, type ResponseMode } from "./vocabulary.js";
 
@@ -22,8 +24,16 @@ export interface RespondConfig {
   readonly mode: ResponseMode;
   /** QUARANTINE_POLICY_ARN, default AWS's AWSCompromisedKeyQuarantineV3. */
   readonly quarantinePolicyArn: string;
-  /** EXEMPT_PRINCIPALS: comma-separated user/role names never changed; default none. */
+  /** EXEMPT_PRINCIPALS: comma-separated user/role names or ARNs never changed (kept as names); default none. */
   readonly exemptPrincipals: readonly string[];
+  /** HONOR_EXEMPT_TAG: `true` lets the exempt tag exempt; default `false`. */
+  readonly honorExemptTag: boolean;
+  /** SESSION_DENY_POLICY_ARN: the stack's deny-only session policy; unset: users' sessions are not revoked. */
+  readonly sessionDenyPolicyArn: string | undefined;
+  /** ROLE_SESSION_REVOKER_FUNCTION: the revoker function; unset: a role's sessions cannot be revoked (the step fails). */
+  readonly roleSessionRevokerFunction: string | undefined;
+  /** RESPONDER_ROLE_ARNS: the responder's own roles, whose tag calls are not tampering; default none. */
+  readonly responderRoleArns: readonly string[];
   /** GUARDDUTY_CONTAIN_TYPES (comma-separated, `*` wildcard) and GUARDDUTY_CONTAIN_MIN_SEVERITY (0–10). */
   readonly guardDutyPolicy: GuardDutyPolicy;
   /** EVENT_BUS_NAME for the Incident Contained event; default `default`. */
@@ -54,12 +64,26 @@ export function parseRespondConfig(env: Env): RespondConfig {
   if (memberRoleName !== undefined) {
     matching(RESPOND_ENV.memberRoleName, memberRoleName, IAM_PRINCIPAL_NAME_PATTERN, "an IAM role name");
   }
+  const sessionDenyPolicyArn = optional(env, RESPOND_ENV.sessionDenyPolicyArn);
+  if (sessionDenyPolicyArn !== undefined) {
+    matching(
+      RESPOND_ENV.sessionDenyPolicyArn,
+      sessionDenyPolicyArn,
+      MANAGED_POLICY_ARN_PATTERN,
+      "a managed policy ARN",
+    );
+  }
+  const honorExemptTag = oneOf(env, RESPOND_ENV.honorExemptTag, ["true", "false"], "false") === "true";
   return {
     incidentTableName: required(env, RESPOND_ENV.incidentTableName),
     alertTopicArn,
     mode,
     quarantinePolicyArn,
-    exemptPrincipals: list(env, RESPOND_ENV.exemptPrincipals) ?? [],
+    exemptPrincipals: exemptNames(list(env, RESPOND_ENV.exemptPrincipals) ?? []),
+    honorExemptTag,
+    sessionDenyPolicyArn,
+    roleSessionRevokerFunction: optional(env, RESPOND_ENV.roleSessionRevokerFunction),
+    responderRoleArns: list(env, RESPOND_ENV.responderRoleArns) ?? [],
     guardDutyPolicy: {
       containTypePatterns:
         list(env, RESPOND_ENV.guardDutyContainTypes) ?? DEFAULT_GUARDDUTY_POLICY.containTypePatterns,
@@ -69,4 +93,18 @@ export function parseRespondConfig(env: Env): RespondConfig {
     stackName: optional(env, RESPOND_ENV.stackName) ?? DEFAULT_STACK_NAME,
     memberRoleName,
   };
+}
+
+/** The names of the exempt list, each entry a name or a user/role ARN; anything else fails the cold start. */
+function exemptNames(entries: readonly string[]): string[] {
+  return entries.map((entry) => {
+    const name = exemptNameOf(entry);
+    if (name === undefined) {
+      throw new ConfigError(
+        `${RESPOND_ENV.exemptPrincipals} contains "${entry}"; expected IAM user or role names or ARNs`,
+        RESPOND_ENV.exemptPrincipals,
+      );
+    }
+    return name;
+  });
 }

@@ -32,6 +32,14 @@ export const RESPOND_ENV = {
   eventBusName: "EVENT_BUS_NAME",
   stackName: "STACK_NAME",
   memberRoleName: "MEMBER_ROLE_NAME",
+  /** The stack's deny-only managed policy that ends a quarantined user's temporary-credential sessions. */
+  sessionDenyPolicyArn: "SESSION_DENY_POLICY_ARN",
+  /** Name or ARN of the role-session revoker function, invoked synchronously for a role's sessions. */
+  roleSessionRevokerFunction: "ROLE_SESSION_REVOKER_FUNCTION",
+  /** `true` honours the exempt tag; default `false` (a leaked key may be able to tag itself). */
+  honorExemptTag: "HONOR_EXEMPT_TAG",
+  /** ARNs of the responder's own roles: their tag calls are the responder's, not tampering. */
+  responderRoleArns: "RESPONDER_ROLE_ARNS",
 } as const;
 
 /** Environment variables of the investigate function. */
@@ -60,6 +68,20 @@ export const MANAGED_POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):pol
 
 /** An IAM user or role name (role names allow 64 characters, as user names do). */
 export const IAM_PRINCIPAL_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+/** An IAM user or role ARN, with or without a path. */
+export const IAM_PRINCIPAL_ARN_PATTERN =
+  /^arn:aws[a-z-]*:iam::\d{12}:(user|role)(\/[\w+=,.@-]+)*\/[\w+=,.@-]{1,64}$/;
+
+/**
+ * The user or role name of an exempt-list entry, written as a name or as an ARN (the last part of
+ * its path); undefined when it is neither.
+ */
+export function exemptNameOf(entry: string): string | undefined {
+  if (IAM_PRINCIPAL_NAME_PATTERN.test(entry)) return entry;
+  if (IAM_PRINCIPAL_ARN_PATTERN.test(entry)) return entry.split("/").pop();
+  return undefined;
+}
 
 /** An AWS region name such as eu-west-1. */
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;

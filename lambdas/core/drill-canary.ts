@@ -1,4 +1,13 @@
-import { CONTAINMENT_KINDS, type Incident } from "./incident.js";
+import type { ContainmentKind, Incident } from "./incident.js";
+
+/** What containing a drill canary's (long-term) key records: a role's revoke-sessions never occurs. */
+const CANARY_CONTAINMENT_KINDS: readonly ContainmentKind[] = [
+  "disable-key",
+  "attach-quarantine-policy",
+  "attach-session-deny-policy",
+  "tag-principal",
+];
+
 import { DRILL_TAG } from "./plan.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE, type DrillDetail, drillToExposures } from "./sources/drill.js";
 
@@ -68,7 +77,7 @@ export function drillProgressOf(
   const kinds = new Set<string>(
     (incident?.actions ?? []).filter((a) => a.signalId === signalId).map((a) => a.kind),
   );
-  const recorded = CONTAINMENT_KINDS.every((k) => kinds.has(k));
+  const recorded = CANARY_CONTAINMENT_KINDS.every((k) => kinds.has(k));
   return {
     keyStatus,
     incident: incident !== undefined,

@@ -35,6 +35,7 @@ export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 export const CONTAINMENT_KINDS = [
   "disable-key",
   "attach-quarantine-policy",
+  "attach-session-deny-policy",
   "revoke-sessions",
   "tag-principal",
 ] as const;
@@ -42,6 +43,7 @@ export const CONTAINMENT_KINDS = [
 export const UNDO_KINDS = [
   "reactivate-key",
   "detach-quarantine-policy",
+  "detach-session-deny-policy",
   "delete-revoke-policy",
   "untag-principal",
 ] as const;
@@ -92,9 +94,15 @@ export const ActionRecordSchema = z.discriminatedUnion("kind", [
   z.looseObject({ ...base, kind: z.literal("reactivate-key"), subject: z.optional(KeySubjectSchema) }),
   z.looseObject({
     ...base,
-    kind: z.enum(["attach-quarantine-policy", TAKE_OVER_KIND]),
+    kind: z.enum(["attach-quarantine-policy", "attach-session-deny-policy", TAKE_OVER_KIND]),
     subject: z.optional(FenceTargetSchema),
-    undo: z.optional(z.object({ policyArn: z.optional(z.string()) })),
+    undo: z.optional(
+      z.object({
+        policyArn: z.optional(z.string()),
+        /** On a take-over: which of the responder's per-principal policies it took over (default quarantine). */
+        policy: z.optional(z.enum(["quarantine", "session-deny"])),
+      }),
+    ),
   }),
   z.looseObject({
     ...base,
@@ -110,7 +118,13 @@ export const ActionRecordSchema = z.discriminatedUnion("kind", [
   }),
   z.looseObject({
     ...base,
-    kind: z.enum(["detach-quarantine-policy", "delete-revoke-policy", "untag-principal", HAND_OVER_KIND]),
+    kind: z.enum([
+      "detach-quarantine-policy",
+      "detach-session-deny-policy",
+      "delete-revoke-policy",
+      "untag-principal",
+      HAND_OVER_KIND,
+    ]),
     subject: z.optional(FenceTargetSchema),
   }),
   z.looseObject({ ...base, kind: z.enum(CLOSE_KINDS), subject: z.optional(IncidentSubjectSchema) }),
@@ -289,6 +303,9 @@ export function actionsSinceLastClose(actions: readonly ActionRecord[]): readonl
   return actions.slice(start);
 }
 
+/** Steps every containing signal repeats as an overwrite: their repeats say nothing new. */
+const REWRITTEN_EVERY_SIGNAL: ReadonlySet<string> = new Set(["tag-principal", "revoke-sessions"]);
+
 /**
  * The actions worth adding to the incident item: those that say something new since the last
  * close. A later signal about a contained key repeats what is already on record (the same step on
@@ -303,11 +320,23 @@ export function actionsWorthKeeping(
   const kept: ActionRecord[] = [];
   for (const action of actions) {
     const id = `${action.kind}|${action.target}|${action.outcome}`;
-    if (seen.has(id)) continue;
+    // A change that had to be made again (a policy someone detached, attached anew) is news; an
+    // overwrite every signal repeats (the tag, the revoke policy) and an "already" are not.
+    const news = action.outcome === "done" && !REWRITTEN_EVERY_SIGNAL.has(action.kind);
+    if (seen.has(id) && !news) continue;
     seen.add(id);
     kept.push(action);
   }
   return kept;
+}
+
+/**
+ * The responder holds an incident's key while it is contained, and after an operator resolved it
+ * (resolving changes nothing: the key stays disabled and fenced). Undoing any of that then is
+ * tampering; after a release (the operator's own undo) it is not.
+ */
+export function isHeld(incident: Pick<Incident, "status"> | undefined): boolean {
+  return incident?.status === "contained" || incident?.status === "resolved";
 }
 
 /** An incident is open while its key is held by the responder. */

@@ -56,8 +56,10 @@ function headline(input: AlertInput): string {
 }
 
 function verbOf(exposure: Exposure): string {
-  if (exposure.source === "cloudtrail")
-    return exposure.intent === "recontain-if-open" ? "re-enabled" : "created";
+  if (exposure.source === "cloudtrail") {
+    if (exposure.intent !== "recontain-if-open") return "created";
+    return exposure.signal === "UpdateAccessKey" ? "re-enabled" : "tampered";
+  }
   if (exposure.source === "guardduty") return "abused";
   return "exposed";
 }
@@ -79,6 +81,8 @@ function describeStep(step: IamStep): string {
       return `Set access key ${step.accessKeyId} of user ${step.userName} to Inactive`;
     case "attach-quarantine-policy":
       return `Attach ${step.policyArn} to ${step.target.type} ${step.target.name}`;
+    case "attach-session-deny-policy":
+      return `Attach ${step.policyArn} to ${step.target.type} ${step.target.name}: every request with temporary credentials denied, sessions started later included, while it stays attached`;
     case "revoke-sessions":
       return `Deny every session of ${step.target.type} ${step.target.name} issued before ${step.issuedBefore} (inline policy ${step.policyName})`;
     case "tag-principal":
@@ -127,6 +131,16 @@ function humanSteps(input: AlertInput): string[] {
   if (plan.decision !== "contain" && plan.withheld.length > 0) {
     steps.push(
       `Decide now whether to contain the key yourself: aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive`,
+    );
+  }
+  if (exposure.intent === "recontain-if-open" && plan.decision === "contain") {
+    steps.push(
+      `Someone undid part of this key's quarantine (${exposure.signal} by ${exposure.evidence.actor ?? "an unknown caller"}); the responder put it back. Find out who and why: the caller may hold the leaked key or a second foothold.`,
+    );
+  }
+  if (plan.steps.some((s) => s.kind === "attach-session-deny-policy")) {
+    steps.push(
+      `While quarantined, ${user} cannot use temporary credentials at all (sessions started later included); a release removes that policy.`,
     );
   }
   if (exposure.source === "cloudtrail" && exposure.intent === "notify") {

@@ -45,15 +45,24 @@ export const IAM_PERMISSIONS: Readonly<Record<PermissionRow, IamGrant>> = {
     user: { "iam:AttachUserPolicy": "write", "iam:ListAttachedUserPolicies": "read" },
     role: { "iam:AttachRolePolicy": "write", "iam:ListAttachedRolePolicies": "read" },
   }),
-  "revoke-sessions": grant({
-    user: { "iam:PutUserPolicy": "write" },
-    role: { "iam:PutRolePolicy": "write" },
+  // The same attach as the quarantine policy, pinned by iam:PolicyARN to the stack's deny-only policy.
+  "attach-session-deny-policy": grant({
+    user: { "iam:AttachUserPolicy": "write", "iam:ListAttachedUserPolicies": "read" },
   }),
+  // No IAM action of the respond function: the role-session revoker function writes the policy
+  // (see ROLE_SESSION_REVOKER_ACTIONS); respond may only invoke it.
+  "revoke-sessions": NONE,
   "tag-principal": grant({ user: { "iam:TagUser": "write" }, role: { "iam:TagRole": "write" } }),
   "record-incident": NONE,
   notify: NONE,
   "emit-contained-event": NONE,
 };
+
+/** The one IAM action of the role-session revoker function, on role/* only. */
+export const ROLE_SESSION_REVOKER_ACTIONS = ["iam:PutRolePolicy"] as const;
+
+/** What the respond function may do to the revoker: invoke it, synchronously. */
+export const ROLE_SESSION_REVOKER_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
 
 /**
  * The IAM actions on one resource type, sorted, without repeats: of the rows named (every row

@@ -1,7 +1,7 @@
 import { keyKindOf } from "./access-key.js";
 import { describeError } from "./errors.js";
 import type { Exposure, Severity } from "./exposure.js";
-import { type Incident, type IncidentStatus, incidentIdOf, isOpen } from "./incident.js";
+import { type Incident, type IncidentStatus, incidentIdOf, isHeld } from "./incident.js";
 import type { FenceTarget, ResponseMode } from "./vocabulary.js";
 
 export type { FenceTarget, ResponseMode } from "./vocabulary.js";
@@ -40,6 +40,13 @@ export type Step =
     }
   | { readonly kind: "record-incident"; readonly incidentId: string; readonly accessKeyId: string }
   | { readonly kind: "attach-quarantine-policy"; readonly target: FenceTarget; readonly policyArn: string }
+  /** A user's sessions: the stack's deny-only managed policy (every temporary-credential request denied). */
+  | {
+      readonly kind: "attach-session-deny-policy";
+      readonly target: FenceTarget;
+      readonly policyArn: string;
+    }
+  /** A role's sessions: an inline deny by token issue time, written by the role-session revoker. */
   | {
       readonly kind: "revoke-sessions";
       readonly target: FenceTarget;
@@ -60,10 +67,17 @@ export type StepKind = Step["kind"];
 /** Steps that change IAM: the ones notify-only mode and exemptions hold back. */
 export type IamStep = Extract<
   Step,
-  { kind: "disable-key" | "attach-quarantine-policy" | "revoke-sessions" | "tag-principal" }
+  {
+    kind:
+      | "disable-key"
+      | "attach-quarantine-policy"
+      | "attach-session-deny-policy"
+      | "revoke-sessions"
+      | "tag-principal";
+  }
 >;
 
-/** duplicate: this signal was handled already; ignore: nothing to act on or tell (e.g. a key re-enabled with no open incident). */
+/** duplicate: this signal was handled already; ignore: nothing to act on or tell (e.g. a key re-enabled with no incident the responder holds). */
 export type Decision = "contain" | "notify" | "duplicate" | "ignore";
 
 export interface ResponsePlan {
@@ -83,8 +97,15 @@ export interface PlanContext {
   readonly mode: ResponseMode;
   readonly now: string;
   readonly quarantinePolicyArn: string;
+  /**
+   * The stack's deny-only session policy for users; unset (an old configuration): a user's
+   * sessions are not revoked, only its key disabled and quarantined.
+   */
+  readonly sessionDenyPolicyArn?: string | undefined;
   /** User and role names that are never changed. */
   readonly exemptPrincipals: readonly string[];
+  /** The exempt tag exempts only when the deployer opted in (HONOR_EXEMPT_TAG). @default false */
+  readonly honorExemptTag?: boolean | undefined;
   readonly incident: Incident | undefined;
   readonly facts: PrincipalFacts;
   /** An earlier attempt completed this signal's whole response (its own item says so). */
@@ -173,8 +194,10 @@ export const RULES: readonly (readonly [string, Rule])[] = [
   ],
   [
     "exempt-tag",
+    // Honoured only when the deployer opted in: a leaked key allowed iam:TagUser on itself could
+    // otherwise exempt itself.
     (_e, c) =>
-      (c.facts.kind === "user" || c.facts.kind === "role") && c.facts.exempt
+      c.honorExemptTag === true && (c.facts.kind === "user" || c.facts.kind === "role") && c.facts.exempt
         ? dont(`${c.facts.kind} ${c.facts.name} is tagged ${EXEMPT_TAG}=true`)
         : NA,
   ],
@@ -211,12 +234,16 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
   if (facts.kind !== "user" && facts.kind !== "role") return [];
   const target: FenceTarget = { type: facts.kind, name: facts.name };
   const accessKeyId = exposure.accessKeyId;
-  const revoke: IamStep = {
+  const revokeRole: IamStep = {
     kind: "revoke-sessions",
     target,
     policyName: revokePolicyName(accessKeyId),
     issuedBefore: context.now,
   };
+  const denyUserSessions: IamStep[] =
+    context.sessionDenyPolicyArn === undefined
+      ? []
+      : [{ kind: "attach-session-deny-policy", target, policyArn: context.sessionDenyPolicyArn }];
   const tag: IamStep = {
     kind: "tag-principal",
     target,
@@ -224,21 +251,39 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
       [quarantineTagKey(accessKeyId)]: `${incidentIdOf(exposure.accountId, accessKeyId)} ${context.now}`,
     },
   };
-  if (facts.kind === "role" || exposure.intent === "revoke-sessions") return [revoke, tag];
+  if (facts.kind === "role") return [revokeRole, tag];
+  if (exposure.intent === "revoke-sessions") return [...denyUserSessions, tag];
   const quarantine: IamStep = {
     kind: "attach-quarantine-policy",
     target,
     policyArn: context.quarantinePolicyArn,
   };
   if (keyKindOf(accessKeyId) === "session" || facts.keyStatus === "absent" || facts.keyStatus === "session") {
-    return [revoke, quarantine, tag];
+    return [...denyUserSessions, quarantine, tag];
   }
   return [
     { kind: "disable-key", accessKeyId, userName: facts.name, previousStatus: facts.keyStatus },
     quarantine,
-    revoke,
+    ...denyUserSessions,
     tag,
   ];
+}
+
+/**
+ * Why a change to a key or its fence is not tampering (undefined when it is): the responder does
+ * not hold the key (no incident, only notified, or released by an operator — their own undo), the
+ * principal is gone, or `lkr drill` is removing the canary of a resolved drill.
+ */
+function notTamperingBecause(context: PlanContext): string | undefined {
+  const { incident, facts } = context;
+  if (incident?.status === "released")
+    return "incident released by an operator: their change is not tampering";
+  if (!isHeld(incident)) return "key re-enabled with no open incident";
+  if (facts.kind === "not-found") return `${facts.what} does not exist any more: nothing to contain again`;
+  if (incident?.status === "resolved" && facts.kind === "user" && facts.drillCanary) {
+    return "drill canary of a resolved drill: lkr drill is removing it";
+  }
+  return undefined;
 }
 
 export function planResponse(exposure: Exposure, context: PlanContext): ResponsePlan {
@@ -257,12 +302,13 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
       status: incident?.status ?? "notified",
     };
   }
-  if (exposure.intent === "recontain-if-open" && !isOpen(incident)) {
+  const notTampering = exposure.intent === "recontain-if-open" ? notTamperingBecause(context) : undefined;
+  if (notTampering !== undefined) {
     return {
       incidentId,
       decision: "ignore",
       severity: exposure.severity,
-      reasons: ["key re-enabled with no open incident"],
+      reasons: [notTampering],
       steps: [],
       withheld: [],
       status: incident?.status ?? "notified",

@@ -23,9 +23,29 @@ export interface IamPort {
   disableKey(userName: string, accessKeyId: string): Promise<void>;
   /** Attaches a managed policy unless it is attached already. */
   attachPolicy(target: FenceTarget, policyArn: string): Promise<"attached" | "already">;
-  putDenyOlderSessions(target: FenceTarget, policyName: string, issuedBefore: string): Promise<void>;
   tagPrincipal(target: FenceTarget, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Tags of a user or role; NoSuchEntityError when it does not exist. */
+  principalTags(target: FenceTarget): Promise<Record<string, string>>;
 }
+
+/** What the role-session revoker is asked: deny the role's sessions issued before the instant. */
+export interface RoleSessionRevocation {
+  readonly roleName: string;
+  readonly accessKeyId: string;
+  readonly issuedBefore: string;
+}
+
+/**
+ * The only way the respond function ends a role's sessions: a separate function, the one holder
+ * of iam:PutRolePolicy, which builds the deny itself. Errors are the typed errors of errors.ts.
+ */
+export interface RoleSessionRevoker {
+  /** The name of the inline policy it put. */
+  revoke(request: RoleSessionRevocation): Promise<{ policyName: string }>;
+}
+
+/** The revoker for the key's account (it acts in the responder's own account only). */
+export type RoleSessionRevokerFor = (accountId: string) => RoleSessionRevoker;
 
 /** IAM for the account the signal is about: the function's own, or a member account through an assumed role. */
 export type IamPortFor = (accountId: string) => Promise<IamPort>;

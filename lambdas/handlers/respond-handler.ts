@@ -3,19 +3,32 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
+import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { assumedRoleCredentials } from "../adapters/sts.js";
 import type { RespondConfig } from "../core/config.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
-import type { IamPort, IamPortFor } from "../core/ports.js";
+import type { Exposure } from "../core/exposure.js";
+import type { Log } from "../core/log.js";
+import type {
+  AlertPublisher,
+  IamPort,
+  IamPortFor,
+  RoleSessionRevoker,
+  RoleSessionRevokerFor,
+} from "../core/ports.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
-import { normalizeEvent } from "../core/sources/registry.js";
+import { exposuresOfDetached } from "../core/respond/tamper.js";
+import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
+import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
+import { renderTagNotice } from "../core/tag-notice.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
 
 /** The AWS clients, clock and logger the respond function runs with. */
@@ -25,6 +38,10 @@ export interface RespondClients {
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
   readonly eventBridge: EventBridgeClient;
+  /** Lambda, to invoke the role-session revoker (ROLE_SESSION_REVOKER_FUNCTION). */
+  readonly lambda: LambdaClient;
+  /** The revoker itself, in place of invoking the function (the local drill and tests run it in-process). */
+  readonly roleSessionRevoker?: RoleSessionRevoker | undefined;
   /** STS for member-account roles; called once, on the first event for another account. */
   readonly sts: () => STSClient;
   /** IAM of another account with the assumed role's credentials; called once per account. */
@@ -37,6 +54,8 @@ export interface RespondClients {
 export interface RespondResult {
   readonly status: "ignored" | "handled";
   readonly outcomes: readonly ExposureOutcome[];
+  /** Alerts about responder tags changed by another caller (nothing changed). */
+  readonly notices?: number;
 }
 
 export type RespondHandler = (
@@ -51,6 +70,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     dynamodb: new DynamoDBClient({ ...sdk }),
     sns: new SNSClient({ ...sdk }),
     eventBridge: new EventBridgeClient({ ...sdk }),
+    lambda: new LambdaClient({ ...sdk }),
     sts: () => new STSClient({ ...sdk }),
     memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     now: () => new Date(),
@@ -94,6 +114,56 @@ function memberAccountIam(config: RespondConfig, clients: RespondClients) {
 }
 
 /**
+ * The role-session revoker for an account: the function (or the in-process one given), in the
+ * home account only; a member account's roles are out of its reach.
+ */
+function roleRevokers(config: RespondConfig, clients: RespondClients) {
+  const home: RoleSessionRevoker =
+    clients.roleSessionRevoker ??
+    (config.roleSessionRevokerFunction === undefined
+      ? new NoRoleRevokerInAccount("this account (ROLE_SESSION_REVOKER_FUNCTION unset)")
+      : new LambdaRoleSessionRevoker(clients.lambda, config.roleSessionRevokerFunction));
+  return (homeAccount: string | undefined): RoleSessionRevokerFor =>
+    (accountId: string) =>
+      homeAccount === undefined || accountId === homeAccount ? home : new NoRoleRevokerInAccount(accountId);
+}
+
+/** The keys each detached fence policy held (read from its principal's tags); failures are collected. */
+async function exposuresOfAllDetached(
+  detached: readonly PolicyDetached[],
+  iamFor: IamPortFor,
+  log: Log,
+  failures: unknown[],
+): Promise<Exposure[]> {
+  const exposures: Exposure[] = [];
+  for (const d of detached) {
+    try {
+      exposures.push(...(await exposuresOfDetached(d, iamFor, log)));
+    } catch (error) {
+      log.error("tamper not handled", { error: describeError(error) });
+      failures.push(error);
+    }
+  }
+  return exposures;
+}
+
+/** One high alert per responder tag changed by another caller; nothing is changed. Failures are collected. */
+async function alertNotices(
+  notices: readonly TagNotice[],
+  config: RespondConfig,
+  alerts: AlertPublisher,
+  log: Log,
+  failures: unknown[],
+): Promise<void> {
+  for (const notice of notices) {
+    log.warn("responder tag changed by another caller", { ...notice });
+    await alerts.publish(renderTagNotice(notice, config.honorExemptTag)).catch((error: unknown) => {
+      failures.push(error);
+    });
+  }
+}
+
+/**
  * EventBridge → respond. Unsupported source: warn and return. Malformed event of a known
  * source: InvalidEventError is thrown, so EventBridge retries and then its DLQ keeps the event.
  * Every key of the event is handled even when one fails; the invocation then fails as a whole.
@@ -105,7 +175,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
   const logger = clients.logger;
   logger.appendPersistentKeys({ mode: config.mode });
   const iamForAccount = memberAccountIam(config, clients);
-  const deps: Omit<RespondDeps, "iamFor"> = {
+  const revokerForAccount = roleRevokers(config, clients);
+  const deps: Omit<RespondDeps, "iamFor" | "roleRevokerFor"> = {
     incidents: new DynamoDbIncidentStore(clients.dynamodb, config.incidentTableName),
     alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
     events: new EventBridgePublisher(clients.eventBridge, config.eventBusName),
@@ -118,11 +189,22 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 
+  const normalizeOptions: NormalizeOptions = {
+    guardDutyPolicy: config.guardDutyPolicy,
+    watch: {
+      fencePolicyArns: [config.quarantinePolicyArn, config.sessionDenyPolicyArn].filter(
+        (arn): arn is string => arn !== undefined,
+      ),
+      responderRoleArns: config.responderRoleArns,
+      responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
+    },
+  };
+
   return async (event, context) => {
     logger.debug("event", { event });
     let normalized: ReturnType<typeof normalizeEvent>;
     try {
-      normalized = normalizeEvent(event, { guardDutyPolicy: config.guardDutyPolicy });
+      normalized = normalizeEvent(event, normalizeOptions);
     } catch (error) {
       if (error instanceof InvalidEventError) {
         logger.error("invalid event", { source: error.source, issues: error.issues, error: error.message });
@@ -133,7 +215,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       logger.warn("unsupported event", { source: normalized.source, detailType: normalized.detailType });
       return { status: "ignored", outcomes: [] };
     }
-    if (normalized.exposures.length === 0) {
+    const { detached, notices } = normalized;
+    if (normalized.exposures.length === 0 && detached.length === 0 && notices.length === 0) {
       logger.info("no exposed key in event", {
         source: normalized.envelope.source,
         sourceEventId: normalized.envelope.id,
@@ -141,9 +224,15 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       return { status: "ignored", outcomes: [] };
     }
     const iamFor = iamForAccount(homeAccountOf(context));
-    const outcomes: ExposureOutcome[] = [];
+    const roleRevokerFor = revokerForAccount(homeAccountOf(context));
     const failures: unknown[] = [];
-    for (const exposure of normalized.exposures) {
+    const exposures = [
+      ...normalized.exposures,
+      ...(await exposuresOfAllDetached(detached, iamFor, deps.log, failures)),
+    ];
+    await alertNotices(notices, config, deps.alerts, deps.log, failures);
+    const outcomes: ExposureOutcome[] = [];
+    for (const exposure of exposures) {
       const keys = {
         accessKeyId: exposure.accessKeyId,
         source: exposure.source,
@@ -152,7 +241,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       };
       logger.appendKeys(keys);
       try {
-        outcomes.push(await respondToExposure(exposure, { ...deps, iamFor }));
+        outcomes.push(await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor }));
       } catch (error) {
         logger.error("response failed", { error: describeError(error) });
         failures.push(error);
@@ -162,6 +251,6 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     }
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} keys not fully handled`);
-    return { status: "handled", outcomes };
+    return { status: "handled", outcomes, notices: notices.length };
   };
 }

@@ -24,24 +24,41 @@ const ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess";
 const EXEMPT_TAG = "leaked-key-responder:exempt";
 const alice = `arn:aws:iam::${ACCOUNT}:user/alice`;
 const appRole = `arn:aws:iam::${ACCOUNT}:role/app`;
+const webRole = `arn:aws:iam::${ACCOUNT}:role/web`;
+/** On the exempt list by name (so at any path, user or role) and by ARN. */
+const breakGlass = `arn:aws:iam::${ACCOUNT}:user/break-glass`;
+const breakGlassAtPath = `arn:aws:iam::${ACCOUNT}:user/ops/break-glass`;
+const adminRole = `arn:aws:iam::${ACCOUNT}:role/admin`;
 
-function synthTemplate(): unknown {
+function synthTemplate(extra: { honorExemptTag?: boolean } = {}): unknown {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
   const stack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
     env: { account: ACCOUNT, region: "us-east-1" },
-    responder: { notificationEmails: ["secops@example.com"] },
+    responder: {
+      notificationEmails: ["secops@example.com"],
+      exemptPrincipals: ["break-glass", adminRole],
+      ...extra,
+    },
   });
   return Template.fromStack(stack).toJSON();
 }
 
 const template = synthTemplate();
 const proof = loadPolicyProof(template);
+const honouringTemplate = synthTemplate({ honorExemptTag: true });
+const honouring = loadPolicyProof(honouringTemplate);
 
 const respond = proof.logicalId("AWS::IAM::Role", /RespondRole/);
 const investigate = proof.logicalId("AWS::IAM::Role", /InvestigateRole/);
 const audit = proof.logicalId("AWS::IAM::Role", /AuditRole/);
 const auditDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /AuditDeadLetterQueue/));
 const respondFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /RespondFunction/));
+const revoker = proof.logicalId("AWS::IAM::Role", /RoleSessionRevokerRole/);
+const revokerFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /RoleSessionRevokerFunction/));
+const sessionDenyPolicy = proof.ref(proof.logicalId("AWS::IAM::ManagedPolicy", /SessionDenyPolicy/));
+const revokerLogStream = proof
+  .arn(proof.logicalId("AWS::Logs::LogGroup", /RoleSessionRevokerLogGroup/))
+  .replace(/\*$/, "log-stream:s");
 const investigateFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /InvestigateFunction/));
 const table = proof.arn(proof.logicalId("AWS::DynamoDB::Table", /IncidentTable/));
 const topic = proof.ref(proof.logicalId("AWS::SNS::Topic", /AlertTopic/));
@@ -65,6 +82,8 @@ interface Row {
 
 interface ProofTable {
   readonly name: string;
+  /** The template the rows are decided on. @default the default stack's */
+  readonly template?: unknown;
   readonly rows: readonly Row[];
   /** Each weakening of the template must change the decision of at least these rows. */
   readonly weakenings: Partial<Record<Weakening, readonly string[]>>;
@@ -84,17 +103,41 @@ const row = (
   ...(extra.knownGap && { knownGap: extra.knownGap }),
 });
 
-const GRANT_POWER =
-  "an inline policy's content cannot be constrained: the respond role can grant any user or role any permission";
-
 const respondOnIam: ProofTable = {
   name: "respond role on IAM principals",
   rows: [
     row("disables a key of alice", respond, "iam:UpdateAccessKey", alice, "Allowed"),
     row("lists alice's keys", respond, "iam:ListAccessKeys", alice, "Allowed"),
-    row("disables no key of an exempt user", respond, "iam:UpdateAccessKey", alice, "ExplicitlyDenied", {
-      context: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" },
-    }),
+    row(
+      "disables no key of an exempt-listed user",
+      respond,
+      "iam:UpdateAccessKey",
+      breakGlass,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "disables no key of an exempt-listed user at a path",
+      respond,
+      "iam:UpdateAccessKey",
+      breakGlassAtPath,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "attaches nothing to a role exempt-listed by ARN",
+      respond,
+      "iam:AttachRolePolicy",
+      adminRole,
+      "ExplicitlyDenied",
+      { context: { "iam:PolicyARN": QUARANTINE_POLICY } },
+    ),
+    row(
+      "disables a key of a user that tagged itself exempt (the tag is not honoured by default)",
+      respond,
+      "iam:UpdateAccessKey",
+      alice,
+      "Allowed",
+      { context: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" } },
+    ),
     row(
       "disables no key in another account",
       respond,
@@ -104,7 +147,7 @@ const respondOnIam: ProofTable = {
     ),
     row("creates no key", respond, "iam:CreateAccessKey", alice, "ExplicitlyDenied"),
     row("deletes no key", respond, "iam:DeleteAccessKey", alice, "ExplicitlyDenied"),
-    row("creates no user", respond, "iam:CreateUser", alice, "ImplicitlyDenied"),
+    row("creates no user", respond, "iam:CreateUser", alice, "ExplicitlyDenied"),
     row("deletes no user", respond, "iam:DeleteUser", alice, "ExplicitlyDenied"),
     row("sets no console password", respond, "iam:UpdateLoginProfile", alice, "ExplicitlyDenied"),
     row("attaches the quarantine policy to alice", respond, "iam:AttachUserPolicy", alice, "Allowed", {
@@ -120,6 +163,24 @@ const respondOnIam: ProofTable = {
         context: { "iam:PolicyARN": ADMIN_POLICY },
       },
     ),
+    row(
+      "attaches the stack's session-deny policy to alice",
+      respond,
+      "iam:AttachUserPolicy",
+      alice,
+      "Allowed",
+      {
+        context: { "iam:PolicyARN": sessionDenyPolicy },
+      },
+    ),
+    row(
+      "attaches no other policy of the account to alice",
+      respond,
+      "iam:AttachUserPolicy",
+      alice,
+      "ImplicitlyDenied",
+      { context: { "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/Anything` } },
+    ),
     row("attaches the quarantine policy to a role", respond, "iam:AttachRolePolicy", appRole, "Allowed", {
       context: { "iam:PolicyARN": QUARANTINE_POLICY },
     }),
@@ -134,8 +195,16 @@ const respondOnIam: ProofTable = {
     row("tags alice with a quarantine mark", respond, "iam:TagUser", alice, "Allowed", {
       context: { "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"] },
     }),
-    row("tags no one exempt", respond, "iam:TagUser", alice, "ImplicitlyDenied", {
+    row("tags no one exempt", respond, "iam:TagUser", alice, "ExplicitlyDenied", {
       context: { "aws:TagKeys": [EXEMPT_TAG] },
+    }),
+    row("tags no one exempt, whatever the case", respond, "iam:TagRole", appRole, "ExplicitlyDenied", {
+      context: {
+        "aws:TagKeys": ["Leaked-Key-Responder:Exempt", "leaked-key-responder:quarantine:AKIAEXAMPLE"],
+      },
+    }),
+    row("makes no drill canary", respond, "iam:TagUser", alice, "ExplicitlyDenied", {
+      context: { "aws:TagKeys": ["leaked-key-responder:drill"] },
     }),
     row("passes no role", respond, "iam:PassRole", appRole, "ExplicitlyDenied"),
     row("changes no trust policy", respond, "iam:UpdateAssumeRolePolicy", appRole, "ExplicitlyDenied"),
@@ -165,17 +234,150 @@ const respondOnIam: ProofTable = {
     row("tags not itself", respond, "iam:TagRole", proof.arn(respond), "ExplicitlyDenied", {
       context: { "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"] },
     }),
-    row("writes any inline policy on alice", respond, "iam:PutUserPolicy", alice, "Allowed", {
-      knownGap: GRANT_POWER,
-    }),
-    row("writes any inline policy on a role", respond, "iam:PutRolePolicy", appRole, "Allowed", {
-      knownGap: GRANT_POWER,
-    }),
+    row("writes no inline policy on alice", respond, "iam:PutUserPolicy", alice, "ExplicitlyDenied"),
+    row("writes no inline policy on a role", respond, "iam:PutRolePolicy", appRole, "ExplicitlyDenied"),
+    row(
+      "writes no inline policy on a group",
+      respond,
+      "iam:PutGroupPolicy",
+      `arn:aws:iam::${ACCOUNT}:group/admins`,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "attaches nothing to a group",
+      respond,
+      "iam:AttachGroupPolicy",
+      `arn:aws:iam::${ACCOUNT}:group/admins`,
+      "ExplicitlyDenied",
+      { context: { "iam:PolicyARN": ADMIN_POLICY } },
+    ),
+    row(
+      "creates no policy",
+      respond,
+      "iam:CreatePolicy",
+      `arn:aws:iam::${ACCOUNT}:policy/any`,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "sets no default policy version",
+      respond,
+      "iam:SetDefaultPolicyVersion",
+      `arn:aws:iam::${ACCOUNT}:policy/any`,
+      "ExplicitlyDenied",
+    ),
+    row("invokes the role-session revoker", respond, "lambda:InvokeFunction", revokerFunction, "Allowed"),
+    row(
+      "invokes no other function",
+      respond,
+      "lambda:InvokeFunction",
+      investigateFunction,
+      "ImplicitlyDenied",
+    ),
   ],
   weakenings: {
-    "drop-permissions-boundaries": ["creates no key", "passes no role"],
-    "drop-deny-statements": ["disables no key of an exempt user", "writes no inline policy on itself"],
-    "drop-allow-conditions": ["attaches no AdministratorAccess to alice", "tags no one exempt"],
+    "drop-permissions-boundaries": ["creates no key", "passes no role", "writes no inline policy on alice"],
+    "drop-deny-statements": [
+      "disables no key of an exempt-listed user",
+      "attaches nothing to a role exempt-listed by ARN",
+      "writes no inline policy on itself",
+      "tags no one exempt",
+    ],
+    "drop-allow-conditions": ["attaches no AdministratorAccess to alice"],
+    "widen-allow-resources": ["invokes no other function"],
+  },
+};
+
+const revokerRole: ProofTable = {
+  name: "role-session revoker role",
+  rows: [
+    row("puts the revoke policy on a role", revoker, "iam:PutRolePolicy", webRole, "Allowed"),
+    row("writes no inline policy on a user", revoker, "iam:PutUserPolicy", alice, "ImplicitlyDenied"),
+    row(
+      "writes not on the respond role",
+      revoker,
+      "iam:PutRolePolicy",
+      proof.arn(respond),
+      "ExplicitlyDenied",
+    ),
+    row(
+      "writes not on the investigate role",
+      revoker,
+      "iam:PutRolePolicy",
+      proof.arn(investigate),
+      "ExplicitlyDenied",
+    ),
+    row("writes not on its own role", revoker, "iam:PutRolePolicy", proof.arn(revoker), "ExplicitlyDenied"),
+    row(
+      "writes not on any role named after the stack",
+      revoker,
+      "iam:PutRolePolicy",
+      `arn:aws:iam::${ACCOUNT}:role/LeakedKeyResponder-Later`,
+      "ExplicitlyDenied",
+    ),
+    row("writes not on an exempt-listed role", revoker, "iam:PutRolePolicy", adminRole, "ExplicitlyDenied"),
+    row(
+      "writes not on a role of another account",
+      revoker,
+      "iam:PutRolePolicy",
+      `arn:aws:iam::${OTHER_ACCOUNT}:role/web`,
+      "ImplicitlyDenied",
+    ),
+    row("attaches no policy to a role", revoker, "iam:AttachRolePolicy", webRole, "ImplicitlyDenied", {
+      context: { "iam:PolicyARN": QUARANTINE_POLICY },
+    }),
+    row("deletes no inline policy", revoker, "iam:DeleteRolePolicy", webRole, "ImplicitlyDenied"),
+    row("disables no key", revoker, "iam:UpdateAccessKey", alice, "ImplicitlyDenied"),
+    row("passes no role", revoker, "iam:PassRole", webRole, "ImplicitlyDenied"),
+    row("assumes no role", revoker, "sts:AssumeRole", webRole, "ImplicitlyDenied"),
+    row("reads no incident", revoker, "dynamodb:GetItem", table, "ImplicitlyDenied"),
+    row("publishes no alert", revoker, "sns:Publish", topic, "ImplicitlyDenied"),
+    row("writes its logs", revoker, "logs:PutLogEvents", revokerLogStream, "Allowed"),
+    row("writes not the respond logs", revoker, "logs:PutLogEvents", respondLogStream, "ImplicitlyDenied"),
+  ],
+  weakenings: {
+    "drop-deny-statements": ["writes not on the respond role", "writes not on an exempt-listed role"],
+    "widen-allow-resources": ["writes not the respond logs"],
+  },
+};
+
+const respondHonouringTag: ProofTable = {
+  name: "respond role where the deployer honours the exempt tag",
+  template: honouringTemplate,
+  rows: [
+    row("disables a key of alice", respond, "iam:UpdateAccessKey", alice, "Allowed"),
+    row(
+      "disables no key of a user tagged exempt",
+      respond,
+      "iam:UpdateAccessKey",
+      alice,
+      "ExplicitlyDenied",
+      {
+        context: { [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" },
+      },
+    ),
+    row(
+      "attaches nothing to a role tagged exempt",
+      respond,
+      "iam:AttachRolePolicy",
+      appRole,
+      "ExplicitlyDenied",
+      {
+        context: { "iam:PolicyARN": QUARANTINE_POLICY, [`aws:ResourceTag/${EXEMPT_TAG}`]: "true" },
+      },
+    ),
+    row(
+      "disables no key of an exempt-listed user",
+      respond,
+      "iam:UpdateAccessKey",
+      breakGlass,
+      "ExplicitlyDenied",
+    ),
+  ],
+  weakenings: {
+    "drop-deny-statements": [
+      "disables no key of a user tagged exempt",
+      "disables no key of an exempt-listed user",
+    ],
   },
 };
 
@@ -466,7 +668,17 @@ const auditRole: ProofTable = {
   },
 };
 
-const TABLES = [respondOnIam, respondOnOwnResources, investigateRole, auditRole, servicesOnResources];
+const TABLES = [
+  respondOnIam,
+  revokerRole,
+  respondHonouringTag,
+  respondOnOwnResources,
+  investigateRole,
+  auditRole,
+  servicesOnResources,
+];
+
+const proofOf = (t: ProofTable): PolicyProof => (t.template === undefined ? proof : honouring);
 
 async function decideAll(p: PolicyProof, rows: readonly Row[]): Promise<Decision[]> {
   return Promise.all(rows.map((r) => p.decide(r.request)));
@@ -476,7 +688,7 @@ describe("IAM policy proofs over the synthesized stack", () => {
   for (const t of TABLES) {
     describe(t.name, () => {
       it(`decides each of its ${t.rows.length} rows as expected (${t.rows.filter((r) => r.knownGap).length} known gaps)`, async () => {
-        const decided = await decideAll(proof, t.rows);
+        const decided = await decideAll(proofOf(t), t.rows);
         expect(t.rows.map((r, i) => ({ row: r.says, decision: decided[i] }))).toEqual(
           t.rows.map((r) => ({ row: r.says, decision: r.expected })),
         );
@@ -484,8 +696,11 @@ describe("IAM policy proofs over the synthesized stack", () => {
 
       for (const [weakening, mustFlip] of Object.entries(t.weakenings)) {
         it(`can fail: with ${weakening}, rows of the ${t.rows.length} change their decision`, async () => {
-          const weakened = loadPolicyProof(weakenTemplate(template, weakening as Weakening));
-          const [before, after] = await Promise.all([decideAll(proof, t.rows), decideAll(weakened, t.rows)]);
+          const weakened = loadPolicyProof(weakenTemplate(t.template ?? template, weakening as Weakening));
+          const [before, after] = await Promise.all([
+            decideAll(proofOf(t), t.rows),
+            decideAll(weakened, t.rows),
+          ]);
           const flipped = t.rows.filter((_, i) => before[i] !== after[i]).map((r) => r.says);
           expect(flipped.length).toBeGreaterThan(0);
           expect(flipped).toEqual(expect.arrayContaining([...(mustFlip ?? [])]));

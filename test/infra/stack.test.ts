@@ -84,6 +84,11 @@ describe("LeakedKeyResponder stack", () => {
           ALERT_TOPIC_ARN: Match.anyValue(),
           RESPONSE_MODE: "enforce",
           QUARANTINE_POLICY_ARN: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+          EXEMPT_PRINCIPALS: "",
+          HONOR_EXEMPT_TAG: "false",
+          SESSION_DENY_POLICY_ARN: { Ref: Match.stringLikeRegexp("SessionDenyPolicy") },
+          ROLE_SESSION_REVOKER_FUNCTION: { Ref: Match.stringLikeRegexp("RoleSessionRevokerFunction") },
+          RESPONDER_ROLE_ARNS: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondRole"), "Arn"] },
         }),
       },
     });
@@ -167,15 +172,27 @@ describe("LeakedKeyResponder stack", () => {
         expect(JSON.stringify(resource)).toMatch(/:iam::",\{"Ref":"AWS::AccountId"\},":(user|role)\/\*"/);
       }
     }
-    expect(statements.find((s) => s.Sid === "AttachOnlyTheQuarantinePolicy")?.Condition).toEqual({
-      ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3" },
+    expect(statements.find((s) => s.Sid === "AttachOnlyDenyOnlyPolicies")?.Condition).toEqual({
+      ArnEquals: {
+        "iam:PolicyARN": [
+          "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+          { Ref: expect.stringMatching(/SessionDenyPolicy/) },
+        ],
+      },
     });
     expect(statements.find((s) => s.Sid === "TagOnlyQuarantineMarks")?.Condition).toEqual({
       "ForAllValues:StringLike": { "aws:TagKeys": ["leaked-key-responder:quarantine:*"] },
     });
-    expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toMatchObject({
+    // The exempt tag is not honoured by default: no Deny on it (a self-tagged leaked key would block its own containment).
+    expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toBeUndefined();
+    expect(statements.find((s) => s.Sid === "NeverSetExemptOrDrillTags")).toMatchObject({
       Effect: "Deny",
-      Condition: { StringEquals: { "aws:ResourceTag/leaked-key-responder:exempt": "true" } },
+      Action: ["iam:TagUser", "iam:TagRole"],
+      Condition: {
+        "ForAnyValue:StringEqualsIgnoreCase": {
+          "aws:TagKeys": ["leaked-key-responder:exempt", "leaked-key-responder:drill"],
+        },
+      },
     });
     expect(statements.find((s) => s.Sid === "NeverChangeResponderRoles")).toMatchObject({
       Effect: "Deny",
@@ -183,14 +200,18 @@ describe("LeakedKeyResponder stack", () => {
         { "Fn::GetAtt": [expect.stringMatching(/RespondRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/InvestigateRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/AuditRole/), "Arn"] },
+        { "Fn::GetAtt": [expect.stringMatching(/RoleSessionRevokerRole/), "Arn"] },
       ],
     });
-    for (const role of ["RespondRole", "InvestigateRole"]) {
+    for (const role of ["respond", "investigate", "revoke-role-sessions"]) {
       template.hasResourceProperties("AWS::IAM::Role", {
-        Description: Match.stringLikeRegexp(role === "RespondRole" ? "respond" : "investigate"),
+        Description: `leaked-key-responder ${role} function`,
         Tags: Match.arrayWith([{ Key: "leaked-key-responder:exempt", Value: "true" }]),
       });
     }
+    expect(statements.some((s) => [s.Action].flat().some((a) => /^iam:Put\w*Policy$/.test(String(a))))).toBe(
+      false,
+    );
     expect(statements.every((s) => s.Resource !== "*")).toBe(true);
   });
 
@@ -201,7 +222,11 @@ describe("LeakedKeyResponder stack", () => {
       }),
       PermissionsBoundary: { Ref: Match.stringLikeRegexp("RespondPermissionsBoundary") },
     });
-    const boundary = Object.values(template.findResources("AWS::IAM::ManagedPolicy"))[0] as {
+    const boundary = Object.values(
+      template.findResources("AWS::IAM::ManagedPolicy", {
+        Properties: { Description: Match.stringLikeRegexp("respond function") },
+      }),
+    )[0] as {
       Properties: { PolicyDocument: { Statement: { Sid: string; Effect: string; Action: string[] }[] } };
     };
     const deny = boundary.Properties.PolicyDocument.Statement.find((s) => s.Sid === "DisableNeverDelete");
@@ -221,6 +246,40 @@ describe("LeakedKeyResponder stack", () => {
       [...iamActionsFor("user"), ...iamActionsFor("role")].sort(),
     );
     expect(allowed.some((a) => a.includes("*"))).toBe(false);
+  });
+
+  it("runs the role-session revoker as a synchronous, dependency-free function: no DLQ, no retries, no environment, its own boundary", () => {
+    const revokers = template.findResources("AWS::Lambda::Function", {
+      Properties: {
+        Handler: "index.handler",
+        Description: Match.stringLikeRegexp("only inline-policy writer"),
+      },
+    });
+    const [revoker] = Object.values(revokers) as { Properties: Record<string, unknown> }[];
+    expect(revoker?.Properties.DeadLetterConfig).toBeUndefined();
+    expect(revoker?.Properties.Environment).toEqual({
+      Variables: { POWERTOOLS_SERVICE_NAME: "leaked-key-responder", POWERTOOLS_LOG_LEVEL: "INFO" },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { MaximumRetryAttempts: 0 });
+    template.hasResourceProperties("AWS::IAM::Role", {
+      Description: "leaked-key-responder revoke-role-sessions function",
+      PermissionsBoundary: { Ref: Match.stringLikeRegexp("RoleSessionRevokerPermissionsBoundary") },
+    });
+    template.hasResourceProperties("AWS::IAM::ManagedPolicy", {
+      Description: Match.stringLikeRegexp("denies every request made with temporary credentials"),
+      PolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "LeakedKeyResponderDenyTemporaryCredentials",
+            Effect: "Deny",
+            Action: "*",
+            Resource: "*",
+            Condition: { Null: { "aws:TokenIssueTime": "false" } },
+          },
+        ],
+      },
+    });
   });
 
   it("alarms to the alert topic on function errors and on messages in the DLQ", () => {
@@ -244,6 +303,48 @@ describe("LeakedKeyResponder stack", () => {
     for (const name of ["IncidentTableName", "AlertTopicArn", "RespondFunctionName", "DeadLetterQueueUrl"]) {
       template.hasOutput(name, { Value: Match.anyValue() });
     }
+  });
+});
+
+describe("exemptions", () => {
+  it("passes the list and the tag opt-in to the function, and denies every write on the listed ARNs and, when honoured, on the tag", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+      env: ENV,
+      responder: {
+        exemptPrincipals: ["break-glass", "arn:aws:iam::123456789012:role/admin"],
+        honorExemptTag: true,
+      },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          EXEMPT_PRINCIPALS: "break-glass,arn:aws:iam::123456789012:role/admin",
+          HONOR_EXEMPT_TAG: "true",
+        }),
+      },
+    });
+    const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const listed = statements.find((s) => s.Sid === "NeverChangeExemptListed");
+    expect(listed).toMatchObject({
+      Effect: "Deny",
+      Action: [...iamActionsFor("user", "write"), ...iamActionsFor("role", "write")],
+    });
+    expect(JSON.stringify(listed?.Resource)).toContain(":user/break-glass");
+    expect(JSON.stringify(listed?.Resource)).toContain(":role/*/break-glass");
+    expect(listed?.Resource).toContain("arn:aws:iam::123456789012:role/admin");
+    expect(statements.find((s) => s.Sid === "NeverChangeExemptPrincipals")).toMatchObject({
+      Effect: "Deny",
+      Condition: { StringEquals: { "aws:ResourceTag/leaked-key-responder:exempt": "true" } },
+    });
+    const revokerDeny = statements.find((s) => s.Sid === "NeverWriteOnProtectedRoles");
+    expect(revokerDeny).toMatchObject({ Effect: "Deny", Action: "iam:PutRolePolicy" });
+    expect(revokerDeny?.Resource).toContain("arn:aws:iam::123456789012:role/admin");
   });
 });
 
@@ -277,7 +378,7 @@ describe("LeakedKeyResponder props", () => {
       new Error(
         "Invalid LeakedKeyResponder props:\n" +
           '- responseMode is "yolo"; allowed: enforce, notify-only\n' +
-          '- exemptPrincipals contains "bad name!"; expected an IAM user or role name\n' +
+          '- exemptPrincipals contains "bad name!"; expected an IAM user or role name or ARN\n' +
           "- reservedConcurrency is 0; allowed: an integer from 1 to 100",
       ),
     );

@@ -131,7 +131,12 @@ describe("lkr show", () => {
     expect(run.stdout).toContain(
       "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom  [guardduty, medium, us-east-2] → contain, alerted",
     );
-    for (const kind of ["disable-key", "attach-quarantine-policy", "revoke-sessions", "tag-principal"]) {
+    for (const kind of [
+      "disable-key",
+      "attach-quarantine-policy",
+      "attach-session-deny-policy",
+      "tag-principal",
+    ]) {
       expect(run.stdout).toMatch(new RegExp(`\\d{2}:\\d{2}:\\d{2}Z\\s+${kind}\\s+.*\\s+done`));
     }
     expect(run.stdout).toContain("RELEASE HISTORY (0)\n  none");
@@ -140,7 +145,7 @@ describe("lkr show", () => {
         "A RELEASE WOULD (based on the 4 actions recorded since the incident opened)",
         `  - Reactivate access key ${a.key} of user ${a.user}`,
         `  - Detach ${QUARANTINE} from user ${a.user}`,
-        `  - Delete inline policy leaked-key-responder-revoke-${a.key} of user ${a.user}`,
+        `  - Detach ${world.sessionDenyPolicyArn} from user ${a.user}`,
         `  - Remove tag leaked-key-responder:quarantine:${a.key} from user ${a.user}`,
       ].join("\n"),
     );
@@ -152,7 +157,7 @@ describe("lkr show", () => {
     expect(byKey.releasePlan.steps.map((s) => s.kind)).toEqual([
       "reactivate-key",
       "detach-quarantine-policy",
-      "delete-revoke-policy",
+      "detach-session-deny-policy",
       "untag-principal",
     ]);
   });
@@ -184,7 +189,7 @@ describe("lkr release", () => {
     expect(incident?.actions.slice(4).map((x) => [x.kind, x.target, x.outcome])).toEqual([
       ["reactivate-key", `${a.key} (user ${a.user})`, "done"],
       ["detach-quarantine-policy", `user ${a.user}`, "done"],
-      ["delete-revoke-policy", `user ${a.user}`, "done"],
+      ["detach-session-deny-policy", `user ${a.user}`, "done"],
       ["untag-principal", `user ${a.user}`, "done"],
       ["release", a.id, "done"],
     ]);
@@ -222,7 +227,7 @@ describe("lkr release", () => {
     expect((await world.incident(id))?.actions.map((x) => [x.kind, x.outcome])).toEqual([
       ["disable-key", "done"],
       ["attach-quarantine-policy", "not-found"],
-      ["revoke-sessions", "done"],
+      ["attach-session-deny-policy", "done"],
       ["tag-principal", "done"],
     ]);
 
@@ -235,7 +240,7 @@ describe("lkr release", () => {
     expect(incident?.status).toBe("released");
     expect(incident?.actions.slice(4).map((x) => x.kind)).toEqual([
       "reactivate-key",
-      "delete-revoke-policy",
+      "detach-session-deny-policy",
       "untag-principal",
       "release",
     ]);
@@ -311,7 +316,7 @@ describe("lkr release", () => {
     expect(incident?.actions.slice(4).map((x) => [x.kind, x.outcome])).toEqual([
       ["reactivate-key", "not-found"],
       ["detach-quarantine-policy", "done"],
-      ["delete-revoke-policy", "done"],
+      ["detach-session-deny-policy", "done"],
       ["untag-principal", "done"],
       ["release", "done"],
     ]);
@@ -367,8 +372,8 @@ describe("lkr resolve", () => {
     expect(run.stdout).toContain(`access key ${a.key} of user ${a.user} stays Inactive`);
     expect(await world.keyStatuses(a.user)).toEqual({ [a.key]: "Inactive" });
     const state = await world.userState(a.user);
-    expect(state.attached).toEqual([QUARANTINE]);
-    expect(state.inline).toEqual([`leaked-key-responder-revoke-${a.key}`]);
+    expect(state.attached).toEqual([QUARANTINE, world.sessionDenyPolicyArn]);
+    expect(state.inline).toEqual([]);
     const incident = await world.incident(a.id);
     expect(incident?.status).toBe("resolved");
     expect(incident?.releases).toEqual([
@@ -440,8 +445,8 @@ describe("drills", () => {
     expect(run.stderr).toMatch(/key Inactive · incident yes · alert yes · actions recorded yes/);
     expect(out.removed).toEqual([
       `access key ${out.accessKeyId}`,
-      `inline policy leaked-key-responder-revoke-${out.accessKeyId}`,
       `attached policy ${QUARANTINE}`,
+      `attached policy ${world.sessionDenyPolicyArn}`,
       `tags leaked-key-responder:drill, leaked-key-responder:quarantine:${out.accessKeyId}`,
       `user ${out.userName}`,
     ]);
@@ -451,7 +456,7 @@ describe("drills", () => {
     expect(incident?.actions.map((x) => [x.kind, x.outcome])).toEqual([
       ["disable-key", "done"],
       ["attach-quarantine-policy", "done"],
-      ["revoke-sessions", "done"],
+      ["attach-session-deny-policy", "done"],
       ["tag-principal", "done"],
       ["resolve", "done"],
     ]);
@@ -489,20 +494,24 @@ describe("two keys of one user contained by one Health event", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(EXIT.ok);
     const reason = `still needed by the quarantine of ${k2}: it stays attached, held now by incident ${id2}, whose release detaches it`;
+    const denyReason = reason; // the session-deny policy is per principal too: handed over the same way
     expect(first.stdout).toContain(
-      `Left as it was:\n  - attach-quarantine-policy on user ${user.name}: ${reason}`,
+      `Left as it was:\n  - attach-quarantine-policy on user ${user.name}: ${reason}\n  - attach-session-deny-policy on user ${user.name}: ${denyReason}`,
     );
     expect(await world.keyStatuses(user.name)).toEqual({ [k1]: "Active", [k2]: "Inactive" });
     const afterFirst = await world.userState(user.name);
-    expect(afterFirst.attached).toEqual([QUARANTINE]);
-    expect(afterFirst.inline).toEqual([`leaked-key-responder-revoke-${k2}`]);
+    expect(afterFirst.attached).toEqual([QUARANTINE, world.sessionDenyPolicyArn]);
+    expect(afterFirst.inline).toEqual([]);
     expect(Object.keys(afterFirst.tags)).toEqual([`leaked-key-responder:quarantine:${k2}`]);
     expect((await world.incident(id1))?.status).toBe("released");
     expect((await world.incident(id2))?.status).toBe("contained");
     const [alert] = await world.alerts();
     expect(alert?.subject).toMatch(/^\[RELEASED\] /);
     expect(alert?.body).toMatchObject({
-      kept: [{ kind: "attach-quarantine-policy", target: `user ${user.name}`, reason }],
+      kept: [
+        { kind: "attach-quarantine-policy", target: `user ${user.name}`, reason },
+        { kind: "attach-session-deny-policy", target: `user ${user.name}`, reason: denyReason },
+      ],
     });
 
     const second = await lkr(["release", id2, "--reason", "second key too", "--yes"]);
@@ -516,9 +525,10 @@ describe("two keys of one user contained by one Health event", () => {
         .map((x) => [x.kind, x.outcome]),
     ).toEqual([
       ["take-over-quarantine-policy", "done"],
+      ["take-over-quarantine-policy", "done"],
       ["reactivate-key", "done"],
       ["detach-quarantine-policy", "done"],
-      ["delete-revoke-policy", "done"],
+      ["detach-session-deny-policy", "done"],
       ["untag-principal", "done"],
       ["release", "done"],
     ]);

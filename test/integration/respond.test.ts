@@ -43,17 +43,11 @@ describe("respond handler against moto, enforce mode", () => {
     expect(result.outcomes.map((o) => o.decision)).toEqual(["contain"]);
     expect(await world.keyStatuses(alice.name)).toEqual({ [leaked]: "Inactive", [other]: "Active" });
     const state = await world.userState(alice.name);
-    expect(state.attached).toEqual([QUARANTINE]);
-    expect(state.inline).toEqual([`leaked-key-responder-revoke-${leaked}`]);
+    // The user's sessions die by the stack's deny-only managed policy: no inline policy is written.
+    expect(state.attached).toEqual([QUARANTINE, world.sessionDenyPolicyArn]);
+    expect(state.inline).toEqual([]);
     expect(state.tags[`leaked-key-responder:quarantine:${leaked}`]).toMatch(
       new RegExp(`^${ACCOUNT_ID}-${leaked} \\d{4}-`),
-    );
-    const deny = (await world.userPolicy(alice.name, `leaked-key-responder-revoke-${leaked}`)) as {
-      Statement: { Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }[];
-    };
-    expect(deny.Statement[0]).toMatchObject({ Effect: "Deny", Action: "*" });
-    expect(Date.parse(deny.Statement[0]?.Condition.DateLessThan["aws:TokenIssueTime"] ?? "")).toBeGreaterThan(
-      Date.now() - 60_000,
     );
 
     const incident = await world.incident(`${ACCOUNT_ID}-${leaked}`);
@@ -62,10 +56,14 @@ describe("respond handler against moto, enforce mode", () => {
     expect(incident?.actions.map((a) => [a.kind, a.outcome])).toEqual([
       ["disable-key", "done"],
       ["attach-quarantine-policy", "done"],
-      ["revoke-sessions", "done"],
+      ["attach-session-deny-policy", "done"],
       ["tag-principal", "done"],
     ]);
     expect(incident?.actions[0]?.undo).toEqual({ previousStatus: "Active" });
+    expect(incident?.actions[2]).toMatchObject({
+      subject: { type: "user", name: alice.name },
+      undo: { policyArn: world.sessionDenyPolicyArn },
+    });
 
     const alerts = await world.alerts();
     expect(alerts).toHaveLength(1);
@@ -122,10 +120,9 @@ describe("respond handler against moto, enforce mode", () => {
     expect((await world.incident(`${ACCOUNT_ID}-${key}`))?.status).toBe("contained");
   });
 
-  it("never changes a principal tagged exempt or on the exempt list, but alerts what it would have done", async () => {
-    const tagged = await world.user("tagged", { tags: { "leaked-key-responder:exempt": "true" } });
+  it("never changes a principal on the exempt list, but alerts what it would have done", async () => {
     const listed = await world.user("allowlisted"); // named on EXEMPT_PRINCIPALS above
-    for (const u of [tagged, listed]) {
+    for (const u of [listed]) {
       const key = u.keys[0] as string;
       const result = await handler(
         guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key, user: u.name }),
@@ -138,10 +135,37 @@ describe("respond handler against moto, enforce mode", () => {
       expect((alert?.body.withheld as { kind: string }[] | undefined)?.map((s) => s.kind)).toEqual([
         "disable-key",
         "attach-quarantine-policy",
-        "revoke-sessions",
+        "attach-session-deny-policy",
         "tag-principal",
       ]);
     }
+  });
+
+  it("contains a user that tagged itself exempt, unless the deployer honours the tag (HONOR_EXEMPT_TAG=true)", async () => {
+    const exempt = { tags: { "leaked-key-responder:exempt": "true" } };
+    const [honoured, ignored] = [
+      await world.user("honoured", exempt),
+      await world.user("selftagged", exempt),
+    ];
+    const event = (u: { name: string; keys: string[] }) =>
+      guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key: u.keys[0] as string, user: u.name });
+    const honouring = loadHandler({ HONOR_EXEMPT_TAG: "true" });
+    expect((await honouring(event(honoured))).outcomes.map((o) => o.decision)).toEqual(["notify"]);
+    expect(await world.keyStatuses(honoured.name)).toEqual({ [honoured.keys[0] as string]: "Active" });
+    expect((await world.alerts())[0]?.subject).toContain("NOT contained (exempt)");
+    expect((await handler(event(ignored))).outcomes.map((o) => o.decision)).toEqual(["contain"]);
+    expect(await world.keyStatuses(ignored.name)).toEqual({ [ignored.keys[0] as string]: "Inactive" });
+  });
+
+  it("accepts exempt-list entries as ARNs", async () => {
+    const byArn = await world.user("byarn");
+    const key = byArn.keys[0] as string;
+    const arnHandler = loadHandler({ EXEMPT_PRINCIPALS: `arn:aws:iam::${ACCOUNT_ID}:user/${byArn.name}` });
+    const result = await arnHandler(
+      guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key, user: byArn.name }),
+    );
+    expect(result.outcomes.map((o) => o.decision)).toEqual(["notify"]);
+    expect(await world.keyStatuses(byArn.name)).toEqual({ [key]: "Active" });
   });
 
   it("reports a GuardDuty sample finding as a sample and changes nothing", async () => {
@@ -177,7 +201,15 @@ describe("respond handler against moto, enforce mode", () => {
     expect(result.outcomes.map((o) => o.decision)).toEqual(["contain"]);
     const state = await world.roleState(role);
     expect(state.attached).toEqual([]);
+    // Written by the role-session revoker (run in-process: moto cannot invoke a function), built from (role, time).
     expect(state.inline).toEqual([`leaked-key-responder-revoke-${key}`]);
+    const deny = (await world.rolePolicy(role, `leaked-key-responder-revoke-${key}`)) as {
+      Statement: { Effect: string; Action: string; Condition: { DateLessThan: Record<string, string> } }[];
+    };
+    expect(deny.Statement).toEqual([expect.objectContaining({ Effect: "Deny", Action: "*", Resource: "*" })]);
+    expect(Date.parse(deny.Statement[0]?.Condition.DateLessThan["aws:TokenIssueTime"] ?? "")).toBeGreaterThan(
+      Date.now() - 60_000,
+    );
     expect(Object.keys(state.tags)).toEqual([`leaked-key-responder:quarantine:${key}`]);
     expect((await world.incident(`${ACCOUNT_ID}-${key}`))?.actions.map((a) => a.kind)).toEqual([
       "revoke-sessions",
@@ -194,10 +226,10 @@ describe("respond handler against moto, enforce mode", () => {
     expect(result.outcomes.map((o) => o.decision)).toEqual(["contain"]);
     expect(await world.keyStatuses(kim.name)).toEqual({ [kim.keys[0] as string]: "Active" });
     const state = await world.userState(kim.name);
-    expect(state.attached).toEqual([QUARANTINE]);
-    expect(state.inline).toEqual([`leaked-key-responder-revoke-${sessionKey}`]);
+    expect([...state.attached].sort()).toEqual([QUARANTINE, world.sessionDenyPolicyArn].sort());
+    expect(state.inline).toEqual([]);
     expect((await world.incident(`${ACCOUNT_ID}-${sessionKey}`))?.actions.map((a) => a.kind)).toEqual([
-      "revoke-sessions",
+      "attach-session-deny-policy",
       "attach-quarantine-policy",
       "tag-principal",
     ]);

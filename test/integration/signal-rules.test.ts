@@ -97,6 +97,13 @@ describe("signal rule patterns against real published events (moto EventBridge)"
     ["aws.iam/create-access-key.json", ["CreateAccessKeyRule"]],
     ["aws.iam/create-access-key-root.json", ["CreateAccessKeyRule"]],
     ["aws.iam/update-access-key-active.json", ["ReactivateAccessKeyRule"]],
+    ["aws.iam/detach-user-policy-quarantine.json", ["FencePolicyDetachedRule"]],
+    ["aws.iam/detach-role-policy-quarantine.json", ["FencePolicyDetachedRule"]],
+    ["aws.iam/delete-user-policy-revoke.json", ["RevokePolicyDeletedRule"]],
+    ["aws.iam/delete-role-policy-revoke.json", ["RevokePolicyDeletedRule"]],
+    ["aws.iam/untag-user-quarantine.json", ["PrincipalTagChangeRule"]],
+    ["aws.iam/untag-role-quarantine.json", ["PrincipalTagChangeRule"]],
+    ["aws.iam/tag-user-exempt.json", ["PrincipalTagChangeRule"]],
   ])("%s reaches exactly %j", async (fixture, rules) => {
     expect(await deliveredRules(fixture)).toEqual(rules);
   });

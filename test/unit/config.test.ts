@@ -16,6 +16,10 @@ describe("parseRespondConfig", () => {
       mode: "enforce",
       quarantinePolicyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
       exemptPrincipals: [],
+      honorExemptTag: false,
+      sessionDenyPolicyArn: undefined,
+      roleSessionRevokerFunction: undefined,
+      responderRoleArns: [],
       guardDutyPolicy: {
         containTypePatterns: [
           "*/MaliciousIPCaller",
@@ -48,6 +52,40 @@ describe("parseRespondConfig", () => {
       quarantinePolicyArn: "arn:aws:iam::123456789012:policy/MyQuarantine",
       memberRoleName: "LeakedKeyResponderMember",
     });
+  });
+
+  it("reads the exempt list as names or ARNs, the exempt-tag opt-in, the session-deny policy and the revoker", () => {
+    const config = parseRespondConfig({
+      ...BASE,
+      EXEMPT_PRINCIPALS:
+        "break-glass, arn:aws:iam::123456789012:user/ops/ci-deployer, arn:aws:iam::123456789012:role/Admin",
+      HONOR_EXEMPT_TAG: "true",
+      SESSION_DENY_POLICY_ARN: "arn:aws:iam::123456789012:policy/LeakedKeyResponder-SessionDeny",
+      ROLE_SESSION_REVOKER_FUNCTION: "LeakedKeyResponder-Revoker",
+      RESPONDER_ROLE_ARNS: "arn:aws:iam::123456789012:role/LeakedKeyResponder-RespondRole",
+    });
+    expect(config).toMatchObject({
+      exemptPrincipals: ["break-glass", "ci-deployer", "Admin"],
+      honorExemptTag: true,
+      sessionDenyPolicyArn: "arn:aws:iam::123456789012:policy/LeakedKeyResponder-SessionDeny",
+      roleSessionRevokerFunction: "LeakedKeyResponder-Revoker",
+      responderRoleArns: ["arn:aws:iam::123456789012:role/LeakedKeyResponder-RespondRole"],
+    });
+    expect(parseRespondConfig({ ...BASE, HONOR_EXEMPT_TAG: "false" }).honorExemptTag).toBe(false);
+  });
+
+  it.each([
+    [{ HONOR_EXEMPT_TAG: "yes" }, /HONOR_EXEMPT_TAG is "yes"; allowed: true, false/],
+    [
+      { EXEMPT_PRINCIPALS: "alice, arn:aws:s3:::bucket" },
+      /EXEMPT_PRINCIPALS contains "arn:aws:s3:::bucket"; expected IAM user or role names or ARNs/,
+    ],
+    [
+      { SESSION_DENY_POLICY_ARN: "SessionDeny" },
+      /SESSION_DENY_POLICY_ARN is "SessionDeny"; expected a managed policy ARN/,
+    ],
+  ])("fails the cold start on %o, naming the variable", (env, message) => {
+    expect(() => parseRespondConfig({ ...BASE, ...env })).toThrow(message);
   });
 
   it.each([

@@ -115,6 +115,40 @@ describe("stored incidents of older versions", () => {
     expect(ActionRecordSchema.parse(upgradeLegacyAction(current))).toEqual(current);
   });
 
+  it("read the session-deny policy's attach and a take-over of it as typed facts, through the DynamoDB edge", () => {
+    const sessionDeny = "arn:aws:iam::123456789012:policy/LeakedKeyResponder-SessionDeny";
+    const incident = incidentFromItem(
+      legacyItem([
+        {
+          kind: "attach-session-deny-policy",
+          target: "user alice",
+          subject: { type: "user", name: "alice" },
+          at: AT,
+          outcome: "done",
+          signalId: "s1",
+          undo: { policyArn: sessionDeny },
+        },
+        {
+          kind: "take-over-quarantine-policy",
+          target: "user alice",
+          subject: { type: "user", name: "alice" },
+          at: AT,
+          outcome: "done",
+          signalId: "lkr:release:x",
+          undo: { policyArn: sessionDeny, policy: "session-deny" },
+        },
+      ]),
+    );
+    expect(planRelease(incident).steps).toEqual([
+      { kind: "detach-session-deny-policy", target: { type: "user", name: "alice" }, policyArn: sessionDeny },
+    ]);
+    expect(() =>
+      incidentFromItem(
+        legacyItem([{ ...legacyActions[1], kind: "take-over-quarantine-policy", undo: { policy: "admin" } }]),
+      ),
+    ).toThrow(/policy/);
+  });
+
   it("refuse a severity, mode or status outside the vocabulary", () => {
     expect(() => incidentFromItem({ ...legacyItem([]), severity: "urgent" })).toThrow(/severity/);
     expect(() => incidentFromItem({ ...legacyItem([]), mode: "aggressive" })).toThrow(/mode/);

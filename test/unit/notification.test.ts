@@ -80,6 +80,66 @@ describe("renderAlert", () => {
     }
   });
 
+  it("says a quarantined user cannot use temporary credentials, later sessions included", () => {
+    const withDeny = { ...context, sessionDenyPolicyArn: "arn:aws:iam::123456789012:policy/SessionDeny" };
+    const alert = renderAlert({
+      exposure,
+      plan: planResponse(exposure, withDeny),
+      principalName: "alice",
+      actions,
+      mode: "enforce",
+      stackName: "S",
+    });
+    expect(alert.text).toContain(
+      "While quarantined, alice cannot use temporary credentials at all (sessions started later included); a release removes that policy.",
+    );
+    expect(containedAlert().text).not.toContain("temporary credentials");
+  });
+
+  it("names a tampered key's alert after what was undone, in the incident's thread", () => {
+    const tampered: Exposure = {
+      ...exposure,
+      source: "cloudtrail",
+      signal: "DetachUserPolicy",
+      signalId: "cloudtrail:e:AKIAIOSFODNN7EXAMPLE",
+      intent: "recontain-if-open",
+      severity: "high",
+      evidence: { actor: "arn:aws:iam::123456789012:user/mallory" },
+    };
+    const held = {
+      ...context,
+      incident: {
+        incidentId: `123456789012-${KEY}`,
+        accountId: "123456789012",
+        accessKeyId: KEY,
+        status: "contained" as const,
+        severity: "critical" as const,
+        principal: { type: "user" as const, name: "alice" },
+        createdAt: NOW,
+        updatedAt: NOW,
+        mode: "enforce" as const,
+        sample: false,
+        signalIds: [],
+        alertedSignalIds: [],
+        signals: [],
+        actions: [],
+      },
+    };
+    const alert = renderAlert({
+      exposure: tampered,
+      plan: planResponse(tampered, held),
+      principalName: "alice",
+      actions,
+      mode: "enforce",
+      stackName: "S",
+    });
+    expect(alert.subject).toMatch(/^\[HIGH\] Tampered key AKIA\.\.\.MPLE disabled - user alice/);
+    expect(alert.text).toContain(
+      "Someone undid part of this key's quarantine (DetachUserPolicy by arn:aws:iam::123456789012:user/mallory)",
+    );
+    expect(JSON.parse(alert.chat).metadata.threadId).toBe(`123456789012-${KEY}`);
+  });
+
   it("says what would have been done in notify-only mode, and offers no release", () => {
     const plan = planResponse(exposure, { ...context, mode: "notify-only" });
     const alert = renderAlert({

@@ -29,15 +29,26 @@ describe("IAM permissions table", () => {
   it("lists the writes the respond role is denied on exempt principals and on its own roles", () => {
     expect(iamActionsFor("user", "write")).toEqual([
       "iam:AttachUserPolicy",
-      "iam:PutUserPolicy",
       "iam:TagUser",
       "iam:UpdateAccessKey",
     ]);
-    expect(iamActionsFor("role", "write")).toEqual([
-      "iam:AttachRolePolicy",
+    expect(iamActionsFor("role", "write")).toEqual(["iam:AttachRolePolicy", "iam:TagRole"]);
+  });
+
+  it("grants the respond function no action that writes a policy's content: no grant power", () => {
+    const all = [...iamActionsFor("user"), ...iamActionsFor("role")];
+    for (const forbidden of [
+      "iam:PutUserPolicy",
       "iam:PutRolePolicy",
-      "iam:TagRole",
-    ]);
+      "iam:PutGroupPolicy",
+      "iam:CreatePolicy",
+      "iam:CreatePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:AttachGroupPolicy",
+    ]) {
+      expect(all).not.toContain(forbidden);
+    }
+    expect(IAM_PERMISSIONS["revoke-sessions"]).toEqual({ user: [], role: [], access: {} });
   });
 
   it("narrows to the rows named, and a row without actions on a resource gives none", () => {

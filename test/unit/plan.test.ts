@@ -10,6 +10,7 @@ import {
 import { GUARDDUTY_EXPOSURE, KEY, NOW } from "../support/exposures.js";
 
 const POLICY = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const SESSION_DENY = "arn:aws:iam::123456789012:policy/LeakedKeyResponder-SessionDeny";
 const exposure: Exposure = GUARDDUTY_EXPOSURE;
 const alice: PrincipalFacts = {
   kind: "user",
@@ -22,6 +23,7 @@ const context: PlanContext = {
   mode: "enforce",
   now: NOW,
   quarantinePolicyArn: POLICY,
+  sessionDenyPolicyArn: SESSION_DENY,
   exemptPrincipals: [],
   incident: undefined,
   facts: alice,
@@ -60,7 +62,7 @@ describe("planResponse", () => {
       "disable-key",
       "record-incident",
       "attach-quarantine-policy",
-      "revoke-sessions",
+      "attach-session-deny-policy",
       "tag-principal",
       "notify",
       "emit-contained-event",
@@ -71,11 +73,11 @@ describe("planResponse", () => {
       userName: "alice",
       previousStatus: "Active",
     });
+    // A user's sessions die by the stack's deny-only managed policy: no inline policy, no grant power.
     expect(plan.steps[3]).toEqual({
-      kind: "revoke-sessions",
+      kind: "attach-session-deny-policy",
       target: { type: "user", name: "alice" },
-      policyName: `leaked-key-responder-revoke-${KEY}`,
-      issuedBefore: NOW,
+      policyArn: SESSION_DENY,
     });
     expect(plan.incidentId).toBe(`123456789012-${KEY}`);
   });
@@ -93,7 +95,19 @@ describe("planResponse", () => {
       { ...context, facts: { ...alice, keyStatus: "session" } },
     );
     expect(plan.steps.map((s) => s.kind)).toEqual([
-      "revoke-sessions",
+      "attach-session-deny-policy",
+      "record-incident",
+      "attach-quarantine-policy",
+      "tag-principal",
+      "notify",
+      "emit-contained-event",
+    ]);
+  });
+
+  it("disables and quarantines a user but revokes no session where no session-deny policy is configured", () => {
+    const plan = planResponse(exposure, { ...context, sessionDenyPolicyArn: undefined });
+    expect(plan.steps.map((s) => s.kind)).toEqual([
+      "disable-key",
       "record-incident",
       "attach-quarantine-policy",
       "tag-principal",
@@ -130,9 +144,9 @@ describe("planResponse", () => {
       "GuardDuty sample finding: reported, never acted on",
     ],
     [
-      "an exempt tag",
+      "an exempt tag the deployer honours",
       exposure,
-      { facts: { ...alice, exempt: true } },
+      { facts: { ...alice, exempt: true }, honorExemptTag: true },
       "user alice is tagged leaked-key-responder:exempt=true",
     ],
     ["the exempt list", exposure, { exemptPrincipals: ["alice"] }, "user alice is on the exempt list"],
@@ -161,9 +175,16 @@ describe("planResponse", () => {
     expect(plan.withheld.map((s) => s.kind)).toEqual([
       "disable-key",
       "attach-quarantine-policy",
-      "revoke-sessions",
+      "attach-session-deny-policy",
       "tag-principal",
     ]);
+  });
+
+  it("ignores the exempt tag unless the deployer opted in: a leaked key may have tagged itself", () => {
+    const tagged = { ...context, facts: { ...alice, exempt: true } };
+    expect(planResponse(exposure, tagged).decision).toBe("contain");
+    expect(planResponse(exposure, { ...tagged, honorExemptTag: false }).decision).toBe("contain");
+    expect(planResponse(exposure, { ...tagged, honorExemptTag: true }).decision).toBe("notify");
   });
 
   it("contains a drill key only for a user tagged as a drill canary", () => {
@@ -231,7 +252,7 @@ describe("planResponse", () => {
     ).toBe("contain");
   });
 
-  it("contains a re-enabled key only while its incident is open", () => {
+  it("contains a re-enabled or otherwise tampered key while the responder holds it: contained or resolved, never released", () => {
     const reenabled: Exposure = {
       ...exposure,
       source: "cloudtrail",
@@ -244,12 +265,52 @@ describe("planResponse", () => {
         incident: incident("contained", ["guardduty:f1"], ["guardduty:f1"]),
       }).decision,
     ).toBe("contain");
-    for (const status of ["released", "resolved", "notified"] as const) {
-      expect(planResponse(reenabled, { ...context, incident: incident(status, [], []) }).decision).toBe(
-        "ignore",
-      );
-    }
+    const resolved = planResponse(reenabled, { ...context, incident: incident("resolved", [], []) });
+    expect(resolved.decision).toBe("contain");
+    expect(resolved.status).toBe("contained");
+    const released = planResponse(reenabled, { ...context, incident: incident("released", [], []) });
+    expect(released).toMatchObject({
+      decision: "ignore",
+      reasons: ["incident released by an operator: their change is not tampering"],
+    });
+    expect(planResponse(reenabled, { ...context, incident: incident("notified", [], []) }).decision).toBe(
+      "ignore",
+    );
     expect(planResponse(reenabled, context).decision).toBe("ignore");
+  });
+
+  it("does not take a gone principal, or lkr drill removing a resolved drill's canary, for tampering", () => {
+    const tampered: Exposure = {
+      ...exposure,
+      source: "cloudtrail",
+      signalId: "cloudtrail:t",
+      intent: "recontain-if-open",
+    };
+    const resolved = incident("resolved", [], []);
+    expect(
+      planResponse(tampered, {
+        ...context,
+        incident: resolved,
+        facts: { kind: "not-found", what: "user alice" },
+      }),
+    ).toMatchObject({
+      decision: "ignore",
+      reasons: ["user alice does not exist any more: nothing to contain again"],
+    });
+    expect(
+      planResponse(tampered, { ...context, incident: resolved, facts: { ...alice, drillCanary: true } }),
+    ).toMatchObject({
+      decision: "ignore",
+      reasons: ["drill canary of a resolved drill: lkr drill is removing it"],
+    });
+    // A drill canary whose drill incident is still contained is re-contained like any other key.
+    expect(
+      planResponse(tampered, {
+        ...context,
+        incident: incident("contained", [], []),
+        facts: { ...alice, drillCanary: true },
+      }).decision,
+    ).toBe("contain");
   });
 
   it("keeps a released incident's status when a later signal only notifies", () => {

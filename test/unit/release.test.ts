@@ -371,8 +371,8 @@ class FakeIam implements IamReleasePort {
       this.hit(`restore.attachPolicy:${target.name}:${arn}`);
       return "attached" as const;
     },
-    putDenyOlderSessions: async (target: FenceTarget, name: string) =>
-      this.hit(`restore.putDenyOlderSessions:${target.name}:${name}`),
+    putRevokePolicy: async (target: FenceTarget, name: string) =>
+      this.hit(`restore.putRevokePolicy:${target.name}:${name}`),
     tagPrincipal: async (target: FenceTarget, tags: Readonly<Record<string, string>>) =>
       this.hit(`restore.tagPrincipal:${target.name}:${Object.keys(tags).join(",")}`),
   };
@@ -832,5 +832,67 @@ describe("resolveIncident", () => {
       IncidentStateConflictError,
     );
     expect(store.writes).toEqual([]);
+  });
+});
+
+describe("the stack's session-deny policy of a user", () => {
+  const SESSION_DENY = "arn:aws:iam::123456789012:policy/LeakedKeyResponder-SessionDeny";
+  const denied = ActionRecordSchema.parse({
+    kind: "attach-session-deny-policy",
+    target: "user alice",
+    subject: alice,
+    at: "2026-11-28T12:00:00.000Z",
+    outcome: "done",
+    signalId: "s1",
+    undo: { policyArn: SESSION_DENY },
+  });
+  const DETACH_DENY: UndoStep = {
+    kind: "detach-session-deny-policy",
+    target: alice,
+    policyArn: SESSION_DENY,
+  };
+
+  it("is detached by a release, after the quarantine policy and before the tags", () => {
+    expect(planRelease(incident([disabled, attached, denied, tagged])).steps).toEqual([
+      REACTIVATE,
+      DETACH,
+      DETACH_DENY,
+      UNTAG,
+    ]);
+  });
+
+  it("stays when it was attached before the responder acted, and refuses to guess a missing ARN", () => {
+    const already = { ...denied, outcome: "already" as const, undo: undefined };
+    expect(planRelease(incident([disabled, already])).kept).toEqual([
+      { action: already, reason: "the policy was attached before the responder acted: it stays attached" },
+    ]);
+    expect(() => planRelease(incident([{ ...denied, undo: {} }]))).toThrow(UndoFactsError);
+  });
+
+  it("is kept and handed over, like the quarantine policy, while another key of the user is quarantined; the heir detaches it", async () => {
+    const store = new FakeStore(incident([disabled, attached, denied, tagged]), [incidentB()]);
+    const iam = new FakeIam({}, { alice: [TAG, TAG_B] });
+    const outcome = await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
+    expect(iam.calls.filter((c) => c.startsWith("detachPolicy"))).toEqual([]);
+    expect(outcome.records.map((r) => r.kind)).toEqual([
+      "reactivate-key",
+      "hand-over-quarantine-policy",
+      "hand-over-quarantine-policy",
+      "untag-principal",
+    ]);
+    expect(outcome.kept.map((k) => k.action.kind)).toEqual([
+      "attach-quarantine-policy",
+      "attach-session-deny-policy",
+    ]);
+    const takeOvers = store.appended.flat();
+    expect(takeOvers.map((a) => a.undo)).toEqual([
+      { policyArn: QUARANTINE },
+      { policyArn: SESSION_DENY, policy: "session-deny" },
+    ]);
+    const b = { ...incidentB(), actions: [...incidentB().actions, ...takeOvers] };
+    expect(planRelease(b).steps.filter((s) => s.kind.startsWith("detach"))).toEqual([
+      DETACH,
+      { ...DETACH_DENY },
+    ]);
   });
 });

@@ -35,12 +35,13 @@ class FakeIam implements IamPort {
   async disableKey(_u: string, key: string) {
     this.hit(`disableKey:${key}`);
   }
-  async attachPolicy(_t: FenceTarget) {
-    this.hit("attachPolicy");
+  async attachPolicy(_t: FenceTarget, policyArn: string) {
+    this.hit(`attachPolicy:${policyArn.split("/").pop()}`);
     return "attached" as const;
   }
-  async putDenyOlderSessions() {
-    this.hit("putDenyOlderSessions");
+  async principalTags() {
+    this.hit("principalTags");
+    return this.tags;
   }
   async tagPrincipal(_t: FenceTarget, tags: Readonly<Record<string, string>>) {
     this.hit("tagPrincipal");
@@ -172,11 +173,17 @@ function deps(
   iam: FakeIam,
   store: FakeStore,
   alerts: RenderedAlert[],
-  options: { snsDown?: boolean; unrecorded?: Set<string> } = {},
+  options: { snsDown?: boolean; unrecorded?: Set<string>; honorExemptTag?: boolean; revoked?: string[] } = {},
 ): RespondDeps {
   let t = Date.parse("2026-11-28T12:00:00Z");
   return {
     iamFor: async () => iam,
+    roleRevokerFor: () => ({
+      revoke: async (r) => {
+        options.revoked?.push(`${r.roleName} ${r.accessKeyId} ${r.issuedBefore}`);
+        return { policyName: `leaked-key-responder-revoke-${r.accessKeyId}` };
+      },
+    }),
     incidents: store,
     alerts: {
       publish: async (a) => {
@@ -193,7 +200,9 @@ function deps(
     settings: {
       mode: "enforce",
       quarantinePolicyArn: "arn:aws:iam::aws:policy/Q",
+      sessionDenyPolicyArn: "arn:aws:iam::123456789012:policy/SessionDeny",
       exemptPrincipals: [],
+      honorExemptTag: options.honorExemptTag ?? false,
       stackName: "S",
     },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
@@ -213,8 +222,8 @@ describe("respondToExposure", () => {
     expect(iam.calls).toEqual([
       "describeUser",
       `disableKey:${KEY}`,
-      "attachPolicy",
-      "putDenyOlderSessions",
+      "attachPolicy:Q",
+      "attachPolicy:SessionDeny",
       "tagPrincipal",
     ]);
     expect(outcome).toMatchObject({ decision: "contain", alerted: true });
@@ -304,8 +313,8 @@ describe("respondToExposure", () => {
     expect(iam.calls).toEqual([
       "describeUser",
       `disableKey:${KEY}`,
-      "attachPolicy",
-      "putDenyOlderSessions",
+      "attachPolicy:Q",
+      "attachPolicy:SessionDeny",
       "tagPrincipal",
     ]);
     expect(alerts[0]?.text).toContain("disable-key AKIAIOSFODNN7EXAMPLE (user alice): FAILED");
@@ -357,7 +366,7 @@ describe("respondToExposure", () => {
       deps(iam, new FakeStore(), []),
     );
     expect(outcome.decision).toBe("contain");
-    expect(iam.calls).toEqual(["describeUser", "putDenyOlderSessions", "attachPolicy", "tagPrincipal"]);
+    expect(iam.calls).toEqual(["describeUser", "attachPolicy:SessionDeny", "attachPolicy:Q", "tagPrincipal"]);
   });
 
   it("reports a key it could not disable as FAILED, not contained, and fails the invocation for a retry and the alarm", async () => {
@@ -423,12 +432,47 @@ describe("respondToExposure", () => {
     expect(alerts).toHaveLength(1);
   });
 
-  it("recognises the exempt tag whatever the case of its key, as IAM does", async () => {
+  it("recognises the exempt tag whatever the case of its key, as IAM does, where the deployer honours it", async () => {
     const iam = new FakeIam();
     iam.tags = { "Leaked-Key-Responder:Exempt": "true" };
-    const outcome = await respondToExposure(exposure, deps(iam, new FakeStore(), []));
+    const outcome = await respondToExposure(
+      exposure,
+      deps(iam, new FakeStore(), [], { honorExemptTag: true }),
+    );
     expect(outcome.decision).toBe("notify");
     expect(iam.calls).toEqual(["describeUser"]);
+  });
+
+  it("contains a key whose user tagged itself exempt when the tag is not honoured (the default)", async () => {
+    const iam = new FakeIam();
+    iam.tags = { "leaked-key-responder:exempt": "true" };
+    const outcome = await respondToExposure(exposure, deps(iam, new FakeStore(), []));
+    expect(outcome.decision).toBe("contain");
+    expect(iam.calls).toContain(`disableKey:${KEY}`);
+  });
+
+  it("ends a role's sessions through the revoker only, with the key and the time of containment", async () => {
+    const iam = new FakeIam();
+    const revoked: string[] = [];
+    const store = new FakeStore();
+    const roleExposure: Exposure = {
+      ...exposure,
+      accessKeyId: "ASIAIOSFODNN7EXAMPLE",
+      principal: { type: "role", name: "web" },
+    };
+    const outcome = await respondToExposure(roleExposure, deps(iam, store, [], { revoked }));
+    expect(outcome.decision).toBe("contain");
+    expect(iam.calls).toEqual(["describeRole", "tagPrincipal"]);
+    expect(revoked).toEqual([
+      expect.stringMatching(/^web ASIAIOSFODNN7EXAMPLE 2026-11-28T12:00:00\.\d{3}Z$/),
+    ]);
+    const action = store.incidents.get("123456789012-ASIAIOSFODNN7EXAMPLE")?.actions[0];
+    expect(action).toMatchObject({
+      kind: "revoke-sessions",
+      outcome: "done",
+      subject: { type: "role", name: "web" },
+      undo: { policyName: "leaked-key-responder-revoke-ASIAIOSFODNN7EXAMPLE" },
+    });
   });
 
   it("makes no IAM call at all for a signal that only notifies", async () => {

@@ -15,6 +15,7 @@ describe("readAppSettings", () => {
         teamsChannel: undefined,
         responseMode: undefined,
         exemptPrincipals: undefined,
+        honorExemptTag: undefined,
         guardDutyContainTypes: undefined,
         guardDutyContainMinSeverity: undefined,
         quarantinePolicyArn: undefined,
@@ -48,10 +49,21 @@ describe("readAppSettings", () => {
     expect(envNameOf("guardDutyContainMinSeverity")).toBe("LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY");
   });
 
+  it("opts in to the exempt tag only when told true (context -c honorExemptTag=true or LKR_HONOR_EXEMPT_TAG)", () => {
+    expect(readAppSettings(() => undefined, {}).responder.honorExemptTag).toBeUndefined();
+    expect(readAppSettings(() => undefined, { LKR_HONOR_EXEMPT_TAG: "true" }).responder.honorExemptTag).toBe(
+      true,
+    );
+    expect(
+      readAppSettings((k) => (k === "honorExemptTag" ? "false" : undefined), {}).responder.honorExemptTag,
+    ).toBe(false);
+  });
+
   it.each([
     [{ slackWorkspaceId: "T0" }, /slackWorkspaceId \+ slackChannelId go together; missing: slackChannelId/],
     [{ teamsTeamId: "x", teamsChannelId: "y" }, /missing: teamsTenantId/],
     [{ reservedConcurrency: "lots" }, /reservedConcurrency is "lots"; expected a number/],
+    [{ honorExemptTag: "yes" }, /honorExemptTag is "yes"; allowed: true, false/],
   ])("rejects %j with a message saying what is missing or wrong", (context, message) => {
     const values: Record<string, unknown> = context;
     expect(() => readAppSettings((k) => values[k], {})).toThrow(message);

@@ -99,7 +99,8 @@ export async function prepareRelease(
   return { incident, plan: planRelease(incident) };
 }
 
-type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" }>;
+/** The quarantine and the session-deny policy are both per principal: the same hand-over applies to each. */
+type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" | "detach-session-deny-policy" }>;
 
 /** The other incidents holding the principal's fence: its fence item, and (records of older versions) its quarantine tags. */
 async function otherHolders(step: DetachStep, incident: Incident, deps: ReleaseDeps): Promise<string[]> {
@@ -153,7 +154,9 @@ async function handOver(
   const record = handOverRecordOf(step, at, signalId, reason);
   const attached = actionsSinceLastClose(incident.actions).find(
     (a) =>
-      (a.kind === "attach-quarantine-policy" || a.kind === TAKE_OVER_KIND) &&
+      (a.kind === "attach-quarantine-policy" ||
+        a.kind === "attach-session-deny-policy" ||
+        a.kind === TAKE_OVER_KIND) &&
       a.outcome === "done" &&
       a.subject?.type === step.target.type &&
       a.subject.name === step.target.name &&
@@ -218,6 +221,7 @@ async function runUndo(
         await iam.reactivateKey(step.userName, step.accessKeyId);
         return { outcome: "done" };
       case "detach-quarantine-policy":
+      case "detach-session-deny-policy":
         return (await iam.detachPolicy(step.target, step.policyArn)) === "detached"
           ? { outcome: "done" }
           : { outcome: "already", detail: "not attached any more" };
@@ -249,7 +253,7 @@ async function undoAll(
   const kept: KeptAction[] = [];
   for (const step of prepared.plan.steps) {
     const at = deps.now().toISOString();
-    if (step.kind === "detach-quarantine-policy") {
+    if (step.kind === "detach-quarantine-policy" || step.kind === "detach-session-deny-policy") {
       const result = await detachUnlessNeeded(step, prepared.incident, at, signalId, deps);
       records.push(result.record);
       if (result.kept) kept.push(result.kept);
@@ -272,10 +276,11 @@ async function restoreOne(
     case "reactivate-key":
       return iam.restore.disableKey(step.userName, step.accessKeyId);
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       await iam.restore.attachPolicy(step.target, step.policyArn);
       return;
     case "delete-revoke-policy":
-      return iam.restore.putDenyOlderSessions(step.target, step.policyName, at);
+      return iam.restore.putRevokePolicy(step.target, step.policyName, at);
     case "untag-principal":
       return iam.restore.tagPrincipal(
         step.target,

@@ -22,6 +22,7 @@ export type { CloseKind } from "../incident.js";
 export type UndoStep =
   | { readonly kind: "reactivate-key"; readonly accessKeyId: string; readonly userName: string }
   | { readonly kind: "detach-quarantine-policy"; readonly target: FenceTarget; readonly policyArn: string }
+  | { readonly kind: "detach-session-deny-policy"; readonly target: FenceTarget; readonly policyArn: string }
   | { readonly kind: "delete-revoke-policy"; readonly target: FenceTarget; readonly policyName: string }
   | { readonly kind: "untag-principal"; readonly target: FenceTarget; readonly tagKeys: readonly string[] };
 
@@ -49,6 +50,7 @@ export const CLOSABLE_STATUSES: readonly IncidentStatus[] = ["contained", "notif
 const UNDO_ORDER: readonly UndoStepKind[] = [
   "reactivate-key",
   "detach-quarantine-policy",
+  "detach-session-deny-policy",
   "delete-revoke-policy",
   "untag-principal",
 ];
@@ -103,7 +105,7 @@ function keptReason(action: ActionRecord): string | undefined {
     case "already":
       return action.kind === "disable-key"
         ? "the key was already Inactive before the responder acted: it stays Inactive"
-        : action.kind === "attach-quarantine-policy"
+        : action.kind === "attach-quarantine-policy" || action.kind === "attach-session-deny-policy"
           ? "the policy was attached before the responder acted: it stays attached"
           : "already so before the responder acted: left as it is";
     case "done":
@@ -112,13 +114,19 @@ function keptReason(action: ActionRecord): string | undefined {
 }
 
 type UndoableAction = ActionOf<
-  "disable-key" | "attach-quarantine-policy" | typeof TAKE_OVER_KIND | "revoke-sessions" | "tag-principal"
+  | "disable-key"
+  | "attach-quarantine-policy"
+  | "attach-session-deny-policy"
+  | typeof TAKE_OVER_KIND
+  | "revoke-sessions"
+  | "tag-principal"
 >;
 
 function isUndoable(action: ActionRecord): action is UndoableAction {
   switch (action.kind) {
     case "disable-key":
     case "attach-quarantine-policy":
+    case "attach-session-deny-policy":
     case TAKE_OVER_KIND:
     case "revoke-sessions":
     case "tag-principal":
@@ -154,12 +162,17 @@ function undoOf(incidentId: string, action: UndoableAction): Undo {
       return { step: { kind: "reactivate-key", accessKeyId: key.accessKeyId, userName: key.userName } };
     }
     case "attach-quarantine-policy":
+    case "attach-session-deny-policy":
     case TAKE_OVER_KIND: {
       // A policy the responder attached, or one another incident's release handed over.
       const target = fenceTargetOf(incidentId, action);
       const policyArn = action.undo?.policyArn;
       if (!policyArn) throw missing(incidentId, action, "undo.policyArn missing");
-      return { step: { kind: "detach-quarantine-policy", target, policyArn } };
+      const sessionDeny =
+        action.kind === "attach-session-deny-policy" ||
+        (action.kind === TAKE_OVER_KIND && action.undo?.policy === "session-deny");
+      const kind = sessionDeny ? "detach-session-deny-policy" : "detach-quarantine-policy";
+      return { step: { kind, target, policyArn } };
     }
     case "revoke-sessions": {
       const target = fenceTargetOf(incidentId, action);
@@ -182,6 +195,7 @@ function identityOf(step: UndoStep): string {
     case "reactivate-key":
       return `key:${step.accessKeyId}`;
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       return `detach:${step.target.type}:${step.target.name}:${step.policyArn}`;
     case "delete-revoke-policy":
       return `inline:${step.target.type}:${step.target.name}:${step.policyName}`;
@@ -205,8 +219,8 @@ function undoneBy(action: ActionRecord, steps: readonly UndoStep[]): boolean {
   return steps.some((step) =>
     action.kind === "disable-key"
       ? step.kind === "reactivate-key" && action.subject?.accessKeyId === step.accessKeyId
-      : action.kind === "attach-quarantine-policy" &&
-        step.kind === "detach-quarantine-policy" &&
+      : (action.kind === "attach-quarantine-policy" || action.kind === "attach-session-deny-policy") &&
+        (step.kind === "detach-quarantine-policy" || step.kind === "detach-session-deny-policy") &&
         action.subject?.type === step.target.type &&
         action.subject.name === step.target.name,
   );
@@ -259,6 +273,7 @@ export function undoDetailOf(step: UndoStep): string {
     case "reactivate-key":
       return `access key ${step.accessKeyId} → Active`;
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       return `detach ${step.policyArn}`;
     case "delete-revoke-policy":
       return `delete inline policy ${step.policyName}`;
@@ -273,6 +288,7 @@ export function describeUndoStep(step: UndoStep): string {
     case "reactivate-key":
       return `Reactivate access key ${step.accessKeyId} of user ${step.userName}`;
     case "detach-quarantine-policy":
+    case "detach-session-deny-policy":
       return `Detach ${step.policyArn} from ${step.target.type} ${step.target.name}`;
     case "delete-revoke-policy":
       return `Delete inline policy ${step.policyName} of ${step.target.type} ${step.target.name}`;

@@ -17,7 +17,10 @@ export interface IamReleasePort {
    * What a release puts back when a new signal contained the key again while it ran (the same
    * calls the responder makes; see IamPort).
    */
-  readonly restore: Pick<IamPort, "disableKey" | "attachPolicy" | "putDenyOlderSessions" | "tagPrincipal">;
+  readonly restore: Pick<IamPort, "disableKey" | "attachPolicy" | "tagPrincipal"> & {
+    /** Puts a revoke (deny older sessions) inline policy back with the operator's credentials. */
+    putRevokePolicy(target: FenceTarget, policyName: string, issuedBefore: string): Promise<void>;
+  };
 }
 
 /** What closing an incident writes, in one conditional update. */

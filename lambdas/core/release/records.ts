@@ -57,7 +57,7 @@ export function closeMarkerOf(
   };
 }
 
-type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" }>;
+type DetachStep = Extract<UndoStep, { kind: "detach-quarantine-policy" | "detach-session-deny-policy" }>;
 
 /** The record on the releasing incident: the policy stays, handed over to another incident. */
 export function handOverRecordOf(
@@ -91,7 +91,10 @@ export function takeOverRecordOf(
     at,
     outcome: "done",
     detail: `${step.policyArn} handed over by the release of incident ${fromIncidentId}, which the responder attached it for`,
-    undo: { policyArn: step.policyArn },
+    undo: {
+      policyArn: step.policyArn,
+      ...(step.kind === "detach-session-deny-policy" ? { policy: "session-deny" as const } : {}),
+    },
     signalId,
   };
 }

@@ -4,18 +4,32 @@ import type { Exposure } from "../exposure.js";
 import type { ActionOutcome, ActionRecord, Incident, SignalState } from "../incident.js";
 import type { Log } from "../log.js";
 import type { PrincipalFacts, ResponsePlan } from "../plan.js";
-import type { AlertPublisher, EventPublisher, IamPort, IamPortFor, IncidentStore } from "../ports.js";
+import type {
+  AlertPublisher,
+  EventPublisher,
+  IamPort,
+  IamPortFor,
+  IncidentStore,
+  RoleSessionRevoker,
+  RoleSessionRevokerFor,
+} from "../ports.js";
 import type { PrincipalRecord, ResponseMode } from "../vocabulary.js";
 
 export interface RespondSettings {
   readonly mode: ResponseMode;
   readonly quarantinePolicyArn: string;
+  /** The stack's deny-only session policy for users (SESSION_DENY_POLICY_ARN); unset: users' sessions are not revoked. */
+  readonly sessionDenyPolicyArn?: string | undefined;
   readonly exemptPrincipals: readonly string[];
+  /** HONOR_EXEMPT_TAG. @default false */
+  readonly honorExemptTag?: boolean | undefined;
   readonly stackName: string;
 }
 
 export interface RespondDeps {
   readonly iamFor: IamPortFor;
+  /** The role-session revoker for the key's account. */
+  readonly roleRevokerFor: RoleSessionRevokerFor;
   readonly incidents: IncidentStore;
   readonly alerts: AlertPublisher;
   readonly events: EventPublisher;
@@ -102,6 +116,11 @@ export class Execution {
   iam(stepKind: string): IamPort {
     if (this.lookup.iam === undefined) throw new NoIamForStepError(stepKind);
     return this.lookup.iam;
+  }
+
+  /** The role-session revoker for the key's account. */
+  roleRevoker(): RoleSessionRevoker {
+    return this.deps.roleRevokerFor(this.exposure.accountId);
   }
 
   needsRetry(what: string): void {

@@ -52,16 +52,39 @@ const attachQuarantinePolicy: StepExecutor<"attach-quarantine-policy"> = async (
   run.record({ ...head, ...result });
 };
 
+const attachSessionDenyPolicy: StepExecutor<"attach-session-deny-policy"> = async (step, run) => {
+  const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };
+  const result = await run.attempt(step.kind, async () =>
+    (await run.iam(step.kind).attachPolicy(step.target, step.policyArn)) === "attached"
+      ? {
+          outcome: "done" as const,
+          detail: "every request with temporary credentials denied, sessions started later included",
+          undo: { policyArn: step.policyArn },
+        }
+      : {
+          outcome: "already" as const,
+          detail:
+            "already attached (by an earlier quarantine of another key): this incident's release leaves it",
+        },
+  );
+  run.record({ ...head, ...result });
+};
+
 const revokeSessions: StepExecutor<"revoke-sessions"> = async (step, run) => {
   const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };
   const result = await run.attempt(step.kind, async () => {
-    // Sessions issued up to now — after the key was disabled, not when the signal arrived.
+    // Sessions issued up to now — not when the signal arrived. Only the revoker function may write
+    // the policy: it builds it from the role and the time alone.
     const issuedBefore = run.now();
-    await run.iam(step.kind).putDenyOlderSessions(step.target, step.policyName, issuedBefore);
+    const { policyName } = await run.roleRevoker().revoke({
+      roleName: step.target.name,
+      accessKeyId: run.exposure.accessKeyId,
+      issuedBefore,
+    });
     return {
       outcome: "done" as const,
       detail: `sessions issued before ${issuedBefore}`,
-      undo: { policyName: step.policyName },
+      undo: { policyName },
     };
   });
   run.record({ ...head, ...result });
@@ -205,6 +228,8 @@ export function executeStep(step: Step, run: Execution): Promise<void> {
       return recordIncident(step, run);
     case "attach-quarantine-policy":
       return attachQuarantinePolicy(step, run);
+    case "attach-session-deny-policy":
+      return attachSessionDenyPolicy(step, run);
     case "revoke-sessions":
       return revokeSessions(step, run);
     case "tag-principal":

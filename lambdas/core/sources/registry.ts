@@ -10,6 +10,14 @@ import {
 } from "./guardduty.js";
 import { HEALTH_DETAIL_TYPE, HEALTH_SOURCE, healthToExposures } from "./health.js";
 import {
+  NOTHING_WATCHED,
+  type PolicyDetached,
+  type TagNotice,
+  type Watched,
+  type WatchOptions,
+  watchIamEvent,
+} from "./iam-watch.js";
+import {
   TRUSTED_ADVISOR_DETAIL_TYPE,
   TRUSTED_ADVISOR_SOURCE,
   trustedAdvisorToExposures,
@@ -17,12 +25,16 @@ import {
 
 export interface NormalizeOptions {
   readonly guardDutyPolicy: GuardDutyPolicy;
+  /** The tamper watch's view of the deployment; without it, nothing is watched. */
+  readonly watch?: WatchOptions | undefined;
 }
 
 interface SignalSource {
   readonly source: string;
   readonly detailType: string;
   readonly toExposures: (envelope: Envelope, options: NormalizeOptions) => Exposure[];
+  /** Calls on what the responder put in place (CloudTrail IAM events only). */
+  readonly watch?: (envelope: Envelope, options: WatchOptions) => Watched;
 }
 
 /** One row per signal source: EventBridge source + detail-type → the module that reads it. */
@@ -38,13 +50,26 @@ export const SIGNAL_SOURCES: readonly SignalSource[] = [
     detailType: GUARDDUTY_DETAIL_TYPE,
     toExposures: (envelope, options) => guardDutyToExposures(envelope, options.guardDutyPolicy),
   },
-  { source: IAM_SOURCE, detailType: CLOUDTRAIL_DETAIL_TYPE, toExposures: cloudTrailToExposures },
+  {
+    source: IAM_SOURCE,
+    detailType: CLOUDTRAIL_DETAIL_TYPE,
+    toExposures: cloudTrailToExposures,
+    watch: watchIamEvent,
+  },
   { source: DRILL_SOURCE, detailType: DRILL_DETAIL_TYPE, toExposures: drillToExposures },
 ];
 
 export type Normalized =
   | { readonly kind: "unsupported"; readonly source: string; readonly detailType: string }
-  | { readonly kind: "exposures"; readonly envelope: Envelope; readonly exposures: readonly Exposure[] };
+  | {
+      readonly kind: "exposures";
+      readonly envelope: Envelope;
+      readonly exposures: readonly Exposure[];
+      /** Fence policies detached from a principal: their keys are read from its tags. */
+      readonly detached: readonly PolicyDetached[];
+      /** Responder tags changed by someone else: alert only. */
+      readonly notices: readonly TagNotice[];
+    };
 
 /**
  * unknown → the exposures it reports. An event from a source/detail-type no row names is
@@ -59,5 +84,12 @@ export function normalizeEvent(event: unknown, options: NormalizeOptions): Norma
   if (row === undefined) {
     return { kind: "unsupported", source: envelope.source, detailType: envelope["detail-type"] };
   }
-  return { kind: "exposures", envelope, exposures: row.toExposures(envelope, options) };
+  const watched = row.watch && options.watch ? row.watch(envelope, options.watch) : NOTHING_WATCHED;
+  return {
+    kind: "exposures",
+    envelope,
+    exposures: [...row.toExposures(envelope, options), ...watched.exposures],
+    detached: watched.detached,
+    notices: watched.notices,
+  };
 }

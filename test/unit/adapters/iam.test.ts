@@ -8,13 +8,12 @@ import {
   ListRoleTagsCommand,
   ListUserTagsCommand,
   NoSuchEntityException,
-  PutRolePolicyCommand,
   TagRoleCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { denyOlderSessionsPolicy, IamAdapter } from "../../../lambdas/adapters/iam.js";
+import { IamAdapter } from "../../../lambdas/adapters/iam.js";
 import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../../lambdas/core/errors.js";
 import { IAM_PERMISSIONS } from "../../../lambdas/core/permissions.js";
 import { callsOf } from "../../support/sdk-calls.js";
@@ -35,7 +34,7 @@ afterAll(() => {
   // Every IAM call an adapter made in this file is granted by the permissions map.
   const granted = new Set(Object.values(IAM_PERMISSIONS).flatMap((g) => [...g.user, ...g.role]));
   expect([...sentOperations].filter((op) => !granted.has(op))).toEqual([]);
-  expect(sentOperations.size).toBeGreaterThanOrEqual(12);
+  expect(sentOperations.size).toBeGreaterThanOrEqual(11);
 });
 
 describe("IamAdapter", () => {
@@ -101,49 +100,29 @@ describe("IamAdapter", () => {
     expect(sent().map((c) => c.name)).toEqual(["ListAttachedRolePolicies"]);
   });
 
-  it("denies a role's sessions issued before a time, and tags it", async () => {
-    iam.on(PutRolePolicyCommand).resolves({});
+  it("tags a role and reads its tags", async () => {
     iam.on(TagRoleCommand).resolves({});
-    iam.on(ListRoleTagsCommand).resolves({ Tags: [] });
-    await adapter.putDenyOlderSessions({ type: "role", name: "web" }, "p", "2026-11-28T12:00:00.000Z");
+    iam.on(ListRoleTagsCommand).resolves({ Tags: [{ Key: "a", Value: "b" }] });
     await adapter.tagPrincipal({ type: "role", name: "web" }, { k: "v" });
     await adapter.describeRole("web");
+    expect(await adapter.principalTags({ type: "role", name: "web" })).toEqual({ a: "b" });
     expect(sent()).toEqual([
-      {
-        name: "PutRolePolicy",
-        input: {
-          RoleName: "web",
-          PolicyName: "p",
-          PolicyDocument: denyOlderSessionsPolicy("2026-11-28T12:00:00.000Z"),
-        },
-      },
       { name: "TagRole", input: { RoleName: "web", Tags: [{ Key: "k", Value: "v" }] } },
       { name: "ListRoleTags", input: { RoleName: "web" } },
+      { name: "ListRoleTags", input: { RoleName: "web" } },
     ]);
-    expect(JSON.parse(denyOlderSessionsPolicy("2026-11-28T12:00:00.000Z"))).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "LeakedKeyResponderRevokeOlderSessions",
-          Effect: "Deny",
-          Action: "*",
-          Resource: "*",
-          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-11-28T12:00:00.000Z" } },
-        },
-      ],
-    });
   });
 
-  it("covers the user variants of the fence calls", async () => {
+  it("covers the user variants of the fence calls, and writes no inline policy anywhere", async () => {
     iam.onAnyCommand().resolves({});
-    await adapter.putDenyOlderSessions({ type: "user", name: "alice" }, "p", "t");
     await adapter.tagPrincipal({ type: "user", name: "alice" }, { k: "v" });
     await adapter.attachPolicy({ type: "role", name: "web" }, QUARANTINE);
+    await adapter.principalTags({ type: "user", name: "alice" });
     expect(sent().map((c) => c.name)).toEqual([
-      "PutUserPolicy",
       "TagUser",
       "ListAttachedRolePolicies",
       "AttachRolePolicy",
+      "ListUserTags",
     ]);
   });
 

@@ -925,6 +925,8 @@ export interface ContextRecipe {
   /** The principal's own name on the exempt list: not at all, as is, or in another case. */
   readonly exemptSelf: "none" | "exact" | "lower" | "upper" | "swapped";
   readonly exemptOthers: readonly string[];
+  /** HONOR_EXEMPT_TAG: whether the exempt tag counts at all. */
+  readonly honorExemptTag: boolean;
   readonly incident:
     | undefined
     | { readonly status: IncidentStatus; readonly completed: boolean; readonly alerted: boolean };
@@ -971,6 +973,7 @@ export const contextRecipeArb: fc.Arbitrary<ContextRecipe> = fc.record({
     },
   ),
   exemptOthers: fc.array(principalNameArb, { maxLength: 3 }),
+  honorExemptTag: fc.boolean(),
   incident: fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     {
@@ -994,6 +997,7 @@ function nameOf(principal: Principal): string | undefined {
 
 export const NOW = "2026-11-28T12:00:00.000Z";
 export const QUARANTINE_POLICY_ARN = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+export const SESSION_DENY_POLICY_ARN = "arn:aws:iam::123456789012:policy/LeakedKeyResponder-SessionDeny";
 
 /** The plan context a recipe describes for this exposure. */
 export function contextOf(recipe: ContextRecipe, exposure: Exposure): PlanContext {
@@ -1045,7 +1049,9 @@ export function contextOf(recipe: ContextRecipe, exposure: Exposure): PlanContex
     mode: recipe.mode,
     now: NOW,
     quarantinePolicyArn: QUARANTINE_POLICY_ARN,
+    sessionDenyPolicyArn: SESSION_DENY_POLICY_ARN,
     exemptPrincipals: [...recipe.exemptOthers, ...exemptSelf],
+    honorExemptTag: recipe.honorExemptTag,
     incident,
     facts,
   };

@@ -18,6 +18,7 @@ import {
   exposureArb,
   mutatedEventArb,
   QUARANTINE_POLICY_ARN,
+  SESSION_DENY_POLICY_ARN,
   settle,
 } from "./arbitraries.js";
 
@@ -26,6 +27,7 @@ const TIMEOUT = 60_000;
 const IAM_STEP_KINDS: readonly Step["kind"][] = [
   "disable-key",
   "attach-quarantine-policy",
+  "attach-session-deny-policy",
   "revoke-sessions",
   "tag-principal",
 ];
@@ -44,7 +46,7 @@ function forbiddenBecause(exposure: Exposure, context: PlanContext): string | un
   if (exposure.principal.type === "root" || exposure.principal.type === "other")
     return `${exposure.principal.type} principal`;
   if (facts.kind === "user" || facts.kind === "role") {
-    if (facts.exempt) return "exempt tag";
+    if (facts.exempt && context.honorExemptTag === true) return "exempt tag";
     if (context.exemptPrincipals.some((name) => sameIamName(name, facts.name))) return "exempt list";
   }
   if (exposure.source === "drill" && !(facts.kind === "user" && facts.drillCanary))
@@ -83,8 +85,13 @@ function expectStepsNameOnlyTheKeyAndPrincipal(exposure: Exposure, context: Plan
         expect(facts).toMatchObject({ kind: step.target.type, name: step.target.name });
         expect(step.policyArn).toBe(QUARANTINE_POLICY_ARN);
         break;
+      case "attach-session-deny-policy":
+        // Only users get the deny-only session policy; a role's sessions go to the revoker.
+        expect(facts).toMatchObject({ kind: "user", name: step.target.name });
+        expect(step.policyArn).toBe(SESSION_DENY_POLICY_ARN);
+        break;
       case "revoke-sessions":
-        expect(facts).toMatchObject({ kind: step.target.type, name: step.target.name });
+        expect(facts).toMatchObject({ kind: "role", name: step.target.name });
         expect(step.policyName).toBe(revokePolicyName(key));
         break;
       case "tag-principal":

@@ -1,0 +1,92 @@
+import { Aws, Duration, Validations } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { ROLE_SESSION_REVOKER_ACTIONS } from "../lambdas/core/permissions.js";
+import { handlerFunction, LOG_WRITE_ACTIONS } from "./function-parts.js";
+
+export interface RoleSessionRevokerProps {
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The one function of the stack that may write an inline policy, and only onto a role: time-scoped
+ * revocation of a role's sessions has no deny-only managed policy (the time is in the document).
+ * Dependency-free: no table, topic, bus or queue; it builds the document itself from (role, time)
+ * and its role can do nothing but iam:PutRolePolicy on role/* — never on the stack's own roles or
+ * an exempt-listed one (explicit Deny) — and write its logs. Only the respond function invokes it.
+ */
+export class RoleSessionRevoker extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: RoleSessionRevokerProps) {
+    super(scope, id);
+    const { fn, role, logGroup } = handlerFunction(this, {
+      name: "RoleSessionRevoker",
+      handler: "revoke-role-sessions",
+      description:
+        "Denies a role's sessions issued before a time (the responder's only inline-policy writer)",
+      timeout: Duration.seconds(15),
+      deadLetterQueue: undefined,
+      logRetention: props.logRetention,
+      environment: {},
+    });
+    this.fn = fn;
+    this.role = role;
+    const roles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "RevokeRoleSessions",
+        actions: [...ROLE_SESSION_REVOKER_ACTIONS],
+        resources: [roles],
+      }),
+    );
+    iam.PermissionsBoundary.of(role).apply(
+      new iam.ManagedPolicy(this, "RoleSessionRevokerPermissionsBoundary", {
+        description: "Permissions boundary of the leaked-key-responder role-session revoker",
+        statements: [
+          new iam.PolicyStatement({
+            sid: "RevokeRoleSessions",
+            actions: [...ROLE_SESSION_REVOKER_ACTIONS],
+            resources: [roles],
+          }),
+          new iam.PolicyStatement({
+            sid: "OwnLogs",
+            actions: [...LOG_WRITE_ACTIONS],
+            resources: [logGroup.logGroupArn],
+          }),
+        ],
+      }),
+    );
+    const reason =
+      "A leaked session key's role is known only when the signal arrives: PutRolePolicy names role/* of this account. " +
+      "The revoker writes only the deny document it builds itself; the stack's roles and exempt-listed roles are denied explicitly.";
+    Validations.of(this).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]",
+      reason,
+    });
+  }
+
+  /**
+   * Explicit Deny of the revoker's one action on these roles (the stack's own, the exempt-listed)
+   * and on every role named after the stack. Call once.
+   */
+  denyOn(roleArns: readonly string[]): void {
+    const stackRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${Aws.STACK_NAME}-*`;
+    // A policy of its own, not the role's default one: the function does not wait for it, so naming
+    // the respond role (whose boundary names this function) makes no dependency cycle.
+    new iam.Policy(this, "ProtectedRolesDeny", {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: "NeverWriteOnProtectedRoles",
+          effect: iam.Effect.DENY,
+          actions: [...ROLE_SESSION_REVOKER_ACTIONS],
+          resources: [stackRoles, ...roleArns],
+        }),
+      ],
+    });
+  }
+}

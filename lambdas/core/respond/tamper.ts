@@ -1,0 +1,38 @@
+import { describeError, NoSuchEntityError, TransientAwsError } from "../errors.js";
+import type { Exposure } from "../exposure.js";
+import type { Log } from "../log.js";
+import type { IamPortFor } from "../ports.js";
+import { exposuresOfDetach, type PolicyDetached } from "../sources/iam-watch.js";
+
+/**
+ * A fence policy detached from a principal names no key: the principal's quarantine tags say which
+ * keys it held, one exposure each. A principal that is gone, or whose tags no longer mark any key
+ * (an operator's release removes them), leaves nothing to contain; a passing fault is thrown, so
+ * the event is retried.
+ */
+export async function exposuresOfDetached(
+  detached: PolicyDetached,
+  iamFor: IamPortFor,
+  log: Log,
+): Promise<Exposure[]> {
+  try {
+    const iam = await iamFor(detached.accountId);
+    const exposures = exposuresOfDetach(detached, await iam.principalTags(detached.target));
+    if (exposures.length === 0) {
+      log.info("fence policy detached from a principal with no quarantined key", {
+        target: detached.target,
+        policyArn: detached.policyArn,
+      });
+    }
+    return exposures;
+  } catch (error) {
+    if (error instanceof TransientAwsError) throw error;
+    const gone = error instanceof NoSuchEntityError;
+    log[gone ? "info" : "error"](gone ? "detached from a principal that is gone" : "tamper lookup failed", {
+      target: detached.target,
+      error: describeError(error),
+    });
+    if (gone) return [];
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
+import type { IamPort } from "../../lambdas/core/ports.js";
+import { exposuresOfDetached } from "../../lambdas/core/respond/tamper.js";
+import type { PolicyDetached } from "../../lambdas/core/sources/iam-watch.js";
+
+const detached: PolicyDetached = {
+  kind: "policy-detached",
+  accountId: "123456789012",
+  region: "us-east-1",
+  target: { type: "user", name: "alice" },
+  policyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+  signal: "DetachUserPolicy",
+  eventId: "e1",
+  sourceEventId: "env-1",
+  observedAt: "2026-11-28T12:00:00.000Z",
+  evidence: { actor: "arn:aws:iam::123456789012:user/mallory" },
+};
+const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function iamWith(principalTags: IamPort["principalTags"]): IamPort {
+  const unused = () => Promise.reject(new Error("not used"));
+  return {
+    findKeyOwner: unused,
+    describeUser: unused,
+    describeRole: unused,
+    disableKey: unused,
+    attachPolicy: unused,
+    tagPrincipal: unused,
+    principalTags,
+  };
+}
+
+describe("exposuresOfDetached", () => {
+  it("reads the principal's tags in the key's account: one re-containment per quarantined key", async () => {
+    const accounts: string[] = [];
+    const iam = iamWith(async (target) => {
+      expect(target).toEqual({ type: "user", name: "alice" });
+      return { "leaked-key-responder:quarantine:AKIAIOSFODNN7EXAMPLE": "x", team: "a" };
+    });
+    const exposures = await exposuresOfDetached(
+      detached,
+      async (account) => {
+        accounts.push(account);
+        return iam;
+      },
+      log,
+    );
+    expect(accounts).toEqual(["123456789012"]);
+    expect(exposures).toEqual([
+      expect.objectContaining({
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        intent: "recontain-if-open",
+        signalId: "cloudtrail:e1:AKIAIOSFODNN7EXAMPLE",
+        principal: { type: "user", name: "alice" },
+        severity: "high",
+      }),
+    ]);
+  });
+
+  it("finds nothing to contain on a principal that is gone or carries no quarantine tag", async () => {
+    const gone = iamWith(() =>
+      Promise.reject(new NoSuchEntityError("iam:ListUserTags", { cause: new Error() })),
+    );
+    expect(await exposuresOfDetached(detached, async () => gone, log)).toEqual([]);
+    expect(await exposuresOfDetached(detached, async () => iamWith(async () => ({})), log)).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a passing fault (the event is retried)",
+      new TransientAwsError("iam:ListUserTags", { cause: new Error() }),
+    ],
+    [
+      "a denial (the event fails, the alarm fires)",
+      new AwsCallError("iam:ListUserTags", "AccessDenied", { cause: new Error() }),
+    ],
+  ])("throws on %s", async (_what, error) => {
+    await expect(
+      exposuresOfDetached(detached, async () => iamWith(() => Promise.reject(error)), log),
+    ).rejects.toBe(error);
+  });
+});
