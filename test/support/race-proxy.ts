@@ -14,7 +14,7 @@ import { operationOf } from "./fault-proxy.js";
  *   and puts it back when the answer is that ValidationException. moto takes seconds to read a
  *   large item, so the proxy reads only once the item may be near the limit: it keeps, per item,
  *   the size it last read plus every write body since (an overestimate), and reads from
- *   SNAPSHOT_FROM_BYTES on. Writes that bypass the proxy are not counted.
+ *   SNAPSHOT_FROM_BYTES (200 KB) on. Writes that bypass the proxy are not counted.
  * - `hold(...)` keeps one chosen request (any service) until the test releases it. A held request
  *   has not reached AWS yet: it arrives (and queues behind other writes to its item) on release.
  */
@@ -64,8 +64,12 @@ type KeySchema = readonly string[];
 const SINGLE_ITEM_WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem"]);
 const MULTI_ITEM_WRITES = new Set(["TransactWriteItems", "BatchWriteItem"]);
 const ITEM_SIZE_ERROR = /Item size (to update )?has exceeded the maximum allowed size/;
-/** Below this estimate an UpdateItem cannot reach 400 KB (moto refuses from about 200 KB of one list). */
-const SNAPSHOT_FROM_BYTES = 100_000;
+/**
+ * Below this, no UpdateItem can be refused for size. moto refuses one when the item's size plus
+ * the new value of an attribute it sets exceed 405,000 bytes (it counts the old value too), so a
+ * refusal needs an item of more than 202,500 bytes; the bound kept here only overestimates.
+ */
+const SNAPSHOT_FROM_BYTES = 200_000;
 
 function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
