@@ -100,6 +100,13 @@ describe("the race proxy in front of moto", () => {
     expect(proxy.seen.filter((s) => s.operation === "UpdateAccessKey").map((s) => s.held)).toEqual([true]);
   });
 
+  it("says so when the request to hold never comes, instead of leaving the test waiting", async () => {
+    const held = proxy.hold({ operation: ["DetachUserPolicy", "DetachRolePolicy"], withinMs: 50 });
+    await expect(held.arrived).rejects.toThrow(
+      "race proxy: no DetachUserPolicy/DetachRolePolicy request to hold arrived within 50 ms",
+    );
+  });
+
   it("leaves an item as it was when an UpdateItem is refused for exceeding 400 KB, as DynamoDB does", async () => {
     const id = `size-${world.suffix}`;
     const big = "x".repeat(100_000);

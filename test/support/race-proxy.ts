@@ -25,11 +25,13 @@ export interface HoldSpec {
   readonly operation: string | readonly string[];
   /** Holds only a request whose body passes (e.g. `(body) => body.includes("Status=Active")`). */
   readonly match?: (body: string) => boolean;
+  /** `arrived` rejects, naming the spec, when no such request came within this time; default 20 s. */
+  readonly withinMs?: number;
 }
 
 /** One held request (the first one, after `hold(...)` was called, that matched the spec). */
 export interface HeldRequest {
-  /** Resolves once the matching request has reached the proxy (and is being held). */
+  /** Resolves once the matching request has reached the proxy (and is being held); rejects after `withinMs`. */
   readonly arrived: Promise<void>;
   /** Lets the request go on to moto; before it arrived, it will not be held at all. */
   release(): void;
@@ -105,9 +107,20 @@ export class RaceProxy {
   hold(spec: HoldSpec): HeldRequest {
     let arrive = () => {};
     let go = () => {};
-    const arrived = new Promise<void>((resolve) => {
-      arrive = resolve;
+    const withinMs = spec.withinMs ?? 20_000;
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const operations = typeof spec.operation === "string" ? spec.operation : spec.operation.join("/");
+        reject(new Error(`race proxy: no ${operations} request to hold arrived within ${withinMs} ms`));
+      }, withinMs);
+      timer.unref();
+      arrive = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
+    // A test that never awaits `arrived` (a hold that turned out not to be needed) is no failure.
+    arrived.catch(() => undefined);
     const hold: Hold = {
       spec,
       caught: false,
