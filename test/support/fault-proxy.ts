@@ -11,7 +11,7 @@ export interface Fault {
 }
 
 /** Name of the AWS operation in a request: Query protocol `Action=` body, or JSON `X-Amz-Target`. */
-function operationOf(body: string, target: string | undefined): string {
+export function operationOf(body: string, target: string | undefined): string {
   const action = /(?:^|&)Action=(\w+)/.exec(body)?.[1];
   if (action) return action;
   return target?.split(".").pop() ?? "?";
