@@ -22,6 +22,8 @@ import {
 /** The condition that a write planned from `basis` still holds: the incident is as it was read. */
 function basisCondition(basis: IncidentBasis): { condition: string; values: Record<string, unknown> } {
   if (!basis.exists) return { condition: "attribute_not_exists(#incidentId)", values: {} };
+  if (basis.stillContained)
+    return { condition: "#status = :contained", values: { ":contained": "contained" } };
   if (basis.version === undefined) {
     return { condition: "attribute_exists(#incidentId) AND attribute_not_exists(#version)", values: {} };
   }
@@ -120,7 +122,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
     if (write.keepSignalOnIncident)
       set.push("#signals = list_append(if_not_exists(#signals, :empty), :signal)");
     const basis = write.basis && basisCondition(write.basis);
-    if (write.basis) set.push("#version = :nextVersion");
+    // Counted up in place: a containment of a contained incident holds on the status, not the version.
+    if (write.basis) set.push("#version = if_not_exists(#version, :zero) + :one");
     const recorded = await updateIfAllowed(this.client, this.tableName, write.incidentId, {
       // A retry of a signal already on record adds its actions (and status), not the signal again.
       update: `SET ${set.join(", ")}${write.signalAlreadyRecorded ? "" : " ADD #signalCount :one"}`,
@@ -152,9 +155,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
         ":now": write.now,
         ":empty": [],
         ":actions": write.actions,
-        ...(write.signalAlreadyRecorded ? {} : { ":one": 1 }),
+        ":one": 1,
         ...(write.keepSignalOnIncident ? { ":signal": [write.signal] } : {}),
-        ...(write.basis ? { ":nextVersion": (write.basis.version ?? 0) + 1 } : {}),
+        ...(write.basis ? { ":zero": 0 } : {}),
         ...basis?.values,
       },
     });

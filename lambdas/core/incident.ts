@@ -210,10 +210,20 @@ export interface IncidentBasis {
   readonly exists: boolean;
   /** The version read; undefined on a record written before versions existed. */
   readonly version: number | undefined;
+  /**
+   * Set when the incident was read contained: then any version will do as long as it is still
+   * contained (a release moves it to `releasing` first, and only a containment makes it contained
+   * again), so signals about a contained key never conflict with one another.
+   */
+  readonly stillContained?: boolean;
 }
 
-export function basisOf(incident: Pick<Incident, "version"> | undefined): IncidentBasis {
-  return { exists: incident !== undefined, version: incident?.version };
+export function basisOf(incident: Pick<Incident, "version" | "status"> | undefined): IncidentBasis {
+  return {
+    exists: incident !== undefined,
+    version: incident?.version,
+    ...(incident?.status === "contained" ? { stillContained: true } : {}),
+  };
 }
 
 /** How many signal records the incident item itself keeps; every signal has its own item besides. */

@@ -22,7 +22,12 @@ const EXIT = { ok: 0, conflict: 4 };
 const NOTHING_RECORDED = "Nothing was recorded as released";
 /** Rounds of each unforced race: enough to see a race that is common, small enough for CI. */
 const ROUNDS = 10;
-const CONTAINMENT = ["disable-key", "attach-quarantine-policy", "revoke-sessions", "tag-principal"];
+const CONTAINMENT = [
+  "disable-key",
+  "attach-quarantine-policy",
+  "attach-session-deny-policy",
+  "tag-principal",
+];
 const DYNAMODB_OPERATIONS = [
   "GetItem",
   "Query",
@@ -190,8 +195,7 @@ describe("a release racing a new signal for the same key", () => {
     };
   }
 
-  // defect of issue 10: reproduced; the fix flips this to it(...)
-  it.fails("never leaves the key Active under a contained record, and lkr never says nothing was recorded after changing IAM", async () => {
+  it("never leaves the key Active under a contained record, and lkr never says nothing was recorded after changing IAM", async () => {
     const forced = await raceRound("race", true);
     const unforced = [];
     for (let i = 0; i < ROUNDS; i++) unforced.push(await raceRound(`race${i}`, false));
@@ -247,8 +251,7 @@ describe("an incident that keeps receiving signals", () => {
 
   const largestItem = async () => Math.max(...(await scanItems(world)).map(itemBytes));
 
-  // defect of issue 10: reproduced; the fix flips this to it(...)
-  it.fails(`handles ${SIGNALS} distinct findings about one key, stays under 400 KB, and can still be released`, async () => {
+  it(`handles ${SIGNALS} distinct findings about one key, stays under 400 KB, and can still be released`, async () => {
     const a = await containedKey("growth");
     const early = await deliver(a, 2, FLAT_FROM);
     const atFrom = await largestItem();
@@ -309,8 +312,7 @@ describe("releasing one key of a user while another key of the same user is bein
     };
   }
 
-  // defect of issue 10: reproduced; the fix flips this to it(...)
-  it.fails("keeps the quarantine policy attached while the other key's incident is open", async () => {
+  it("keeps the quarantine policy attached while the other key's incident is open", async () => {
     const forced = await fenceRound("fence", true);
     const unforced = [];
     for (let i = 0; i < ROUNDS; i++) unforced.push(await fenceRound(`fence${i}`, false));
@@ -348,8 +350,7 @@ describe("concurrent signals about one key", () => {
     return (await incident(incidentIdOf(key)))?.severity;
   }
 
-  // defect of issue 10: reproduced; the fix flips this to it(...)
-  it.fails("a critical Health event and a medium GuardDuty finding handled at once leave the incident critical", async () => {
+  it("a critical Health event and a medium GuardDuty finding handled at once leave the incident critical", async () => {
     const forced = await severityRound("severity", true);
     const unforced = [];
     for (let i = 0; i < ROUNDS; i++) unforced.push(await severityRound(`severity${i}`, false));
@@ -392,8 +393,7 @@ describe("concurrent signals about one key", () => {
     };
   }
 
-  // defect of issue 10: reproduced; the fix flips this to it(...)
-  it.fails("the same finding delivered twice at once acts once, emits one Incident Contained and alerts once", async () => {
+  it("the same finding delivered twice at once acts once, emits one Incident Contained and alerts once", async () => {
     const forced = await duplicateRound("twice", true);
     const unforced = [];
     for (let i = 0; i < ROUNDS; i++) unforced.push(await duplicateRound(`twice${i}`, false));

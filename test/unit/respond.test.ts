@@ -94,9 +94,11 @@ class FakeStore implements IncidentStore {
     this.check();
     const existing = this.incidents.get(w.incidentId);
     if (w.basis !== undefined) {
-      const holds = w.basis.exists
-        ? existing !== undefined && existing.version === w.basis.version
-        : !existing;
+      const holds = !w.basis.exists
+        ? !existing
+        : w.basis.stillContained
+          ? existing?.status === "contained"
+          : existing !== undefined && existing.version === w.basis.version;
       if (!holds) return "conflict" as const;
     }
     const base: Incident = existing ?? {
@@ -122,7 +124,7 @@ class FakeStore implements IncidentStore {
       signalIds: isNew ? [...base.signalIds, w.signal.signalId] : base.signalIds,
       signals: w.keepSignalOnIncident ? [...base.signals, w.signal] : base.signals,
       actions: [...base.actions, ...w.actions],
-      ...(w.basis ? { version: (w.basis.version ?? 0) + 1 } : {}),
+      ...(w.basis ? { version: (existing?.version ?? 0) + 1 } : {}),
       signalCount: (base.signalCount ?? 0) + (w.signalAlreadyRecorded ? 0 : 1),
     });
     this.setState(w.incidentId, w.signal.signalId, { signal: w.signal });

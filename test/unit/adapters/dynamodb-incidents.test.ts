@@ -64,7 +64,7 @@ describe("DynamoDbIncidentStore", () => {
       ConditionExpression: "#version = :expectedVersion",
     });
     expect(incident?.ExpressionAttributeValues?.[":expectedVersion"]).toEqual({ N: "3" });
-    expect(incident?.ExpressionAttributeValues?.[":nextVersion"]).toEqual({ N: "4" });
+    expect(incident?.UpdateExpression).toContain("#version = if_not_exists(#version, :zero) + :one");
     expect(incident?.UpdateExpression).toContain("#status = :status,");
     expect(incident?.UpdateExpression).toContain(
       "#signals = list_append(if_not_exists(#signals, :empty), :signal)",
@@ -84,10 +84,11 @@ describe("DynamoDbIncidentStore", () => {
     expect(updates()).toHaveLength(1);
   });
 
-  it("conditions a new incident on its absence and a record of an older version on having no version", async () => {
+  it("conditions a new incident on its absence, a record of an older version on having no version, and a contained one on still being contained", async () => {
     dynamo.on(UpdateItemCommand).resolves({});
     await store.recordSignal({ ...write, basis: { exists: false, version: undefined } });
     await store.recordSignal({ ...write, basis: { exists: true, version: undefined } });
+    await store.recordSignal({ ...write, basis: { exists: true, version: 7, stillContained: true } });
     expect(
       updates()
         .filter((_, i) => i % 2 === 0)
@@ -95,6 +96,7 @@ describe("DynamoDbIncidentStore", () => {
     ).toEqual([
       "attribute_not_exists(#incidentId)",
       "attribute_exists(#incidentId) AND attribute_not_exists(#version)",
+      "#status = :contained",
     ]);
   });
 
