@@ -1,12 +1,13 @@
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
-import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Io } from "../../cli/io.js";
 import type { Incident } from "../../lambdas/core/incident.js";
 import { drillEvent, guardDutyEvent, healthEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { checkIncidentInvariant } from "../support/invariant.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 const MOTO_CALLER = `arn:aws:sts::${ACCOUNT_ID}:user/moto`;
@@ -16,6 +17,11 @@ type Handler = (event: unknown) => Promise<{ status: string; outcomes: readonly 
 type Main = (argv: readonly string[], options?: { io?: Io }) => Promise<number>;
 
 let world: World;
+
+// The record never lies: after every spec, each incident agrees with IAM (see test/support/invariant.ts).
+afterEach(async () => {
+  expect(await checkIncidentInvariant(world)).toEqual([]);
+});
 let handler: Handler;
 let main: Main;
 

@@ -1,13 +1,20 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { DeleteAccessKeyCommand } from "@aws-sdk/client-iam";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { guardDutyEvent, healthEvent, readFixture, trustedAdvisorEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, World } from "../../local/world.js";
 import { FaultProxy } from "../support/fault-proxy.js";
+import { checkIncidentInvariant } from "../support/invariant.js";
 
 type Handler = (event: unknown) => Promise<{ status: string; outcomes: readonly { decision: string }[] }>;
 
 let world: World;
+
+// The record never lies: after every spec, each incident agrees with IAM (see test/support/invariant.ts).
+afterEach(async () => {
+  expect(await checkIncidentInvariant(world)).toEqual([]);
+});
 let proxy: FaultProxy;
 let handler: Handler;
 
@@ -147,6 +154,8 @@ describe("faults between the responder and AWS (fault-injecting proxy in front o
     const incident = await world.incident(`${ACCOUNT_ID}-${key}`);
     expect(incident?.actions[0]).toMatchObject({ kind: "disable-key", outcome: "not-found" });
     expect(count("UpdateAccessKey")).toEqual({ calls: 1, injected: 1 });
+    // IAM's answer was injected: make the world agree with it (the key really is gone).
+    await world.iam.send(new DeleteAccessKeyCommand({ UserName: u.name, AccessKeyId: key }));
   });
 
   it("every event ends either in an incident or in the DLQ, under a DynamoDB outage of the first attempts", async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import {
   cloudTrailEvent,
   drillEvent,
@@ -9,11 +9,17 @@ import {
 } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { checkIncidentInvariant } from "../support/invariant.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 type Handler = (event: unknown) => Promise<{ status: string; outcomes: readonly { decision: string }[] }>;
 
 let world: World;
+
+// The record never lies: after every spec, each incident agrees with IAM (see test/support/invariant.ts).
+afterEach(async () => {
+  expect(await checkIncidentInvariant(world)).toEqual([]);
+});
 
 function loadHandler(env: Record<string, string> = {}): Handler {
   return localRespondHandler(world, { env, logLevel: "SILENT" });

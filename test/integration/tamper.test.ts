@@ -4,12 +4,13 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Io } from "../../cli/io.js";
 import type { RespondResult } from "../../lambdas/handlers/respond-handler.js";
 import { cloudTrailEvent, guardDutyEvent, readFixture, tamperEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { checkIncidentInvariant } from "../support/invariant.js";
 
 /**
  * The tamper watch against moto: someone undoes part of a containment while the responder holds
@@ -20,6 +21,11 @@ const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
 type Main = (argv: readonly string[], options?: { io?: Io }) => Promise<number>;
 
 let world: World;
+
+// The record never lies: after every spec, each incident agrees with IAM (see test/support/invariant.ts).
+afterEach(async () => {
+  expect(await checkIncidentInvariant(world)).toEqual([]);
+});
 let handler: (event: unknown) => Promise<RespondResult>;
 let main: Main;
 
