@@ -111,7 +111,10 @@ export function lambdaTarget(fn: lambda.IFunction, dlq: sqs.IQueue): events.IRul
   });
 }
 
-/** Alarms to the alert topic: any function error in a minute, any message in the DLQ. */
+/**
+ * Alarms to the alert topic: any function error in a minute, any message in the DLQ. The topic's
+ * policy must let these alarms publish (the construct allows exactly the alarms returned).
+ */
 export function failureAlarms(
   scope: Construct,
   name: string,
@@ -119,7 +122,7 @@ export function failureAlarms(
   dlq: sqs.Queue,
   topic: sns.ITopic,
   what: { errors: string; deadLetters: string },
-): void {
+): cloudwatch.Alarm[] {
   const rules = [
     new cloudwatch.Alarm(scope, `${name}ErrorsAlarm`, {
       alarmDescription: what.errors,
@@ -142,4 +145,5 @@ export function failureAlarms(
     }),
   ];
   for (const alarm of rules) alarm.addAlarmAction(new cwActions.SnsAction(topic));
+  return rules;
 }

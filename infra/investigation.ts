@@ -1,4 +1,5 @@
 import { Duration, Validations } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -57,6 +58,8 @@ export class Investigation extends Construct {
   readonly investigateFunction: NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
+  /** The alarms on the investigate function's errors and dead letters (they publish to the alert topic). */
+  readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: InvestigationProps) {
     super(scope, id);
@@ -89,12 +92,19 @@ export class Investigation extends Construct {
       targets: [lambdaTarget(this.investigateFunction, this.deadLetterQueue)],
     });
 
-    failureAlarms(this, "Investigate", this.investigateFunction, this.deadLetterQueue, props.alertTopic, {
-      errors:
-        "The leaked-key investigate function failed: a follow-up on what a contained key did may be missing. Check its logs and the DLQ.",
-      deadLetters:
-        "Incident Contained events ended in the investigation dead-letter queue: not investigated. Inspect and redrive.",
-    });
+    this.alarms = failureAlarms(
+      this,
+      "Investigate",
+      this.investigateFunction,
+      this.deadLetterQueue,
+      props.alertTopic,
+      {
+        errors:
+          "The leaked-key investigate function failed: a follow-up on what a contained key did may be missing. Check its logs and the DLQ.",
+        deadLetters:
+          "Incident Contained events ended in the investigation dead-letter queue: not investigated. Inspect and redrive.",
+      },
+    );
   }
 
   /** CloudTrail lookups, the incident item, and publishing to the alert topic: nothing else. */

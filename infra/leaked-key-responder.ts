@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Tags } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Stack, Tags } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -25,6 +26,8 @@ import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
 import { applyRespondPermissions, denyChangesToOwnRoles } from "./respond-permissions.js";
 import { SIGNAL_RULES } from "./signal-rules.js";
+
+const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
 
 /** An AWS Chatbot (Amazon Q Developer in chat) Slack channel to alert. */
 export interface SlackChannel {
@@ -156,7 +159,7 @@ export class LeakedKeyResponder extends Construct {
       memberRoleName: props.memberRoleName,
     });
     this.addSignalRules();
-    this.addFailureAlarms();
+    const alarms = this.addFailureAlarms();
 
     this.investigation = new Investigation(this, "Investigation", {
       incidentTable: this.incidentTable,
@@ -165,6 +168,26 @@ export class LeakedKeyResponder extends Construct {
       logRetention,
     });
     this.protectOwnRoles();
+    this.letAlarmsPublish([...alarms, ...this.investigation.alarms]);
+  }
+
+  /**
+   * A topic policy replaces SNS's default one, so CloudWatch may publish only what it allows:
+   * exactly this construct's alarms, on behalf of this account (confused deputy).
+   */
+  private letAlarmsPublish(alarms: readonly cloudwatch.Alarm[]): void {
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "OwnAlarmsPublish",
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
+        actions: ["sns:Publish"],
+        resources: [this.alertTopic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnEquals: { "aws:SourceArn": alarms.map((alarm) => alarm.alarmArn) },
+        },
+      }),
+    );
   }
 
   private createIncidentTable(): dynamodb.Table {
@@ -191,7 +214,24 @@ export class LeakedKeyResponder extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    key.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
+    // CloudWatch encrypts an alarm's message with this key when it publishes to the topic; only
+    // alarms of this account and region (confused deputy: aws:SourceAccount and aws:SourceArn).
+    // The exact alarm ARNs are named in the topic policy: naming them here too would be a cycle
+    // (key → alarm → topic → key).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsOfThisAccount",
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
+      }),
+    );
     return key;
   }
 
@@ -240,8 +280,8 @@ export class LeakedKeyResponder extends Construct {
   }
 
   /** Alarms to the alert topic on the respond function's errors and dead letters. */
-  private addFailureAlarms(): void {
-    failureAlarms(this, "Respond", this.respondFunction, this.deadLetterQueue, this.alertTopic, {
+  private addFailureAlarms(): cloudwatch.Alarm[] {
+    return failureAlarms(this, "Respond", this.respondFunction, this.deadLetterQueue, this.alertTopic, {
       errors:
         "The leaked-key respond function failed: a key may not be contained. Check its logs and the DLQ.",
       deadLetters:

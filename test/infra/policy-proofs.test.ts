@@ -277,9 +277,6 @@ function ruleDeliveryRows(p: PolicyProof): Row[] {
   });
 }
 
-const ALARM_GAP =
-  "the topic policy holds only the SSL-only Deny and replaces SNS's default policy, so no alarm can publish";
-
 /** One row per alarm action on an SNS topic, read from the template's alarms. */
 function alarmPublishRows(p: PolicyProof): Row[] {
   return p.logicalIds("AWS::CloudWatch::Alarm").flatMap((alarm) => {
@@ -292,12 +289,15 @@ function alarmPublishRows(p: PolicyProof): Row[] {
           "cloudwatch.amazonaws.com",
           "sns:Publish",
           a,
-          "ImplicitlyDenied",
-          { context: { "aws:SourceArn": p.arn(alarm), "aws:SourceAccount": ACCOUNT }, knownGap: ALARM_GAP },
+          "Allowed",
+          { context: { "aws:SourceArn": p.arn(alarm), "aws:SourceAccount": ACCOUNT } },
         ),
       );
   });
 }
+
+const someAlarm = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:not-the-responders`;
+const alarmOfAnotherAccount = `arn:aws:cloudwatch:us-east-1:${OTHER_ACCOUNT}:alarm:x`;
 
 const servicesOnResources: ProofTable = {
   name: "AWS services on resource policies",
@@ -358,35 +358,56 @@ const servicesOnResources: ProofTable = {
     ),
     ...alarmPublishRows(proof),
     row(
-      "CloudWatch encrypts with the alert key",
+      "another alarm of this account publishes no alert",
+      "cloudwatch.amazonaws.com",
+      "sns:Publish",
+      topic,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": someAlarm, "aws:SourceAccount": ACCOUNT } },
+    ),
+    row(
+      "an alarm of another account publishes no alert",
+      "cloudwatch.amazonaws.com",
+      "sns:Publish",
+      topic,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": alarmOfAnotherAccount, "aws:SourceAccount": OTHER_ACCOUNT } },
+    ),
+    row(
+      "CloudWatch encrypts with the alert key for an alarm",
       "cloudwatch.amazonaws.com",
       "kms:GenerateDataKey",
       topicKey,
       "Allowed",
-      {
-        context: { "aws:SourceAccount": ACCOUNT },
-      },
+      { context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": alarmArnOf(proof, /RespondErrorsAlarm/) } },
     ),
     row(
-      "CloudWatch decrypts with the alert key",
+      "CloudWatch decrypts with the alert key for an alarm",
       "cloudwatch.amazonaws.com",
       "kms:Decrypt",
       topicKey,
       "Allowed",
-      {
-        context: { "aws:SourceAccount": ACCOUNT },
-      },
+      { context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": alarmArnOf(proof, /RespondErrorsAlarm/) } },
     ),
     row(
-      "CloudWatch on behalf of another account uses the alert key",
+      "CloudWatch on behalf of another account uses not the alert key",
       "cloudwatch.amazonaws.com",
       "kms:GenerateDataKey",
       topicKey,
-      "Allowed",
+      "ImplicitlyDenied",
+      { context: { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": alarmOfAnotherAccount } },
+    ),
+    row(
+      "CloudWatch for no alarm uses not the alert key",
+      "cloudwatch.amazonaws.com",
+      "kms:GenerateDataKey",
+      topicKey,
+      "ImplicitlyDenied",
       {
-        context: { "aws:SourceAccount": OTHER_ACCOUNT },
-        knownGap:
-          "the key policy grants cloudwatch.amazonaws.com without aws:SourceAccount/aws:SourceArn (confused deputy)",
+        context: {
+          "aws:SourceAccount": ACCOUNT,
+          "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:dashboard/x`,
+        },
       },
     ),
     row(
@@ -409,10 +430,18 @@ const servicesOnResources: ProofTable = {
       "a foreign rule invokes not the respond function",
       "a signal rule invokes not the investigate function",
       "a foreign rule dead-letters not into the DLQ",
+      "another alarm of this account publishes no alert",
+      "an alarm of another account publishes no alert",
+      "CloudWatch on behalf of another account uses not the alert key",
+      "CloudWatch for no alarm uses not the alert key",
     ],
     "drop-deny-statements": ["a rule dead-letters only over TLS"],
   },
 };
+
+function alarmArnOf(p: PolicyProof, pattern: RegExp): string {
+  return p.arn(p.logicalId("AWS::CloudWatch::Alarm", pattern));
+}
 
 const TABLES = [respondOnIam, respondOnOwnResources, investigateRole, servicesOnResources];
 
@@ -457,7 +486,7 @@ describe("IAM policy proofs over the synthesized stack", () => {
     expect(r.permissionsBoundary?.name).toMatch(/^arn:aws:iam::123456789012:policy\//);
     expect(r.tags).toEqual({ [EXEMPT_TAG]: "true" });
     expect(JSON.stringify(r.identityPolicies)).not.toMatch(/"(Ref|Fn::[A-Za-z]+)"/);
-    expect(proof.resourcePolicy(topic)?.Statement).toHaveLength(1);
+    expect(proof.resourcePolicy(topic)?.Statement).toHaveLength(2);
     expect(proof.resourcePolicy(respondFunction)?.Statement.length).toBeGreaterThan(1);
   });
 });
