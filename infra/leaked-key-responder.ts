@@ -15,7 +15,6 @@ import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/c
 import {
   DEFAULT_EVENT_BUS_NAME,
   IAM_PRINCIPAL_NAME_PATTERN,
-  MANAGED_POLICY_ARN_PATTERN,
   RESPOND_ENV,
   STATUS_INDEX,
 } from "../lambdas/core/contract.js";
@@ -24,6 +23,7 @@ import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
+import { quarantinePolicyProblem } from "./quarantine-policy.js";
 import { applyRespondPermissions, denyChangesToOwnRoles } from "./respond-permissions.js";
 import { SIGNAL_RULES } from "./signal-rules.js";
 
@@ -62,7 +62,11 @@ export interface LeakedKeyResponderProps {
   readonly guardDutyContainTypes?: readonly string[];
   /** GuardDuty findings at or above this severity contain the key whatever their type. @default 7 */
   readonly guardDutyContainMinSeverity?: number;
-  /** Managed policy attached to a quarantined principal. @default arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3 */
+  /**
+   * Managed policy attached to a quarantined principal: `arn:<partition>:iam::aws:policy/AWSCompromisedKeyQuarantine*`,
+   * `arn:<partition>:iam::aws:policy/AWSDenyAll`, or a deny-only `iam.ManagedPolicy` of the same stack (its
+   * `managedPolicyArn`); anything else fails synth. @default arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3
+   */
   readonly quarantinePolicyArn?: string;
   /** Role the responder assumes in member accounts (deployed there by the member stack). @default - own account only */
   readonly memberRoleName?: string;
@@ -77,7 +81,7 @@ export interface LeakedKeyResponderProps {
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
-function validate(props: LeakedKeyResponderProps): void {
+function validate(scope: Construct, props: LeakedKeyResponderProps): void {
   new PropsCheck("LeakedKeyResponder")
     .value(
       props.responseMode,
@@ -99,10 +103,10 @@ function validate(props: LeakedKeyResponderProps): void {
       (name) => IAM_PRINCIPAL_NAME_PATTERN.test(name),
       (name) => `exemptPrincipals contains "${name}"; expected an IAM user or role name`,
     )
-    .value(
-      props.quarantinePolicyArn,
-      (arn) => MANAGED_POLICY_ARN_PATTERN.test(arn),
-      (arn) => `quarantinePolicyArn is "${arn}"; expected a managed policy ARN`,
+    .problem(
+      props.quarantinePolicyArn === undefined
+        ? undefined
+        : quarantinePolicyProblem(scope, props.quarantinePolicyArn),
     )
     .value(
       props.reservedConcurrency,
@@ -126,8 +130,12 @@ export class LeakedKeyResponder extends Construct {
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
-    validate(props);
+    validate(this, props);
     const quarantinePolicyArn = props.quarantinePolicyArn ?? DEFAULT_QUARANTINE_POLICY_ARN;
+    // A stack-defined policy may gain statements after this: checked again when the app synthesizes.
+    this.node.addValidation({
+      validate: () => [quarantinePolicyProblem(this, quarantinePolicyArn)].filter((p) => p !== undefined),
+    });
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
     this.incidentTable = this.createIncidentTable();

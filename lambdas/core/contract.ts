@@ -58,6 +58,21 @@ export const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-
 /** A managed policy ARN: AWS managed (`iam::aws:`) or customer managed (`iam::<account>:`). */
 export const MANAGED_POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
 
+/**
+ * The AWS managed policies that may quarantine a principal: AWS's own `AWSCompromisedKeyQuarantine*`
+ * family and `AWSDenyAll`. Anything else (AdministratorAccess...) would grant the attacker power.
+ */
+export const AWS_QUARANTINE_POLICY_ARN_PATTERN =
+  /^arn:aws[a-z-]*:iam::aws:policy\/(AWSCompromisedKeyQuarantine[\w+=,.@-]*|AWSDenyAll)$/;
+
+/** A customer managed policy of one account (the stack's own deny-only quarantine policy, deployed). */
+export const ACCOUNT_POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/;
+
+/** What a quarantine policy may be, in words, for errors of the construct and of the cold start. */
+export const QUARANTINE_POLICY_ALLOWED =
+  "arn:<partition>:iam::aws:policy/AWSCompromisedKeyQuarantine*, arn:<partition>:iam::aws:policy/AWSDenyAll, " +
+  "or a deny-only managed policy defined in the same stack";
+
 /** An IAM user or role name (role names allow 64 characters, as user names do). */
 export const IAM_PRINCIPAL_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 

@@ -2,11 +2,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, CfnParameter, Validations } from "aws-cdk-lib";
+import { App, type CfnElement, CfnParameter, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import * as iam from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LeakedKeyResponder } from "../../infra/leaked-key-responder.js";
+import { readAppSettings } from "../../infra/settings.js";
 import { SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import { iamActionsFor } from "../../lambdas/core/permissions.js";
@@ -252,7 +254,15 @@ describe("LeakedKeyResponder props", () => {
     [{ exemptPrincipals: ["bad name!"] }, /exemptPrincipals contains "bad name!"/],
     [
       { quarantinePolicyArn: "AWSCompromisedKeyQuarantineV3" },
-      /quarantinePolicyArn is "AWSCompromisedKeyQuarantineV3"; expected a managed policy ARN/,
+      /quarantinePolicyArn is "AWSCompromisedKeyQuarantineV3"; allowed: arn:<partition>:iam::aws:policy\/AWSCompromisedKeyQuarantine\*/,
+    ],
+    [
+      { quarantinePolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+      /quarantinePolicyArn is "arn:aws:iam::aws:policy\/AdministratorAccess"; allowed: .*AWSDenyAll, or a deny-only managed policy defined in the same stack/,
+    ],
+    [
+      { quarantinePolicyArn: "arn:aws:iam::123456789012:policy/MyQuarantine" },
+      /quarantinePolicyArn is "arn:aws:iam::123456789012:policy\/MyQuarantine"; allowed:/,
     ],
     [{ reservedConcurrency: 0 }, /reservedConcurrency is 0; allowed: an integer from 1 to 100/],
   ])("rejects %j", (props, message) => {
@@ -287,7 +297,6 @@ describe("LeakedKeyResponder props", () => {
     const tokens = {
       notificationEmails: [parameter("Email")],
       exemptPrincipals: [parameter("Exempt")],
-      quarantinePolicyArn: parameter("Quarantine"),
       reservedConcurrency: new CfnParameter(stack, "Concurrency", { type: "Number" }).valueAsNumber,
     };
     expect(() => new LeakedKeyResponder(stack, "Tokens", tokens)).not.toThrow();
@@ -314,5 +323,74 @@ describe("LeakedKeyResponder props", () => {
           allowNonDefaultHomeRegion: true,
         }),
     ).not.toThrow();
+  });
+});
+
+describe("LeakedKeyResponder quarantine policy", () => {
+  const denyAll = (stack: LeakedKeyResponderStack, id = "OwnQuarantine") =>
+    new iam.ManagedPolicy(stack, id, {
+      statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ["*"], resources: ["*"] })],
+    });
+
+  it.each([
+    "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+    "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4",
+    "arn:aws:iam::aws:policy/AWSDenyAll",
+  ])("accepts AWS's deny-only policy %s", (quarantinePolicyArn) => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    expect(() => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn })).not.toThrow();
+  });
+
+  it("accepts a deny-only managed policy of the same stack, and passes its Ref to the function", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const policy = denyAll(stack);
+    new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn });
+    const logicalId = stack.getLogicalId(policy.node.defaultChild as CfnElement);
+    Template.fromStack(stack).hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ QUARANTINE_POLICY_ARN: { Ref: logicalId } }) },
+    });
+  });
+
+  it("refuses a managed policy of the stack that allows anything, naming it and the statement", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const policy = new iam.ManagedPolicy(stack, "Sneaky", {
+      statements: [
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ["s3:*"], resources: ["*"] }),
+        new iam.PolicyStatement({ sid: "Admin", actions: ["*"], resources: ["*"] }),
+      ],
+    });
+    expect(
+      () => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn }),
+    ).toThrow(/quarantinePolicyArn is Ok\/Sneaky .*whose statements Admin do not deny/);
+  });
+
+  it("fails synth when the stack's policy gains an Allow after the responder was built", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const policy = denyAll(stack);
+    new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn });
+    policy.addStatements(new iam.PolicyStatement({ sid: "Later", actions: ["iam:*"], resources: ["*"] }));
+    expect(() => app.synth()).toThrow(/whose statements Later do not deny/);
+  });
+
+  it("refuses a token that names no managed policy of the stack", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const quarantinePolicyArn = new CfnParameter(stack, "Quarantine").valueAsString;
+    expect(() => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn })).toThrow(
+      /quarantinePolicyArn is \{"Ref":"Quarantine"\}, which names no managed policy of this stack/,
+    );
+  });
+
+  it("fails `-c quarantinePolicyArn=…/AdministratorAccess`, naming the value", () => {
+    const context = { ...NO_BUNDLING, quarantinePolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" };
+    const app = new App({ context });
+    const settings = readAppSettings((key) => app.node.tryGetContext(key), {});
+    expect(
+      () => new LeakedKeyResponderStack(app, settings.stackName, { env: ENV, responder: settings.responder }),
+    ).toThrow(/quarantinePolicyArn is "arn:aws:iam::aws:policy\/AdministratorAccess"; allowed:/);
   });
 });
