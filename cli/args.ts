@@ -76,7 +76,7 @@ Usage:
   lkr show <incident>
   lkr release <incident> --reason "why" [--yes]
   lkr resolve <incident> --reason "why"
-  lkr drill [--timeout 120] [--event-bus default]
+  lkr drill [--timeout 120] [--event-bus NAME]   (default: the stack's EventBusName output; env LKR_EVENT_BUS)
 
 <incident> is an incident id (<account>-<access key id>) or an access key id.
 

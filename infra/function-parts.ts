@@ -21,6 +21,24 @@ export const LOG_WRITE_ACTIONS: readonly string[] = ["logs:CreateLogStream", "lo
 /** What both functions do on the incident table: read and conditionally update an incident item. */
 export const INCIDENT_RECORD_ACTIONS: readonly string[] = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
 
+/** What a function may do on a queue it drains through an event source mapping (Queue.grantConsumeMessages). */
+export const CONSUME_QUEUE_ACTIONS: readonly string[] = [
+  "sqs:ReceiveMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueUrl",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+];
+
+/** A rule target that puts the event on a queue, retrying delivery for 24 h, then keeping it in the DLQ. */
+export function queueTarget(queue: sqs.IQueue, dlq: sqs.IQueue): events.IRuleTarget {
+  return new targets.SqsQueue(queue, {
+    deadLetterQueue: dlq,
+    retryAttempts: 185,
+    maxEventAge: Duration.hours(24),
+  });
+}
+
 /** An encrypted, SSL-only dead-letter queue keeping failed events for 14 days. */
 export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   return new sqs.Queue(scope, id, {

@@ -5,29 +5,47 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
-import type * as sqs from "aws-cdk-lib/aws-sqs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import {
-  DEFAULT_EVENT_BUS_NAME,
   IAM_PRINCIPAL_NAME_PATTERN,
   RESPOND_ENV,
+  ROLE_ARN_PATTERN,
   STATUS_INDEX,
 } from "../lambdas/core/contract.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
-import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
+import {
+  deadLetterQueue,
+  failureAlarms,
+  handlerFunction,
+  lambdaTarget,
+  queueTarget,
+} from "./function-parts.js";
 import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
 import { quarantinePolicyProblem } from "./quarantine-policy.js";
 import { applyRespondPermissions, denyChangesToOwnRoles } from "./respond-permissions.js";
-import { SIGNAL_RULES } from "./signal-rules.js";
+import { admitOnly, responderBus } from "./responder-bus.js";
+import { DRILL_RULE, type Lane, SIGNAL_RULES } from "./signal-rules.js";
 
 const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
+
+/** `reservedConcurrency` that reserves nothing. */
+export const UNRESERVED = "unreserved";
+/** The respond function's reserved concurrency unless told otherwise (see README, "Containment is never starved"). */
+export const DEFAULT_RESERVED_CONCURRENCY = 10;
+/**
+ * Concurrent batches of the informational queue (the least an event source mapping allows): they
+ * use at most 2 of the respond function's executions, the rest stay free for containment.
+ */
+export const INFORMATIONAL_CONCURRENCY = 2;
 
 /** An AWS Chatbot (Amazon Q Developer in chat) Slack channel to alert. */
 export interface SlackChannel {
@@ -70,12 +88,20 @@ export interface LeakedKeyResponderProps {
   readonly quarantinePolicyArn?: string;
   /** Role the responder assumes in member accounts (deployed there by the member stack). @default - own account only */
   readonly memberRoleName?: string;
-  /** Reserved concurrency of the respond function, so an attacker exhausting the account's Lambda concurrency cannot starve it. @default - unreserved (new accounts have too little concurrency to reserve any) */
-  readonly reservedConcurrency?: number;
+  /**
+   * Reserved concurrency of the respond function, so nothing else in the account (an attacker's
+   * functions included) can starve it; with a number, the investigate function is capped at 1 as
+   * well. `"unreserved"` reserves nothing: for accounts whose Lambda concurrency quota is too small
+   * (Lambda keeps 100 unreserved, and new accounts may have a quota of 10).
+   * @default 10
+   */
+  readonly reservedConcurrency?: number | "unreserved";
   /** Retention of the functions' logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** Regions whose CloudTrail the investigation searches besides us-east-1. @default - us-east-1 only */
   readonly investigationRegions?: readonly string[];
+  /** Role ARNs (besides the stack's own) allowed to put events on the responder's bus, e.g. the role `lkr drill` runs as. @default - none */
+  readonly operatorRoleArns?: readonly string[];
   /** Stack name shown in release commands of alerts. @default - the containing stack's name */
   readonly stackNameForCli?: string;
 }
@@ -108,10 +134,16 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
         ? undefined
         : quarantinePolicyProblem(scope, props.quarantinePolicyArn),
     )
+    .each(
+      props.operatorRoleArns,
+      (arn) => ROLE_ARN_PATTERN.test(arn),
+      (arn) =>
+        `operatorRoleArns contains "${arn}"; expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
+    )
     .value(
       props.reservedConcurrency,
-      (rc) => Number.isInteger(rc) && rc >= 1 && rc <= 100,
-      (rc) => `reservedConcurrency is ${rc}; allowed: an integer from 1 to 100`,
+      (rc) => rc === UNRESERVED || (Number.isInteger(rc) && Number(rc) >= 1 && Number(rc) <= 100),
+      (rc) => `reservedConcurrency is ${rc}; allowed: an integer from 1 to 100, or "${UNRESERVED}"`,
     )
     .throwIfInvalid();
 }
@@ -125,8 +157,12 @@ export class LeakedKeyResponder extends Construct {
   readonly alertTopic: sns.Topic;
   readonly respondFunction: NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
+  /** Informational signals and drills, drained by the respond function at most two batches at a time. */
+  readonly informationalQueue: sqs.Queue;
   readonly alertTopicKey: kms.Key;
   readonly investigation: Investigation;
+  /** The responder's own bus: drill and Incident Contained events, put only by its roles. */
+  readonly eventBus: events.EventBus;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -142,8 +178,11 @@ export class LeakedKeyResponder extends Construct {
     this.alertTopicKey = this.createAlertTopicKey();
     this.alertTopic = this.createAlertTopic(props.notificationEmails ?? []);
     this.addChatChannels(props);
+    this.eventBus = responderBus(this, "ResponderBus");
 
     this.deadLetterQueue = deadLetterQueue(this, "RespondDeadLetterQueue");
+    this.informationalQueue = this.createInformationalQueue();
+    const reserved = props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY;
     const { fn, role, logGroup } = handlerFunction(this, {
       name: "Respond",
       handler: "respond",
@@ -151,7 +190,7 @@ export class LeakedKeyResponder extends Construct {
       timeout: Duration.seconds(60),
       deadLetterQueue: this.deadLetterQueue,
       logRetention,
-      reservedConcurrency: props.reservedConcurrency,
+      reservedConcurrency: reserved === UNRESERVED ? undefined : reserved,
       environment: this.respondEnvironment(props, quarantinePolicyArn),
     });
     this.respondFunction = fn;
@@ -163,19 +202,32 @@ export class LeakedKeyResponder extends Construct {
       alertTopic: this.alertTopic,
       alertTopicKey: this.alertTopicKey,
       deadLetterQueue: this.deadLetterQueue,
+      informationalQueue: this.informationalQueue,
+      eventBus: this.eventBus,
       quarantinePolicyArn,
       memberRoleName: props.memberRoleName,
     });
+    fn.addEventSource(
+      new SqsEventSource(this.informationalQueue, {
+        batchSize: 10,
+        maxConcurrency: INFORMATIONAL_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
     this.addSignalRules();
     const alarms = this.addFailureAlarms();
 
     this.investigation = new Investigation(this, "Investigation", {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
+      eventBus: this.eventBus,
+      reservedConcurrency: reserved === UNRESERVED ? undefined : 1,
       regions: props.investigationRegions,
       logRetention,
     });
     this.protectOwnRoles();
+    // The respond role emits Incident Contained; operators send drills. The investigate role puts nothing.
+    admitOnly(this.eventBus, [role.roleArn, ...(props.operatorRoleArns ?? [])]);
     this.letAlarmsPublish([...alarms, ...this.investigation.alarms]);
   }
 
@@ -271,20 +323,45 @@ export class LeakedKeyResponder extends Construct {
         props.guardDutyContainMinSeverity ?? DEFAULT_GUARDDUTY_POLICY.containMinSeverity,
       ),
       [RESPOND_ENV.stackName]: props.stackNameForCli ?? Stack.of(this).stackName,
-      [RESPOND_ENV.eventBusName]: DEFAULT_EVENT_BUS_NAME,
+      [RESPOND_ENV.eventBusName]: this.eventBus.eventBusName,
       ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
     };
   }
 
-  /** One rule per signal, each to the respond function. */
+  /**
+   * One rule per AWS signal on the default bus, and the drill rule on the responder's bus: the
+   * containment lane invokes the respond function, the informational lane goes through its queue.
+   */
   private addSignalRules(): void {
-    for (const [ruleId, { description, pattern }] of Object.entries(SIGNAL_RULES)) {
-      new events.Rule(this, ruleId, {
-        description,
-        eventPattern: pattern,
-        targets: [lambdaTarget(this.respondFunction, this.deadLetterQueue)],
-      });
+    const target = (lane: Lane) =>
+      lane === "containment"
+        ? lambdaTarget(this.respondFunction, this.deadLetterQueue)
+        : queueTarget(this.informationalQueue, this.deadLetterQueue);
+    for (const [ruleId, { description, pattern, lane }] of Object.entries(SIGNAL_RULES)) {
+      new events.Rule(this, ruleId, { description, eventPattern: pattern, targets: [target(lane)] });
     }
+    new events.Rule(this, DRILL_RULE.id, {
+      description: DRILL_RULE.description,
+      eventBus: this.eventBus,
+      eventPattern: DRILL_RULE.pattern,
+      targets: [target(DRILL_RULE.lane)],
+    });
+  }
+
+  /**
+   * Informational signals and drills wait here, not in the function's own event queue: the function
+   * drains it at most INFORMATIONAL_CONCURRENCY batches at a time, and a message that keeps failing
+   * goes to the respond DLQ (alarmed) after three receives.
+   */
+  private createInformationalQueue(): sqs.Queue {
+    return new sqs.Queue(this, "InformationalQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the function's timeout, as Lambda advises for queues it drains.
+      visibilityTimeout: Duration.seconds(360),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+    });
   }
 
   /** Alarms to the alert topic on the respond function's errors and dead letters. */
