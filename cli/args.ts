@@ -77,7 +77,7 @@ Usage:
   lkr show <incident>
   lkr release <incident> --reason "why" [--yes]
   lkr resolve <incident> --reason "why"
-  lkr drill [--timeout 120] [--event-bus default]
+  lkr drill [--timeout 120] [--event-bus NAME]   (default: the stack's EventBusName output; env LKR_EVENT_BUS)
   lkr audit           key hygiene of this account's IAM users, per access key, worst first
 
 <incident> is an incident id (<account>-<access key id>) or an access key id.

@@ -101,6 +101,14 @@ export class AwsContext {
     return this.globals.topic ?? nonEmpty(this.env.LKR_TOPIC) ?? (await this.output(TOPIC_OUTPUT));
   }
 
+  /**
+   * --event-bus (the command's option, read by the caller), else LKR_EVENT_BUS, else the stack's
+   * EventBusName output: the responder's own bus, the only one its drill rule listens on.
+   */
+  async eventBusName(): Promise<string> {
+    return nonEmpty(this.env.LKR_EVENT_BUS) ?? (await this.output(STACK_OUTPUTS.eventBusName));
+  }
+
   get stackName(): string {
     return this.globals.stack;
   }

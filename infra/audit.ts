@@ -1,4 +1,5 @@
 import { Aws, Duration, Validations } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -62,6 +63,8 @@ export class Audit extends Construct {
   readonly auditFunction: NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
+  /** Its errors and dead-letter alarms, which publish to the alert topic. */
+  readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: AuditProps) {
     super(scope, id);
@@ -93,7 +96,7 @@ export class Audit extends Construct {
       schedule: props.schedule ?? events.Schedule.cron({ minute: "0", hour: "6" }),
       targets: [lambdaTarget(fn, this.deadLetterQueue)],
     });
-    failureAlarms(this, "Audit", fn, this.deadLetterQueue, props.alertTopic, {
+    this.alarms = failureAlarms(this, "Audit", fn, this.deadLetterQueue, props.alertTopic, {
       errors: "The key hygiene audit failed: today's digest may be missing. Check its logs and the DLQ.",
       deadLetters: "Key hygiene audit runs ended in the dead-letter queue. Inspect and redrive.",
     });

@@ -21,6 +21,24 @@ export const LOG_WRITE_ACTIONS: readonly string[] = ["logs:CreateLogStream", "lo
 /** What both functions do on the incident table: read and conditionally update an incident item. */
 export const INCIDENT_RECORD_ACTIONS: readonly string[] = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
 
+/** What a function may do on a queue it drains through an event source mapping (Queue.grantConsumeMessages). */
+export const CONSUME_QUEUE_ACTIONS: readonly string[] = [
+  "sqs:ReceiveMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueUrl",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+];
+
+/** A rule target that puts the event on a queue, retrying delivery for 24 h, then keeping it in the DLQ. */
+export function queueTarget(queue: sqs.IQueue, dlq: sqs.IQueue): events.IRuleTarget {
+  return new targets.SqsQueue(queue, {
+    deadLetterQueue: dlq,
+    retryAttempts: 185,
+    maxEventAge: Duration.hours(24),
+  });
+}
+
 /** An encrypted, SSL-only dead-letter queue keeping failed events for 14 days. */
 export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   return new sqs.Queue(scope, id, {
@@ -112,7 +130,10 @@ export function lambdaTarget(fn: lambda.IFunction, dlq: sqs.IQueue): events.IRul
   });
 }
 
-/** Alarms to the alert topic: any function error in a minute, any message in the DLQ. */
+/**
+ * Alarms to the alert topic: any function error in a minute, any message in the DLQ. The topic's
+ * policy must let these alarms publish (the construct allows exactly the alarms returned).
+ */
 export function failureAlarms(
   scope: Construct,
   name: string,
@@ -120,7 +141,7 @@ export function failureAlarms(
   dlq: sqs.Queue,
   topic: sns.ITopic,
   what: { errors: string; deadLetters: string },
-): void {
+): cloudwatch.Alarm[] {
   const rules = [
     new cloudwatch.Alarm(scope, `${name}ErrorsAlarm`, {
       alarmDescription: what.errors,
@@ -143,4 +164,5 @@ export function failureAlarms(
     }),
   ];
   for (const alarm of rules) alarm.addAlarmAction(new cwActions.SnsAction(topic));
+  return rules;
 }

@@ -1,4 +1,5 @@
 import { Duration, Validations } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -17,13 +18,8 @@ import {
   INCIDENT_CONTAINED_DETAIL_TYPE,
   RESPONDER_EVENT_SOURCE,
 } from "../lambdas/core/investigation/contained-event.js";
-import {
-  deadLetterQueue,
-  failureAlarms,
-  handlerFunction,
-  INCIDENT_RECORD_ACTIONS,
-  lambdaTarget,
-} from "./function-parts.js";
+import { INVESTIGATION_WRITE_ATTRIBUTES } from "../lambdas/core/investigation/ports.js";
+import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { PropsCheck } from "./props-check.js";
 
 export interface InvestigationProps {
@@ -31,10 +27,18 @@ export interface InvestigationProps {
   readonly incidentTable: dynamodb.ITable;
   /** The responder's alert topic; the follow-up alert goes to the same subscribers. */
   readonly alertTopic: sns.ITopic;
+  /** The responder's own bus, where the respond function emits Incident Contained. */
+  readonly eventBus: events.IEventBus;
   /** Regions searched besides us-east-1 (always searched: IAM and STS calls are recorded only there). @default - us-east-1 only */
   readonly regions?: readonly string[];
   /** Retention of the function's logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Reserved concurrency of the investigate function. One container already paces LookupEvents at
+   * CloudTrail's 2 requests/s per account and region; a second would only share that rate (and be
+   * throttled), so the responder caps it at 1. @default - unreserved
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -57,6 +61,8 @@ export class Investigation extends Construct {
   readonly investigateFunction: NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
+  /** The alarms on the investigate function's errors and dead letters (they publish to the alert topic). */
+  readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: InvestigationProps) {
     super(scope, id);
@@ -72,6 +78,7 @@ export class Investigation extends Construct {
       timeout: Duration.minutes(15),
       deadLetterQueue: this.deadLetterQueue,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      reservedConcurrency: props.reservedConcurrency,
       environment: {
         [INVESTIGATE_ENV.incidentTableName]: props.incidentTable.tableName,
         [INVESTIGATE_ENV.alertTopicArn]: props.alertTopic.topicArn,
@@ -85,16 +92,24 @@ export class Investigation extends Construct {
 
     this.rule = new events.Rule(this, "IncidentContainedRule", {
       description: "Incident Contained (emitted by the respond function) -> investigate",
+      eventBus: props.eventBus,
       eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [INCIDENT_CONTAINED_DETAIL_TYPE] },
       targets: [lambdaTarget(this.investigateFunction, this.deadLetterQueue)],
     });
 
-    failureAlarms(this, "Investigate", this.investigateFunction, this.deadLetterQueue, props.alertTopic, {
-      errors:
-        "The leaked-key investigate function failed: a follow-up on what a contained key did may be missing. Check its logs and the DLQ.",
-      deadLetters:
-        "Incident Contained events ended in the investigation dead-letter queue: not investigated. Inspect and redrive.",
-    });
+    this.alarms = failureAlarms(
+      this,
+      "Investigate",
+      this.investigateFunction,
+      this.deadLetterQueue,
+      props.alertTopic,
+      {
+        errors:
+          "The leaked-key investigate function failed: a follow-up on what a contained key did may be missing. Check its logs and the DLQ.",
+        deadLetters:
+          "Incident Contained events ended in the investigation dead-letter queue: not investigated. Inspect and redrive.",
+      },
+    );
   }
 
   /** CloudTrail lookups, the incident item, and publishing to the alert topic: nothing else. */
@@ -115,12 +130,25 @@ export class Investigation extends Construct {
         "only action on *, and it only reads this account's CloudTrail event history.",
     });
 
-    // The table itself only (Table.grant would add its indexes).
+    // The table itself only (Table.grant would add its indexes). Every fact comes from the stored
+    // incident; of it, only the investigation's own attributes may be written (fine-grained access:
+    // dynamodb:Attributes names every attribute a request touches, the key included).
     role.addToPolicy(
       new iam.PolicyStatement({
-        sid: "IncidentRecords",
-        actions: [...INCIDENT_RECORD_ACTIONS],
+        sid: "ReadIncidents",
+        actions: ["dynamodb:GetItem"],
         resources: [props.incidentTable.tableArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "WriteOnlyInvestigationAttributes",
+        actions: ["dynamodb:UpdateItem"],
+        resources: [props.incidentTable.tableArn],
+        conditions: {
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": [...INVESTIGATION_WRITE_ATTRIBUTES] },
+          StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+        },
       }),
     );
     props.alertTopic.grantPublish(this.investigateFunction);

@@ -1,33 +1,57 @@
-import { Duration, RemovalPolicy, Stack, Tags } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Stack, Tags } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
-import type * as sqs from "aws-cdk-lib/aws-sqs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import {
   DEFAULT_EVENT_BUS_NAME,
   exemptNameOf,
+  IAM_PRINCIPAL_NAME_PATTERN,
   MANAGED_POLICY_ARN_PATTERN,
   RESPOND_ENV,
+  ROLE_ARN_PATTERN,
   STATUS_INDEX,
 } from "../lambdas/core/contract.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
 import { Audit, type AuditProps } from "./audit.js";
-import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
+import {
+  deadLetterQueue,
+  failureAlarms,
+  handlerFunction,
+  lambdaTarget,
+  queueTarget,
+} from "./function-parts.js";
 import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
+import { quarantinePolicyProblem } from "./quarantine-policy.js";
 import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./respond-permissions.js";
+import { admitOnly, responderBus } from "./responder-bus.js";
 import { RoleSessionRevoker } from "./role-session-revoker.js";
-import { SIGNAL_RULES } from "./signal-rules.js";
+import { DRILL_RULE, type Lane, SIGNAL_RULES } from "./signal-rules.js";
+
+const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
+
+/** `reservedConcurrency` that reserves nothing. */
+export const UNRESERVED = "unreserved";
+/** The respond function's reserved concurrency unless told otherwise (see README, "Containment is never starved"). */
+export const DEFAULT_RESERVED_CONCURRENCY = 10;
+/**
+ * Concurrent batches of the informational queue (the least an event source mapping allows): they
+ * use at most 2 of the respond function's executions, the rest stay free for containment.
+ */
+export const INFORMATIONAL_CONCURRENCY = 2;
 
 /** An AWS Chatbot (Amazon Q Developer in chat) Slack channel to alert. */
 export interface SlackChannel {
@@ -68,16 +92,28 @@ export interface LeakedKeyResponderProps {
   readonly guardDutyContainTypes?: readonly string[];
   /** GuardDuty findings at or above this severity contain the key whatever their type. @default 7 */
   readonly guardDutyContainMinSeverity?: number;
-  /** Managed policy attached to a quarantined principal. @default arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3 */
+  /**
+   * Managed policy attached to a quarantined principal: `arn:<partition>:iam::aws:policy/AWSCompromisedKeyQuarantine*`,
+   * `arn:<partition>:iam::aws:policy/AWSDenyAll`, or a deny-only `iam.ManagedPolicy` of the same stack (its
+   * `managedPolicyArn`); anything else fails synth. @default arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3
+   */
   readonly quarantinePolicyArn?: string;
   /** Role the responder assumes in member accounts (deployed there by the member stack). @default - own account only */
   readonly memberRoleName?: string;
-  /** Reserved concurrency of the respond function, so an attacker exhausting the account's Lambda concurrency cannot starve it. @default - unreserved (new accounts have too little concurrency to reserve any) */
-  readonly reservedConcurrency?: number;
+  /**
+   * Reserved concurrency of the respond function, so nothing else in the account (an attacker's
+   * functions included) can starve it; with a number, the investigate function is capped at 1 as
+   * well. `"unreserved"` reserves nothing: for accounts whose Lambda concurrency quota is too small
+   * (Lambda keeps 100 unreserved, and new accounts may have a quota of 10).
+   * @default 10
+   */
+  readonly reservedConcurrency?: number | "unreserved";
   /** Retention of the functions' logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** Regions whose CloudTrail the investigation searches besides us-east-1. @default - us-east-1 only */
   readonly investigationRegions?: readonly string[];
+  /** Role ARNs (besides the stack's own) allowed to put events on the responder's bus, e.g. the role `lkr drill` runs as. @default - none */
+  readonly operatorRoleArns?: readonly string[];
   /** Stack name shown in release commands of alerts. @default - the containing stack's name */
   readonly stackNameForCli?: string;
   /** The daily key hygiene audit's settings (schedule, alert mode, thresholds). @default - daily at 06:00 UTC, digest on every run with findings */
@@ -85,7 +121,7 @@ export interface LeakedKeyResponderProps {
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
-function validate(props: LeakedKeyResponderProps): void {
+function validate(scope: Construct, props: LeakedKeyResponderProps): void {
   new PropsCheck("LeakedKeyResponder")
     .value(
       props.responseMode,
@@ -107,15 +143,21 @@ function validate(props: LeakedKeyResponderProps): void {
       (entry) => exemptNameOf(entry) !== undefined,
       (entry) => `exemptPrincipals contains "${entry}"; expected an IAM user or role name or ARN`,
     )
-    .value(
-      props.quarantinePolicyArn,
-      (arn) => MANAGED_POLICY_ARN_PATTERN.test(arn),
-      (arn) => `quarantinePolicyArn is "${arn}"; expected a managed policy ARN`,
+    .problem(
+      props.quarantinePolicyArn === undefined
+        ? undefined
+        : quarantinePolicyProblem(scope, props.quarantinePolicyArn),
+    )
+    .each(
+      props.operatorRoleArns,
+      (arn) => ROLE_ARN_PATTERN.test(arn),
+      (arn) =>
+        `operatorRoleArns contains "${arn}"; expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
     )
     .value(
       props.reservedConcurrency,
-      (rc) => Number.isInteger(rc) && rc >= 1 && rc <= 100,
-      (rc) => `reservedConcurrency is ${rc}; allowed: an integer from 1 to 100`,
+      (rc) => rc === UNRESERVED || (Number.isInteger(rc) && Number(rc) >= 1 && Number(rc) <= 100),
+      (rc) => `reservedConcurrency is ${rc}; allowed: an integer from 1 to 100, or "${UNRESERVED}"`,
     )
     .throwIfInvalid();
 }
@@ -129,6 +171,8 @@ export class LeakedKeyResponder extends Construct {
   readonly alertTopic: sns.Topic;
   readonly respondFunction: NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
+  /** Informational signals and drills, drained by the respond function at most two batches at a time. */
+  readonly informationalQueue: sqs.Queue;
   readonly alertTopicKey: kms.Key;
   readonly investigation: Investigation;
   readonly audit: Audit;
@@ -136,17 +180,24 @@ export class LeakedKeyResponder extends Construct {
   readonly sessionDenyPolicy: iam.ManagedPolicy;
   /** The one writer of an inline policy: a role's session revocation. */
   readonly roleSessionRevoker: RoleSessionRevoker;
+  /** The responder's own bus: drill and Incident Contained events, put only by its roles. */
+  readonly eventBus: events.EventBus;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
-    validate(props);
+    validate(this, props);
     const quarantinePolicyArn = props.quarantinePolicyArn ?? DEFAULT_QUARANTINE_POLICY_ARN;
+    // A stack-defined policy may gain statements after this: checked again when the app synthesizes.
+    this.node.addValidation({
+      validate: () => [quarantinePolicyProblem(this, quarantinePolicyArn)].filter((p) => p !== undefined),
+    });
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
     this.incidentTable = this.createIncidentTable();
     this.alertTopicKey = this.createAlertTopicKey();
     this.alertTopic = this.createAlertTopic(props.notificationEmails ?? []);
     this.addChatChannels(props);
+    this.eventBus = responderBus(this, "ResponderBus");
 
     this.sessionDenyPolicy = new iam.ManagedPolicy(this, "SessionDenyPolicy", {
       description:
@@ -156,6 +207,8 @@ export class LeakedKeyResponder extends Construct {
     this.roleSessionRevoker = new RoleSessionRevoker(this, "RoleSessionRevoker", { logRetention });
 
     this.deadLetterQueue = deadLetterQueue(this, "RespondDeadLetterQueue");
+    this.informationalQueue = this.createInformationalQueue();
+    const reserved = props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY;
     const { fn, role, logGroup } = handlerFunction(this, {
       name: "Respond",
       handler: "respond",
@@ -163,7 +216,7 @@ export class LeakedKeyResponder extends Construct {
       timeout: Duration.seconds(60),
       deadLetterQueue: this.deadLetterQueue,
       logRetention,
-      reservedConcurrency: props.reservedConcurrency,
+      reservedConcurrency: reserved === UNRESERVED ? undefined : reserved,
       environment: this.respondEnvironment(props, quarantinePolicyArn),
     });
     this.respondFunction = fn;
@@ -177,6 +230,8 @@ export class LeakedKeyResponder extends Construct {
       alertTopic: this.alertTopic,
       alertTopicKey: this.alertTopicKey,
       deadLetterQueue: this.deadLetterQueue,
+      informationalQueue: this.informationalQueue,
+      eventBus: this.eventBus,
       quarantinePolicyArn,
       sessionDenyPolicyArn: this.sessionDenyPolicy.managedPolicyArn,
       roleSessionRevoker: this.roleSessionRevoker.fn,
@@ -184,12 +239,21 @@ export class LeakedKeyResponder extends Construct {
       honorExemptTag: props.honorExemptTag ?? false,
       memberRoleName: props.memberRoleName,
     });
+    fn.addEventSource(
+      new SqsEventSource(this.informationalQueue, {
+        batchSize: 10,
+        maxConcurrency: INFORMATIONAL_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
     this.addSignalRules();
-    this.addFailureAlarms();
+    const alarms = this.addFailureAlarms();
 
     this.investigation = new Investigation(this, "Investigation", {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
+      eventBus: this.eventBus,
+      reservedConcurrency: reserved === UNRESERVED ? undefined : 1,
       regions: props.investigationRegions,
       logRetention,
     });
@@ -200,6 +264,28 @@ export class LeakedKeyResponder extends Construct {
       logRetention,
     });
     this.protectOwnRoles(props.exemptPrincipals ?? []);
+    // The respond role emits Incident Contained; operators send drills. The investigate role puts nothing.
+    admitOnly(this.eventBus, [role.roleArn, ...(props.operatorRoleArns ?? [])]);
+    this.letAlarmsPublish([...alarms, ...this.investigation.alarms, ...this.audit.alarms]);
+  }
+
+  /**
+   * A topic policy replaces SNS's default one, so CloudWatch may publish only what it allows:
+   * exactly this construct's alarms, on behalf of this account (confused deputy).
+   */
+  private letAlarmsPublish(alarms: readonly cloudwatch.Alarm[]): void {
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "OwnAlarmsPublish",
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
+        actions: ["sns:Publish"],
+        resources: [this.alertTopic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnEquals: { "aws:SourceArn": alarms.map((alarm) => alarm.alarmArn) },
+        },
+      }),
+    );
   }
 
   private createIncidentTable(): dynamodb.Table {
@@ -226,7 +312,24 @@ export class LeakedKeyResponder extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    key.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
+    // CloudWatch encrypts an alarm's message with this key when it publishes to the topic; only
+    // alarms of this account and region (confused deputy: aws:SourceAccount and aws:SourceArn).
+    // The exact alarm ARNs are named in the topic policy: naming them here too would be a cycle
+    // (key → alarm → topic → key).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsOfThisAccount",
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
+      }),
+    );
     return key;
   }
 
@@ -261,25 +364,50 @@ export class LeakedKeyResponder extends Construct {
         props.guardDutyContainMinSeverity ?? DEFAULT_GUARDDUTY_POLICY.containMinSeverity,
       ),
       [RESPOND_ENV.stackName]: props.stackNameForCli ?? Stack.of(this).stackName,
-      [RESPOND_ENV.eventBusName]: DEFAULT_EVENT_BUS_NAME,
+      [RESPOND_ENV.eventBusName]: this.eventBus.eventBusName,
       ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
     };
   }
 
-  /** One rule per signal, each to the respond function. */
+  /**
+   * One rule per AWS signal on the default bus, and the drill rule on the responder's bus: the
+   * containment lane invokes the respond function, the informational lane goes through its queue.
+   */
   private addSignalRules(): void {
-    for (const [ruleId, { description, pattern }] of Object.entries(SIGNAL_RULES)) {
-      new events.Rule(this, ruleId, {
-        description,
-        eventPattern: pattern,
-        targets: [lambdaTarget(this.respondFunction, this.deadLetterQueue)],
-      });
+    const target = (lane: Lane) =>
+      lane === "containment"
+        ? lambdaTarget(this.respondFunction, this.deadLetterQueue)
+        : queueTarget(this.informationalQueue, this.deadLetterQueue);
+    for (const [ruleId, { description, pattern, lane }] of Object.entries(SIGNAL_RULES)) {
+      new events.Rule(this, ruleId, { description, eventPattern: pattern, targets: [target(lane)] });
     }
+    new events.Rule(this, DRILL_RULE.id, {
+      description: DRILL_RULE.description,
+      eventBus: this.eventBus,
+      eventPattern: DRILL_RULE.pattern,
+      targets: [target(DRILL_RULE.lane)],
+    });
+  }
+
+  /**
+   * Informational signals and drills wait here, not in the function's own event queue: the function
+   * drains it at most INFORMATIONAL_CONCURRENCY batches at a time, and a message that keeps failing
+   * goes to the respond DLQ (alarmed) after three receives.
+   */
+  private createInformationalQueue(): sqs.Queue {
+    return new sqs.Queue(this, "InformationalQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the function's timeout, as Lambda advises for queues it drains.
+      visibilityTimeout: Duration.seconds(360),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+    });
   }
 
   /** Alarms to the alert topic on the respond function's errors and dead letters. */
-  private addFailureAlarms(): void {
-    failureAlarms(this, "Respond", this.respondFunction, this.deadLetterQueue, this.alertTopic, {
+  private addFailureAlarms(): cloudwatch.Alarm[] {
+    return failureAlarms(this, "Respond", this.respondFunction, this.deadLetterQueue, this.alertTopic, {
       errors:
         "The leaked-key respond function failed: a key may not be contained. Check its logs and the DLQ.",
       deadLetters:

@@ -31,6 +31,12 @@ export class PropsCheck {
     return this;
   }
 
+  /** Records a problem found by a check of its own (one that resolves tokens, say), if there is one. */
+  problem(problem: string | undefined): this {
+    if (problem !== undefined) this.problems.push(problem);
+    return this;
+  }
+
   /** Throws one error listing every problem recorded, each naming the prop, the value and what is allowed. */
   throwIfInvalid(): void {
     if (this.problems.length === 0) return;

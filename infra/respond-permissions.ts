@@ -1,6 +1,6 @@
 import { Aws, Validations } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
-import * as events from "aws-cdk-lib/aws-events";
+import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -8,14 +8,14 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
-import { DEFAULT_EVENT_BUS_NAME } from "../lambdas/core/contract.js";
 import {
   type IamResource,
   iamActionsFor,
   ROLE_SESSION_REVOKER_INVOKE_ACTIONS,
 } from "../lambdas/core/permissions.js";
 import { DRILL_TAG, EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
-import { INCIDENT_RECORD_ACTIONS, LOG_WRITE_ACTIONS } from "./function-parts.js";
+import { CONSUME_QUEUE_ACTIONS, INCIDENT_RECORD_ACTIONS, LOG_WRITE_ACTIONS } from "./function-parts.js";
+import { busArnOf } from "./responder-bus.js";
 
 /** What the respond function acts on, and the settings that narrow its IAM grants. */
 export interface RespondPermissionsProps {
@@ -26,6 +26,10 @@ export interface RespondPermissionsProps {
   readonly alertTopic: sns.ITopic;
   readonly alertTopicKey: kms.IKey;
   readonly deadLetterQueue: sqs.IQueue;
+  /** Informational signals and drills, drained through an event source mapping. */
+  readonly informationalQueue: sqs.IQueue;
+  /** The responder's own bus, where the function emits Incident Contained. */
+  readonly eventBus: events.IEventBus;
   readonly quarantinePolicyArn: string;
   /** The stack's deny-only session policy: the only other policy the role may attach. */
   readonly sessionDenyPolicyArn: string;
@@ -60,14 +64,13 @@ export function applyRespondPermissions(scope: Construct, props: RespondPermissi
   const memberRole = props.memberRoleName
     ? `arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`
     : undefined;
-  const bus = events.EventBus.fromEventBusName(scope, "DefaultBus", DEFAULT_EVENT_BUS_NAME);
+  const bus = props.eventBus;
   const own = ownResources(props, bus);
 
   for (const { sid, actions, resource } of own) {
     if (sid === undefined) continue; // granted by the construct that owns the resource
     props.fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions: [...actions], resources: [resource] }));
   }
-  bus.grantPutEventsTo(props.fn);
   for (const statement of keyOwnerStatements(owners, props)) {
     props.fn.addToRolePolicy(statement);
   }
@@ -99,15 +102,13 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
       actions: [...ROLE_SESSION_REVOKER_INVOKE_ACTIONS],
       resource: props.roleSessionRevoker.functionArn,
     },
-    // Granted by EventBus.grantPutEventsTo; the boundary names the bus in the deploy-time region.
-    {
-      actions: ["events:PutEvents"],
-      resource: `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${bus.eventBusName}`,
-    },
+    { sid: "EmitOwnEvents", actions: ["events:PutEvents"], resource: busArnOf(bus) },
     // Granted by handlerFunction (WriteOwnLogs).
     { actions: LOG_WRITE_ACTIONS, resource: props.logGroup.logGroupArn },
     // Granted by the function's deadLetterQueue.
     { actions: ["sqs:SendMessage"], resource: props.deadLetterQueue.queueArn },
+    // Granted by the informational queue's event source mapping.
+    { actions: CONSUME_QUEUE_ACTIONS, resource: props.informationalQueue.queueArn },
   ];
 }
 

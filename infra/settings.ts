@@ -22,6 +22,7 @@ export const SETTING_KEYS = [
   "memberRoleName",
   "reservedConcurrency",
   "investigationRegions",
+  "operatorRoleArns",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -101,8 +102,10 @@ export function readAppSettings(
       guardDutyContainMinSeverity: number("guardDutyContainMinSeverity"),
       quarantinePolicyArn: text("quarantinePolicyArn"),
       memberRoleName: text("memberRoleName"),
-      reservedConcurrency: number("reservedConcurrency"),
+      reservedConcurrency:
+        text("reservedConcurrency") === "unreserved" ? "unreserved" : number("reservedConcurrency"),
       investigationRegions: list("investigationRegions"),
+      operatorRoleArns: list("operatorRoleArns"),
       stackNameForCli: stackName,
     },
   };

@@ -21,12 +21,22 @@ import {
 } from "../lambdas/core/sources/trusted-advisor.js";
 
 /**
- * One EventBridge rule per signal, each as narrow as the signal itself, written in EventBridge's
+ * Which way a rule's events reach the respond function: `containment` invokes it directly (its
+ * reserved concurrency is theirs); `informational` goes through the informational queue, which the
+ * function drains with at most two concurrent batches, so a flood of those never delays a containment.
+ */
+export type Lane = "containment" | "informational";
+
+/**
+ * One EventBridge rule per AWS signal on the default bus, each as narrow as the signal itself, written in EventBridge's
  * own pattern syntax (so tests can load them into an emulator as they are). The construct ids
  * (keys) are part of the deployed contract: renaming one replaces the rule.
  */
-export const SIGNAL_RULES: Readonly<Record<string, { description: string; pattern: EventPattern }>> = {
+export const SIGNAL_RULES: Readonly<
+  Record<string, { description: string; pattern: EventPattern; lane: Lane }>
+> = {
   HealthRiskRule: {
+    lane: "containment",
     description: "AWS Health RISK events about exposed or compromised access keys",
     pattern: {
       source: [HEALTH_SOURCE],
@@ -35,6 +45,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
     },
   },
   TrustedAdvisorExposedKeysRule: {
+    lane: "containment",
     description: "Trusted Advisor 'Exposed Access Keys' items in ERROR",
     pattern: {
       source: [TRUSTED_ADVISOR_SOURCE],
@@ -43,6 +54,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
     },
   },
   GuardDutyAccessKeyRule: {
+    lane: "containment",
     description: "GuardDuty IAMUser findings whose resource is an access key",
     pattern: {
       source: [GUARDDUTY_SOURCE],
@@ -51,6 +63,8 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
     },
   },
   CreateAccessKeyRule: {
+    // Anyone allowed CreateAccessKey generates these (the plan only notifies on them).
+    lane: "informational",
     description: "CloudTrail: an access key was created (us-east-1 only, needs a trail)",
     pattern: {
       source: [IAM_SOURCE],
@@ -63,6 +77,8 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
     },
   },
   ReactivateAccessKeyRule: {
+    // Re-contains an open incident's key: containment, though anyone allowed UpdateAccessKey sends these.
+    lane: "containment",
     description: "CloudTrail: an access key was switched back to Active",
     pattern: {
       source: [IAM_SOURCE],
@@ -79,6 +95,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
   // tells the fence policies and the responder's own calls apart (IAM write calls are few).
   FencePolicyDetachedRule: {
     description: "CloudTrail: a managed policy was detached from a user or role (tamper watch)",
+    lane: "containment",
     pattern: {
       source: [IAM_SOURCE],
       detailType: [CLOUDTRAIL_DETAIL_TYPE],
@@ -91,6 +108,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
   },
   RevokePolicyDeletedRule: {
     description: "CloudTrail: the responder's session revoke policy was deleted (tamper watch)",
+    lane: "containment",
     pattern: {
       source: [IAM_SOURCE],
       detailType: [CLOUDTRAIL_DETAIL_TYPE],
@@ -104,6 +122,7 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
   },
   PrincipalTagChangeRule: {
     description: "CloudTrail: a user's or role's tags changed (responder tags: tamper watch and alert)",
+    lane: "containment",
     pattern: {
       source: [IAM_SOURCE],
       detailType: [CLOUDTRAIL_DETAIL_TYPE],
@@ -114,11 +133,18 @@ export const SIGNAL_RULES: Readonly<Record<string, { description: string; patter
       },
     },
   },
-  DrillRule: {
-    description: `Responder drills (acted on only for users tagged ${DRILL_TAG}=true)`,
-    pattern: { source: [DRILL_SOURCE], detailType: [DRILL_DETAIL_TYPE] },
-  },
 };
+
+/**
+ * Drill events, on the responder's own bus (only the stack's roles and the operator roles may put
+ * events there). The construct id is part of the deployed contract.
+ */
+export const DRILL_RULE = {
+  id: "DrillRule",
+  lane: "informational" satisfies Lane,
+  description: `Responder drills (acted on only for users tagged ${DRILL_TAG}=true)`,
+  pattern: { source: [DRILL_SOURCE], detailType: [DRILL_DETAIL_TYPE] } satisfies EventPattern,
+} as const;
 
 /** The pattern as EventBridge stores it (`detail-type`, no undefined keys). */
 export function toWirePattern(pattern: EventPattern): Record<string, unknown> {

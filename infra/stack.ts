@@ -44,5 +44,9 @@ export class LeakedKeyResponderStack extends Stack {
       value: r.deadLetterQueue.queueUrl,
       description: "Signals that failed",
     });
+    new CfnOutput(this, STACK_OUTPUTS.eventBusName, {
+      value: r.eventBus.eventBusName,
+      description: "The responder's own event bus (drills)",
+    });
   }
 }

@@ -5,8 +5,13 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from "@aws-sdk/client-eventbridge";
 import {
   CreateAccessKeyCommand,
   CreatePolicyCommand,
@@ -292,21 +297,31 @@ export class World {
     }));
   }
 
-  /** Routes drill events on the default bus to a queue of their own (the Lambda target moto cannot run). */
+  /**
+   * A bus of its own, as the stack's ResponderBus, whose drill events go to a queue (the Lambda
+   * target moto cannot run). Returns the bus name (`lkr drill --event-bus`).
+   */
   async routeDrillEvents(): Promise<string> {
     const url = await this.queue(`drill-${this.suffix}`);
+    const bus = `responder-${this.suffix}`;
     const rule = `drill-${this.suffix}`;
+    await this.events.send(new CreateEventBusCommand({ Name: bus }));
     await this.events.send(
       new PutRuleCommand({
         Name: rule,
+        EventBusName: bus,
         EventPattern: JSON.stringify({ source: ["leaked-key-responder.drill"] }),
       }),
     );
     await this.events.send(
-      new PutTargetsCommand({ Rule: rule, Targets: [{ Id: "q", Arn: await this.queueArn(url) }] }),
+      new PutTargetsCommand({
+        Rule: rule,
+        EventBusName: bus,
+        Targets: [{ Id: "q", Arn: await this.queueArn(url) }],
+      }),
     );
     this.drillQueueUrl = url;
-    return url;
+    return bus;
   }
 
   /** Drill events that reached the drill queue so far, drained. */

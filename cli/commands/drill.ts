@@ -95,7 +95,7 @@ export async function drillCommand(ctx: CommandContext): Promise<number> {
   const json = ctx.args.globals.json;
   const say = (text: string) => (json ? eprintln(io, text) : println(io, text));
   const timeoutSeconds = parseTimeout(ctx.args.timeout);
-  const eventBus = ctx.args.eventBus ?? "default";
+  const eventBus = ctx.args.eventBus ?? (await ctx.aws.eventBusName());
   const review = await incidentReview(ctx);
   const caller = await callerIdentityOf(ctx.aws.sts());
   const region = await ctx.aws.region();

@@ -7,15 +7,17 @@ import type {
   InvestigationStore,
   InvestigationWrite,
   RecordOutcome,
+  StoredIncident,
 } from "../core/investigation/ports.js";
 import { call } from "./aws-errors.js";
-import { conditionFailureOf, getIncidentItem } from "./dynamodb-support.js";
+import { conditionFailureOf, getIncidentItem, incidentFromItem } from "./dynamodb-support.js";
 
 /** The investigation attributes of an incident item, read back through a schema like the rest of it. */
 const StateSchema = z.looseObject({
   incidentId: z.string(),
   investigationFingerprint: z.optional(z.string()),
   investigationLastEventAt: z.optional(z.string()),
+  investigatedContainment: z.optional(z.string()),
 });
 
 function stateOf(item: Record<string, unknown>): InvestigationState {
@@ -23,6 +25,9 @@ function stateOf(item: Record<string, unknown>): InvestigationState {
   return {
     fingerprint: parsed.investigationFingerprint,
     lastEventAt: parsed.investigationLastEventAt,
+    ...(parsed.investigatedContainment === undefined
+      ? {}
+      : { investigatedContainment: parsed.investigatedContainment }),
   };
 }
 
@@ -45,6 +50,30 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
       "incidentId, investigationFingerprint, investigationLastEventAt",
     );
     return item ? stateOf(item) : undefined;
+  }
+
+  async getIncident(incidentId: string): Promise<StoredIncident | undefined> {
+    const item = await getIncidentItem(this.client, this.tableName, incidentId);
+    return item ? { incident: incidentFromItem(item), state: stateOf(item) } : undefined;
+  }
+
+  async markInvestigated(incidentId: string, containmentId: string): Promise<void> {
+    try {
+      await call("dynamodb:UpdateItem", () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall({ incidentId }),
+            UpdateExpression: "SET investigatedContainment = :c",
+            ConditionExpression: "attribute_exists(incidentId)",
+            ExpressionAttributeValues: marshall({ ":c": containmentId }),
+          }),
+        ),
+      );
+    } catch (error) {
+      if (conditionFailureOf(error) === undefined) throw error;
+      throw new IncidentNotFoundError(incidentId, { cause: error });
+    }
   }
 
   async record(write: InvestigationWrite): Promise<RecordOutcome> {

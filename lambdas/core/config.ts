@@ -1,9 +1,12 @@
 import {
+  ACCOUNT_POLICY_ARN_PATTERN,
+  AWS_QUARANTINE_POLICY_ARN_PATTERN,
   DEFAULT_EVENT_BUS_NAME,
   DEFAULT_STACK_NAME,
   exemptNameOf,
   IAM_PRINCIPAL_NAME_PATTERN,
   MANAGED_POLICY_ARN_PATTERN,
+  QUARANTINE_POLICY_ALLOWED,
   RESPOND_ENV,
 } from "./contract.js";
 import { type Env, list, matching, number, oneOf, optional, required, topicArn } from "./env.js";
@@ -44,16 +47,24 @@ export interface RespondConfig {
   readonly memberRoleName: string | undefined;
 }
 
+/**
+ * QUARANTINE_POLICY_ARN: one of AWS's deny-only quarantine policies, or a customer managed policy
+ * (the stack's own deny-only policy; the construct checks at synth that it only denies).
+ */
+function quarantinePolicyArnOf(env: Env): string {
+  const arn = optional(env, RESPOND_ENV.quarantinePolicyArn) ?? DEFAULT_QUARANTINE_POLICY_ARN;
+  if (AWS_QUARANTINE_POLICY_ARN_PATTERN.test(arn) || ACCOUNT_POLICY_ARN_PATTERN.test(arn)) return arn;
+  throw new ConfigError(
+    `${RESPOND_ENV.quarantinePolicyArn} is "${arn}"; allowed: ${QUARANTINE_POLICY_ALLOWED}`,
+    RESPOND_ENV.quarantinePolicyArn,
+  );
+}
+
 /** Reads the variables in a fixed order, so the first bad one is the one reported. */
 export function parseRespondConfig(env: Env): RespondConfig {
   const mode = oneOf(env, RESPOND_ENV.responseMode, RESPONSE_MODES, "enforce");
   const alertTopicArn = topicArn(env, RESPOND_ENV.alertTopicArn);
-  const quarantinePolicyArn = matching(
-    RESPOND_ENV.quarantinePolicyArn,
-    optional(env, RESPOND_ENV.quarantinePolicyArn) ?? DEFAULT_QUARANTINE_POLICY_ARN,
-    MANAGED_POLICY_ARN_PATTERN,
-    "a managed policy ARN",
-  );
+  const quarantinePolicyArn = quarantinePolicyArnOf(env);
   const containMinSeverity = number(
     env,
     RESPOND_ENV.guardDutyContainMinSeverity,

@@ -14,8 +14,17 @@ export const DEFAULT_STACK_NAME = "LeakedKeyResponder";
 /** The functions' Powertools service name (POWERTOOLS_SERVICE_NAME, and the loggers' serviceName). */
 export const SERVICE_NAME = "leaked-key-responder";
 
-/** The account's default EventBridge bus: the respond function sends Incident Contained there. */
+/** The account's default EventBridge bus: where AWS's signals arrive (the stack's own events travel on its own bus). */
 export const DEFAULT_EVENT_BUS_NAME = "default";
+
+/** CloudWatch namespace of the functions' metrics (embedded metric format log lines). */
+export const METRICS_NAMESPACE = "LeakedKeyResponder";
+
+/** Metric names, in METRICS_NAMESPACE. */
+export const METRICS = {
+  /** Drill events naming a principal that is not a drill canary (logged and counted, never alerted). */
+  ignoredDrills: "IgnoredDrills",
+} as const;
 
 const INCIDENT_TABLE_NAME = "INCIDENT_TABLE_NAME";
 const ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN";
@@ -58,6 +67,8 @@ export const STACK_OUTPUTS = {
   alertTopicArn: "AlertTopicArn",
   respondFunctionName: "RespondFunctionName",
   deadLetterQueueUrl: "DeadLetterQueueUrl",
+  /** The responder's own bus: `lkr drill` puts drill events there. */
+  eventBusName: "EventBusName",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */
@@ -65,6 +76,24 @@ export const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-
 
 /** A managed policy ARN: AWS managed (`iam::aws:`) or customer managed (`iam::<account>:`). */
 export const MANAGED_POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
+
+/**
+ * The AWS managed policies that may quarantine a principal: AWS's own `AWSCompromisedKeyQuarantine*`
+ * family and `AWSDenyAll`. Anything else (AdministratorAccess...) would grant the attacker power.
+ */
+export const AWS_QUARANTINE_POLICY_ARN_PATTERN =
+  /^arn:aws[a-z-]*:iam::aws:policy\/(AWSCompromisedKeyQuarantine[\w+=,.@-]*|AWSDenyAll)$/;
+
+/** A customer managed policy of one account (the stack's own deny-only quarantine policy, deployed). */
+export const ACCOUNT_POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/;
+
+/** What a quarantine policy may be, in words, for errors of the construct and of the cold start. */
+export const QUARANTINE_POLICY_ALLOWED =
+  "arn:<partition>:iam::aws:policy/AWSCompromisedKeyQuarantine*, arn:<partition>:iam::aws:policy/AWSDenyAll, " +
+  "or a deny-only managed policy defined in the same stack";
+
+/** An IAM role ARN (with its path), in any partition. */
+export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** An IAM user or role name (role names allow 64 characters, as user names do). */
 export const IAM_PRINCIPAL_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;

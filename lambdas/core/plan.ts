@@ -137,6 +137,13 @@ export function revokePolicyName(accessKeyId: string): string {
   return `leaked-key-responder-revoke-${accessKeyId}`;
 }
 
+/** Why a drill naming anyone but a drill canary is ignored. */
+export const DRILL_NOT_CANARY = `drill event for a principal not tagged ${DRILL_TAG}=true: ignored`;
+
+function isDrillCanary(facts: PrincipalFacts): boolean {
+  return facts.kind === "user" && facts.drillCanary;
+}
+
 /** cdk-nag's rule shape: act, don't act (with why), or not my business. */
 export type RuleVerdict =
   | { readonly verdict: "act" }
@@ -205,9 +212,7 @@ export const RULES: readonly (readonly [string, Rule])[] = [
     "drill-canary",
     (e, c) => {
       if (e.source !== "drill") return NA;
-      return c.facts.kind === "user" && c.facts.drillCanary
-        ? { verdict: "act" }
-        : dont(`drill event for a principal not tagged ${DRILL_TAG}=true: ignored`);
+      return isDrillCanary(c.facts) ? { verdict: "act" } : dont(DRILL_NOT_CANARY);
     },
   ],
   ["mode", (_e, c) => (c.mode === "notify-only" ? dont("notify-only mode") : NA)],
@@ -309,6 +314,20 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
       decision: "ignore",
       severity: exposure.severity,
       reasons: [notTampering],
+      steps: [],
+      withheld: [],
+      status: incident?.status ?? "notified",
+    };
+  }
+  if (exposure.source === "drill" && !isDrillCanary(context.facts)) {
+    // Only the stack's roles and its operators may send drills (the responder's own bus): one that
+    // names a real user is a mistake or an abuse. Nothing is recorded or alerted; the handler
+    // logs it and counts it in a metric.
+    return {
+      incidentId,
+      decision: "ignore",
+      severity: exposure.severity,
+      reasons: [DRILL_NOT_CANARY],
       steps: [],
       withheld: [],
       status: incident?.status ?? "notified",

@@ -9,7 +9,7 @@ import { describeError, InvalidEventError } from "../core/errors.js";
 import { DEFAULT_TOP_N, type InvestigateConfig } from "../core/investigation/config.js";
 import { parseContainedEvent } from "../core/investigation/contained-event.js";
 import { IncompleteInvestigationError } from "../core/investigation/errors.js";
-import { type InvestigateSettings, investigateIncident } from "../core/investigation/investigate.js";
+import { type InvestigateSettings, investigateContainedIncident } from "../core/investigation/investigate.js";
 import { logTo, SERVICE_NAME } from "./wiring.js";
 
 /** Time kept back from the Lambda timeout to store the summary and send the alert. */
@@ -26,8 +26,10 @@ export interface InvestigateClients {
 }
 
 export interface InvestigateResult {
-  readonly status: "alerted" | "unchanged" | "stale";
+  /** "skipped": not contained, or this containment was investigated already (`reason` says which). */
+  readonly status: "alerted" | "unchanged" | "stale" | "skipped";
   readonly incidentId: string;
+  readonly reason?: string;
   readonly totalCalls: number;
   readonly flagged: readonly string[];
   readonly complete: boolean;
@@ -53,7 +55,9 @@ export function investigateClients(): InvestigateClients {
 }
 
 /**
- * EventBridge `Incident Contained` → what did the key do? Invalid event: InvalidEventError is
+ * EventBridge `Incident Contained` (on the responder's own bus) → its incident id → the stored
+ * incident → what did the key do? Skipped unless contained and not yet investigated for this
+ * containment. Invalid event: InvalidEventError is
  * thrown (retried, then the DLQ keeps it). Searches that fail transiently are reported in the
  * follow-up, then the invocation fails so Lambda retries it.
  */
@@ -84,16 +88,11 @@ export function createInvestigateHandler(
       }
       throw error;
     }
-    const { detail } = input;
-    const keys = {
-      incidentId: detail.incidentId,
-      accessKeyId: detail.accessKeyId,
-      sourceEventId: input.eventId,
-    };
+    const keys = { incidentId: input.incidentId, sourceEventId: input.eventId };
     logger.appendKeys(keys);
     try {
       const remaining = context?.getRemainingTimeInMillis;
-      const outcome = await investigateIncident(detail, settings, {
+      const outcome = await investigateContainedIncident(input.incidentId, settings, {
         activity,
         store,
         alerts,
@@ -101,8 +100,12 @@ export function createInvestigateHandler(
         now: clients.now,
         shouldStop: () => remaining !== undefined && remaining() < RESERVE_MS,
       });
+      if (outcome.kind === "skipped") {
+        const { incidentId, reason } = outcome;
+        return { status: "skipped", incidentId, reason, totalCalls: 0, flagged: [], complete: true };
+      }
       if (outcome.retryableFailures.length > 0) {
-        throw new IncompleteInvestigationError(detail.incidentId, outcome.retryableFailures);
+        throw new IncompleteInvestigationError(outcome.incidentId, outcome.retryableFailures);
       }
       return {
         status: outcome.status,

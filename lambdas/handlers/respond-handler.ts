@@ -14,9 +14,11 @@ import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/la
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { assumedRoleCredentials } from "../adapters/sts.js";
 import type { RespondConfig } from "../core/config.js";
+import { METRICS } from "../core/contract.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
 import type { Exposure } from "../core/exposure.js";
 import type { Log } from "../core/log.js";
+import { emfCount } from "../core/metrics.js";
 import type {
   AlertPublisher,
   IamPort,
@@ -27,6 +29,7 @@ import type {
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
 import { exposuresOfDetached } from "../core/respond/tamper.js";
 import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
+import { type QueuedEvent, queueBatchOf, queuedEventOf } from "../core/sources/queue-batch.js";
 import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
 import { renderTagNotice } from "../core/tag-notice.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
@@ -56,6 +59,8 @@ export interface RespondResult {
   readonly outcomes: readonly ExposureOutcome[];
   /** Alerts about responder tags changed by another caller (nothing changed). */
   readonly notices?: number;
+  /** For a batch of the informational queue: the messages to retry (Lambda's partial batch response). */
+  readonly batchItemFailures?: readonly { readonly itemIdentifier: string }[];
 }
 
 export type RespondHandler = (
@@ -164,7 +169,8 @@ async function alertNotices(
 }
 
 /**
- * EventBridge → respond. Unsupported source: warn and return. Malformed event of a known
+ * EventBridge → respond, directly (containment signals) or through the informational queue (a
+ * batch of SQS messages, each an EventBridge event). Unsupported source: warn and return. Malformed event of a known
  * source: InvalidEventError is thrown, so EventBridge retries and then its DLQ keeps the event.
  * Every key of the event is handled even when one fails; the invocation then fails as a whole.
  *
@@ -200,7 +206,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     },
   };
 
-  return async (event, context) => {
+  const handleEvent: RespondHandler = async (event, context) => {
     logger.debug("event", { event });
     let normalized: ReturnType<typeof normalizeEvent>;
     try {
@@ -241,7 +247,14 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       };
       logger.appendKeys(keys);
       try {
-        outcomes.push(await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor }));
+        const outcome = await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor });
+        outcomes.push(outcome);
+        if (exposure.source === "drill" && outcome.decision === "ignore") {
+          logger.warn("drill ignored: not a drill canary", {
+            principal: exposure.principal,
+            ...emfCount(METRICS.ignoredDrills, clients.now()),
+          });
+        }
       } catch (error) {
         logger.error("response failed", { error: describeError(error) });
         failures.push(error);
@@ -252,5 +265,32 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} keys not fully handled`);
     return { status: "handled", outcomes, notices: notices.length };
+  };
+
+  /**
+   * A batch of the informational queue: each message is one EventBridge event, handled as if it
+   * had been invoked alone; the ones that fail are reported back, so only they are retried (and
+   * after three receives they go to the DLQ).
+   */
+  const handleBatch = async (
+    messages: readonly QueuedEvent[],
+    context: Parameters<RespondHandler>[1],
+  ): Promise<RespondResult> => {
+    const outcomes: ExposureOutcome[] = [];
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    for (const message of messages) {
+      try {
+        outcomes.push(...(await handleEvent(queuedEventOf(message), context)).outcomes);
+      } catch (error) {
+        logger.error("queued event failed", { messageId: message.messageId, error: describeError(error) });
+        batchItemFailures.push({ itemIdentifier: message.messageId });
+      }
+    }
+    return { status: "handled", outcomes, batchItemFailures };
+  };
+
+  return async (event, context) => {
+    const batch = queueBatchOf(event);
+    return batch === undefined ? handleEvent(event, context) : handleBatch(batch, context);
   };
 }

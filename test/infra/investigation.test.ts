@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { App, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as sns from "aws-cdk-lib/aws-sns";
@@ -29,7 +30,13 @@ function build(props: Partial<InvestigationProps> = {}, context: Record<string, 
   });
   key.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
   const alertTopic = new sns.Topic(stack, "AlertTopic", { masterKey: key, enforceSSL: true });
-  const investigation = new Investigation(stack, "Investigation", { incidentTable, alertTopic, ...props });
+  const eventBus = new events.EventBus(stack, "ResponderBus");
+  const investigation = new Investigation(stack, "Investigation", {
+    incidentTable,
+    alertTopic,
+    eventBus,
+    ...props,
+  });
   return { app, stack, investigation };
 }
 
@@ -91,9 +98,10 @@ describe("Investigation construct", () => {
     template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 365 });
   });
 
-  it("triggers on exactly the responder's Incident Contained event, with retries, an age limit and its own DLQ", () => {
+  it("triggers on exactly the responder's Incident Contained event on the responder's bus, with retries, an age limit and its own DLQ", () => {
     template.resourceCountIs("AWS::Events::Rule", 1);
     template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: Match.stringLikeRegexp("ResponderBus") },
       EventPattern: { source: ["leaked-key-responder"], "detail-type": ["Incident Contained"] },
       State: "ENABLED",
       Targets: [
@@ -149,6 +157,22 @@ describe("Investigation construct", () => {
     ]);
     const table = statements.find((s) => [s.Action].flat().includes("dynamodb:UpdateItem"));
     expect(JSON.stringify(table?.Resource)).toMatch(/IncidentTable/);
+    // Only the investigation's own attributes of an incident, the key included.
+    expect(table).toMatchObject({
+      Action: "dynamodb:UpdateItem",
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "dynamodb:Attributes": [
+            "incidentId",
+            "investigation",
+            "investigationFingerprint",
+            "investigationLastEventAt",
+            "investigatedAt",
+            "investigatedContainment",
+          ],
+        },
+      },
+    });
     const publish = statements.find((s) => [s.Action].flat().includes("sns:Publish"));
     expect(publish?.Resource).toEqual({ Ref: expect.stringMatching(/AlertTopic/) });
     const kms = statements.find((s) => [s.Action].flat().includes("kms:GenerateDataKey*"));

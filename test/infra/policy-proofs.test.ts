@@ -71,6 +71,14 @@ const respondLogStream = proof
 const drillRule = proof.arn(proof.logicalId("AWS::Events::Rule", /DrillRule/));
 const foreignRule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/not-the-responders`;
 const defaultBus = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`;
+const responderBus = proof.arn(proof.logicalId("AWS::Events::EventBus", /ResponderBus/));
+const informationalQueue = proof.arn(proof.logicalId("AWS::SQS::Queue", /InformationalQueue/));
+const admin = `arn:aws:iam::${ACCOUNT}:role/admin`;
+const outsider = `arn:aws:iam::${OTHER_ACCOUNT}:role/outsider`;
+/** What an administrator (or a leaked admin key) holds: every action on everything. */
+const ADMIN_POLICY_DOCUMENT = [
+  { name: "AdministratorAccess", policy: { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } },
+];
 
 interface Row {
   readonly says: string;
@@ -95,10 +103,20 @@ const row = (
   action: string,
   resource: string,
   expected: Decision,
-  extra: { context?: Record<string, string | string[]>; knownGap?: string } = {},
+  extra: {
+    context?: Record<string, string | string[]>;
+    knownGap?: string;
+    identityPolicies?: ProofRequest["identityPolicies"];
+  } = {},
 ): Row => ({
   says,
-  request: { principal, action, resource, ...(extra.context && { context: extra.context }) },
+  request: {
+    principal,
+    action,
+    resource,
+    ...(extra.context && { context: extra.context }),
+    ...(extra.identityPolicies && { identityPolicies: extra.identityPolicies }),
+  },
   expected,
   ...(extra.knownGap && { knownGap: extra.knownGap }),
 });
@@ -405,7 +423,23 @@ const respondOnOwnResources: ProofTable = {
     }),
     row("reads not its DLQ", respond, "sqs:ReceiveMessage", respondDlq, "ImplicitlyDenied"),
     row("sends not to the investigation DLQ", respond, "sqs:SendMessage", investigateDlq, "ImplicitlyDenied"),
-    row("puts events on the default bus", respond, "events:PutEvents", defaultBus, "Allowed"),
+    row("puts events on the responder's bus", respond, "events:PutEvents", responderBus, "Allowed"),
+    row("puts no events on the default bus", respond, "events:PutEvents", defaultBus, "ImplicitlyDenied"),
+    row(
+      "receives from the informational queue",
+      respond,
+      "sqs:ReceiveMessage",
+      informationalQueue,
+      "Allowed",
+    ),
+    row("deletes what it handled there", respond, "sqs:DeleteMessage", informationalQueue, "Allowed"),
+    row(
+      "sends nothing to the informational queue",
+      respond,
+      "sqs:SendMessage",
+      informationalQueue,
+      "ImplicitlyDenied",
+    ),
     row(
       "puts no events on another bus",
       respond,
@@ -423,7 +457,11 @@ const respondOnOwnResources: ProofTable = {
     ),
   ],
   weakenings: {
-    "widen-allow-resources": ["publishes to no other topic", "sends not to the investigation DLQ"],
+    "widen-allow-resources": [
+      "publishes to no other topic",
+      "sends not to the investigation DLQ",
+      "puts no events on the default bus",
+    ],
     "drop-deny-statements": ["sends to its DLQ only over TLS"],
   },
 };
@@ -433,7 +471,40 @@ const investigateRole: ProofTable = {
   rows: [
     row("looks up CloudTrail events", investigate, "cloudtrail:LookupEvents", "*", "Allowed"),
     row("reads an incident", investigate, "dynamodb:GetItem", table, "Allowed"),
-    row("writes an incident", investigate, "dynamodb:UpdateItem", table, "Allowed"),
+    row("writes the investigation on an incident", investigate, "dynamodb:UpdateItem", table, "Allowed", {
+      context: {
+        "dynamodb:Attributes": ["incidentId", "investigation", "investigationFingerprint", "investigatedAt"],
+        "dynamodb:ReturnValues": "NONE",
+      },
+    }),
+    row("marks a containment investigated", investigate, "dynamodb:UpdateItem", table, "Allowed", {
+      context: { "dynamodb:Attributes": ["incidentId", "investigatedContainment"] },
+    }),
+    row("writes no incident status", investigate, "dynamodb:UpdateItem", table, "ImplicitlyDenied", {
+      context: { "dynamodb:Attributes": ["incidentId", "status"] },
+    }),
+    row(
+      "writes no actions or signals of an incident",
+      investigate,
+      "dynamodb:UpdateItem",
+      table,
+      "ImplicitlyDenied",
+      { context: { "dynamodb:Attributes": ["incidentId", "investigation", "actions", "signals"] } },
+    ),
+    row(
+      "reads back no whole incident through an update",
+      investigate,
+      "dynamodb:UpdateItem",
+      table,
+      "ImplicitlyDenied",
+      {
+        context: {
+          "dynamodb:Attributes": ["incidentId", "investigation"],
+          "dynamodb:ReturnValues": "ALL_NEW",
+        },
+      },
+    ),
+    row("puts no item", investigate, "dynamodb:PutItem", table, "ImplicitlyDenied"),
     row("deletes no incident", investigate, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
     row("publishes an alert", investigate, "sns:Publish", topic, "Allowed"),
     row("decrypts with the alert key", investigate, "kms:Decrypt", topicKey, "Allowed"),
@@ -447,6 +518,48 @@ const investigateRole: ProofTable = {
   ],
   weakenings: {
     "widen-allow-resources": ["sends not to the respond DLQ"],
+    "drop-allow-conditions": [
+      "writes no incident status",
+      "writes no actions or signals of an incident",
+      "reads back no whole incident through an update",
+    ],
+  },
+};
+
+const responderBusPolicy: ProofTable = {
+  name: "the responder's bus",
+  rows: [
+    row("the respond role puts events on it", respond, "events:PutEvents", responderBus, "Allowed"),
+    row(
+      "an administrator of this account puts none",
+      admin,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      { identityPolicies: ADMIN_POLICY_DOCUMENT },
+    ),
+    row(
+      "a role of another account puts none",
+      outsider,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      {
+        identityPolicies: ADMIN_POLICY_DOCUMENT,
+      },
+    ),
+    row("the investigate role puts none", investigate, "events:PutEvents", responderBus, "ExplicitlyDenied"),
+    row(
+      "an administrator still puts events on the default bus",
+      admin,
+      "events:PutEvents",
+      defaultBus,
+      "Allowed",
+      { identityPolicies: ADMIN_POLICY_DOCUMENT },
+    ),
+  ],
+  weakenings: {
+    "drop-deny-statements": ["an administrator of this account puts none"],
   },
 };
 
@@ -460,9 +573,20 @@ function ruleDeliveryRows(p: PolicyProof): Row[] {
       DeadLetterConfig?: { Arn: string };
     }[];
     return targets.flatMap((t) => [
-      row(`${name} invokes its target`, "events.amazonaws.com", "lambda:InvokeFunction", t.Arn, "Allowed", {
-        context: { "aws:SourceArn": ruleArn },
-      }),
+      t.Arn.startsWith("arn:aws:sqs:")
+        ? row(`${name} queues its event`, "events.amazonaws.com", "sqs:SendMessage", t.Arn, "Allowed", {
+            context: { "aws:SourceArn": ruleArn },
+          })
+        : row(
+            `${name} invokes its target`,
+            "events.amazonaws.com",
+            "lambda:InvokeFunction",
+            t.Arn,
+            "Allowed",
+            {
+              context: { "aws:SourceArn": ruleArn },
+            },
+          ),
       ...(t.DeadLetterConfig
         ? [
             row(
@@ -481,9 +605,6 @@ function ruleDeliveryRows(p: PolicyProof): Row[] {
   });
 }
 
-const ALARM_GAP =
-  "the topic policy holds only the SSL-only Deny and replaces SNS's default policy, so no alarm can publish";
-
 /** One row per alarm action on an SNS topic, read from the template's alarms. */
 function alarmPublishRows(p: PolicyProof): Row[] {
   return p.logicalIds("AWS::CloudWatch::Alarm").flatMap((alarm) => {
@@ -496,12 +617,15 @@ function alarmPublishRows(p: PolicyProof): Row[] {
           "cloudwatch.amazonaws.com",
           "sns:Publish",
           a,
-          "ImplicitlyDenied",
-          { context: { "aws:SourceArn": p.arn(alarm), "aws:SourceAccount": ACCOUNT }, knownGap: ALARM_GAP },
+          "Allowed",
+          { context: { "aws:SourceArn": p.arn(alarm), "aws:SourceAccount": ACCOUNT } },
         ),
       );
   });
 }
+
+const someAlarm = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:not-the-responders`;
+const alarmOfAnotherAccount = `arn:aws:cloudwatch:us-east-1:${OTHER_ACCOUNT}:alarm:x`;
 
 const servicesOnResources: ProofTable = {
   name: "AWS services on resource policies",
@@ -522,6 +646,14 @@ const servicesOnResources: ProofTable = {
       investigateFunction,
       "ImplicitlyDenied",
       { context: { "aws:SourceArn": drillRule } },
+    ),
+    row(
+      "a foreign rule queues nothing on the informational queue",
+      "events.amazonaws.com",
+      "sqs:SendMessage",
+      informationalQueue,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": foreignRule } },
     ),
     row(
       "a foreign rule dead-letters not into the DLQ",
@@ -562,35 +694,56 @@ const servicesOnResources: ProofTable = {
     ),
     ...alarmPublishRows(proof),
     row(
-      "CloudWatch encrypts with the alert key",
+      "another alarm of this account publishes no alert",
+      "cloudwatch.amazonaws.com",
+      "sns:Publish",
+      topic,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": someAlarm, "aws:SourceAccount": ACCOUNT } },
+    ),
+    row(
+      "an alarm of another account publishes no alert",
+      "cloudwatch.amazonaws.com",
+      "sns:Publish",
+      topic,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": alarmOfAnotherAccount, "aws:SourceAccount": OTHER_ACCOUNT } },
+    ),
+    row(
+      "CloudWatch encrypts with the alert key for an alarm",
       "cloudwatch.amazonaws.com",
       "kms:GenerateDataKey",
       topicKey,
       "Allowed",
-      {
-        context: { "aws:SourceAccount": ACCOUNT },
-      },
+      { context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": alarmArnOf(proof, /RespondErrorsAlarm/) } },
     ),
     row(
-      "CloudWatch decrypts with the alert key",
+      "CloudWatch decrypts with the alert key for an alarm",
       "cloudwatch.amazonaws.com",
       "kms:Decrypt",
       topicKey,
       "Allowed",
-      {
-        context: { "aws:SourceAccount": ACCOUNT },
-      },
+      { context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": alarmArnOf(proof, /RespondErrorsAlarm/) } },
     ),
     row(
-      "CloudWatch on behalf of another account uses the alert key",
+      "CloudWatch on behalf of another account uses not the alert key",
       "cloudwatch.amazonaws.com",
       "kms:GenerateDataKey",
       topicKey,
-      "Allowed",
+      "ImplicitlyDenied",
+      { context: { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": alarmOfAnotherAccount } },
+    ),
+    row(
+      "CloudWatch for no alarm uses not the alert key",
+      "cloudwatch.amazonaws.com",
+      "kms:GenerateDataKey",
+      topicKey,
+      "ImplicitlyDenied",
       {
-        context: { "aws:SourceAccount": OTHER_ACCOUNT },
-        knownGap:
-          "the key policy grants cloudwatch.amazonaws.com without aws:SourceAccount/aws:SourceArn (confused deputy)",
+        context: {
+          "aws:SourceAccount": ACCOUNT,
+          "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:dashboard/x`,
+        },
       },
     ),
     row(
@@ -613,6 +766,11 @@ const servicesOnResources: ProofTable = {
       "a foreign rule invokes not the respond function",
       "a signal rule invokes not the investigate function",
       "a foreign rule dead-letters not into the DLQ",
+      "a foreign rule queues nothing on the informational queue",
+      "another alarm of this account publishes no alert",
+      "an alarm of another account publishes no alert",
+      "CloudWatch on behalf of another account uses not the alert key",
+      "CloudWatch for no alarm uses not the alert key",
     ],
     "drop-deny-statements": ["a rule dead-letters only over TLS"],
   },
@@ -668,6 +826,10 @@ const auditRole: ProofTable = {
   },
 };
 
+function alarmArnOf(p: PolicyProof, pattern: RegExp): string {
+  return p.arn(p.logicalId("AWS::CloudWatch::Alarm", pattern));
+}
+
 const TABLES = [
   respondOnIam,
   revokerRole,
@@ -675,6 +837,7 @@ const TABLES = [
   respondOnOwnResources,
   investigateRole,
   auditRole,
+  responderBusPolicy,
   servicesOnResources,
 ];
 
@@ -724,7 +887,7 @@ describe("IAM policy proofs over the synthesized stack", () => {
     expect(r.permissionsBoundary?.name).toMatch(/^arn:aws:iam::123456789012:policy\//);
     expect(r.tags).toEqual({ [EXEMPT_TAG]: "true" });
     expect(JSON.stringify(r.identityPolicies)).not.toMatch(/"(Ref|Fn::[A-Za-z]+)"/);
-    expect(proof.resourcePolicy(topic)?.Statement).toHaveLength(1);
+    expect(proof.resourcePolicy(topic)?.Statement).toHaveLength(2);
     expect(proof.resourcePolicy(respondFunction)?.Statement.length).toBeGreaterThan(1);
   });
 });

@@ -2,12 +2,15 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, CfnParameter, Validations } from "aws-cdk-lib";
+import { App, type CfnElement, CfnParameter, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import type { EventPattern } from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LeakedKeyResponder } from "../../infra/leaked-key-responder.js";
-import { SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
+import { readAppSettings } from "../../infra/settings.js";
+import { DRILL_RULE, SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import { iamActionsFor } from "../../lambdas/core/permissions.js";
 
@@ -129,25 +132,57 @@ describe("LeakedKeyResponder stack", () => {
     });
   });
 
-  it("has one rule per signal with exactly its pattern, each targeting the function with retries, an age limit and a DLQ", () => {
+  it("has one rule per signal with exactly its pattern, each to its lane (the function, or the informational queue) with retries, an age limit and a DLQ", () => {
     const rules = template.findResources("AWS::Events::Rule");
-    const toRespond = Object.values(rules).filter((r) => JSON.stringify(r).includes("RespondFunction"));
-    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length);
-    for (const { pattern } of Object.values(SIGNAL_RULES)) {
+    const toRespond = Object.values(rules).filter((r) =>
+      /RespondFunction|InformationalQueue/.test(JSON.stringify(r)),
+    );
+    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length + 1); // and the drill rule
+    const onDefaultBus = (rule: EventPattern) => ({
+      EventPattern: toWirePattern(rule),
+      EventBusName: Match.absent(),
+    });
+    const retries = {
+      DeadLetterConfig: {
+        Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondDeadLetterQueue"), "Arn"] },
+      },
+      RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+    };
+    for (const { pattern, lane } of Object.values(SIGNAL_RULES)) {
       template.hasResourceProperties("AWS::Events::Rule", {
-        EventPattern: toWirePattern(pattern),
+        ...onDefaultBus(pattern),
         State: "ENABLED",
         Targets: [
           Match.objectLike({
-            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondFunction"), "Arn"] },
-            DeadLetterConfig: {
-              Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondDeadLetterQueue"), "Arn"] },
+            Arn: {
+              "Fn::GetAtt": [
+                Match.stringLikeRegexp(lane === "containment" ? "RespondFunction" : "InformationalQueue"),
+                "Arn",
+              ],
             },
-            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+            ...retries,
           }),
         ],
       });
     }
+    // Drills: on the responder's own bus only, through the informational queue.
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: toWirePattern(DRILL_RULE.pattern),
+      EventBusName: { Ref: Match.stringLikeRegexp("ResponderBus") },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("InformationalQueue"), "Arn"] },
+          ...retries,
+        }),
+      ],
+    });
+    expect(
+      Object.values(rules).filter(
+        (r) =>
+          JSON.stringify(r).includes("leaked-key-responder") && !JSON.stringify(r).includes("EventBusName"),
+      ),
+    ).toEqual([]);
+    expect(Object.values(SIGNAL_RULES).filter((r) => r.lane === "informational")).toHaveLength(1);
     expect(JSON.stringify(rules)).not.toContain('"source":[{"prefix":""}]');
   });
 
@@ -299,8 +334,68 @@ describe("LeakedKeyResponder stack", () => {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlertTopic/) }]);
   });
 
-  it("outputs the table, topic, function and DLQ for tools", () => {
-    for (const name of ["IncidentTableName", "AlertTopicArn", "RespondFunctionName", "DeadLetterQueueUrl"]) {
+  it("puts Incident Contained on its own bus, named to the function by a Ref, whose policy admits only the respond role", () => {
+    template.resourceCountIs("AWS::Events::EventBus", 1);
+    const [busId] = Object.keys(template.findResources("AWS::Events::EventBus"));
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: { Ref: busId } }) },
+    });
+    const respondRole = { "Fn::GetAtt": [Match.stringLikeRegexp("RespondRole"), "Arn"] };
+    template.hasResourceProperties("AWS::Events::EventBus", {
+      Policy: {
+        Statement: [
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { AWS: [respondRole] },
+            Action: "events:PutEvents",
+          }),
+          Match.objectLike({
+            Effect: "Deny",
+            Principal: "*",
+            Action: "events:PutEvents",
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [respondRole] } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it("reserves 10 executions for the respond function and caps investigate at 1 (LookupEvents' rate)", () => {
+    const fns = Object.values(template.findResources("AWS::Lambda::Function")).map(
+      (f) => (f as { Properties: { Description: string; ReservedConcurrentExecutions?: number } }).Properties,
+    );
+    expect(fns.map((f) => [f.Description.split(":")[0], f.ReservedConcurrentExecutions]).sort()).toEqual([
+      ["Contains leaked AWS access keys", 10],
+      ["Investigates contained leaked keys", 1],
+    ]);
+  });
+
+  it("drains the informational queue with at most two concurrent batches, reporting failed messages, redriving to the DLQ", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      EventSourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("InformationalQueue"), "Arn"] },
+      FunctionName: { Ref: Match.stringLikeRegexp("RespondFunction") },
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: {
+        deadLetterTargetArn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondDeadLetterQueue"), "Arn"] },
+        maxReceiveCount: 3,
+      },
+    });
+  });
+
+  it("outputs the table, topic, function, DLQ and the responder's bus for tools", () => {
+    for (const name of [
+      "IncidentTableName",
+      "AlertTopicArn",
+      "RespondFunctionName",
+      "DeadLetterQueueUrl",
+      "EventBusName",
+    ]) {
       template.hasOutput(name, { Value: Match.anyValue() });
     }
   });
@@ -356,9 +451,24 @@ describe("LeakedKeyResponder props", () => {
     [{ exemptPrincipals: ["bad name!"] }, /exemptPrincipals contains "bad name!"/],
     [
       { quarantinePolicyArn: "AWSCompromisedKeyQuarantineV3" },
-      /quarantinePolicyArn is "AWSCompromisedKeyQuarantineV3"; expected a managed policy ARN/,
+      /quarantinePolicyArn is "AWSCompromisedKeyQuarantineV3"; allowed: arn:<partition>:iam::aws:policy\/AWSCompromisedKeyQuarantine\*/,
     ],
-    [{ reservedConcurrency: 0 }, /reservedConcurrency is 0; allowed: an integer from 1 to 100/],
+    [
+      { quarantinePolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+      /quarantinePolicyArn is "arn:aws:iam::aws:policy\/AdministratorAccess"; allowed: .*AWSDenyAll, or a deny-only managed policy defined in the same stack/,
+    ],
+    [
+      { quarantinePolicyArn: "arn:aws:iam::123456789012:policy/MyQuarantine" },
+      /quarantinePolicyArn is "arn:aws:iam::123456789012:policy\/MyQuarantine"; allowed:/,
+    ],
+    [
+      { reservedConcurrency: 0 },
+      /reservedConcurrency is 0; allowed: an integer from 1 to 100, or "unreserved"/,
+    ],
+    [
+      { operatorRoleArns: ["drill-operator"] },
+      /operatorRoleArns contains "drill-operator"; expected an IAM role ARN/,
+    ],
   ])("rejects %j", (props, message) => {
     const app = new App({ context: NO_BUNDLING });
     const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
@@ -379,7 +489,7 @@ describe("LeakedKeyResponder props", () => {
         "Invalid LeakedKeyResponder props:\n" +
           '- responseMode is "yolo"; allowed: enforce, notify-only\n' +
           '- exemptPrincipals contains "bad name!"; expected an IAM user or role name or ARN\n' +
-          "- reservedConcurrency is 0; allowed: an integer from 1 to 100",
+          '- reservedConcurrency is 0; allowed: an integer from 1 to 100, or "unreserved"',
       ),
     );
   });
@@ -391,7 +501,6 @@ describe("LeakedKeyResponder props", () => {
     const tokens = {
       notificationEmails: [parameter("Email")],
       exemptPrincipals: [parameter("Exempt")],
-      quarantinePolicyArn: parameter("Quarantine"),
       reservedConcurrency: new CfnParameter(stack, "Concurrency", { type: "Number" }).valueAsNumber,
     };
     expect(() => new LeakedKeyResponder(stack, "Tokens", tokens)).not.toThrow();
@@ -418,5 +527,124 @@ describe("LeakedKeyResponder props", () => {
           allowNonDefaultHomeRegion: true,
         }),
     ).not.toThrow();
+  });
+});
+
+describe("LeakedKeyResponder quarantine policy", () => {
+  const denyAll = (stack: LeakedKeyResponderStack, id = "OwnQuarantine") =>
+    new iam.ManagedPolicy(stack, id, {
+      statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ["*"], resources: ["*"] })],
+    });
+
+  it.each([
+    "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+    "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4",
+    "arn:aws:iam::aws:policy/AWSDenyAll",
+  ])("accepts AWS's deny-only policy %s", (quarantinePolicyArn) => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    expect(() => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn })).not.toThrow();
+  });
+
+  it("accepts a deny-only managed policy of the same stack, and passes its Ref to the function", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const policy = denyAll(stack);
+    new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn });
+    const logicalId = stack.getLogicalId(policy.node.defaultChild as CfnElement);
+    Template.fromStack(stack).hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ QUARANTINE_POLICY_ARN: { Ref: logicalId } }) },
+    });
+  });
+
+  it("refuses a managed policy of the stack that allows anything, naming it and the statement", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const policy = new iam.ManagedPolicy(stack, "Sneaky", {
+      statements: [
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ["s3:*"], resources: ["*"] }),
+        new iam.PolicyStatement({ sid: "Admin", actions: ["*"], resources: ["*"] }),
+      ],
+    });
+    expect(
+      () => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn }),
+    ).toThrow(/quarantinePolicyArn is Ok\/Sneaky .*whose statements Admin do not deny/);
+  });
+
+  it("fails synth when the stack's policy gains an Allow after the responder was built", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const policy = denyAll(stack);
+    new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn });
+    policy.addStatements(new iam.PolicyStatement({ sid: "Later", actions: ["iam:*"], resources: ["*"] }));
+    expect(() => app.synth()).toThrow(/whose statements Later do not deny/);
+  });
+
+  it("refuses a token that names no managed policy of the stack", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const quarantinePolicyArn = new CfnParameter(stack, "Quarantine").valueAsString;
+    expect(() => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn })).toThrow(
+      /quarantinePolicyArn is \{"Ref":"Quarantine"\}, which names no managed policy of this stack/,
+    );
+  });
+
+  it("fails `-c quarantinePolicyArn=…/AdministratorAccess`, naming the value", () => {
+    const context = { ...NO_BUNDLING, quarantinePolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" };
+    const app = new App({ context });
+    const settings = readAppSettings((key) => app.node.tryGetContext(key), {});
+    expect(
+      () => new LeakedKeyResponderStack(app, settings.stackName, { env: ENV, responder: settings.responder }),
+    ).toThrow(/quarantinePolicyArn is "arn:aws:iam::aws:policy\/AdministratorAccess"; allowed:/);
+  });
+});
+
+describe("LeakedKeyResponder concurrency and operators", () => {
+  it('reserves nothing with reservedConcurrency "unreserved" (accounts with a small Lambda quota)', () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "S", {
+      env: ENV,
+      responder: { reservedConcurrency: "unreserved" },
+    });
+    for (const fn of Object.values(Template.fromStack(stack).findResources("AWS::Lambda::Function")))
+      expect(
+        (fn as { Properties: Record<string, unknown> }).Properties.ReservedConcurrentExecutions,
+      ).toBeUndefined();
+  });
+
+  it("admits the operator roles to the bus besides the respond role", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const operator = "arn:aws:iam::123456789012:role/drill-operator";
+    const stack = new LeakedKeyResponderStack(app, "S", {
+      env: ENV,
+      responder: { operatorRoleArns: [operator] },
+    });
+    const respondRole = { "Fn::GetAtt": [Match.stringLikeRegexp("RespondRole"), "Arn"] };
+    Template.fromStack(stack).hasResourceProperties("AWS::Events::EventBus", {
+      Policy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Allow", Principal: { AWS: [respondRole, operator] } }),
+          Match.objectLike({
+            Effect: "Deny",
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [respondRole, operator] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("reads reservedConcurrency and operatorRoleArns from context", () => {
+    const settings = readAppSettings(
+      (key) =>
+        ({
+          reservedConcurrency: "unreserved",
+          operatorRoleArns: "arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/b",
+        })[key],
+      {},
+    );
+    expect(settings.responder).toMatchObject({
+      reservedConcurrency: "unreserved",
+      operatorRoleArns: ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b"],
+    });
   });
 });

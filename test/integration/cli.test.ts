@@ -1,7 +1,7 @@
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import type { Io } from "../../cli/io.js";
 import type { Incident } from "../../lambdas/core/incident.js";
 import { drillEvent, guardDutyEvent, healthEvent } from "../../local/events.js";
@@ -394,26 +394,53 @@ describe("lkr resolve", () => {
 });
 
 describe("drills", () => {
-  it("a drill event for a user not tagged as a canary changes nothing; the incident says why", async () => {
+  it("a drill event for a user not tagged as a canary changes nothing, records nothing, alerts nobody, and is counted", async () => {
     const real = await world.user("untagged");
     const key = real.keys[0] as string;
-    const result = await handler(drillEvent({ key, user: real.name, drillId: `untagged-${world.suffix}` }));
-    expect(result.outcomes.map((o) => o.decision)).toEqual(["notify"]);
+    const lines: string[] = [];
+    const capture = (chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    let result: Awaited<ReturnType<Handler>>;
+    try {
+      const warnings = localRespondHandler(world, { logLevel: "WARN" });
+      result = await warnings(drillEvent({ key, user: real.name, drillId: `untagged-${world.suffix}` }));
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(result.outcomes.map((o) => o.decision)).toEqual(["ignore"]);
     expect(await world.keyStatuses(real.name)).toEqual({ [key]: "Active" });
     expect(await world.userState(real.name)).toEqual({ attached: [], inline: [], tags: {} });
-
     const id = `${ACCOUNT_ID}-${key}`;
-    const show = await lkr(["show", id]);
-    expect(show.stdout).toContain(
-      "why not: drill event for a principal not tagged leaked-key-responder:drill=true: ignored",
-    );
-    expect(show.stdout).toContain("ACTIONS (0)\n  none: nothing was changed in IAM");
-    const listed = json<Incident[]>(await lkr(["incidents", "--status", "open", "--json"]));
-    expect(listed.find((i) => i.incidentId === id)).toMatchObject({ status: "notified", actions: [] });
+    expect(await world.incident(id)).toBeUndefined();
+    expect((await world.alerts()).filter((a) => JSON.stringify(a.body).includes(key))).toEqual([]);
+
+    // One embedded-metric-format log line: CloudWatch counts it as LeakedKeyResponder/IgnoredDrills.
+    const logged = lines.flatMap((l) => l.split("\n")).filter((l) => l.includes("drill ignored"));
+    expect(logged).toHaveLength(1);
+    expect(JSON.parse(logged[0] as string)).toMatchObject({
+      level: "WARN",
+      message: "drill ignored: not a drill canary",
+      IgnoredDrills: 1,
+      _aws: {
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [
+          {
+            Namespace: "LeakedKeyResponder",
+            Dimensions: [[]],
+            Metrics: [{ Name: "IgnoredDrills", Unit: "Count" }],
+          },
+        ],
+      },
+    });
   });
 
   it("lkr drill: canary contained by the responder, time printed, drill incident resolved, canary removed", async () => {
-    await world.routeDrillEvents();
+    const bus = await world.routeDrillEvents();
     // moto runs no Lambda: this loop is the rule's target, feeding drill events to the real handler
     // (with the account field moto leaves out).
     let running = true;
@@ -429,7 +456,7 @@ describe("drills", () => {
     })();
     let run: Run;
     try {
-      run = await lkr(["drill", "--timeout", "30", "--json"]);
+      run = await lkr(["drill", "--timeout", "30", "--event-bus", bus, "--json"]);
     } finally {
       running = false;
       await pump;

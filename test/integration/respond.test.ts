@@ -375,3 +375,42 @@ describe("the deployed module, lambdas/handlers/respond.ts, configured from the 
     await expect(import("../../lambdas/handlers/respond.js")).rejects.toThrow(/ALERT_TOPIC_ARN must be set/);
   });
 });
+
+describe("respond handler on a batch of the informational queue", () => {
+  it("handles each queued event as if invoked alone, and reports only the message that failed", async () => {
+    const handler = localRespondHandler(world, { logLevel: "SILENT" });
+    const ivan = await world.user("ivan");
+    const key = ivan.keys[0] as string;
+    const created = cloudTrailEvent("create-access-key.json", {
+      key,
+      user: ivan.name,
+      eventId: `queued-${world.suffix}`,
+    });
+    const message = (messageId: string, body: string) => ({
+      messageId,
+      receiptHandle: `r-${messageId}`,
+      body,
+      attributes: {},
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:informational`,
+      awsRegion: "us-east-1",
+    });
+    const result = await handler({
+      Records: [
+        message("m-1", JSON.stringify({ ...created, account: ACCOUNT_ID })),
+        message("m-2", "not json"),
+        message("m-3", JSON.stringify({ ...created, id: "x", source: "aws.iam", detail: { eventName: 42 } })),
+      ],
+    });
+    expect(result).toMatchObject({
+      status: "handled",
+      outcomes: [{ decision: "notify" }],
+      batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }],
+    });
+    // Informational: recorded and alerted, the key untouched.
+    expect(await world.keyStatuses(ivan.name)).toEqual({ [key]: "Active" });
+    expect((await world.incident(`${ACCOUNT_ID}-${key}`))?.status).toBe("notified");
+  });
+});

@@ -101,9 +101,27 @@ describe("parseRespondConfig", () => {
       { QUARANTINE_POLICY_ARN: "AWSCompromisedKeyQuarantineV3" },
       /QUARANTINE_POLICY_ARN is "AWSCompromisedKeyQuarantineV3"/,
     ],
+    [
+      { QUARANTINE_POLICY_ARN: "arn:aws:iam::aws:policy/AdministratorAccess" },
+      /QUARANTINE_POLICY_ARN is "arn:aws:iam::aws:policy\/AdministratorAccess"; allowed: arn:<partition>:iam::aws:policy\/AWSCompromisedKeyQuarantine\*/,
+    ],
+    [
+      { QUARANTINE_POLICY_ARN: "arn:aws:iam::aws:policy/service-role/AWSCompromisedKeyQuarantineV3" },
+      /QUARANTINE_POLICY_ARN is "arn:aws:iam::aws:policy\/service-role\/AWSCompromisedKeyQuarantineV3"/,
+    ],
     [{ MEMBER_ROLE_NAME: "bad role" }, /MEMBER_ROLE_NAME is "bad role"; expected an IAM role name/],
   ])("fails the cold start on %j, naming the variable and what is allowed", (override, message) => {
     expect(() => parseRespondConfig({ ...BASE, ...override })).toThrow(message);
+  });
+
+  it.each([
+    "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+    "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4",
+    "arn:aws:iam::aws:policy/AWSDenyAll",
+    "arn:aws-us-gov:iam::aws:policy/AWSDenyAll",
+    "arn:aws:iam::123456789012:policy/LeakedKeyResponder-QuarantinePolicy-1A2B3C",
+  ])("accepts the quarantine policy %s (AWS's deny-only family, or the stack's own policy)", (arn) => {
+    expect(parseRespondConfig({ ...BASE, QUARANTINE_POLICY_ARN: arn }).quarantinePolicyArn).toBe(arn);
   });
 });
 

@@ -156,12 +156,6 @@ describe("planResponse", () => {
       {},
       `${exposure.signal}: policy is to notify`,
     ],
-    [
-      "a drill for an untagged user",
-      { ...exposure, source: "drill" as const },
-      {},
-      "drill event for a principal not tagged leaked-key-responder:drill=true: ignored",
-    ],
   ])("withholds every IAM step for %s and says why", (_name, e, overrides, reason) => {
     const plan = planResponse(e, { ...context, ...overrides });
     expect(plan.decision).toBe("notify");
@@ -185,6 +179,20 @@ describe("planResponse", () => {
     expect(planResponse(exposure, tagged).decision).toBe("contain");
     expect(planResponse(exposure, { ...tagged, honorExemptTag: false }).decision).toBe("contain");
     expect(planResponse(exposure, { ...tagged, honorExemptTag: true }).decision).toBe("notify");
+  });
+
+  it.each([
+    ["an untagged user", { facts: alice }],
+    ["a role", { facts: { kind: "role" as const, name: "app", exempt: false } }],
+    ["a user that does not exist", { facts: { kind: "not-found" as const, what: "user alice" } }],
+  ])("ignores a drill for %s: nothing recorded, nothing alerted", (_name, overrides) => {
+    const plan = planResponse({ ...exposure, source: "drill" }, { ...context, ...overrides });
+    expect(plan).toMatchObject({
+      decision: "ignore",
+      steps: [],
+      withheld: [],
+      reasons: ["drill event for a principal not tagged leaked-key-responder:drill=true: ignored"],
+    });
   });
 
   it("contains a drill key only for a user tagged as a drill canary", () => {

@@ -1,7 +1,6 @@
 import * as z from "zod/mini";
 import { AccessKeyIdSchema, AccountIdSchema } from "../access-key.js";
 import { InvalidEventError } from "../errors.js";
-import { incidentIdOf } from "../incident.js";
 import { EnvelopeSchema, parseOrThrow } from "../sources/envelope.js";
 
 /** The responder's own event (the EventBridge adapter emits it with these two values). */
@@ -11,8 +10,9 @@ export const INCIDENT_CONTAINED_DETAIL_TYPE = "Incident Contained";
 const IsoTimeSchema = z.iso.datetime({ offset: true });
 
 /**
- * The detail of `Incident Contained` (ContainedEvent in ports.ts), plus two optional times the
- * investigation can use when the responder supplies them.
+ * The detail of `Incident Contained` as the respond function emits it (ContainedEvent in ports.ts),
+ * and the facts the investigation works from — which it builds from the stored incident, never
+ * from the event (containment.ts).
  */
 export const ContainedDetailSchema = z.looseObject({
   incidentId: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -30,13 +30,22 @@ export const ContainedDetailSchema = z.looseObject({
 });
 export type ContainedDetail = z.infer<typeof ContainedDetailSchema>;
 
+/**
+ * What the investigation takes from an `Incident Contained` event: the incident id, nothing else.
+ * Every fact it acts on (account, key, principal, signal, times) is read from the stored incident,
+ * so an event that names other facts — forged, or from an older responder — changes nothing.
+ */
+const ContainedReferenceSchema = z.looseObject({
+  incidentId: z.string().check(z.minLength(1), z.maxLength(128)),
+});
+
 export interface ContainedEventInput {
   /** EventBridge id of the event, for logs. */
   readonly eventId: string;
-  readonly detail: ContainedDetail;
+  readonly incidentId: string;
 }
 
-/** Parses an `Incident Contained` event or throws an InvalidEventError naming what is wrong. */
+/** Parses an `Incident Contained` event down to its incident id, or throws an InvalidEventError naming what is wrong. */
 export function parseContainedEvent(event: unknown): ContainedEventInput {
   const envelope = parseOrThrow(EnvelopeSchema, event, RESPONDER_EVENT_SOURCE);
   if (
@@ -47,12 +56,6 @@ export function parseContainedEvent(event: unknown): ContainedEventInput {
       `source: ${envelope.source}, detail-type: ${envelope["detail-type"]}`,
     ]);
   }
-  const detail = parseOrThrow(ContainedDetailSchema, envelope.detail, RESPONDER_EVENT_SOURCE);
-  const expected = incidentIdOf(detail.accountId, detail.accessKeyId);
-  if (detail.incidentId !== expected) {
-    throw new InvalidEventError("incident id does not match account and key", RESPONDER_EVENT_SOURCE, [
-      `detail.incidentId: ${detail.incidentId}, expected ${expected}`,
-    ]);
-  }
-  return { eventId: envelope.id, detail };
+  const { incidentId } = parseOrThrow(ContainedReferenceSchema, envelope.detail, RESPONDER_EVENT_SOURCE);
+  return { eventId: envelope.id, incidentId };
 }

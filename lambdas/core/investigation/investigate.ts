@@ -2,8 +2,9 @@ import { describeError, TransientAwsError } from "../errors.js";
 import type { Log } from "../log.js";
 import type { AlertPublisher } from "../ports.js";
 import type { ContainedDetail } from "./contained-event.js";
+import { containmentToInvestigate } from "./containment.js";
 import { IncidentNotFoundError } from "./errors.js";
-import type { ActivitySource, InvestigationStore, RecordOutcome } from "./ports.js";
+import type { ActivitySource, InvestigationState, InvestigationStore, RecordOutcome } from "./ports.js";
 import { toApiCall } from "./record.js";
 import { renderInvestigationAlert } from "./render.js";
 import { ActivityAggregator, type ActivitySummary, activityFingerprint } from "./summary.js";
@@ -119,9 +120,10 @@ export async function investigateIncident(
   detail: ContainedDetail,
   settings: InvestigateSettings,
   deps: InvestigateDeps,
+  known?: InvestigationState,
 ): Promise<InvestigationOutcome> {
   const { incidentId } = detail;
-  const state = await deps.store.getState(incidentId);
+  const state = known ?? (await deps.store.getState(incidentId));
   if (state === undefined) throw new IncidentNotFoundError(incidentId);
 
   const window = investigationWindow(detail, deps.now(), settings.window);
@@ -166,4 +168,33 @@ export async function investigateIncident(
   }
   deps.log.info("follow-up alert sent", { fingerprint });
   return { status: "alerted", ...result };
+}
+
+/** What became of an `Incident Contained` event: investigated, or skipped and why. */
+export type ContainedOutcome =
+  | ({ readonly kind: "investigated"; readonly containmentId: string } & InvestigationOutcome)
+  | { readonly kind: "skipped"; readonly incidentId: string; readonly reason: string };
+
+/**
+ * Incident Contained (its incident id only) → the stored incident → investigate it if it is
+ * contained and this containment was not investigated yet. The containment is marked investigated
+ * only when no search needs a retry, so a retried invocation searches again.
+ */
+export async function investigateContainedIncident(
+  incidentId: string,
+  settings: InvestigateSettings,
+  deps: InvestigateDeps,
+): Promise<ContainedOutcome> {
+  const stored = await deps.store.getIncident(incidentId);
+  if (stored === undefined) throw new IncidentNotFoundError(incidentId);
+  const verdict = containmentToInvestigate(stored.incident, stored.state.investigatedContainment);
+  if (verdict.kind === "skip") {
+    deps.log.info("investigation skipped", { reason: verdict.reason });
+    return { kind: "skipped", incidentId, reason: verdict.reason };
+  }
+  const outcome = await investigateIncident(verdict.detail, settings, deps, stored.state);
+  if (outcome.retryableFailures.length === 0) {
+    await deps.store.markInvestigated(incidentId, verdict.containmentId);
+  }
+  return { kind: "investigated", containmentId: verdict.containmentId, ...outcome };
 }

@@ -1,3 +1,4 @@
+import type { Incident } from "../incident.js";
 import type { LookupEventRecord } from "./record.js";
 import type { ActivitySummary } from "./summary.js";
 
@@ -16,10 +17,32 @@ export interface ActivitySource {
   ): AsyncIterable<readonly LookupEventRecord[]>;
 }
 
+/**
+ * The incident item's attributes the investigation may write (its key included): the investigate
+ * role's UpdateItem is limited to exactly these (`dynamodb:Attributes`), so it can never change
+ * an incident's status, actions or anything the responder recorded.
+ */
+export const INVESTIGATION_WRITE_ATTRIBUTES = [
+  "incidentId",
+  "investigation",
+  "investigationFingerprint",
+  "investigationLastEventAt",
+  "investigatedAt",
+  "investigatedContainment",
+] as const;
+
 /** What the incident remembers of the last investigation that was alerted. */
 export interface InvestigationState {
   readonly fingerprint: string | undefined;
   readonly lastEventAt: string | undefined;
+  /** The containment last investigated to the end (containment.ts); absent until one was. */
+  readonly investigatedContainment?: string | undefined;
+}
+
+/** The stored incident, typed, and the investigation's state on it. */
+export interface StoredIncident {
+  readonly incident: Incident;
+  readonly state: InvestigationState;
 }
 
 export interface InvestigationWrite {
@@ -42,6 +65,10 @@ export type RecordOutcome = "recorded" | "unchanged" | "stale";
 export interface InvestigationStore {
   /** The state on the incident; undefined when there is no such incident. */
   getState(incidentId: string): Promise<InvestigationState | undefined>;
+  /** The whole incident (one consistent read) and that state; undefined when there is no such incident. */
+  getIncident(incidentId: string): Promise<StoredIncident | undefined>;
+  /** Records that this containment was investigated to the end: a later event for it is skipped. */
+  markInvestigated(incidentId: string, containmentId: string): Promise<void>;
   /** Stores the summary and its fingerprint unless that fingerprint is already recorded. */
   record(write: InvestigationWrite): Promise<RecordOutcome>;
   /** Puts the previous state back when the alert could not be sent, so a retry sends it. */

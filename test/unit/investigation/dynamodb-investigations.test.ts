@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { DynamoDbInvestigationStore } from "../../../lambdas/adapters/dynamodb-investigations.js";
 import { IncidentNotFoundError } from "../../../lambdas/core/investigation/errors.js";
 import { ActivityAggregator } from "../../../lambdas/core/investigation/summary.js";
+import { storedIncident } from "./support.js";
 
 const ddb = mockClient(DynamoDBClient);
 const TABLE = "incidents";
@@ -43,6 +44,43 @@ function conditionFailed(item?: Record<string, unknown>) {
 describe("DynamoDbInvestigationStore", () => {
   const store = new DynamoDbInvestigationStore(new DynamoDBClient({ region: "us-east-1" }), TABLE);
   beforeEach(() => ddb.reset());
+
+  it("reads the whole incident, typed, and the investigation state on it, with one consistent GetItem", async () => {
+    const incident = storedIncident("AKIAR7ISFR69YWROPYAN", "2024-08-01T14:00:00.000Z");
+    ddb.on(GetItemCommand).resolves({
+      Item: marshall({ ...incident, investigationFingerprint: "fp", investigatedContainment: "c@t" }),
+    });
+    expect(await store.getIncident(INCIDENT)).toEqual({
+      incident: expect.objectContaining({
+        incidentId: INCIDENT,
+        status: "contained",
+        signals: incident.signals,
+      }),
+      state: { fingerprint: "fp", lastEventAt: undefined, investigatedContainment: "c@t" },
+    });
+    expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { incidentId: { S: INCIDENT } },
+      ConsistentRead: true,
+    });
+  });
+
+  it("marks a containment investigated with one conditional UpdateItem touching only that attribute", async () => {
+    ddb.on(UpdateItemCommand).resolves({});
+    await store.markInvestigated(INCIDENT, "guardduty:f@2024-08-01T14:00:00.000Z");
+    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { incidentId: { S: INCIDENT } },
+      UpdateExpression: "SET investigatedContainment = :c",
+      ConditionExpression: "attribute_exists(incidentId)",
+      ExpressionAttributeValues: { ":c": { S: "guardduty:f@2024-08-01T14:00:00.000Z" } },
+    });
+  });
+
+  it("marking an incident that vanished is IncidentNotFoundError", async () => {
+    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+    await expect(store.markInvestigated(INCIDENT, "c@t")).rejects.toThrow(IncidentNotFoundError);
+  });
 
   it("reads the recorded fingerprint with one consistent, projected GetItem", async () => {
     ddb.on(GetItemCommand).resolves({

@@ -19,7 +19,14 @@ import {
   createInvestigateHandler,
   type InvestigateHandler,
 } from "../../../lambdas/handlers/investigate-handler.js";
-import { ACCOUNT_ID, containedEvent, FakeEventHistory, loadRecord, place } from "./support.js";
+import {
+  ACCOUNT_ID,
+  containedEvent,
+  FakeEventHistory,
+  loadRecord,
+  place,
+  storedIncident,
+} from "./support.js";
 
 const KEY = "AKIAR7ISFR69YWROPYAN";
 const SESSION = "ASIA9F6MXE9HSYOXYQOS";
@@ -71,6 +78,11 @@ class FakeIncidentTable {
       });
       return { $metadata: {} };
     }
+    if (":c" in values) {
+      if (item === undefined) return fail();
+      this.items.set(id, { ...item, investigatedContainment: values[":c"] });
+      return { $metadata: {} };
+    }
     throw new Error(`unexpected UpdateItem ${input.UpdateExpression}`);
   };
 }
@@ -109,7 +121,7 @@ describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mock
     sns.reset();
     history = new FakeEventHistory();
     table = new FakeIncidentTable();
-    table.items.set(INCIDENT, { incidentId: INCIDENT, status: "contained", accessKeyId: KEY });
+    table.items.set(INCIDENT, storedIncident(KEY, CONTAINED_AT));
     ct.on(LookupEventsCommand).callsFake(history.handle);
     ddb.on(GetItemCommand).callsFake(table.get);
     ddb.on(UpdateItemCommand).callsFake(table.update);
@@ -125,7 +137,7 @@ describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mock
 
   it("rejects an invalid event with InvalidEventError before touching AWS", async () => {
     await expect(
-      handler(containedEvent("not-a-key", { containedAt: CONTAINED_AT }), CONTEXT),
+      handler(containedEvent(KEY, {}, { detail: { incident: INCIDENT } }), CONTEXT),
     ).rejects.toThrow(InvalidEventError);
     expect([ct.calls(), ddb.calls(), sns.calls()].map((c) => c.length)).toEqual([0, 0, 0]);
   });
@@ -171,20 +183,61 @@ describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mock
     });
   });
 
-  it("sends no second follow-up for a repeated event, and one more when there is new activity", async () => {
+  it("investigates a containment once: a repeated or forged event for it is skipped, a new containment is investigated", async () => {
     await handler(contained(), CONTEXT);
-    const repeat = await handler(contained(), CONTEXT);
-    expect(repeat.status).toBe("unchanged");
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
-
+    expect(table.items.get(INCIDENT)?.investigatedContainment).toBe(`guardduty:finding-1@${CONTAINED_AT}`);
     history.add("us-east-1", KEY, [at("stratus-stop-logging", minutesAgo(1), "us-east-1", KEY)]);
+    const repeat = await handler(contained(), CONTEXT);
+    expect(repeat).toMatchObject({ status: "skipped", reason: "already investigated for this containment" });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(2); // the summary, then the containment mark
+
+    // Released, then contained again by a new signal: a new containment.
+    const again = storedIncident(KEY, minutesAgo(0.5));
+    const incident = table.items.get(INCIDENT) as Record<string, unknown>;
+    table.items.set(INCIDENT, {
+      ...incident,
+      signals: [
+        ...(incident.signals as unknown[]),
+        ...again.signals.map((x) => ({ ...x, signalId: "health:again" })),
+      ],
+    });
     const later = await handler(contained(), CONTEXT);
     expect(later).toMatchObject({ status: "alerted", totalCalls: 4 });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
-    expect(sns.commandCalls(PublishCommand)[1]?.args[0].input.Subject).toBe(
-      "[INVESTIGATION] AKIA...PYAN (account 123456789012): 4 calls in 2 regions, high-risk: StopLogging +2",
-    );
+    expect(table.items.get(INCIDENT)?.investigatedContainment).toBe(`health:again@${minutesAgo(0.5)}`);
+  });
+
+  it.each(["released", "resolved", "notified"] as const)(
+    "skips an incident that is %s, searching nothing and sending nothing",
+    async (status) => {
+      table.items.set(INCIDENT, storedIncident(KEY, CONTAINED_AT, { status }));
+      const result = await handler(contained(), CONTEXT);
+      expect(result).toMatchObject({ status: "skipped", reason: `incident is ${status}, not contained` });
+      expect(ct.calls()).toHaveLength(0);
+      expect(sns.calls()).toHaveLength(0);
+      expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    },
+  );
+
+  it("reads every fact from the stored incident, whatever the event says", async () => {
+    const forged = containedEvent(KEY, {
+      accountId: "999999999999",
+      principal: { type: "user", name: "attacker-chosen" },
+      signal: "Forged",
+      containedAt: minutesAgo(60 * 24 * 80),
+    });
+    await handler(forged, CONTEXT);
+    const message = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? "{}") as Record<
+      string,
+      string
+    >;
+    expect(message.email).toContain("christophe");
+    expect(message.email).not.toContain("attacker-chosen");
+    expect(message.email).not.toContain("Forged");
+    // The window starts 72 h before the stored containment, not 80 days back.
+    const start = history.requests[0]?.input.StartTime?.getTime() ?? 0;
+    expect(start).toBe(Date.parse(CONTAINED_AT) - 72 * 3_600_000);
   });
 
   it("fails with IncidentNotFoundError, searching nothing, when the incident is not recorded", async () => {

@@ -6,6 +6,7 @@ import {
   type LookupEventsCommandOutput,
   ThrottlingException,
 } from "@aws-sdk/client-cloudtrail";
+import type { Incident } from "../../../lambdas/core/incident.js";
 import type { ContainedDetail } from "../../../lambdas/core/investigation/contained-event.js";
 
 const FIXTURES = new URL("../../fixtures/cloudtrail-records/", import.meta.url);
@@ -209,8 +210,15 @@ export function fakeTime(startMs = Date.parse("2024-08-01T14:05:00Z")) {
 export class MemoryInvestigationStore {
   readonly items = new Map<
     string,
-    { fingerprint?: string | undefined; lastEventAt?: string | undefined; summary?: unknown }
+    {
+      fingerprint?: string | undefined;
+      lastEventAt?: string | undefined;
+      summary?: unknown;
+      investigatedContainment?: string | undefined;
+    }
   >();
+  /** The stored incidents getIncident answers with (tests of the containment gate put them here). */
+  readonly incidents = new Map<string, Incident>();
   readonly calls: string[] = [];
 
   constructor(incidentIds: readonly string[]) {
@@ -221,6 +229,28 @@ export class MemoryInvestigationStore {
     this.calls.push(`getState ${incidentId}`);
     const item = this.items.get(incidentId);
     return item === undefined ? undefined : { fingerprint: item.fingerprint, lastEventAt: item.lastEventAt };
+  }
+
+  async getIncident(incidentId: string) {
+    this.calls.push(`getIncident ${incidentId}`);
+    const item = this.items.get(incidentId);
+    const incident = this.incidents.get(incidentId);
+    if (item === undefined || incident === undefined) return undefined;
+    return {
+      incident,
+      state: {
+        fingerprint: item.fingerprint,
+        lastEventAt: item.lastEventAt,
+        investigatedContainment: item.investigatedContainment,
+      },
+    };
+  }
+
+  async markInvestigated(incidentId: string, containmentId: string) {
+    this.calls.push(`markInvestigated ${containmentId}`);
+    const item = this.items.get(incidentId);
+    if (item === undefined) throw new Error("no incident");
+    item.investigatedContainment = containmentId;
   }
 
   async record(write: {
@@ -235,6 +265,7 @@ export class MemoryInvestigationStore {
     if (item.fingerprint === write.fingerprint) return "unchanged";
     if (item.lastEventAt !== undefined && item.lastEventAt > write.lastEventAt) return "stale";
     this.items.set(write.incidentId, {
+      ...item,
       fingerprint: write.fingerprint,
       lastEventAt: write.lastEventAt,
       summary: write.summary,
@@ -259,3 +290,47 @@ export class MemoryInvestigationStore {
 }
 
 export const silentLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * An incident as the respond function stores it after containing `accessKeyId` with one
+ * GuardDuty finding received at `containedAt` (the facts the investigation reads).
+ */
+export function storedIncident(
+  accessKeyId: string,
+  containedAt: string,
+  overrides: Partial<Incident> = {},
+): Incident {
+  const incidentId = `${ACCOUNT_ID}-${accessKeyId}`;
+  return {
+    incidentId,
+    accountId: ACCOUNT_ID,
+    accessKeyId,
+    status: "contained",
+    severity: "high",
+    principal: { type: "user", name: "christophe" },
+    createdAt: containedAt,
+    updatedAt: containedAt,
+    mode: "enforce",
+    sample: false,
+    signalIds: ["guardduty:finding-1"],
+    alertedSignalIds: ["guardduty:finding-1"],
+    signals: [
+      {
+        signalId: "guardduty:finding-1",
+        source: "guardduty",
+        signal: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+        severity: "high",
+        title: "API was invoked from a known malicious IP address.",
+        observedAt: containedAt,
+        receivedAt: containedAt,
+        sourceEventId: "event-1",
+        region: "us-east-1",
+        evidence: {},
+        decision: "contain",
+        reasons: [],
+      },
+    ],
+    actions: [],
+    ...overrides,
+  };
+}
