@@ -13,15 +13,7 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
-import {
-  DEFAULT_EVENT_BUS_NAME,
-  exemptNameOf,
-  IAM_PRINCIPAL_NAME_PATTERN,
-  MANAGED_POLICY_ARN_PATTERN,
-  RESPOND_ENV,
-  ROLE_ARN_PATTERN,
-  STATUS_INDEX,
-} from "../lambdas/core/contract.js";
+import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";

@@ -179,7 +179,9 @@ describe("LeakedKeyResponder stack", () => {
     expect(
       Object.values(rules).filter(
         (r) =>
-          JSON.stringify(r).includes("leaked-key-responder") && !JSON.stringify(r).includes("EventBusName"),
+          // The responder's custom sources (the revoke policy's name prefix in a tamper rule is no source).
+          JSON.stringify(r).includes('"source":["leaked-key-responder') &&
+          !JSON.stringify(r).includes("EventBusName"),
       ),
     ).toEqual([]);
     expect(Object.values(SIGNAL_RULES).filter((r) => r.lane === "informational")).toHaveLength(1);
@@ -366,7 +368,12 @@ describe("LeakedKeyResponder stack", () => {
     );
     expect(fns.map((f) => [f.Description.split(":")[0], f.ReservedConcurrentExecutions]).sort()).toEqual([
       ["Contains leaked AWS access keys", 10],
+      [
+        "Denies a role's sessions issued before a time (the responder's only inline-policy writer)",
+        undefined,
+      ],
       ["Investigates contained leaked keys", 1],
+      ["Key hygiene audit", undefined],
     ]);
   });
 
