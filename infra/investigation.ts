@@ -85,6 +85,7 @@ export class Investigation extends Construct {
         [INVESTIGATE_ENV.regions]: regions.join(","),
         [INVESTIGATE_ENV.lookbackHours]: String(DEFAULT_LOOKBACK_HOURS),
         [INVESTIGATE_ENV.maxLookbackDays]: String(MAX_EVENT_HISTORY_DAYS),
+        [INVESTIGATE_ENV.eventBusName]: props.eventBus.eventBusName,
       },
     });
     this.investigateFunction = fn;

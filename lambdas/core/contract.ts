@@ -59,6 +59,8 @@ export const INVESTIGATE_ENV = {
   lookbackHours: "LOOKBACK_HOURS",
   maxLookbackDays: "MAX_LOOKBACK_DAYS",
   maxSessionKeys: "MAX_SESSION_KEYS",
+  /** The bus its Incident Contained events arrive on (the stack's ResponderBus); it puts nothing there. */
+  eventBusName: "EVENT_BUS_NAME",
 } as const;
 
 /** Outputs of the responder's stack; the lkr CLI finds the deployed responder through them. */
