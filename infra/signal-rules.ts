@@ -27,6 +27,23 @@ import {
  */
 export type Lane = "containment" | "informational";
 
+/** A successful IAM API call as CloudTrail reports it to EventBridge (us-east-1 only, needs a trail). */
+function iamCallPattern(
+  eventNames: readonly string[],
+  requestParameters?: Record<string, unknown>,
+): EventPattern {
+  return {
+    source: [IAM_SOURCE],
+    detailType: [CLOUDTRAIL_DETAIL_TYPE],
+    detail: {
+      eventSource: ["iam.amazonaws.com"],
+      eventName: [...eventNames],
+      ...(requestParameters ? { requestParameters } : {}),
+      errorCode: [{ exists: false }],
+    },
+  };
+}
+
 /**
  * One EventBridge rule per AWS signal on the default bus, each as narrow as the signal itself, written in EventBridge's
  * own pattern syntax (so tests can load them into an emulator as they are). The construct ids
@@ -66,72 +83,30 @@ export const SIGNAL_RULES: Readonly<
     // Anyone allowed CreateAccessKey generates these (the plan only notifies on them).
     lane: "informational",
     description: "CloudTrail: an access key was created (us-east-1 only, needs a trail)",
-    pattern: {
-      source: [IAM_SOURCE],
-      detailType: [CLOUDTRAIL_DETAIL_TYPE],
-      detail: {
-        eventSource: ["iam.amazonaws.com"],
-        eventName: ["CreateAccessKey"],
-        errorCode: [{ exists: false }],
-      },
-    },
+    pattern: iamCallPattern(["CreateAccessKey"]),
   },
   ReactivateAccessKeyRule: {
     // Re-contains an open incident's key: containment, though anyone allowed UpdateAccessKey sends these.
     lane: "containment",
     description: "CloudTrail: an access key was switched back to Active",
-    pattern: {
-      source: [IAM_SOURCE],
-      detailType: [CLOUDTRAIL_DETAIL_TYPE],
-      detail: {
-        eventSource: ["iam.amazonaws.com"],
-        eventName: ["UpdateAccessKey"],
-        requestParameters: { status: ["Active"] },
-        errorCode: [{ exists: false }],
-      },
-    },
+    pattern: iamCallPattern(["UpdateAccessKey"], { status: ["Active"] }),
   },
   // The tamper watch: calls that undo a containment, or touch the responder's tags. The function
   // tells the fence policies and the responder's own calls apart (IAM write calls are few).
   FencePolicyDetachedRule: {
     description: "CloudTrail: a managed policy was detached from a user or role (tamper watch)",
     lane: "containment",
-    pattern: {
-      source: [IAM_SOURCE],
-      detailType: [CLOUDTRAIL_DETAIL_TYPE],
-      detail: {
-        eventSource: ["iam.amazonaws.com"],
-        eventName: [...POLICY_DETACH_EVENT_NAMES],
-        errorCode: [{ exists: false }],
-      },
-    },
+    pattern: iamCallPattern(POLICY_DETACH_EVENT_NAMES),
   },
   RevokePolicyDeletedRule: {
     description: "CloudTrail: the responder's session revoke policy was deleted (tamper watch)",
     lane: "containment",
-    pattern: {
-      source: [IAM_SOURCE],
-      detailType: [CLOUDTRAIL_DETAIL_TYPE],
-      detail: {
-        eventSource: ["iam.amazonaws.com"],
-        eventName: [...INLINE_DELETE_EVENT_NAMES],
-        requestParameters: { policyName: [{ prefix: REVOKE_POLICY_PREFIX }] },
-        errorCode: [{ exists: false }],
-      },
-    },
+    pattern: iamCallPattern(INLINE_DELETE_EVENT_NAMES, { policyName: [{ prefix: REVOKE_POLICY_PREFIX }] }),
   },
   PrincipalTagChangeRule: {
     description: "CloudTrail: a user's or role's tags changed (responder tags: tamper watch and alert)",
     lane: "containment",
-    pattern: {
-      source: [IAM_SOURCE],
-      detailType: [CLOUDTRAIL_DETAIL_TYPE],
-      detail: {
-        eventSource: ["iam.amazonaws.com"],
-        eventName: [...TAG_EVENT_NAMES],
-        errorCode: [{ exists: false }],
-      },
-    },
+    pattern: iamCallPattern(TAG_EVENT_NAMES),
   },
 };
 

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { isAccessKeyId } from "../access-key.js";
 import { InvalidEventError } from "../errors.js";
 import type { Exposure, Principal, Severity } from "../exposure.js";
+import { CloudTrailDetailSchema } from "./cloudtrail-record.js";
 import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
 export const IAM_SOURCE = "aws.iam";
@@ -9,25 +10,6 @@ export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
 /** The IAM key calls the rules forward; only the first two lead to anything. */
 export const KEY_EVENT_NAMES = ["CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"] as const;
 
-const UserIdentitySchema = z.looseObject({
-  type: z.optional(z.string()),
-  userName: z.optional(z.string()),
-  arn: z.optional(z.string()),
-  accessKeyId: z.optional(z.string()),
-});
-
-const CloudTrailDetailSchema = z.looseObject({
-  eventName: z.string(),
-  eventID: z.string().check(z.minLength(1), z.maxLength(200)),
-  eventTime: z.optional(z.string()),
-  awsRegion: z.optional(z.string()),
-  sourceIPAddress: z.optional(z.string()),
-  recipientAccountId: z.optional(z.string()),
-  errorCode: z.optional(z.string()),
-  userIdentity: UserIdentitySchema,
-  requestParameters: z.optional(z.nullable(z.looseObject({}))),
-  responseElements: z.optional(z.nullable(z.looseObject({}))),
-});
 type CloudTrailDetail = z.infer<typeof CloudTrailDetailSchema>;
 
 const CreateAccessKeyResponseSchema = z.looseObject({

@@ -3,6 +3,7 @@ import { isAccessKeyId } from "../access-key.js";
 import type { Exposure } from "../exposure.js";
 import { DRILL_TAG, quarantineTagKey, TAG_PREFIX } from "../plan.js";
 import type { FenceTarget } from "../vocabulary.js";
+import { CloudTrailDetailSchema } from "./cloudtrail-record.js";
 import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
 
 /**
@@ -75,26 +76,7 @@ export interface Watched {
 
 export const NOTHING_WATCHED: Watched = { exposures: [], detached: [], notices: [] };
 
-const UserIdentitySchema = z.looseObject({
-  type: z.optional(z.string()),
-  userName: z.optional(z.string()),
-  arn: z.optional(z.string()),
-  sessionContext: z.optional(
-    z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
-  ),
-});
-
-const DetailSchema = z.looseObject({
-  eventName: z.string(),
-  eventID: z.string().check(z.minLength(1), z.maxLength(200)),
-  eventTime: z.optional(z.string()),
-  awsRegion: z.optional(z.string()),
-  sourceIPAddress: z.optional(z.string()),
-  recipientAccountId: z.optional(z.string()),
-  errorCode: z.optional(z.string()),
-  userIdentity: UserIdentitySchema,
-  requestParameters: z.optional(z.nullable(z.looseObject({}))),
-});
+const DetailSchema = CloudTrailDetailSchema;
 type Detail = z.infer<typeof DetailSchema>;
 
 /** IAM's API parameters, as CloudTrail records them (lower camel case). */
