@@ -47,3 +47,38 @@ export function println(io: Io, text = ""): void {
 export function eprintln(io: Io, text = ""): void {
   io.stderr(`${text}\n`);
 }
+
+/** An Io whose output is kept, with what it captured. */
+export interface CapturedIo {
+  readonly io: Io;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+}
+
+/**
+ * An Io for running lkr in-process (the local drill, the tests): no terminal, no environment,
+ * stdout and stderr captured; any part can be replaced.
+ */
+export function capturedIo(overrides: Partial<Io> = {}): CapturedIo {
+  let stdout = "";
+  let stderr = "";
+  return {
+    io: {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      ask: undefined,
+      progressInPlace: false,
+      env: {},
+      now: () => new Date(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: () => Math.random().toString(16).slice(2, 10),
+      ...overrides,
+    },
+    stdout: () => stdout,
+    stderr: () => stderr,
+  };
+}

@@ -13,7 +13,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { recordAwsCalls } from "../bench/aws-call-log.js";
-import type { Io } from "../cli/io.js";
+import { capturedIo } from "../cli/io.js";
 import { main as lkrMain } from "../cli/main.js";
 import { DEFAULT_QUARANTINE_POLICY_ARN } from "../lambdas/core/config.js";
 import { DEFAULT_STACK_NAME, STATUS_INDEX } from "../lambdas/core/contract.js";
@@ -53,20 +53,14 @@ function indent(text: string, prefix = "   │ "): string {
 async function lkr(args: readonly string[], world: World, endpoint: string): Promise<number> {
   say(`   $ lkr ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ")}`);
   let out = "";
-  const io: Io = {
+  const { io } = capturedIo({
     stdout: (t) => {
       out += t;
     },
     stderr: (t) => {
       out += t;
     },
-    ask: undefined,
-    progressInPlace: false,
-    env: {},
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    random: () => Math.random().toString(16).slice(2, 10),
-  };
+  });
   const code = await lkrMain(
     [
       ...args,

@@ -1,5 +1,5 @@
-import { type DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
 import { IncidentNotFoundError } from "../core/investigation/errors.js";
 import type {
@@ -9,8 +9,13 @@ import type {
   RecordOutcome,
   StoredIncident,
 } from "../core/investigation/ports.js";
-import { call } from "./aws-errors.js";
-import { conditionFailureOf, getIncidentItem, incidentFromItem } from "./dynamodb-support.js";
+import {
+  conditionFailureOf,
+  getIncidentItem,
+  incidentFromItem,
+  updateIfAllowed,
+  updateItem,
+} from "./dynamodb-support.js";
 
 /** The investigation attributes of an incident item, read back through a schema like the rest of it. */
 const StateSchema = z.looseObject({
@@ -59,17 +64,12 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
 
   async markInvestigated(incidentId: string, containmentId: string): Promise<void> {
     try {
-      await call("dynamodb:UpdateItem", () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshall({ incidentId }),
-            UpdateExpression: "SET investigatedContainment = :c",
-            ConditionExpression: "attribute_exists(incidentId)",
-            ExpressionAttributeValues: marshall({ ":c": containmentId }),
-          }),
-        ),
-      );
+      await updateItem(this.client, this.tableName, incidentId, {
+        update: "SET investigatedContainment = :c",
+        condition: "attribute_exists(incidentId)",
+        names: {},
+        values: { ":c": containmentId },
+      });
     } catch (error) {
       if (conditionFailureOf(error) === undefined) throw error;
       throw new IncidentNotFoundError(incidentId, { cause: error });
@@ -78,32 +78,24 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
 
   async record(write: InvestigationWrite): Promise<RecordOutcome> {
     try {
-      await call("dynamodb:UpdateItem", () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshall({ incidentId: write.incidentId }),
-            UpdateExpression:
-              "SET investigation = :summary, investigationFingerprint = :fp, " +
-              "investigationLastEventAt = :last, investigatedAt = :now",
-            // New activity only, and never older activity over newer (two runs racing).
-            ConditionExpression:
-              "attribute_exists(incidentId) AND " +
-              "(attribute_not_exists(investigationFingerprint) OR investigationFingerprint <> :fp) AND " +
-              "(attribute_not_exists(investigationLastEventAt) OR investigationLastEventAt <= :last)",
-            ExpressionAttributeValues: marshall(
-              {
-                ":summary": write.summary,
-                ":fp": write.fingerprint,
-                ":last": write.lastEventAt,
-                ":now": write.now,
-              },
-              { removeUndefinedValues: true },
-            ),
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-        ),
-      );
+      await updateItem(this.client, this.tableName, write.incidentId, {
+        update:
+          "SET investigation = :summary, investigationFingerprint = :fp, " +
+          "investigationLastEventAt = :last, investigatedAt = :now",
+        // New activity only, and never older activity over newer (two runs racing).
+        condition:
+          "attribute_exists(incidentId) AND " +
+          "(attribute_not_exists(investigationFingerprint) OR investigationFingerprint <> :fp) AND " +
+          "(attribute_not_exists(investigationLastEventAt) OR investigationLastEventAt <= :last)",
+        names: {},
+        values: {
+          ":summary": write.summary,
+          ":fp": write.fingerprint,
+          ":last": write.lastEventAt,
+          ":now": write.now,
+        },
+        returnOldOnConditionFailure: true,
+      });
       return "recorded";
     } catch (error) {
       const failure = conditionFailureOf(error);
@@ -139,21 +131,12 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
     ]
       .filter((part) => part !== "")
       .join(" ");
-    try {
-      await call("dynamodb:UpdateItem", () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshall({ incidentId }),
-            UpdateExpression: expression,
-            // Only our own claim: a later run that recorded newer activity keeps its own.
-            ConditionExpression: "investigationFingerprint = :fp",
-            ExpressionAttributeValues: marshall(values),
-          }),
-        ),
-      );
-    } catch (error) {
-      if (conditionFailureOf(error) === undefined) throw error;
-    }
+    // Only our own claim: a later run that recorded newer activity keeps its own.
+    await updateIfAllowed(this.client, this.tableName, incidentId, {
+      update: expression,
+      condition: "investigationFingerprint = :fp",
+      names: {},
+      values,
+    });
   }
 }

@@ -70,6 +70,7 @@ export async function updateItem(
   const expressions = `${input.update} ${input.condition ?? ""}`;
   const used = <T>(entries: Record<string, T>): Record<string, T> =>
     Object.fromEntries(Object.entries(entries).filter(([k]) => new RegExp(`${k}(?!\\w)`).test(expressions)));
+  const attributeNames = used(input.names);
   const values = used({
     ...(input.values
       ? marshall(input.values, { removeUndefinedValues: true, convertEmptyValues: false })
@@ -84,7 +85,7 @@ export async function updateItem(
           Key: marshall({ incidentId: key }),
           UpdateExpression: input.update,
           ...(input.condition ? { ConditionExpression: input.condition } : {}),
-          ExpressionAttributeNames: used(input.names),
+          ...(Object.keys(attributeNames).length > 0 ? { ExpressionAttributeNames: attributeNames } : {}),
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
           ...(input.returnValues ? { ReturnValues: input.returnValues } : {}),
           ...(input.returnOldOnConditionFailure ? { ReturnValuesOnConditionCheckFailure: "ALL_OLD" } : {}),

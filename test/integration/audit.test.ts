@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import type { Io } from "../../cli/io.js";
+import { capturedIo } from "../../cli/io.js";
 import { main } from "../../cli/main.js";
 import { localAuditHandler } from "../../local/audit-handler.js";
 import { guardDutyEvent } from "../../local/events.js";
@@ -42,24 +42,13 @@ function ours<T extends { userName: string }>(findings: readonly T[]): T[] {
 }
 
 async function lkr(args: readonly string[], now: Date) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    ask: undefined,
-    progressInPlace: false,
-    env: {},
+  const run = capturedIo({
     now: () => now,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 10))),
     random: () => "0000",
-  };
-  const code = await main(args, { io });
-  return { code, stdout, stderr };
+  });
+  const code = await main(args, { io: run.io });
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 beforeAll(async () => {

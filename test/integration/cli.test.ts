@@ -2,7 +2,7 @@ import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudf
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import type { Io } from "../../cli/io.js";
+import { capturedIo, type Io } from "../../cli/io.js";
 import type { Incident } from "../../lambdas/core/incident.js";
 import { drillEvent, guardDutyEvent, healthEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
@@ -37,24 +37,11 @@ interface Run {
 
 /** Runs lkr in-process against moto, with the test's table and topic; no terminal unless `answer` is given. */
 async function lkr(args: readonly string[], options: { answer?: string } = {}): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
+  const run = capturedIo({
     ask: options.answer === undefined ? undefined : async () => options.answer as string,
-    progressInPlace: false,
-    env: {},
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    random: () => Math.random().toString(16).slice(2, 10),
-  };
-  const code = await main([...args, "--table", world.tableName, "--topic", world.topicArn], { io });
-  return { code, stdout, stderr };
+  });
+  const code = await main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: run.io });
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 function json<T>(run: Run): T {
@@ -610,24 +597,9 @@ describe("lkr release of another account's incident", () => {
 
 describe("lkr finds the deployed responder through its stack outputs", () => {
   async function lkrWithoutTable(args: readonly string[]): Promise<Run> {
-    let stdout = "";
-    let stderr = "";
-    const io: Io = {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      ask: undefined,
-      progressInPlace: false,
-      env: {},
-      now: () => new Date(),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      random: () => "0",
-    };
-    const code = await main(args, { io });
-    return { code, stdout, stderr };
+    const run = capturedIo({ random: () => "0" });
+    const code = await main(args, { io: run.io });
+    return { code, stdout: run.stdout(), stderr: run.stderr() };
   }
 
   it("reads IncidentTableName from CloudFormation DescribeStacks for --stack", async () => {

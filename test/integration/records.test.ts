@@ -1,6 +1,6 @@
 import { CreateEventBusCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import type { Io } from "../../cli/io.js";
+import { capturedIo, type Io } from "../../cli/io.js";
 import type { Incident } from "../../lambdas/core/incident.js";
 import type { RespondHandler } from "../../lambdas/handlers/respond-handler.js";
 import { guardDutyEvent, healthEvent } from "../../local/events.js";
@@ -80,27 +80,12 @@ interface Run {
 
 /** Runs lkr in-process against moto through the proxy, with this test's table and topic. */
 async function lkr(args: readonly string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    ask: undefined,
-    progressInPlace: false,
-    env: {},
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    random: () => Math.random().toString(16).slice(2, 10),
-  };
+  const run = capturedIo();
   const code = await main(
     [...args, "--table", world.tableName, "--topic", world.topicArn, "--endpoint-url", proxy.endpoint],
-    { io },
+    { io: run.io },
   );
-  return { code, stdout, stderr };
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 function release(incidentId: string): Promise<Run> {

@@ -5,7 +5,7 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import type { Io } from "../../cli/io.js";
+import { capturedIo, type Io } from "../../cli/io.js";
 import type { RespondResult } from "../../lambdas/handlers/respond-handler.js";
 import { cloudTrailEvent, guardDutyEvent, readFixture, tamperEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
@@ -30,17 +30,7 @@ let handler: (event: unknown) => Promise<RespondResult>;
 let main: Main;
 
 async function lkr(args: readonly string[]): Promise<number> {
-  const io: Io = {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    ask: undefined,
-    progressInPlace: false,
-    env: {},
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    random: () => Math.random().toString(16).slice(2, 10),
-  };
-  return main([...args, "--table", world.tableName, "--topic", world.topicArn], { io });
+  return main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: capturedIo().io });
 }
 
 /** A user whose key the real handler contained (its containment alert drained). */
