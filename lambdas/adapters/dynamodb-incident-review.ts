@@ -183,6 +183,10 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
     if (!written) throw new IncidentChangedError(write.incidentId);
   }
 
+  holdFence(accountId: string, target: FenceTarget, incidentId: string): Promise<void> {
+    return this.store.holdFence(accountId, target, incidentId);
+  }
+
   async leaveFence(accountId: string, target: FenceTarget, incidentId: string): Promise<readonly string[]> {
     const out = await updateItem(this.client, this.tableName, fenceItemKey(accountId, target), {
       update: "SET #itemType = :type DELETE #holders :holder",

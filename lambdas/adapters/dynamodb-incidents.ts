@@ -209,6 +209,20 @@ export class DynamoDbIncidentStore implements IncidentStore {
     if (completed !== undefined) await this.completeSignal(incidentId, completed, now);
   }
 
+  async appendToContainment(
+    incidentId: string,
+    actions: readonly ActionRecord[],
+    now: string,
+  ): Promise<"recorded" | "conflict"> {
+    const recorded = await updateIfAllowed(this.client, this.tableName, incidentId, {
+      update: "SET #updatedAt = :now, #actions = list_append(if_not_exists(#actions, :empty), :actions)",
+      condition: "#status = :contained",
+      names: names("updatedAt", "actions", "status"),
+      values: { ":now": now, ":empty": [], ":actions": actions, ":contained": "contained" },
+    });
+    return recorded ? "recorded" : "conflict";
+  }
+
   private async completeSignal(
     incidentId: string,
     completed: { readonly signalId: string; readonly actions: readonly ActionRecord[] },

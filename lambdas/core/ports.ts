@@ -110,6 +110,15 @@ export interface IncidentStore {
     now: string,
     completed?: { readonly signalId: string; readonly actions: readonly ActionRecord[] },
   ): Promise<void>;
+  /**
+   * Appends what a containment did after its record, only while the incident is still contained:
+   * `conflict` when a release got in between (the containment is then planned and done again).
+   */
+  appendToContainment(
+    incidentId: string,
+    actions: readonly ActionRecord[],
+    now: string,
+  ): Promise<"recorded" | "conflict">;
   /** Claims the right to alert for a signal: true once per signal, false for every later caller. */
   claimAlert(incidentId: string, signalId: string): Promise<boolean>;
   /** Gives a claim back when the alert could not be sent, so a retry sends it. */

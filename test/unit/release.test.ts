@@ -406,6 +406,10 @@ class FakeStore implements IncidentReviewStore {
     if (this.changed) throw new IncidentChangedError(write.incidentId);
     this.writes.push(write);
   }
+  readonly held: string[] = [];
+  async holdFence(_account: string, target: FenceTarget, incidentId: string) {
+    this.held.push(`${target.name}:${incidentId}`);
+  }
   async leaveFence() {
     return this.holders;
   }
@@ -728,7 +732,7 @@ describe("a quarantine policy another key of the principal still needs", () => {
       new FakeIam({}, { alice: [TAG, TAG_B] }),
       [],
       new RegExp(
-        `not detached: still needed by the quarantine of ${KEY_B}, but there is no incident ${ID_B} to hand it over to`,
+        `not detached: still needed by the quarantine of ${KEY_B}, but there is no open incident ${ID_B} to hand it over to`,
       ),
     ],
   ])(

@@ -150,6 +150,13 @@ class FakeStore implements IncidentStore {
     if (completed)
       this.setState(id, completed.signalId, { completedAt: now, actions: [...completed.actions] });
   }
+  async appendToContainment(id: string, actions: readonly ActionRecord[]) {
+    this.check();
+    const i = this.incidents.get(id);
+    if (i?.status !== "contained") return "conflict" as const;
+    this.incidents.set(id, { ...i, actions: [...i.actions, ...actions] });
+    return "recorded" as const;
+  }
   async claimAlert(id: string, signalId: string) {
     this.check();
     const i = this.incidents.get(id);
@@ -230,6 +237,29 @@ describe("respondToExposure", () => {
     ]);
     expect(outcome).toMatchObject({ decision: "contain", alerted: true });
     expect(alerts).toHaveLength(1);
+  });
+
+  it("when a release gets in between the record and the fence: plans again and contains the key again, never leaving a released incident fenced", async () => {
+    const iam = new FakeIam();
+    const store = new FakeStore();
+    let released = false;
+    const append = store.appendToContainment.bind(store);
+    store.appendToContainment = async (id: string, actions: readonly ActionRecord[]) => {
+      const incident = store.incidents.get(id);
+      if (!released && incident) {
+        // The operator's release: contained → releasing → released, the key Active again.
+        released = true;
+        store.incidents.set(id, { ...incident, status: "released", version: (incident.version ?? 0) + 2 });
+      }
+      return append(id, actions);
+    };
+    const outcome = await respondToExposure(exposure, deps(iam, store, []));
+    expect(iam.calls.filter((c) => c.startsWith("disableKey"))).toEqual([
+      `disableKey:${KEY}`,
+      `disableKey:${KEY}`,
+    ]);
+    expect(outcome.decision).toBe("contain");
+    expect(store.incidents.get(`123456789012-${KEY}`)?.status).toBe("contained");
   });
 
   it("when DynamoDB is down: still contains and alerts, then fails so EventBridge retries; the retry in the same container records without a second alert", async () => {

@@ -135,9 +135,10 @@ async function handOver(
   const needed = `still needed by the quarantine of ${keys.join(", ")}`;
   const failed = (detail: string) => ({ record: undoRecordOf(step, at, "failed", signalId, detail) });
   try {
-    if ((await deps.incidents.get(heirIncidentId)) === undefined) {
+    const heir = await deps.incidents.get(heirIncidentId);
+    if (heir === undefined || (heir.status !== "contained" && heir.status !== "releasing")) {
       return failed(
-        `not detached: ${needed}, but there is no incident ${heirIncidentId} to hand it over to; detach it by hand once that quarantine ends`,
+        `not detached: ${needed}, but there is no open incident ${heirIncidentId} to hand it over to; detach it by hand once that quarantine ends`,
       );
     }
     await deps.incidents.appendActions(
@@ -293,6 +294,18 @@ async function restoreOne(
   }
 }
 
+/** A release that did not complete still holds the principal's fence: its detach steps hold it again. */
+async function holdFenceAgain(prepared: PreparedRelease, deps: ReleaseDeps): Promise<void> {
+  const { incident } = prepared;
+  for (const step of prepared.plan.steps) {
+    if (step.kind === "detach-quarantine-policy" || step.kind === "detach-session-deny-policy") {
+      await deps.incidents
+        .holdFence(incident.accountId, step.target, incident.incidentId)
+        .catch(() => undefined);
+    }
+  }
+}
+
 /**
  * A new signal contained the key again while the release ran (the close write found the incident
  * changed): put back everything the release undid — the key Inactive first — and record it, so the
@@ -329,6 +342,7 @@ async function restoreContainment(
       failed.push(`${describeUndoStep(step)}: ${describeError(error)}`);
     }
   }
+  await holdFenceAgain(prepared, deps);
   await deps.incidents
     .appendActions(prepared.incident.incidentId, [...records, ...notes], at)
     .catch(() => undefined);
@@ -392,6 +406,7 @@ export async function executeRelease(
       return restoreContainment(prepared, records, signalId, deps, error);
     throw error;
   }
+  if (status !== "released") await holdFenceAgain(prepared, deps);
   let alerted = false;
   let alertError: string | undefined;
   try {

@@ -54,6 +54,8 @@ export interface IncidentReviewStore {
   recordClose(write: CloseWrite): Promise<void>;
   /** This incident no longer holds the principal's fence: the incidents that still do. */
   leaveFence(accountId: string, target: FenceTarget, incidentId: string): Promise<readonly string[]>;
+  /** This incident holds the principal's fence again (a release that did not complete). */
+  holdFence(accountId: string, target: FenceTarget, incidentId: string): Promise<void>;
   /** The incidents holding the principal's fence now. */
   fenceHolders(accountId: string, target: FenceTarget): Promise<readonly string[]>;
   /** Appends actions whatever the incident's status (the audit of IAM changes whose release could not be recorded). */

@@ -1,3 +1,4 @@
+import { containmentFailed } from "../containment.js";
 import { describeError, IncompleteResponseError, TransientAwsError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
 import { type ActionRecord, actionsWorthKeeping, incidentIdOf, principalRecordOf } from "../incident.js";
@@ -76,21 +77,41 @@ function principalOf(exposure: Exposure, facts: PrincipalFacts): PrincipalRecord
  * The last write: what was done after the record (what says something new, on the incident; all of
  * it on the signal's own item) and — when nothing needs a retry — that the signal is complete.
  */
-async function recordRest(run: Execution): Promise<void> {
-  if (run.recordedCount === undefined) return;
-  const complete = run.complete();
-  const rest = run.actions.slice(run.recordedCount);
-  const recorded = [...(run.lookup.incident?.actions ?? []), ...run.actions.slice(0, run.recordedCount)];
+async function recordRest(run: Execution): Promise<"recorded" | "conflict"> {
+  if (run.recordedCount === undefined) return "recorded";
+  const { incidents } = run.deps;
+  const rest = actionsWorthKeeping(
+    [...(run.lookup.incident?.actions ?? []), ...run.actions.slice(0, run.recordedCount)],
+    run.actions.slice(run.recordedCount),
+  );
   try {
-    await run.deps.incidents.appendActions(
+    // A containment's fence is recorded only while the incident is still contained: a release that
+    // got in after the record would otherwise leave a released incident with a fence attached.
+    if (run.plan.decision === "contain" && !containmentFailed(run.actions)) {
+      if ((await incidents.appendToContainment(run.plan.incidentId, rest, run.now())) === "conflict") {
+        run.log.info("incident released during the containment: planning again", {
+          incidentId: run.plan.incidentId,
+        });
+        return "conflict";
+      }
+      if (run.complete()) {
+        await incidents.appendActions(run.plan.incidentId, [], run.now(), {
+          signalId: run.exposure.signalId,
+          actions: run.actions,
+        });
+      }
+      return "recorded";
+    }
+    await incidents.appendActions(
       run.plan.incidentId,
-      actionsWorthKeeping(recorded, rest),
+      rest,
       run.now(),
-      complete ? { signalId: run.exposure.signalId, actions: run.actions } : undefined,
+      run.complete() ? { signalId: run.exposure.signalId, actions: run.actions } : undefined,
     );
   } catch (error) {
     run.storeFailed(error, "incident actions not recorded");
   }
+  return "recorded";
 }
 
 /** How many times a containment is planned again when the incident keeps changing under it. */
@@ -148,7 +169,13 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
     if (run.halted === "duplicate" && run.retryable().length === 0) {
       return { incidentId: plan.incidentId, decision: "duplicate", actions: [], alerted: false };
     }
-    await recordRest(run);
+    if ((await recordRest(run)) === "conflict") {
+      if (attempt < MAX_PLANS) {
+        lookup = await lookUpAgain(exposure, lookup, deps);
+        continue;
+      }
+      run.needsRetry("record-incident (incident kept changing)");
+    }
     const retryable = run.retryable();
     if (retryable.length > 0) {
       // Give the claim back, so the retry takes the signal at once.

@@ -181,7 +181,8 @@ const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
     run.recordedCount = run.actions.length;
     run.opened = containing && (incident?.status !== "contained" || signalAlreadyRecorded);
     // An incident keeps the worst severity any of its signals had: a conditional write on its rank.
-    if (incident !== undefined && severityRank(plan.severity) > severityRank(incident.severity)) {
+    // Also when no incident was read: a concurrent first signal may have created it lower.
+    if (severityRank(plan.severity) > severityRank(incident?.severity ?? "low")) {
       await deps.incidents.raiseSeverity(plan.incidentId, plan.severity, run.now());
     }
   } catch (error) {
@@ -201,6 +202,7 @@ const emitContainedEvent: StepExecutor<"emit-contained-event"> = async (_step, r
   const { exposure, plan } = run;
   // One Incident Contained per containment: a later signal about a contained key adds to its thread.
   if (!run.opened && run.recordedCount !== undefined) return;
+  if (containmentFailed(run.actions)) return; // nothing was contained
   try {
     await run.deps.events.emitContained({
       incidentId: plan.incidentId,
