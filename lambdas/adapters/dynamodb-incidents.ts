@@ -163,13 +163,14 @@ export class DynamoDbIncidentStore implements IncidentStore {
     });
     if (!recorded) return "conflict";
     await updateItem(this.client, this.tableName, signalItemKey(write.incidentId, write.signal.signalId), {
-      update: "SET #itemType = :type, #signalId = :sid, #signal = :signal, #recordedAt = :now",
-      names: names(ITEM_TYPE, "signalId", "signal", "recordedAt"),
+      update: `SET #itemType = :type, #signalId = :sid, #signal = :signal, #recordedAt = :now${write.opens ? ", #opened = :opened" : ""}`,
+      names: names(ITEM_TYPE, "signalId", "signal", "recordedAt", "opened"),
       values: {
         ":type": "signal",
         ":sid": write.signal.signalId,
         ":signal": write.signal,
         ":now": write.now,
+        ":opened": true,
       },
     });
     return "recorded";
@@ -233,6 +234,22 @@ export class DynamoDbIncidentStore implements IncidentStore {
         "SET #itemType = :type, #signalId = :sid, #completedAt = :now, #actions = :actions REMOVE #claimOwner, #claimExpiresAt",
       names: names(ITEM_TYPE, "signalId", "completedAt", "actions", "claimOwner", "claimExpiresAt"),
       values: { ":type": "signal", ":sid": completed.signalId, ":now": now, ":actions": completed.actions },
+    });
+  }
+
+  claimEmit(incidentId: string, signalId: string, now: string): Promise<boolean> {
+    return updateIfAllowed(this.client, this.tableName, signalItemKey(incidentId, signalId), {
+      update: "SET #emittedAt = :now",
+      condition: "attribute_not_exists(#emittedAt)",
+      names: names("emittedAt"),
+      values: { ":now": now },
+    });
+  }
+
+  async releaseEmitClaim(incidentId: string, signalId: string): Promise<void> {
+    await updateItem(this.client, this.tableName, signalItemKey(incidentId, signalId), {
+      update: "REMOVE #emittedAt",
+      names: names("emittedAt"),
     });
   }
 

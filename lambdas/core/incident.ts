@@ -240,6 +240,10 @@ export const SignalStateSchema = z.looseObject({
   claimExpiresAt: z.optional(z.string()),
   completedAt: z.optional(z.string()),
   alertedAt: z.optional(z.string()),
+  /** This signal's record moved the incident into `contained`: it announces the containment. */
+  opened: z.optional(z.boolean()),
+  /** When its Incident Contained event went out (claimed before sending, given back on failure). */
+  emittedAt: z.optional(z.string()),
   signal: z.optional(SignalRecordSchema),
   actions: z.optional(z.array(ActionRecordSchema)),
 });

@@ -69,6 +69,8 @@ export interface SignalWrite {
   readonly keepSignalOnIncident: boolean;
   /** A retry of a signal an earlier attempt recorded: its actions (and status) only, not the signal again. */
   readonly signalAlreadyRecorded: boolean;
+  /** The write moves the incident into `contained`: the signal's item remembers it opened the containment. */
+  readonly opens: boolean;
   readonly mode: ResponseMode;
   readonly sample: boolean;
   readonly signal: SignalRecord;
@@ -119,6 +121,10 @@ export interface IncidentStore {
     actions: readonly ActionRecord[],
     now: string,
   ): Promise<"recorded" | "conflict">;
+  /** Claims the Incident Contained event of the signal that opened a containment: true once, false later. */
+  claimEmit(incidentId: string, signalId: string, now: string): Promise<boolean>;
+  /** Gives the emit claim back when the event could not be sent, so a retry sends it. */
+  releaseEmitClaim(incidentId: string, signalId: string): Promise<void>;
   /** Claims the right to alert for a signal: true once per signal, false for every later caller. */
   claimAlert(incidentId: string, signalId: string): Promise<boolean>;
   /** Gives a claim back when the alert could not be sent, so a retry sends it. */

@@ -127,7 +127,10 @@ class FakeStore implements IncidentStore {
       ...(w.basis ? { version: (existing?.version ?? 0) + 1 } : {}),
       signalCount: (base.signalCount ?? 0) + (w.signalAlreadyRecorded ? 0 : 1),
     });
-    this.setState(w.incidentId, w.signal.signalId, { signal: w.signal });
+    this.setState(w.incidentId, w.signal.signalId, {
+      signal: w.signal,
+      ...(w.opens ? { opened: true } : {}),
+    });
     return "recorded" as const;
   }
   async raiseSeverity(id: string, severity: Severity) {
@@ -156,6 +159,15 @@ class FakeStore implements IncidentStore {
     if (i?.status !== "contained") return "conflict" as const;
     this.incidents.set(id, { ...i, actions: [...i.actions, ...actions] });
     return "recorded" as const;
+  }
+  async claimEmit(id: string, signalId: string, now: string) {
+    this.check();
+    if (this.state(id, signalId).emittedAt !== undefined) return false;
+    this.setState(id, signalId, { emittedAt: now });
+    return true;
+  }
+  async releaseEmitClaim(id: string, signalId: string) {
+    this.setState(id, signalId, { emittedAt: undefined });
   }
   async claimAlert(id: string, signalId: string) {
     this.check();
@@ -322,6 +334,22 @@ describe("respondToExposure", () => {
     await respondToExposure(exposure, deps(iam, store, alerts));
     await respondToExposure(exposure, deps(iam, store, alerts));
     expect(alerts).toHaveLength(1);
+  });
+
+  it("announces a containment once: the retry of a signal whose alert failed emits no second Incident Contained, a later signal none at all", async () => {
+    const iam = new FakeIam();
+    const store = new FakeStore();
+    const emitted: string[] = [];
+    const withEvents = (d: RespondDeps): RespondDeps => ({
+      ...d,
+      events: { emitContained: async (e) => void emitted.push(e.incidentId) },
+    });
+    await expect(
+      respondToExposure(exposure, withEvents(deps(iam, store, [], { snsDown: true }))),
+    ).rejects.toMatchObject({ failedSteps: ["notify"] });
+    await respondToExposure(exposure, withEvents(deps(iam, store, [])));
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, withEvents(deps(iam, store, [])));
+    expect(emitted).toEqual([`123456789012-${KEY}`]);
   });
 
   it("records a key deleted between signal and action as not-found, and does not ask for a retry", async () => {

@@ -150,6 +150,7 @@ const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
   const incident = lookup.incident;
   const signalAlreadyRecorded = lookup.signalState?.signal !== undefined;
   const actions = actionsWorthKeeping(incident?.actions ?? [], run.actions);
+  const opens = containing && incident?.status !== "contained";
   try {
     const result = await deps.incidents.recordSignal({
       incidentId: plan.incidentId,
@@ -167,6 +168,7 @@ const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
         !signalAlreadyRecorded &&
         (incident?.signalCount ?? incident?.signals.length ?? 0) < SIGNALS_KEPT_ON_INCIDENT,
       signalAlreadyRecorded,
+      opens,
       mode: deps.settings.mode,
       sample: exposure.sample,
       signal: signalRecordOf(exposure, run.receivedAt, plan.severity, plan.decision, plan.reasons),
@@ -179,7 +181,8 @@ const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
       return;
     }
     run.recordedCount = run.actions.length;
-    run.opened = containing && (incident?.status !== "contained" || signalAlreadyRecorded);
+    // This record opened the containment, or an earlier attempt of this signal's did.
+    run.opened = opens || (containing && lookup.signalState?.opened === true);
     // An incident keeps the worst severity any of its signals had: a conditional write on its rank.
     // Also when no incident was read: a concurrent first signal may have created it lower.
     if (severityRank(plan.severity) > severityRank(incident?.severity ?? "low")) {
@@ -203,6 +206,10 @@ const emitContainedEvent: StepExecutor<"emit-contained-event"> = async (_step, r
   // One Incident Contained per containment: a later signal about a contained key adds to its thread.
   if (!run.opened && run.recordedCount !== undefined) return;
   if (containmentFailed(run.actions)) return; // nothing was contained
+  const recorded = run.recordedCount !== undefined;
+  // Claimed on the signal's item, so a retry of the signal never announces it twice.
+  if (recorded && !(await run.deps.incidents.claimEmit(plan.incidentId, exposure.signalId, run.now())))
+    return;
   try {
     await run.deps.events.emitContained({
       incidentId: plan.incidentId,
@@ -216,6 +223,8 @@ const emitContainedEvent: StepExecutor<"emit-contained-event"> = async (_step, r
       ...(Number.isNaN(Date.parse(exposure.observedAt)) ? {} : { observedAt: exposure.observedAt }),
     });
   } catch (error) {
+    if (recorded)
+      await run.deps.incidents.releaseEmitClaim(plan.incidentId, exposure.signalId).catch(() => undefined);
     run.needsRetry("emit-contained-event");
     run.log.error("contained event not emitted", { error: describeError(error) });
   }

@@ -27,6 +27,7 @@ const write: SignalWrite = {
   basis: { exists: true, version: 3 },
   keepSignalOnIncident: true,
   signalAlreadyRecorded: false,
+  opens: false,
   mode: "enforce",
   sample: false,
   signal: {
@@ -133,6 +134,23 @@ describe("DynamoDbIncidentStore", () => {
       Key: { incidentId: { S: `${ID}#signal#s` } },
       ConditionExpression:
         "attribute_not_exists(#completedAt) AND (attribute_not_exists(#claimOwner) OR #claimOwner = :owner OR #claimExpiresAt < :now)",
+    });
+  });
+
+  it("remembers on the signal's item that it opened the containment, and claims its Incident Contained once", async () => {
+    dynamo
+      .on(UpdateItemCommand)
+      .resolvesOnce({})
+      .resolvesOnce({})
+      .resolvesOnce({})
+      .rejects(conditionFailed());
+    await store.recordSignal({ ...write, opens: true });
+    expect(updates()[1]?.UpdateExpression).toContain("#opened = :opened");
+    expect(await store.claimEmit(ID, "guardduty:f1", "now")).toBe(true);
+    expect(await store.claimEmit(ID, "guardduty:f1", "now")).toBe(false);
+    expect(updates()[2]).toMatchObject({
+      Key: { incidentId: { S: `${ID}#signal#guardduty:f1` } },
+      ConditionExpression: "attribute_not_exists(#emittedAt)",
     });
   });
 
