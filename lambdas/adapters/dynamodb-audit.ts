@@ -10,7 +10,7 @@ import type { AuditStore, ExposureHistory } from "../core/audit/ports.js";
 import { TransientAwsError } from "../core/errors.js";
 import { incidentIdOf } from "../core/incident.js";
 import { call } from "./aws-errors.js";
-import { getIncidentItem } from "./dynamodb-support.js";
+import { getItem } from "./dynamodb-support.js";
 
 /** BatchGetItem takes 100 keys at most. */
 const BATCH = 100;
@@ -70,7 +70,7 @@ export class DynamoDbAuditStore implements AuditStore {
   ) {}
 
   async previous(): Promise<AuditRecord | undefined> {
-    const item = await getIncidentItem(this.client, this.tableName, LATEST_AUDIT_ID);
+    const item = await getItem(this.client, this.tableName, LATEST_AUDIT_ID);
     return item === undefined ? undefined : AuditRecordSchema.parse(item);
   }
 

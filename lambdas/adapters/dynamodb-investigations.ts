@@ -11,7 +11,7 @@ import type {
 } from "../core/investigation/ports.js";
 import {
   conditionFailureOf,
-  getIncidentItem,
+  getItem,
   incidentFromItem,
   updateIfAllowed,
   updateItem,
@@ -48,7 +48,7 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
   ) {}
 
   async getState(incidentId: string): Promise<InvestigationState | undefined> {
-    const item = await getIncidentItem(
+    const item = await getItem(
       this.client,
       this.tableName,
       incidentId,
@@ -58,7 +58,7 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
   }
 
   async getIncident(incidentId: string): Promise<StoredIncident | undefined> {
-    const item = await getIncidentItem(this.client, this.tableName, incidentId);
+    const item = await getItem(this.client, this.tableName, incidentId);
     return item ? { incident: incidentFromItem(item), state: stateOf(item) } : undefined;
   }
 

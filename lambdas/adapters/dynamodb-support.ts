@@ -147,16 +147,6 @@ export function plainItem(item: Record<string, unknown>): Record<string, unknown
   );
 }
 
-/** One incident item by id (see getItem). */
-export function getIncidentItem(
-  client: DynamoDBClient,
-  tableName: string,
-  incidentId: string,
-  projection?: string,
-): Promise<Record<string, unknown> | undefined> {
-  return getItem(client, tableName, incidentId, projection);
-}
-
 /**
  * An incident item through the incident schema, the one place a stored incident becomes typed:
  * records of older versions are upgraded first.
