@@ -162,7 +162,10 @@ async function drill(moto: MotoServer): Promise<void> {
     for (const other of others) say(`   (and: "${other.subject}")`);
   }
   check(emails.length === 2, "one email per signal");
-  check(first?.body.includes(`npx lkr release ${incidentId}`) === true, "the email says how to release");
+  check(
+    first?.body.includes(`npx leaked-key-responder release ${incidentId}`) === true,
+    "the email says how to release",
+  );
   check((await world.alerts()).length === 2, "the SQS subscriber got the machine JSON of both");
 
   heading(8, "Release it (a false alarm)");

@@ -63,6 +63,12 @@ export const INVESTIGATE_ENV = {
   eventBusName: "EVENT_BUS_NAME",
 } as const;
 
+/**
+ * How an alert tells the operator to run lkr: `npx leaked-key-responder` resolves to this package
+ * (its `leaked-key-responder` bin) in any directory, never to an unclaimed registry name such as `lkr`.
+ */
+export const CLI_INVOCATION = "npx leaked-key-responder";
+
 /** Outputs of the responder's stack; the lkr CLI finds the deployed responder through them. */
 export const STACK_OUTPUTS = {
   incidentTableName: "IncidentTableName",

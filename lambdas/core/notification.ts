@@ -2,6 +2,7 @@ import { maskAccessKeyId } from "./access-key.js";
 import { bullets, renderIncidentChat, todoSection, toSnsSubject } from "./alert-text.js";
 import { chatList } from "./chatbot.js";
 import { containmentFailed } from "./containment.js";
+import { CLI_INVOCATION } from "./contract.js";
 import type { Exposure } from "./exposure.js";
 import { type ActionRecord, principalRecordOf } from "./incident.js";
 import type { IamStep, ResponsePlan } from "./plan.js";
@@ -160,7 +161,7 @@ function humanSteps(input: AlertInput): string[] {
 
 function releaseLine(input: AlertInput): string | undefined {
   if (input.plan.decision !== "contain") return undefined;
-  return `npx lkr release ${input.plan.incidentId} --reason "<why this was a false alarm>" --stack ${input.stackName}`;
+  return `${CLI_INVOCATION} release ${input.plan.incidentId} --reason "<why this was a false alarm>" --stack ${input.stackName}`;
 }
 
 export function renderAlert(input: AlertInput): RenderedAlert {

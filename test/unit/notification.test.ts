@@ -74,7 +74,7 @@ describe("renderAlert", () => {
       `  Access key:  ${KEY}`,
       `  - ${NOW}  disable-key ${KEY} (user alice): done`,
       `  4. After review, delete the key: aws iam delete-access-key --user-name alice --access-key-id ${KEY}`,
-      `  npx lkr release 123456789012-${KEY} --reason "<why this was a false alarm>" --stack S`,
+      `  npx leaked-key-responder release 123456789012-${KEY} --reason "<why this was a false alarm>" --stack S`,
     ]) {
       expect(alert.text.split("\n")).toContain(line);
     }

@@ -541,6 +541,10 @@ describe("executeRelease", () => {
       "detach arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3: AwsCallError: iam:DetachUserPolicy failed: AccessDenied",
     );
     expect(alerts[0]?.subject).toMatch(/^\[RELEASE INCOMPLETE\] /);
+    // The command to run again resolves to this package from any directory (not the unclaimed `lkr`).
+    expect(alerts[0]?.text).toContain(
+      `npx leaked-key-responder release ${ID} --reason "false alarm" --stack LeakedKeyResponder`,
+    );
   });
 
   it("when a new signal contained the key meanwhile: puts back what it undid (key first), keeps the audit, and throws", async () => {

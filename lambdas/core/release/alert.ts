@@ -1,6 +1,7 @@
 import { maskAccessKeyId } from "../access-key.js";
 import { bullets, renderIncidentChat, section, todoSection, toSnsSubject } from "../alert-text.js";
 import { chatList } from "../chatbot.js";
+import { CLI_INVOCATION } from "../contract.js";
 import type { ActionRecord, Incident, IncidentStatus } from "../incident.js";
 import type { RenderedAlert } from "../ports.js";
 import { principalLabelOf } from "../vocabulary.js";
@@ -51,7 +52,7 @@ export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
   if (!verdict.complete) {
     todo.push(
       "Some steps failed (see above): fix the cause (permissions, throttling) and run the release again; every step is safe to repeat.",
-      `npx lkr release ${incident.incidentId} --reason "${request.reason.replace(/"/g, "'")}" --stack ${input.stackName}`,
+      `${CLI_INVOCATION} release ${incident.incidentId} --reason "${request.reason.replace(/"/g, "'")}" --stack ${input.stackName}`,
     );
   }
   if (conflicts.length > 0) {
