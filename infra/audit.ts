@@ -3,7 +3,7 @@ import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
@@ -60,7 +60,7 @@ function validate(props: AuditProps): void {
  * only: it changes no key, user or policy.
  */
 export class Audit extends Construct {
-  readonly auditFunction: NodejsFunction;
+  readonly auditFunction: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
   /** Its errors and dead-letter alarms, which publish to the alert topic. */

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -6,7 +7,7 @@ import type * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -14,6 +15,33 @@ import type { Construct } from "constructs";
 import { SERVICE_NAME } from "../lambdas/core/contract.js";
 
 const HANDLERS = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
+/**
+ * Where the package build (scripts/bundle-lambdas.ts) puts each handler's prebuilt bundle:
+ * dist/lambda/<handler>/index.mjs beside the compiled dist/infra. From the repo's TypeScript
+ * sources this directory does not exist, so the repo always bundles its current sources.
+ */
+export const PREBUILT_BUNDLES = fileURLToPath(new URL("../lambda/", import.meta.url));
+
+/** The Lambda handlers of lambdas/handlers that the construct deploys (and the package build bundles). */
+export const LAMBDA_HANDLERS = ["respond", "investigate", "audit", "revoke-role-sessions"] as const;
+export type LambdaHandler = (typeof LAMBDA_HANDLERS)[number];
+
+/** The file name NodejsFunction gives an ESM bundle (and the prebuilt bundles use): handler `index.handler`. */
+export const BUNDLE_FILE = "index.mjs";
+
+/**
+ * How a handler is bundled, both by NodejsFunction (repo) and by the package build: minified ESM
+ * for node24 with source maps, every dependency inside (the AWS SDK pinned, not the runtime's copy).
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: "node24",
+  minify: true,
+  sourceMap: true,
+  mainFields: ["module", "main"],
+  externalModules: [],
+  banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
+} as const satisfies BundlingOptions;
 
 /** What a function may do in its own log group. */
 export const LOG_WRITE_ACTIONS: readonly string[] = ["logs:CreateLogStream", "logs:PutLogEvents"];
@@ -52,7 +80,7 @@ export interface HandlerFunctionOptions {
   /** Construct id prefix: `<name>Role`, `<name>LogGroup`, `<name>Function`. */
   readonly name: string;
   /** Handler file in lambdas/handlers, without `.ts`. */
-  readonly handler: string;
+  readonly handler: LambdaHandler;
   readonly description: string;
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
@@ -63,15 +91,17 @@ export interface HandlerFunctionOptions {
 }
 
 /**
- * A handler of lambdas/handlers on the newest Node.js runtime, arm64, bundled by the local
- * esbuild as minified ESM with source maps and the AWS SDK inside (pinned, tree-shaken, not the
- * runtime's copy); an explicit role that may write only to its own log group (no
- * AWSLambdaBasicExecutionRole); asynchronous failures retried twice, then the DLQ.
+ * A handler of lambdas/handlers on the newest Node.js runtime, arm64, as minified ESM with source
+ * maps and the AWS SDK inside (pinned, tree-shaken, not the runtime's copy); an explicit role that
+ * may write only to its own log group (no AWSLambdaBasicExecutionRole); asynchronous failures
+ * retried twice, then the DLQ. The code is the package's prebuilt bundle when there is one (an
+ * installed package: no esbuild, lock file or Docker needed), else the repo's sources bundled by
+ * the local esbuild through NodejsFunction; both bundle with {@link BUNDLING}.
  */
 export function handlerFunction(
   scope: Construct,
   options: HandlerFunctionOptions,
-): { fn: NodejsFunction; role: iam.Role; logGroup: logs.LogGroup } {
+): { fn: lambda.Function; role: iam.Role; logGroup: logs.LogGroup } {
   const logGroup = new logs.LogGroup(scope, `${options.name}LogGroup`, {
     retention: options.logRetention,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -87,12 +117,9 @@ export function handlerFunction(
       resources: [logGroup.logGroupArn],
     }),
   );
-  const fn = new NodejsFunction(scope, `${options.name}Function`, {
+  const props: lambda.FunctionOptions = {
     role,
-    entry: `${HANDLERS}${options.handler}.ts`,
-    handler: "handler",
     description: options.description,
-    runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: 1024,
     timeout: options.timeout,
@@ -108,16 +135,33 @@ export function handlerFunction(
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: "INFO",
     },
-    bundling: {
-      format: OutputFormat.ESM,
-      target: "node24",
-      minify: true,
-      sourceMap: true,
-      mainFields: ["module", "main"],
-      externalModules: [],
-      banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
-    },
-  });
+  };
+  const id = `${options.name}Function`;
+  const runtime = lambda.Runtime.NODEJS_24_X;
+  const prebuilt = `${PREBUILT_BUNDLES}${options.handler}`;
+  const source = `${HANDLERS}${options.handler}.ts`;
+  let fn: lambda.Function;
+  if (existsSync(`${prebuilt}/${BUNDLE_FILE}`)) {
+    fn = new lambda.Function(scope, id, {
+      ...props,
+      runtime,
+      code: lambda.Code.fromAsset(prebuilt),
+      handler: "index.handler",
+    });
+  } else if (existsSync(source)) {
+    fn = new NodejsFunction(scope, id, {
+      ...props,
+      runtime,
+      entry: source,
+      handler: "handler",
+      bundling: BUNDLING,
+    });
+  } else {
+    throw new Error(
+      `no code for the ${options.handler} function: neither a prebuilt bundle at ${prebuilt}/${BUNDLE_FILE} ` +
+        `nor its source at ${source} (a package built without "npm run build"?)`,
+    );
+  }
   return { fn, role, logGroup };
 }
 

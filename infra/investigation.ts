@@ -3,7 +3,7 @@ import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
@@ -58,7 +58,7 @@ function validate(props: InvestigationProps): void {
  * Off the containment path: its own rule, DLQ and alarms.
  */
 export class Investigation extends Construct {
-  readonly investigateFunction: NodejsFunction;
+  readonly investigateFunction: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
   /** The alarms on the investigate function's errors and dead letters (they publish to the alert topic). */

@@ -5,8 +5,8 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
@@ -30,6 +30,7 @@ import { PropsCheck } from "./props-check.js";
 import { quarantinePolicyProblem } from "./quarantine-policy.js";
 import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./respond-permissions.js";
 import { admitOnly, responderBus } from "./responder-bus.js";
+import { publishResponderOutputs } from "./responder-outputs.js";
 import { RoleSessionRevoker } from "./role-session-revoker.js";
 import { DRILL_RULE, type Lane, SIGNAL_RULES } from "./signal-rules.js";
 
@@ -161,7 +162,7 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
 export class LeakedKeyResponder extends Construct {
   readonly incidentTable: dynamodb.Table;
   readonly alertTopic: sns.Topic;
-  readonly respondFunction: NodejsFunction;
+  readonly respondFunction: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   /** Informational signals and drills, drained by the respond function at most two batches at a time. */
   readonly informationalQueue: sqs.Queue;
@@ -259,6 +260,7 @@ export class LeakedKeyResponder extends Construct {
     // The respond role emits Incident Contained; operators send drills. The investigate role puts nothing.
     admitOnly(this.eventBus, [role.roleArn, ...(props.operatorRoleArns ?? [])]);
     this.letAlarmsPublish([...alarms, ...this.investigation.alarms, ...this.audit.alarms]);
+    publishResponderOutputs(this, this);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Aws, Duration, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { ROLE_SESSION_REVOKER_ACTIONS } from "../lambdas/core/permissions.js";
@@ -18,7 +18,7 @@ export interface RoleSessionRevokerProps {
  * an exempt-listed one (explicit Deny) — and write its logs. Only the respond function invokes it.
  */
 export class RoleSessionRevoker extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: RoleSessionRevokerProps) {

@@ -1,6 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { STACK_OUTPUTS } from "../lambdas/core/contract.js";
 import { LeakedKeyResponder, type LeakedKeyResponderProps } from "./leaked-key-responder.js";
 
 /** IAM CloudTrail events and Health RISK events reach EventBridge only in us-east-1. */
@@ -26,27 +25,6 @@ export class LeakedKeyResponderStack extends Stack {
       );
     }
     this.responder = new LeakedKeyResponder(this, "Responder", props.responder);
-    // Fixed output names: the lkr CLI finds the deployed responder through them.
-    const r = this.responder;
-    new CfnOutput(this, STACK_OUTPUTS.incidentTableName, {
-      value: r.incidentTable.tableName,
-      description: "Incident table",
-    });
-    new CfnOutput(this, STACK_OUTPUTS.alertTopicArn, {
-      value: r.alertTopic.topicArn,
-      description: "Alert topic",
-    });
-    new CfnOutput(this, STACK_OUTPUTS.respondFunctionName, {
-      value: r.respondFunction.functionName,
-      description: "Respond function",
-    });
-    new CfnOutput(this, STACK_OUTPUTS.deadLetterQueueUrl, {
-      value: r.deadLetterQueue.queueUrl,
-      description: "Signals that failed",
-    });
-    new CfnOutput(this, STACK_OUTPUTS.eventBusName, {
-      value: r.eventBus.eventBusName,
-      description: "The responder's own event bus (drills)",
-    });
+    // The construct publishes the outputs lkr reads (infra/responder-outputs.ts).
   }
 }

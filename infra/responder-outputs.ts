@@ -1,0 +1,37 @@
+import { CfnOutput } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as events from "aws-cdk-lib/aws-events";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import { STACK_OUTPUTS } from "../lambdas/core/contract.js";
+
+/** What the responder publishes for lkr. */
+export interface ResponderOutputsProps {
+  readonly incidentTable: dynamodb.ITable;
+  readonly alertTopic: sns.ITopic;
+  readonly respondFunction: lambda.IFunction;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly eventBus: events.IEventBus;
+}
+
+/**
+ * The stack outputs `lkr --stack <stack>` reads, named exactly as in STACK_OUTPUTS whatever stack
+ * the construct is placed in (the logical id is fixed, not derived from the construct path), so a
+ * responder inside someone else's stack is operable. One responder per stack: a second one fails
+ * synth on the duplicate output name.
+ */
+export function publishResponderOutputs(scope: Construct, props: ResponderOutputsProps): void {
+  const outputs: readonly [keyof typeof STACK_OUTPUTS, string, string][] = [
+    ["incidentTableName", props.incidentTable.tableName, "Incident table"],
+    ["alertTopicArn", props.alertTopic.topicArn, "Alert topic"],
+    ["respondFunctionName", props.respondFunction.functionName, "Respond function"],
+    ["deadLetterQueueUrl", props.deadLetterQueue.queueUrl, "Signals that failed"],
+    ["eventBusName", props.eventBus.eventBusName, "The responder's own event bus (drills)"],
+  ];
+  for (const [key, value, description] of outputs) {
+    const name = STACK_OUTPUTS[key];
+    new CfnOutput(scope, `${name}Output`, { value, description }).overrideLogicalId(name);
+  }
+}
