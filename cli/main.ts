@@ -8,6 +8,7 @@ import { releaseCommand, resolveCommand } from "./commands/release.js";
 import { showCommand } from "./commands/show.js";
 import { EXIT, explainError } from "./errors.js";
 import { eprintln, type Io, println, processIo } from "./io.js";
+import { packageVersion } from "./version.js";
 
 const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, (ctx: CommandContext) => Promise<number>>> = {
   incidents: incidentsCommand,
@@ -35,6 +36,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   let table: string | undefined;
   let region: string | undefined;
   try {
+    if (argv.includes("--version")) {
+      println(io, `lkr ${packageVersion()}`);
+      return EXIT.ok;
+    }
     const args = parseCommandLine(argv);
     if (args.help || args.command === "help") {
       println(io, USAGE);
