@@ -21,6 +21,8 @@ const HANDLERS = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url))
  * sources this directory does not exist, so the repo always bundles its current sources.
  */
 export const PREBUILT_BUNDLES = fileURLToPath(new URL("../lambda/", import.meta.url));
+/** The package build's output: compiled infra/, cli/, lambdas/ and the bundles in {@link PREBUILT_BUNDLES}. */
+export const PACKAGE_OUT_DIR = "dist";
 
 /** The Lambda handlers of lambdas/handlers that the construct deploys (and the package build bundles). */
 export const LAMBDA_HANDLERS = ["respond", "investigate", "audit", "revoke-role-sessions"] as const;

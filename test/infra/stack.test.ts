@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, type CfnElement, CfnParameter, Validations } from "aws-cdk-lib";
+import { App, type CfnElement, CfnParameter, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import type { EventPattern } from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -537,8 +537,9 @@ describe("LeakedKeyResponder props", () => {
   });
 });
 
+// A second responder in a LeakedKeyResponderStack would collide on the stack outputs: these hold just one, in a plain stack.
 describe("LeakedKeyResponder quarantine policy", () => {
-  const denyAll = (stack: LeakedKeyResponderStack, id = "OwnQuarantine") =>
+  const denyAll = (stack: Stack, id = "OwnQuarantine") =>
     new iam.ManagedPolicy(stack, id, {
       statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ["*"], resources: ["*"] })],
     });
@@ -549,13 +550,13 @@ describe("LeakedKeyResponder quarantine policy", () => {
     "arn:aws:iam::aws:policy/AWSDenyAll",
   ])("accepts AWS's deny-only policy %s", (quarantinePolicyArn) => {
     const app = new App({ context: NO_BUNDLING });
-    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const stack = new Stack(app, "Ok", { env: ENV });
     expect(() => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn })).not.toThrow();
   });
 
   it("accepts a deny-only managed policy of the same stack, and passes its Ref to the function", () => {
     const app = new App({ context: NO_BUNDLING });
-    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const stack = new Stack(app, "Ok", { env: ENV });
     const policy = denyAll(stack);
     new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn });
     const logicalId = stack.getLogicalId(policy.node.defaultChild as CfnElement);
@@ -566,7 +567,7 @@ describe("LeakedKeyResponder quarantine policy", () => {
 
   it("refuses a managed policy of the stack that allows anything, naming it and the statement", () => {
     const app = new App({ context: NO_BUNDLING });
-    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const stack = new Stack(app, "Ok", { env: ENV });
     const policy = new iam.ManagedPolicy(stack, "Sneaky", {
       statements: [
         new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ["s3:*"], resources: ["*"] }),
@@ -580,7 +581,7 @@ describe("LeakedKeyResponder quarantine policy", () => {
 
   it("fails synth when the stack's policy gains an Allow after the responder was built", () => {
     const app = new App({ context: NO_BUNDLING });
-    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const stack = new Stack(app, "Ok", { env: ENV });
     const policy = denyAll(stack);
     new LeakedKeyResponder(stack, "R", { quarantinePolicyArn: policy.managedPolicyArn });
     policy.addStatements(new iam.PolicyStatement({ sid: "Later", actions: ["iam:*"], resources: ["*"] }));
@@ -589,7 +590,7 @@ describe("LeakedKeyResponder quarantine policy", () => {
 
   it("refuses a token that names no managed policy of the stack", () => {
     const app = new App({ context: NO_BUNDLING });
-    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    const stack = new Stack(app, "Ok", { env: ENV });
     const quarantinePolicyArn = new CfnParameter(stack, "Quarantine").valueAsString;
     expect(() => new LeakedKeyResponder(stack, "R", { quarantinePolicyArn })).toThrow(
       /quarantinePolicyArn is \{"Ref":"Quarantine"\}, which names no managed policy of this stack/,
