@@ -1,8 +1,11 @@
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { capturedIo, type Io } from "../../cli/io.js";
+import { LeakedKeyResponder } from "../../infra/leaked-key-responder.js";
 import type { Incident } from "../../lambdas/core/incident.js";
 import { drillEvent, guardDutyEvent, healthEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
@@ -620,6 +623,37 @@ describe("lkr finds the deployed responder through its stack outputs", () => {
     expect(run.code).toBe(EXIT.ok);
     expect(Array.isArray(JSON.parse(run.stdout))).toBe(true);
   });
+
+  it("finds a responder someone placed in their own stack, through the outputs the construct publishes", async () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "MySecurity");
+    const responder = new LeakedKeyResponder(stack, "LeakedKeys");
+    const synthesized = Template.fromStack(stack).toJSON().Outputs as Record<string, { Value: unknown }>;
+    // What CloudFormation would resolve the construct's Refs to: this world's table and topic.
+    const deployed = new Map<string, string>([
+      [JSON.stringify(stack.resolve(responder.incidentTable.tableName)), world.tableName],
+      [JSON.stringify(stack.resolve(responder.alertTopic.topicArn)), world.topicArn],
+    ]);
+    const outputs = Object.entries(synthesized).flatMap(([key, output]) => {
+      const value = deployed.get(JSON.stringify(output.Value));
+      return value === undefined ? [] : [[key, { Value: value }] as const];
+    });
+    expect(outputs.map(([key]) => key)).toEqual(["IncidentTableName", "AlertTopicArn"]);
+    const stackName = `MySecurity-${world.suffix}`;
+    await new CloudFormationClient({}).send(
+      new CreateStackCommand({
+        StackName: stackName,
+        TemplateBody: JSON.stringify({
+          Resources: { Topic: { Type: "AWS::SNS::Topic" } },
+          Outputs: Object.fromEntries(outputs),
+        }),
+      }),
+    );
+    const a = await containedUser("consumer");
+    const run = await lkrWithoutTable(["incidents", "--stack", stackName, "--json"]);
+    expect(run.code).toBe(EXIT.ok);
+    expect((JSON.parse(run.stdout) as Incident[]).map((i) => i.incidentId)).toContain(a.id);
+  }, 180_000); // synthesizing the construct takes a while on a busy machine
 
   it("exits 5 with what to pass when the stack does not exist", async () => {
     const run = await lkrWithoutTable(["incidents", "--stack", "NoSuchStack"]);
