@@ -16,7 +16,7 @@ import { SERVICE_NAME } from "../lambdas/core/contract.js";
 
 const HANDLERS = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
 /**
- * Where the package build (scripts/bundle-lambdas.ts) puts each handler's prebuilt bundle:
+ * Where the package build (scripts/build.ts) puts each handler's prebuilt bundle:
  * dist/lambda/<handler>/index.mjs beside the compiled dist/infra. From the repo's TypeScript
  * sources this directory does not exist, so the repo always bundles its current sources.
  */
@@ -138,33 +138,44 @@ export function handlerFunction(
       POWERTOOLS_LOG_LEVEL: "INFO",
     },
   };
-  const id = `${options.name}Function`;
+  const fn = functionOf(scope, `${options.name}Function`, options.handler, props);
+  return { fn, role, logGroup };
+}
+
+/**
+ * The handler's function on the newest Node.js runtime: the package's prebuilt bundle when there
+ * is one, else NodejsFunction over the repo's source with {@link BUNDLING}.
+ */
+function functionOf(
+  scope: Construct,
+  id: string,
+  handler: LambdaHandler,
+  props: lambda.FunctionOptions,
+): lambda.Function {
   const runtime = lambda.Runtime.NODEJS_24_X;
-  const prebuilt = `${PREBUILT_BUNDLES}${options.handler}`;
-  const source = `${HANDLERS}${options.handler}.ts`;
-  let fn: lambda.Function;
+  const prebuilt = `${PREBUILT_BUNDLES}${handler}`;
   if (existsSync(`${prebuilt}/${BUNDLE_FILE}`)) {
-    fn = new lambda.Function(scope, id, {
+    return new lambda.Function(scope, id, {
       ...props,
       runtime,
       code: lambda.Code.fromAsset(prebuilt),
       handler: "index.handler",
     });
-  } else if (existsSync(source)) {
-    fn = new NodejsFunction(scope, id, {
+  }
+  const source = `${HANDLERS}${handler}.ts`;
+  if (existsSync(source)) {
+    return new NodejsFunction(scope, id, {
       ...props,
       runtime,
       entry: source,
       handler: "handler",
       bundling: BUNDLING,
     });
-  } else {
-    throw new Error(
-      `no code for the ${options.handler} function: neither a prebuilt bundle at ${prebuilt}/${BUNDLE_FILE} ` +
-        `nor its source at ${source} (a package built without "npm run build"?)`,
-    );
   }
-  return { fn, role, logGroup };
+  throw new Error(
+    `no code for the ${handler} function: neither a prebuilt bundle at ${prebuilt}/${BUNDLE_FILE} ` +
+      `nor its source at ${source} (a package built without "npm run build"?)`,
+  );
 }
 
 /** A rule target that retries delivery for 24 h, then keeps the event in the DLQ. */
