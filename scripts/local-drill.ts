@@ -139,7 +139,7 @@ async function drill(moto: MotoServer): Promise<void> {
         .join(", ") || "none"
     }`,
   );
-  check(fenced.attached.includes(QUARANTINE), "AWSCompromisedKeyQuarantineV3 is attached");
+  check(fenced.attached.includes(QUARANTINE), `${QUARANTINE.split("/").pop()} is attached`);
   check(
     fenced.attached.includes(world.sessionDenyPolicyArn),
     "its sessions are denied (the stack's deny-only session policy)",

@@ -26,6 +26,7 @@ import type {
   RoleSessionRevoker,
   RoleSessionRevokerFor,
 } from "../core/ports.js";
+import { quarantinePolicyArnsOf } from "../core/quarantine-fallback.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
 import { exposuresOfDetached } from "../core/respond/tamper.js";
 import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
@@ -198,9 +199,11 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
   const normalizeOptions: NormalizeOptions = {
     guardDutyPolicy: config.guardDutyPolicy,
     watch: {
-      fencePolicyArns: [config.quarantinePolicyArn, config.sessionDenyPolicyArn].filter(
-        (arn): arn is string => arn !== undefined,
-      ),
+      // The fallback (V3 where V4 does not exist) is a fence policy too.
+      fencePolicyArns: [
+        ...quarantinePolicyArnsOf(config.quarantinePolicyArn),
+        config.sessionDenyPolicyArn,
+      ].filter((arn): arn is string => arn !== undefined),
       responderRoleArns: config.responderRoleArns,
       responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
     },
