@@ -3,7 +3,13 @@ import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambda
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord, Incident, SignalState } from "../../lambdas/core/incident.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
-import type { IamPort, IncidentStore, RenderedAlert, SignalWrite } from "../../lambdas/core/ports.js";
+import type {
+  IamPort,
+  IncidentStore,
+  RenderedAlert,
+  SignalWrite,
+  UserKey,
+} from "../../lambdas/core/ports.js";
 import { type RespondDeps, respondToExposure } from "../../lambdas/core/respond/respond.js";
 import { type Severity, severityRank } from "../../lambdas/core/vocabulary.js";
 import { GUARDDUTY_EXPOSURE, KEY } from "../support/exposures.js";
@@ -31,6 +37,11 @@ class FakeIam implements IamPort {
   async describeRole() {
     this.hit("describeRole");
     return { tags: {} };
+  }
+  userKeys: UserKey[] = [];
+  async listUserKeys(userName: string) {
+    this.hit(`listUserKeys:${userName}`);
+    return this.userKeys;
   }
   async disableKey(_u: string, key: string) {
     this.hit(`disableKey:${key}`);
