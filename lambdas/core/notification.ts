@@ -48,12 +48,12 @@ function headline(input: AlertInput): string {
   if (plan.decision === "contain") {
     const disabled = plan.steps.some((s) => s.kind === "disable-key");
     const what = disabled ? `key ${key} disabled` : `sessions of key ${key} revoked`;
-    const inferred =
-      exposure.evidence[KEY_INFERRED] === "true" ? " (inferred: the user's only Active key)" : "";
+    const inferred = exposure.evidence[KEY_INFERRED] === "true" ? " (inferred)" : "";
     return `${sev} ${capitalize(verbOf(exposure))} ${what}${inferred} - ${who}`;
   }
   if (plan.decision === "fence") {
-    return `${sev} AWS quarantined ${principalLabel(input)} without naming the key: sessions denied, candidate ${key} left as it is - account ${exposure.accountId}`;
+    // SNS keeps 100 characters of a subject: the account is in the body.
+    return `${sev} AWS quarantined ${principalLabel(input)}: sessions denied, candidate key ${key}`;
   }
   if (plan.withheld.length > 0) {
     return `${sev} ${capitalize(verbOf(exposure))} key ${key} NOT contained (${shortReason(plan.reasons)}) - ${who}`;
