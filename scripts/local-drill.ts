@@ -21,6 +21,7 @@ import { guardDutyEvent, healthEvent } from "../local/events.js";
 import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
+import { earliestSignalDrill } from "./local-drill-earliest.js";
 
 const QUARANTINE = DEFAULT_QUARANTINE_POLICY_ARN;
 const EMAIL = "secops@example.com";
@@ -181,6 +182,8 @@ async function drill(moto: MotoServer): Promise<void> {
   const releaseEmail = (await world.emailsSent()).at(-1);
   say(`   release alert: "${releaseEmail?.subject ?? "none"}"`);
   check(releaseEmail?.subject.startsWith("[RELEASED]") === true, "the release sent an alert");
+
+  await earliestSignalDrill(9, world, handler, { say, heading, check });
 
   say();
   say(
