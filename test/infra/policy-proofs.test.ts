@@ -890,6 +890,15 @@ describe("IAM policy proofs over the synthesized stack", () => {
     });
   }
 
+  it("proves the hop of the earliest signal (AWS's quarantine call) and of GuardDuty's attack sequences: each rule invokes the respond function and dead-letters", () => {
+    const says = servicesOnResources.rows.map((r) => r.says);
+    for (const rule of ["AwsQuarantineRule", "GuardDutyAttackSequenceRule"]) {
+      expect(says).toEqual(expect.arrayContaining([`${rule} invokes its target`, `${rule} dead-letters`]));
+    }
+    const target = servicesOnResources.rows.find((r) => r.says === "AwsQuarantineRule invokes its target");
+    expect(target?.request.resource).toBe(respondFunction);
+  });
+
   it("every row names a distinct request, and allowed and denied rows both occur in every table", () => {
     for (const t of TABLES) {
       expect(new Set(t.rows.map((r) => r.says)).size).toBe(t.rows.length);
