@@ -1,8 +1,9 @@
 import { UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { capturedIo } from "../../cli/io.js";
 import { awsQuarantineEvent, healthEvent, readFixture } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
-import { ACCOUNT_ID, World } from "../../local/world.js";
+import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
@@ -25,7 +26,16 @@ afterEach(async () => {
   expect(await checkIncidentInvariant(world)).toEqual([]);
 });
 
+/** lkr in-process against moto, with the world's table and topic. */
+async function lkr(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import("../../cli/main.js");
+  const run = capturedIo({});
+  const code = await main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: run.io });
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
 beforeAll(async () => {
+  useMoto(inject("motoEndpoint")); // lkr resolves its clients from the environment
   world = await new World(inject("motoEndpoint")).create();
   handler = localRespondHandler(world, { logLevel: "SILENT" });
 });
@@ -153,6 +163,33 @@ describe("AWS's own quarantine call, then the Health event that follows: one inc
     ]);
     expect((await world.incident(`${ACCOUNT_ID}-${k1}`))?.status).toBe("notified");
     expect(await world.containedEvents()).toHaveLength(1);
+  });
+
+  it("releasing both fenced candidates (no Health event came): the first hands the session deny over to the other candidate's incident, the second lifts it; no key is touched", async () => {
+    const hank = await world.user("fenced", { keys: 2 });
+    const [k1, k2] = [...(hank.keys as [string, string])].sort() as [string, string];
+    await handler(awsQuarantineEvent(NAMES_NONE, { user: hank.name }));
+    await world.alerts();
+
+    const first = await lkr(["release", `${ACCOUNT_ID}-${k1}`, "--reason", "not the leaked key", "--yes"]);
+    expect(first.code).toBe(0);
+    // k2 is still a candidate: its incident takes the session deny over.
+    expect(await world.userState(hank.name)).toEqual({
+      attached: [world.sessionDenyPolicyArn],
+      inline: [],
+      tags: { [`leaked-key-responder:quarantine:${k2}`]: expect.any(String) },
+    });
+    expect((await world.incident(`${ACCOUNT_ID}-${k1}`))?.status).toBe("released");
+    expect((await world.incident(`${ACCOUNT_ID}-${k2}`))?.actions.map((a) => [a.kind, a.outcome])).toEqual([
+      ["attach-session-deny-policy", "already"],
+      ["tag-principal", "done"],
+      ["take-over-quarantine-policy", "done"],
+    ]);
+
+    const second = await lkr(["release", `${ACCOUNT_ID}-${k2}`, "--reason", "neither was leaked", "--yes"]);
+    expect(second.code).toBe(0);
+    expect(await world.userState(hank.name)).toEqual({ attached: [], inline: [], tags: {} });
+    expect(await world.keyStatuses(hank.name)).toEqual({ [k1]: "Active", [k2]: "Active" });
   });
 
   it("the same record delivered twice changes nothing more and alerts once", async () => {
