@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { InvalidEventError } from "../../lambdas/core/errors.js";
+import { InvalidEventError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import { type PlanContext, planResponse } from "../../lambdas/core/plan.js";
-import { exposuresOfUserKeys } from "../../lambdas/core/respond/aws-quarantine.js";
+import type { IamPort } from "../../lambdas/core/ports.js";
+import { exposuresOfAwsQuarantine, exposuresOfUserKeys } from "../../lambdas/core/respond/aws-quarantine.js";
 import type { AwsQuarantine } from "../../lambdas/core/sources/aws-quarantine.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../../lambdas/core/sources/guardduty.js";
 import { normalizeEvent } from "../../lambdas/core/sources/registry.js";
@@ -212,6 +213,43 @@ describe("AWS's quarantine that names no key: the user's keys decide", () => {
 
   it("no key at all: nothing to act on", () => {
     expect(exposuresOfUserKeys(QUARANTINE, [])).toEqual([]);
+  });
+
+  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const iamListing = (listUserKeys: IamPort["listUserKeys"]) => async () =>
+    ({ listUserKeys }) as unknown as IamPort;
+
+  it("reads the user's keys in the quarantined user's account", async () => {
+    const asked: string[] = [];
+    const iamFor = async (account: string) => {
+      asked.push(account);
+      return iamListing(async (user) => {
+        asked.push(user);
+        return [{ accessKeyId: K1, status: "Active" as const }];
+      })();
+    };
+    const exposures = await exposuresOfAwsQuarantine(QUARANTINE, iamFor, log);
+    expect(asked).toEqual(["123456789012", "test-user"]);
+    expect(exposures.map((e) => [e.accessKeyId, e.intent])).toEqual([[K1, "contain"]]);
+  });
+
+  it("a user that is gone leaves nothing to act on; a passing fault is thrown for a retry", async () => {
+    const gone = new NoSuchEntityError("iam:ListAccessKeys", { cause: new Error("NoSuchEntity") });
+    const throttled = new TransientAwsError("iam:ListAccessKeys", { cause: new Error("Throttling") });
+    expect(
+      await exposuresOfAwsQuarantine(
+        QUARANTINE,
+        iamListing(() => Promise.reject(gone)),
+        log,
+      ),
+    ).toEqual([]);
+    await expect(
+      exposuresOfAwsQuarantine(
+        QUARANTINE,
+        iamListing(() => Promise.reject(throttled)),
+        log,
+      ),
+    ).rejects.toBe(throttled);
   });
 });
 
