@@ -88,7 +88,8 @@ export interface LeakedKeyResponderProps {
   /**
    * Managed policy attached to a quarantined principal: `arn:<partition>:iam::aws:policy/AWSCompromisedKeyQuarantine*`,
    * `arn:<partition>:iam::aws:policy/AWSDenyAll`, or a deny-only `iam.ManagedPolicy` of the same stack (its
-   * `managedPolicyArn`); anything else fails synth. @default arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3
+   * `managedPolicyArn`); anything else fails synth. With V4, a partition that lacks it gets V3 (the
+   * respond role may attach both; the incident records which one). @default arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4
    */
   readonly quarantinePolicyArn?: string;
   /** Role the responder assumes in member accounts (deployed there by the member stack). @default - own account only */

@@ -14,6 +14,7 @@ import {
   ROLE_SESSION_REVOKER_INVOKE_ACTIONS,
 } from "../lambdas/core/permissions.js";
 import { DRILL_TAG, EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
+import { quarantinePolicyArnsOf } from "../lambdas/core/quarantine-fallback.js";
 import { CONSUME_QUEUE_ACTIONS, INCIDENT_RECORD_ACTIONS, LOG_WRITE_ACTIONS } from "./function-parts.js";
 import { busArnOf } from "./responder-bus.js";
 
@@ -114,7 +115,8 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
 
 /** The deny-only managed policies the role may attach: the quarantine policy and the stack's session deny. */
 function denyOnlyPolicies(props: RespondPermissionsProps): string[] {
-  return [props.quarantinePolicyArn, props.sessionDenyPolicyArn];
+  // With V4 (the default) also V3: attached where V4 does not exist (see quarantine-fallback.ts).
+  return [...quarantinePolicyArnsOf(props.quarantinePolicyArn), props.sessionDenyPolicyArn];
 }
 
 /** Every write of the permissions table, on users and roles. */

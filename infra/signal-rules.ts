@@ -1,8 +1,14 @@
 import type { EventPattern } from "aws-cdk-lib/aws-events";
 import { DRILL_TAG } from "../lambdas/core/plan.js";
+import {
+  AWS_INTERNAL_USER_AGENT,
+  AWS_INTERNAL_USER_AGENT_PREFIX,
+  AWS_QUARANTINE_EVENT_NAMES,
+} from "../lambdas/core/sources/aws-quarantine.js";
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_SOURCE } from "../lambdas/core/sources/cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE } from "../lambdas/core/sources/drill.js";
 import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE } from "../lambdas/core/sources/guardduty.js";
+import { IAM_ATTACK_SEQUENCE_PREFIX } from "../lambdas/core/sources/guardduty-attack-sequence.js";
 import {
   HEALTH_DETAIL_TYPE,
   HEALTH_KEY_EVENT_SEVERITY,
@@ -77,6 +83,33 @@ export const SIGNAL_RULES: Readonly<
       source: [GUARDDUTY_SOURCE],
       detailType: [GUARDDUTY_DETAIL_TYPE],
       detail: { resource: { resourceType: ["AccessKey"] }, type: [{ wildcard: "*:IAMUser/*" }] },
+    },
+  },
+  GuardDutyAttackSequenceRule: {
+    lane: "containment",
+    description: "GuardDuty Extended Threat Detection: IAM attack sequences (every access key they name)",
+    pattern: {
+      source: [GUARDDUTY_SOURCE],
+      detailType: [GUARDDUTY_DETAIL_TYPE],
+      detail: { type: [{ prefix: IAM_ATTACK_SEQUENCE_PREFIX }] },
+    },
+  },
+  AwsQuarantineRule: {
+    // The earliest signal: AWS's own quarantine call, about a minute before its Health event. Only
+    // AWS's user agents match, so the responder's own attachments (its SDK) never do; the function
+    // keeps only AWS's quarantine policies and also excludes the responder's roles.
+    lane: "containment",
+    description:
+      "CloudTrail: AWS quarantined a user whose key it found exposed (us-east-1 only, needs a trail)",
+    pattern: {
+      source: [IAM_SOURCE],
+      detailType: [CLOUDTRAIL_DETAIL_TYPE],
+      detail: {
+        eventSource: ["iam.amazonaws.com"],
+        eventName: [...AWS_QUARANTINE_EVENT_NAMES],
+        userAgent: [{ prefix: AWS_INTERNAL_USER_AGENT_PREFIX }, AWS_INTERNAL_USER_AGENT],
+        errorCode: [{ exists: false }],
+      },
     },
   },
   CreateAccessKeyRule: {

@@ -83,6 +83,28 @@ export function cloudTrailEvent(
   return event;
 }
 
+/**
+ * A published record of AWS's own quarantine call (CloudTrail via EventBridge) aimed at this user:
+ * the request names the user; a record made under the user's own identity names `key` (the key AWS
+ * found exposed). A record made under another identity keeps it: it names no key of the user.
+ */
+export function awsQuarantineEvent(
+  fixture: string,
+  values: { user: string; key?: string; eventId?: string },
+): Json {
+  const event = clone(readFixture(`aws.iam/${fixture}`));
+  const detail = at(event, ["detail"]);
+  if (values.eventId) detail.eventID = values.eventId;
+  at(event, ["detail", "requestParameters"]).userName = values.user;
+  const identity = at(event, ["detail", "userIdentity"]);
+  if (identity.type === "IAMUser") {
+    identity.userName = values.user;
+    identity.arn = `arn:aws:iam::${String(identity.accountId)}:user/${values.user}`;
+    if (values.key !== undefined) identity.accessKeyId = values.key;
+  }
+  return event;
+}
+
 /** A `Leaked Key Drill` event, as `lkr drill` puts it on the bus, for this key and user. */
 export function drillEvent(values: { key: string; user: string; drillId: string; account?: string }): Json {
   return {

@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { delimiter } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export const MOTO_INSTALL_HINT =
   'moto_server (Python moto 5) is required for the integration tests and the local drill: pip install "moto[server]"';
@@ -41,15 +43,34 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
+/** How moto is started. */
+export interface MotoOptions {
+  /**
+   * Adds AWSCompromisedKeyQuarantineV4 (published 2026-11-06, the responder's default) to moto's AWS
+   * managed policies, which end at V3 (local/moto-python/sitecustomize.py); false: a partition
+   * without V4, where the responder falls back to V3. @default true
+   */
+  readonly quarantineV4?: boolean;
+}
+
+/** The directory holding the sitecustomize.py that moto's Python loads at start. */
+const MOTO_PYTHON_DIR = fileURLToPath(new URL("./moto-python", import.meta.url));
+
 /**
  * Starts moto_server on a free loopback port (AWS managed policies loaded) and waits until it
  * answers, at most 30 s. Throws an Error whose message is MOTO_INSTALL_HINT when it is not installed.
  */
-export async function startMoto(): Promise<MotoServer> {
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   assertMotoInstalled();
   const port = await freePort();
+  const pythonPath = [MOTO_PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
+    env: {
+      ...process.env,
+      MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
+      LKR_MOTO_QUARANTINE_V4: String(options.quarantineV4 ?? true),
+      PYTHONPATH: pythonPath,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

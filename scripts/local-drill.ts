@@ -21,6 +21,7 @@ import { guardDutyEvent, healthEvent } from "../local/events.js";
 import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
+import { earliestSignalDrill } from "./local-drill-earliest.js";
 
 const QUARANTINE = DEFAULT_QUARANTINE_POLICY_ARN;
 const EMAIL = "secops@example.com";
@@ -139,7 +140,7 @@ async function drill(moto: MotoServer): Promise<void> {
         .join(", ") || "none"
     }`,
   );
-  check(fenced.attached.includes(QUARANTINE), "AWSCompromisedKeyQuarantineV3 is attached");
+  check(fenced.attached.includes(QUARANTINE), `${QUARANTINE.split("/").pop()} is attached`);
   check(
     fenced.attached.includes(world.sessionDenyPolicyArn),
     "its sessions are denied (the stack's deny-only session policy)",
@@ -184,6 +185,8 @@ async function drill(moto: MotoServer): Promise<void> {
   const releaseEmail = (await world.emailsSent()).at(-1);
   say(`   release alert: "${releaseEmail?.subject ?? "none"}"`);
   check(releaseEmail?.subject.startsWith("[RELEASED]") === true, "the release sent an alert");
+
+  await earliestSignalDrill(9, world, handler, { say, heading, check });
 
   say();
   say(

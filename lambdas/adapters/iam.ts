@@ -2,7 +2,7 @@ import { GetAccessKeyLastUsedCommand, type IAMClient } from "@aws-sdk/client-iam
 import type { FenceTarget } from "../core/plan.js";
 import type { IamPort } from "../core/ports.js";
 import { call, unlessGone } from "./aws-errors.js";
-import { accessKeyStatus, setAccessKeyStatus } from "./iam-access-keys.js";
+import { accessKeyStatus, listAccessKeys, setAccessKeyStatus } from "./iam-access-keys.js";
 import { isPolicyAttached, onPrincipal, PRINCIPAL_OPERATIONS, toTagList } from "./iam-principal.js";
 
 function tagsToRecord(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined) {
@@ -30,6 +30,13 @@ export class IamAdapter implements IamPort {
       accessKeyStatus(this.client, userName, accessKeyId),
     ]);
     return { tags, keyStatus };
+  }
+
+  async listUserKeys(userName: string) {
+    return (await listAccessKeys(this.client, userName)).map((k) => ({
+      accessKeyId: k.AccessKeyId ?? "",
+      status: k.Status === "Inactive" ? ("Inactive" as const) : ("Active" as const),
+    }));
   }
 
   async describeRole(roleName: string) {

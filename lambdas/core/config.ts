@@ -14,7 +14,8 @@ import { ConfigError } from "./errors.js";
 import { DEFAULT_GUARDDUTY_POLICY, type GuardDutyPolicy } from "./sources/guardduty.js";
 import { RESPONSE_MODES, type ResponseMode } from "./vocabulary.js";
 
-export const DEFAULT_QUARANTINE_POLICY_ARN = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+/** AWS's newest quarantine policy (created 2026-11-06); where it does not exist, V3 is attached (see quarantine-fallback.ts). */
+export const DEFAULT_QUARANTINE_POLICY_ARN = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 export { RESPONSE_MODES } from "./vocabulary.js";
 
 /** The respond function's settings, read once at cold start. */
@@ -25,7 +26,7 @@ export interface RespondConfig {
   readonly alertTopicArn: string;
   /** RESPONSE_MODE: `enforce` (default) or `notify-only`. */
   readonly mode: ResponseMode;
-  /** QUARANTINE_POLICY_ARN, default AWS's AWSCompromisedKeyQuarantineV3. */
+  /** QUARANTINE_POLICY_ARN, default AWS's AWSCompromisedKeyQuarantineV4 (V3 where V4 does not exist). */
   readonly quarantinePolicyArn: string;
   /** EXEMPT_PRINCIPALS: comma-separated user/role names or ARNs never changed (kept as names); default none. */
   readonly exemptPrincipals: readonly string[];

@@ -17,9 +17,11 @@ export type Principal =
 /**
  * What the signal asks of the responder, before any policy is applied:
  * contain the key; revoke the sessions of a role; only tell people; or, for a key
- * that was switched back on, contain it again only if its incident is still open.
+ * that was switched back on, contain it again only if its incident is still open;
+ * `fence-user`: the key is one of several candidates (AWS quarantined their user without
+ * naming it): deny the user's sessions and leave the key as it is, until a signal names it.
  */
-export type Intent = "contain" | "revoke-sessions" | "notify" | "recontain-if-open";
+export type Intent = "contain" | "revoke-sessions" | "notify" | "recontain-if-open" | "fence-user";
 
 /** One exposed or abused access key, as one signal reports it. */
 export interface Exposure {

@@ -142,7 +142,7 @@ export type ActionOf<K extends ActionKind> = K extends ActionKind
     : never
   : never;
 
-export const DECISIONS = ["contain", "notify", "duplicate", "ignore"] as const;
+export const DECISIONS = ["contain", "fence", "notify", "duplicate", "ignore"] as const;
 export const SOURCE_NAMES = [
   "health",
   "trusted-advisor",

@@ -3,6 +3,7 @@ import { bullets, renderIncidentChat, todoSection, toSnsSubject } from "./alert-
 import { chatList } from "./chatbot.js";
 import { containmentFailed } from "./containment.js";
 import { CLI_INVOCATION } from "./contract.js";
+import { CANDIDATE_KEYS, KEY_INFERRED } from "./evidence-keys.js";
 import type { Exposure } from "./exposure.js";
 import { type ActionRecord, principalRecordOf } from "./incident.js";
 import type { IamStep, ResponsePlan } from "./plan.js";
@@ -48,7 +49,12 @@ function headline(input: AlertInput): string {
   if (plan.decision === "contain") {
     const disabled = plan.steps.some((s) => s.kind === "disable-key");
     const what = disabled ? `key ${key} disabled` : `sessions of key ${key} revoked`;
-    return `${sev} ${capitalize(verbOf(exposure))} ${what} - ${who}`;
+    const inferred = exposure.evidence[KEY_INFERRED] === "true" ? " (inferred)" : "";
+    return `${sev} ${capitalize(verbOf(exposure))} ${what}${inferred} - ${who}`;
+  }
+  if (plan.decision === "fence") {
+    // SNS keeps 100 characters of a subject: the account is in the body.
+    return `${sev} AWS quarantined ${principalLabel(input)}: sessions denied, candidate key ${key}`;
   }
   if (plan.withheld.length > 0) {
     return `${sev} ${capitalize(verbOf(exposure))} key ${key} NOT contained (${shortReason(plan.reasons)}) - ${who}`;
@@ -57,6 +63,9 @@ function headline(input: AlertInput): string {
 }
 
 function verbOf(exposure: Exposure): string {
+  // AWS's own quarantine call (CloudTrail): the key was exposed.
+  if (exposure.source === "cloudtrail" && (exposure.intent === "contain" || exposure.intent === "fence-user"))
+    return "exposed";
   if (exposure.source === "cloudtrail") {
     if (exposure.intent !== "recontain-if-open") return "created";
     return exposure.signal === "UpdateAccessKey" ? "re-enabled" : "tampered";
@@ -124,6 +133,12 @@ function humanSteps(input: AlertInput): string[] {
       "Nothing to contain: this drill event names a principal that is not a drill canary. Find who sent it (CloudTrail PutEvents with source leaked-key-responder.drill).",
     ];
   }
+  if (plan.decision === "fence") return fenceSteps(input, user);
+  if (exposure.evidence[KEY_INFERRED] === "true" && plan.decision === "contain") {
+    steps.push(
+      `AWS's quarantine record named no key: the responder disabled ${user}'s only Active key, ${key}. AWS's Health event, which follows, names the key and joins this incident; if it names another key, that key is contained in its own incident and this one can be released.`,
+    );
+  }
   if (plan.decision === "contain" && containmentFailed(input.actions)) {
     steps.push(
       `Contain the key by hand now: aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive (the responder's attempt failed; see WHAT THE RESPONDER DID).`,
@@ -159,8 +174,19 @@ function humanSteps(input: AlertInput): string[] {
   return steps;
 }
 
+/** What a human does when AWS quarantined a user without naming the key: the candidates are in the evidence. */
+function fenceSteps(input: AlertInput, user: string): string[] {
+  const candidates = input.exposure.evidence[CANDIDATE_KEYS] ?? input.exposure.accessKeyId;
+  return [
+    `AWS attached its quarantine policy to ${user} (its own call, recorded by CloudTrail) without naming the leaked key. Candidate keys: ${candidates}. The responder denied ${user}'s sessions and left the keys as they are.`,
+    "AWS's Health event usually follows within a minute and names the key: the responder then disables exactly that key, in that key's incident (this one, or the other candidate's).",
+    `If you know which key leaked, disable it now: aws iam update-access-key --user-name ${user} --access-key-id <key> --status Inactive`,
+    `Once the leaked key is known, release the other candidates' incidents (which lifts the session deny unless a contained key still needs it): ${CLI_INVOCATION} release <incident> --reason "not the leaked key" --stack ${input.stackName}`,
+  ];
+}
+
 function releaseLine(input: AlertInput): string | undefined {
-  if (input.plan.decision !== "contain") return undefined;
+  if (input.plan.decision !== "contain" && input.plan.decision !== "fence") return undefined;
   return `${CLI_INVOCATION} release ${input.plan.incidentId} --reason "<why this was a false alarm>" --stack ${input.stackName}`;
 }
 

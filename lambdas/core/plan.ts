@@ -77,8 +77,12 @@ export type IamStep = Extract<
   }
 >;
 
-/** duplicate: this signal was handled already; ignore: nothing to act on or tell (e.g. a key re-enabled with no incident the responder holds). */
-export type Decision = "contain" | "notify" | "duplicate" | "ignore";
+/**
+ * duplicate: this signal was handled already; ignore: nothing to act on or tell (e.g. a key
+ * re-enabled with no incident the responder holds); fence: the user's sessions are denied and the
+ * key — one of several candidates — is left as it is (the incident stays `notified`: nothing is contained).
+ */
+export type Decision = "contain" | "fence" | "notify" | "duplicate" | "ignore";
 
 export interface ResponsePlan {
   readonly incidentId: string;
@@ -257,7 +261,9 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
     },
   };
   if (facts.kind === "role") return [revokeRole, tag];
-  if (exposure.intent === "revoke-sessions") return [...denyUserSessions, tag];
+  if (exposure.intent === "revoke-sessions" || exposure.intent === "fence-user") {
+    return [...denyUserSessions, tag];
+  }
   const quarantine: IamStep = {
     kind: "attach-quarantine-policy",
     target,
@@ -339,6 +345,19 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
   if (reasons.length === 0 && !contain) reasons.push("nothing the responder can change for this principal");
   const record: Step = { kind: "record-incident", incidentId, accessKeyId: exposure.accessKeyId };
   const notify: Step = { kind: "notify", incidentId };
+  if (contain && exposure.intent === "fence-user") {
+    // The key may not be the leaked one: its user is fenced, the key stays as it is, and the
+    // incident says `notified` until a signal that names the key contains it.
+    return {
+      incidentId,
+      decision: "fence",
+      severity: exposure.severity,
+      reasons: [],
+      steps: [record, ...iamSteps, notify],
+      withheld: [],
+      status: incident?.status ?? "notified",
+    };
+  }
   if (contain) {
     // Containment first: the key goes Inactive (or, for sessions, their deny is in place) before
     // anything slow happens, the incident record included.

@@ -9,6 +9,12 @@ import type {
 import type { ContainedDetail } from "./investigation/contained-event.js";
 import type { FenceTarget, PrincipalRecord, ResponseMode, Severity } from "./vocabulary.js";
 
+/** One access key of a user, as IAM lists it. */
+export interface UserKey {
+  readonly accessKeyId: string;
+  readonly status: "Active" | "Inactive";
+}
+
 /** IAM, as the responder needs it. Implementations map AWS errors to the typed errors in errors.ts. */
 export interface IamPort {
   /** The user owning a long-term key (GetAccessKeyLastUsed); undefined when IAM knows no such key. */
@@ -20,6 +26,8 @@ export interface IamPort {
   ): Promise<{ tags: Record<string, string>; keyStatus: "Active" | "Inactive" | "absent" }>;
   /** Tags of a role; NoSuchEntityError when it does not exist. */
   describeRole(roleName: string): Promise<{ tags: Record<string, string> }>;
+  /** Every access key of a user with its status (a user has two at most); NoSuchEntityError when the user does not exist. */
+  listUserKeys(userName: string): Promise<readonly UserKey[]>;
   disableKey(userName: string, accessKeyId: string): Promise<void>;
   /** Attaches a managed policy unless it is attached already. */
   attachPolicy(target: FenceTarget, policyArn: string): Promise<"attached" | "already">;

@@ -26,8 +26,11 @@ import type {
   RoleSessionRevoker,
   RoleSessionRevokerFor,
 } from "../core/ports.js";
+import { quarantinePolicyArnsOf } from "../core/quarantine-fallback.js";
+import { exposuresOfAwsQuarantine } from "../core/respond/aws-quarantine.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
 import { exposuresOfDetached } from "../core/respond/tamper.js";
+import type { AwsQuarantine } from "../core/sources/aws-quarantine.js";
 import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
 import { type QueuedEvent, queueBatchOf, queuedEventOf } from "../core/sources/queue-batch.js";
 import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
@@ -152,6 +155,25 @@ async function exposuresOfAllDetached(
   return exposures;
 }
 
+/** AWS's quarantines that name no key: the user's keys say which to contain or fence; failures are collected. */
+async function exposuresOfAllQuarantined(
+  quarantined: readonly AwsQuarantine[],
+  iamFor: IamPortFor,
+  log: Log,
+  failures: unknown[],
+): Promise<Exposure[]> {
+  const exposures: Exposure[] = [];
+  for (const q of quarantined) {
+    try {
+      exposures.push(...(await exposuresOfAwsQuarantine(q, iamFor, log)));
+    } catch (error) {
+      log.error("AWS quarantine not handled", { error: describeError(error) });
+      failures.push(error);
+    }
+  }
+  return exposures;
+}
+
 /** One high alert per responder tag changed by another caller; nothing is changed. Failures are collected. */
 async function alertNotices(
   notices: readonly TagNotice[],
@@ -198,9 +220,11 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
   const normalizeOptions: NormalizeOptions = {
     guardDutyPolicy: config.guardDutyPolicy,
     watch: {
-      fencePolicyArns: [config.quarantinePolicyArn, config.sessionDenyPolicyArn].filter(
-        (arn): arn is string => arn !== undefined,
-      ),
+      // The fallback (V3 where V4 does not exist) is a fence policy too.
+      fencePolicyArns: [
+        ...quarantinePolicyArnsOf(config.quarantinePolicyArn),
+        config.sessionDenyPolicyArn,
+      ].filter((arn): arn is string => arn !== undefined),
       responderRoleArns: config.responderRoleArns,
       responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
     },
@@ -221,8 +245,13 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       logger.warn("unsupported event", { source: normalized.source, detailType: normalized.detailType });
       return { status: "ignored", outcomes: [] };
     }
-    const { detached, notices } = normalized;
-    if (normalized.exposures.length === 0 && detached.length === 0 && notices.length === 0) {
+    const { detached, notices, quarantined } = normalized;
+    if (
+      normalized.exposures.length === 0 &&
+      detached.length === 0 &&
+      notices.length === 0 &&
+      quarantined.length === 0
+    ) {
       logger.info("no exposed key in event", {
         source: normalized.envelope.source,
         sourceEventId: normalized.envelope.id,
@@ -235,6 +264,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     const exposures = [
       ...normalized.exposures,
       ...(await exposuresOfAllDetached(detached, iamFor, deps.log, failures)),
+      ...(await exposuresOfAllQuarantined(quarantined, iamFor, deps.log, failures)),
     ];
     await alertNotices(notices, config, deps.alerts, deps.log, failures);
     const outcomes: ExposureOutcome[] = [];

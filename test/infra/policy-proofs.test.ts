@@ -19,7 +19,9 @@ import {
 
 const ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "210987654321";
+/** V3: where the default V4 does not exist, the responder attaches V3 (its fallback). */
 const QUARANTINE_POLICY = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE_V4 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess";
 const EXEMPT_TAG = "leaked-key-responder:exempt";
 const alice = `arn:aws:iam::${ACCOUNT}:user/alice`;
@@ -171,6 +173,22 @@ const respondOnIam: ProofTable = {
     row("attaches the quarantine policy to alice", respond, "iam:AttachUserPolicy", alice, "Allowed", {
       context: { "iam:PolicyARN": QUARANTINE_POLICY },
     }),
+    row(
+      "attaches the default quarantine policy, AWSCompromisedKeyQuarantineV4, to alice (V3 above is its fallback)",
+      respond,
+      "iam:AttachUserPolicy",
+      alice,
+      "Allowed",
+      { context: { "iam:PolicyARN": QUARANTINE_V4 } },
+    ),
+    row(
+      "attaches no older quarantine policy than the fallback (V2) to alice",
+      respond,
+      "iam:AttachUserPolicy",
+      alice,
+      "ImplicitlyDenied",
+      { context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2" } },
+    ),
     row(
       "attaches no AdministratorAccess to alice",
       respond,
@@ -871,6 +889,15 @@ describe("IAM policy proofs over the synthesized stack", () => {
       }
     });
   }
+
+  it("proves the hop of the earliest signal (AWS's quarantine call) and of GuardDuty's attack sequences: each rule invokes the respond function and dead-letters", () => {
+    const says = servicesOnResources.rows.map((r) => r.says);
+    for (const rule of ["AwsQuarantineRule", "GuardDutyAttackSequenceRule"]) {
+      expect(says).toEqual(expect.arrayContaining([`${rule} invokes its target`, `${rule} dead-letters`]));
+    }
+    const target = servicesOnResources.rows.find((r) => r.says === "AwsQuarantineRule invokes its target");
+    expect(target?.request.resource).toBe(respondFunction);
+  });
 
   it("every row names a distinct request, and allowed and denied rows both occur in every table", () => {
     for (const t of TABLES) {

@@ -86,7 +86,7 @@ describe("LeakedKeyResponder stack", () => {
           INCIDENT_TABLE_NAME: Match.anyValue(),
           ALERT_TOPIC_ARN: Match.anyValue(),
           RESPONSE_MODE: "enforce",
-          QUARANTINE_POLICY_ARN: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+          QUARANTINE_POLICY_ARN: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4",
           EXEMPT_PRINCIPALS: "",
           HONOR_EXEMPT_TAG: "false",
           SESSION_DENY_POLICY_ARN: { Ref: Match.stringLikeRegexp("SessionDenyPolicy") },
@@ -212,6 +212,8 @@ describe("LeakedKeyResponder stack", () => {
     expect(statements.find((s) => s.Sid === "AttachOnlyDenyOnlyPolicies")?.Condition).toEqual({
       ArnEquals: {
         "iam:PolicyARN": [
+          "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4",
+          // Where V4 does not exist, V3 is attached instead.
           "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
           { Ref: expect.stringMatching(/SessionDenyPolicy/) },
         ],

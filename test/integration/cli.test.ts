@@ -12,7 +12,7 @@ import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
 
-const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const MOTO_CALLER = `arn:aws:sts::${ACCOUNT_ID}:user/moto`;
 const EXIT = { ok: 0, failure: 1, usage: 2, unknownIncident: 3, conflict: 4, configuration: 5 };
 

@@ -5,7 +5,7 @@ import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
 
-const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 
 let world: World;
 

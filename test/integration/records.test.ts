@@ -17,7 +17,7 @@ import { RaceProxy } from "../support/race-proxy.js";
  * the truth about IAM (checkIncidentInvariant).
  */
 
-const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const EXIT = { ok: 0, conflict: 4 };
 const NOTHING_RECORDED = "Nothing was recorded as released";
 /** Rounds of each unforced race: enough to see a race that is common, small enough for CI. */

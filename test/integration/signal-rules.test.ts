@@ -26,13 +26,17 @@ let sqs: SQSClient;
 const bus = `signals-${Date.now()}`;
 const queues = new Map<string, string>();
 
-async function deliveredRules(fixture: string): Promise<string[]> {
-  const event = readFixture(fixture) as {
+async function deliveredRules(
+  fixture: string,
+  change: (detail: Record<string, unknown>) => void = () => undefined,
+): Promise<string[]> {
+  const event = structuredClone(readFixture(fixture)) as {
     source: string;
     "detail-type": string;
-    detail: unknown;
+    detail: Record<string, unknown>;
     resources?: string[];
   };
+  change(event.detail);
   const out = await events.send(
     new PutEventsCommand({
       Entries: [
@@ -104,8 +108,19 @@ describe("signal rule patterns against real published events (moto EventBridge)"
     ["aws.iam/untag-user-quarantine.json", ["PrincipalTagChangeRule"]],
     ["aws.iam/untag-role-quarantine.json", ["PrincipalTagChangeRule"]],
     ["aws.iam/tag-user-exempt.json", ["PrincipalTagChangeRule"]],
+    ["aws.iam/put-user-policy-aws-exposed-credential.json", ["AwsQuarantineRule"]],
+    ["aws.iam/attach-user-policy-aws-quarantine-by-user.json", ["AwsQuarantineRule"]],
+    ["aws.iam/attach-user-policy-aws-quarantine-v2.json", ["AwsQuarantineRule"]],
+    ["aws.guardduty/attack-sequence-iam-compromised-credentials.json", ["GuardDutyAttackSequenceRule"]],
   ])("%s reaches exactly %j", async (fixture, rules) => {
     expect(await deliveredRules(fixture)).toEqual(rules);
+  });
+
+  it("the responder's own AttachUserPolicy of a quarantine policy (its SDK's user agent) reaches no rule", async () => {
+    const delivered = await deliveredRules("aws.iam/attach-user-policy-aws-quarantine-by-user.json", (d) => {
+      d.userAgent = "aws-sdk-js/3.700.0 ua/2.1 os/linux lang/js md/nodejs#24 api/iam#3.700.0";
+    });
+    expect(delivered).toEqual([]);
   });
 
   it.each([

@@ -17,7 +17,7 @@ import { checkIncidentInvariant } from "../support/invariant.js";
  * the incident (contained or resolved) → the responder puts it back and alerts high in the
  * incident's thread; the operator's own release is not tampering.
  */
-const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 type Main = (argv: readonly string[], options?: { io?: Io }) => Promise<number>;
 
 let world: World;

@@ -14,7 +14,7 @@ describe("parseRespondConfig", () => {
       incidentTableName: "incidents",
       alertTopicArn: "arn:aws:sns:us-east-1:123456789012:alerts",
       mode: "enforce",
-      quarantinePolicyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+      quarantinePolicyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4",
       exemptPrincipals: [],
       honorExemptTag: false,
       sessionDenyPolicyArn: undefined,

@@ -3,7 +3,13 @@ import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambda
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord, Incident, SignalState } from "../../lambdas/core/incident.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
-import type { IamPort, IncidentStore, RenderedAlert, SignalWrite } from "../../lambdas/core/ports.js";
+import type {
+  IamPort,
+  IncidentStore,
+  RenderedAlert,
+  SignalWrite,
+  UserKey,
+} from "../../lambdas/core/ports.js";
 import { type RespondDeps, respondToExposure } from "../../lambdas/core/respond/respond.js";
 import { type Severity, severityRank } from "../../lambdas/core/vocabulary.js";
 import { GUARDDUTY_EXPOSURE, KEY } from "../support/exposures.js";
@@ -31,6 +37,11 @@ class FakeIam implements IamPort {
   async describeRole() {
     this.hit("describeRole");
     return { tags: {} };
+  }
+  userKeys: UserKey[] = [];
+  async listUserKeys(userName: string) {
+    this.hit(`listUserKeys:${userName}`);
+    return this.userKeys;
   }
   async disableKey(_u: string, key: string) {
     this.hit(`disableKey:${key}`);
@@ -194,7 +205,13 @@ function deps(
   iam: FakeIam,
   store: FakeStore,
   alerts: RenderedAlert[],
-  options: { snsDown?: boolean; unrecorded?: Set<string>; honorExemptTag?: boolean; revoked?: string[] } = {},
+  options: {
+    snsDown?: boolean;
+    unrecorded?: Set<string>;
+    honorExemptTag?: boolean;
+    revoked?: string[];
+    quarantinePolicyArn?: string;
+  } = {},
 ): RespondDeps {
   let t = Date.parse("2026-11-28T12:00:00Z");
   return {
@@ -220,7 +237,7 @@ function deps(
     },
     settings: {
       mode: "enforce",
-      quarantinePolicyArn: "arn:aws:iam::aws:policy/Q",
+      quarantinePolicyArn: options.quarantinePolicyArn ?? "arn:aws:iam::aws:policy/Q",
       sessionDenyPolicyArn: "arn:aws:iam::123456789012:policy/SessionDeny",
       exemptPrincipals: [],
       honorExemptTag: options.honorExemptTag ?? false,
@@ -539,5 +556,66 @@ describe("respondToExposure", () => {
     const iam = new FakeIam();
     await respondToExposure({ ...exposure, intent: "notify" }, deps(iam, new FakeStore(), []));
     expect(iam.calls).toEqual([]);
+  });
+
+  describe("the newest quarantine policy, V4, and V3 where V4 does not exist", () => {
+    const V4 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
+    const V3 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+    const quarantineAction = (store: FakeStore) =>
+      store.incidents.get(`123456789012-${KEY}`)?.actions.find((a) => a.kind === "attach-quarantine-policy");
+
+    it("attaches V4 where it exists, and records V4 as the policy a release detaches", async () => {
+      const iam = new FakeIam();
+      const store = new FakeStore();
+      await respondToExposure(exposure, deps(iam, store, [], { quarantinePolicyArn: V4 }));
+      expect(iam.calls.filter((c) => c.startsWith("attachPolicy:"))).toEqual([
+        "attachPolicy:AWSCompromisedKeyQuarantineV4",
+        "attachPolicy:SessionDeny",
+      ]);
+      expect(quarantineAction(store)).toMatchObject({ outcome: "done", undo: { policyArn: V4 } });
+      expect(quarantineAction(store)?.detail).toBeUndefined();
+    });
+
+    it("when attaching V4 answers NoSuchEntity (a partition without it): attaches V3 and records that V3 is the one attached", async () => {
+      const missing = new NoSuchEntityError("iam:AttachUserPolicy", { cause: new Error("NoSuchEntity") });
+      const iam = new FakeIam({ "attachPolicy:AWSCompromisedKeyQuarantineV4": missing });
+      const store = new FakeStore();
+      const outcome = await respondToExposure(exposure, deps(iam, store, [], { quarantinePolicyArn: V4 }));
+      expect(outcome.decision).toBe("contain");
+      expect(iam.calls.filter((c) => c.startsWith("attachPolicy:"))).toEqual([
+        "attachPolicy:AWSCompromisedKeyQuarantineV4",
+        "attachPolicy:AWSCompromisedKeyQuarantineV3",
+        "attachPolicy:SessionDeny",
+      ]);
+      expect(quarantineAction(store)).toMatchObject({
+        outcome: "done",
+        undo: { policyArn: V3 },
+        detail: `${V4} does not exist here (NoSuchEntity): ${V3} attached`,
+      });
+    });
+
+    it("records a user that is gone as not-found when V3 answers NoSuchEntity too", async () => {
+      const gone = () => new NoSuchEntityError("iam:AttachUserPolicy", { cause: new Error("NoSuchEntity") });
+      const iam = new FakeIam({
+        "attachPolicy:AWSCompromisedKeyQuarantineV4": gone(),
+        "attachPolicy:AWSCompromisedKeyQuarantineV3": gone(),
+      });
+      const store = new FakeStore();
+      await respondToExposure(exposure, deps(iam, store, [], { quarantinePolicyArn: V4 }));
+      expect(quarantineAction(store)).toMatchObject({ outcome: "not-found" });
+      expect(quarantineAction(store)?.undo).toBeUndefined();
+    });
+
+    it("never falls back from a policy other than V4: V3 missing is not-found, nothing else is tried", async () => {
+      const missing = new NoSuchEntityError("iam:AttachUserPolicy", { cause: new Error("NoSuchEntity") });
+      const iam = new FakeIam({ "attachPolicy:AWSCompromisedKeyQuarantineV3": missing });
+      const store = new FakeStore();
+      await respondToExposure(exposure, deps(iam, store, [], { quarantinePolicyArn: V3 }));
+      expect(iam.calls.filter((c) => c.startsWith("attachPolicy:"))).toEqual([
+        "attachPolicy:AWSCompromisedKeyQuarantineV3",
+        "attachPolicy:SessionDeny",
+      ]);
+      expect(quarantineAction(store)).toMatchObject({ outcome: "not-found" });
+    });
   });
 });

@@ -24,6 +24,7 @@ function iamWith(principalTags: IamPort["principalTags"]): IamPort {
     findKeyOwner: unused,
     describeUser: unused,
     describeRole: unused,
+    listUserKeys: unused,
     disableKey: unused,
     attachPolicy: unused,
     tagPrincipal: unused,

@@ -119,6 +119,23 @@ function keyOf(incidentId: string, accountId: string): string {
 }
 
 /**
+ * Whether an incident can take the principal's fence over: an open one (contained or releasing), or
+ * one that only fenced the user — a candidate key of AWS's quarantine that named none (decision
+ * `fence`, status `notified`), whose own release then detaches it.
+ */
+function holdsFence(heir: Incident, step: DetachStep): boolean {
+  if (heir.status === "contained" || heir.status === "releasing") return true;
+  if (heir.status !== "notified") return false;
+  return actionsSinceLastClose(heir.actions).some(
+    (a) =>
+      (a.kind === "attach-session-deny-policy" || a.kind === "attach-quarantine-policy") &&
+      (a.outcome === "done" || a.outcome === "already") &&
+      a.subject?.type === step.target.type &&
+      a.subject.name === step.target.name,
+  );
+}
+
+/**
  * Hands the quarantine policy over to the incident of another contained key of the principal: it
  * stays attached, and that incident's own release detaches it. A record for each side.
  */
@@ -136,7 +153,7 @@ async function handOver(
   const failed = (detail: string) => ({ record: undoRecordOf(step, at, "failed", signalId, detail) });
   try {
     const heir = await deps.incidents.get(heirIncidentId);
-    if (heir === undefined || (heir.status !== "contained" && heir.status !== "releasing")) {
+    if (heir === undefined || !holdsFence(heir, step)) {
       return failed(
         `not detached: ${needed}, but there is no open incident ${heirIncidentId} to hand it over to; detach it by hand once that quarantine ends`,
       );

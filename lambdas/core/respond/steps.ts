@@ -1,5 +1,5 @@
 import { containmentFailed } from "../containment.js";
-import { describeError } from "../errors.js";
+import { describeError, NoSuchEntityError } from "../errors.js";
 import {
   actionsWorthKeeping,
   basisOf,
@@ -8,7 +8,8 @@ import {
   signalRecordOf,
   subjectLabelOf,
 } from "../incident.js";
-import type { Step, StepKind } from "../plan.js";
+import type { FenceTarget, Step, StepKind } from "../plan.js";
+import { quarantineFallbackOf } from "../quarantine-fallback.js";
 import { severityRank } from "../vocabulary.js";
 import { sendAlertOnce } from "./alert-once.js";
 import type { Execution } from "./execution.js";
@@ -40,17 +41,43 @@ const attachQuarantinePolicy: StepExecutor<"attach-quarantine-policy"> = async (
     .holdFence(run.exposure.accountId, step.target, run.plan.incidentId)
     .catch((error: unknown) => run.storeFailed(error, "fence hold not recorded"));
   const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };
-  const result = await run.attempt(step.kind, async () =>
-    (await run.iam(step.kind).attachPolicy(step.target, step.policyArn)) === "attached"
-      ? { outcome: "done" as const, undo: { policyArn: step.policyArn } }
+  const result = await run.attempt(step.kind, async () => {
+    const { attached, policyArn, note } = await attachQuarantine(run, step.target, step.policyArn);
+    return attached === "attached"
+      ? { outcome: "done" as const, undo: { policyArn }, ...(note ? { detail: note } : {}) }
       : {
           outcome: "already" as const,
-          detail:
-            "already attached (by an earlier quarantine of another key, or by someone else): this incident's release leaves it",
-        },
-  );
+          detail: `${note ? `${note}; ` : ""}already attached (by an earlier quarantine of another key, or by someone else): this incident's release leaves it`,
+        };
+  });
   run.record({ ...head, ...result });
 };
+
+/**
+ * Attaches the quarantine policy; when it does not exist in this partition (NoSuchEntity for V4),
+ * its fallback (V3) instead: which one was attached is what the action records, and what a release
+ * detaches. A user or role that is gone answers NoSuchEntity to the fallback too.
+ */
+async function attachQuarantine(
+  run: Execution,
+  target: FenceTarget,
+  policyArn: string,
+): Promise<{ attached: "attached" | "already"; policyArn: string; note?: string }> {
+  const iam = run.iam("attach-quarantine-policy");
+  try {
+    return { attached: await iam.attachPolicy(target, policyArn), policyArn };
+  } catch (error) {
+    const fallback = quarantineFallbackOf(policyArn);
+    if (!(error instanceof NoSuchEntityError) || fallback === undefined) throw error;
+    const attached = await iam.attachPolicy(target, fallback);
+    run.log.warn("quarantine policy does not exist here: fallback attached", { policyArn, fallback });
+    return {
+      attached,
+      policyArn: fallback,
+      note: `${policyArn} does not exist here (NoSuchEntity): ${fallback} attached`,
+    };
+  }
+}
 
 const attachSessionDenyPolicy: StepExecutor<"attach-session-deny-policy"> = async (step, run) => {
   const head = { ...base(run), kind: step.kind, subject: step.target, target: subjectLabelOf(step.target) };

@@ -3,6 +3,7 @@ import { isAccessKeyId } from "../access-key.js";
 import { InvalidEventError } from "../errors.js";
 import type { Exposure, Intent, Principal, Severity } from "../exposure.js";
 import { accountOf, type Envelope, isoTimeOf, parseOrThrow } from "./envelope.js";
+import { attackSequenceToExposures, isIamAttackSequence } from "./guardduty-attack-sequence.js";
 
 export const GUARDDUTY_SOURCE = "aws.guardduty";
 export const GUARDDUTY_DETAIL_TYPE = "GuardDuty Finding";
@@ -121,6 +122,9 @@ export function isAccessKeyFinding(finding: Pick<GuardDutyFinding, "type" | "res
 }
 
 export function guardDutyToExposures(envelope: Envelope, policy: GuardDutyPolicy): Exposure[] {
+  // Extended Threat Detection: its credentials are in the attack sequence, not accessKeyDetails.
+  const type = (envelope.detail as { type?: unknown } | null | undefined)?.type;
+  if (typeof type === "string" && isIamAttackSequence(type)) return attackSequenceToExposures(envelope);
   const finding = parseOrThrow(FindingSchema, envelope.detail, GUARDDUTY_SOURCE);
   if (!isAccessKeyFinding(finding)) return [];
   const details = finding.resource.accessKeyDetails;

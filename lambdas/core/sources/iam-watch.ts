@@ -101,8 +101,8 @@ function actorOf(detail: Detail): string {
   return identity.arn ?? identity.userName ?? identity.type ?? "unknown";
 }
 
-/** Whether the call was made by one of the responder's own roles (its session's issuer). */
-function byResponder(detail: Detail, options: WatchOptions): boolean {
+/** Whether the call was made by one of the responder's own roles (its session's issuer); AWS's quarantine signal excludes them the same way. */
+export function byResponder(detail: Detail, options: WatchOptions): boolean {
   const issuer = detail.userIdentity.sessionContext?.sessionIssuer?.arn;
   if (issuer === undefined) return false;
   if (options.responderRoleArns.includes(issuer)) return true;

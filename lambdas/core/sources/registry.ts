@@ -1,4 +1,5 @@
 import type { Exposure } from "../exposure.js";
+import { type AwsQuarantine, type AwsQuarantineRead, readAwsQuarantine } from "./aws-quarantine.js";
 import { CLOUDTRAIL_DETAIL_TYPE, cloudTrailToExposures, IAM_SOURCE } from "./cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE, drillToExposures } from "./drill.js";
 import { type Envelope, EnvelopeSchema, parseOrThrow } from "./envelope.js";
@@ -35,7 +36,11 @@ interface SignalSource {
   readonly toExposures: (envelope: Envelope, options: NormalizeOptions) => Exposure[];
   /** Calls on what the responder put in place (CloudTrail IAM events only). */
   readonly watch?: (envelope: Envelope, options: WatchOptions) => Watched;
+  /** AWS's own quarantine of a user, the earliest signal (CloudTrail IAM events only). */
+  readonly awsQuarantine?: (envelope: Envelope, options: WatchOptions) => AwsQuarantineRead;
 }
+
+const NO_WATCH: WatchOptions = { fencePolicyArns: [], responderRoleArns: [] };
 
 /** One row per signal source: EventBridge source + detail-type → the module that reads it. */
 export const SIGNAL_SOURCES: readonly SignalSource[] = [
@@ -55,6 +60,7 @@ export const SIGNAL_SOURCES: readonly SignalSource[] = [
     detailType: CLOUDTRAIL_DETAIL_TYPE,
     toExposures: cloudTrailToExposures,
     watch: watchIamEvent,
+    awsQuarantine: readAwsQuarantine,
   },
   { source: DRILL_SOURCE, detailType: DRILL_DETAIL_TYPE, toExposures: drillToExposures },
 ];
@@ -69,6 +75,8 @@ export type Normalized =
       readonly detached: readonly PolicyDetached[];
       /** Responder tags changed by someone else: alert only. */
       readonly notices: readonly TagNotice[];
+      /** AWS quarantined a user without naming the key: the user's keys are read later. */
+      readonly quarantined: readonly AwsQuarantine[];
     };
 
 /**
@@ -85,11 +93,18 @@ export function normalizeEvent(event: unknown, options: NormalizeOptions): Norma
     return { kind: "unsupported", source: envelope.source, detailType: envelope["detail-type"] };
   }
   const watched = row.watch && options.watch ? row.watch(envelope, options.watch) : NOTHING_WATCHED;
+  // Read also without a watch configured: only the responder's own roles are then unknown.
+  const quarantine = row.awsQuarantine?.(envelope, options.watch ?? NO_WATCH);
   return {
     kind: "exposures",
     envelope,
-    exposures: [...row.toExposures(envelope, options), ...watched.exposures],
+    exposures: [
+      ...row.toExposures(envelope, options),
+      ...watched.exposures,
+      ...(quarantine?.exposures ?? []),
+    ],
     detached: watched.detached,
     notices: watched.notices,
+    quarantined: quarantine?.quarantined ?? [],
   };
 }

@@ -56,6 +56,27 @@ describe("IamAdapter", () => {
     sent();
   });
 
+  it("lists every key of a user with its status (AWS's quarantine that names no key), and a missing user as NoSuchEntityError", async () => {
+    iam.on(ListAccessKeysCommand, { UserName: "alice" }).resolves({
+      AccessKeyMetadata: [
+        { AccessKeyId: KEY, Status: "Active", UserName: "alice" },
+        { AccessKeyId: "AKIAOTHERKEY00000000", Status: "Inactive", UserName: "alice" },
+      ],
+    });
+    iam
+      .on(ListAccessKeysCommand, { UserName: "gone" })
+      .rejects(new NoSuchEntityException({ message: "not found", $metadata: { httpStatusCode: 404 } }));
+    expect(await adapter.listUserKeys("alice")).toEqual([
+      { accessKeyId: KEY, status: "Active" },
+      { accessKeyId: "AKIAOTHERKEY00000000", status: "Inactive" },
+    ]);
+    await expect(adapter.listUserKeys("gone")).rejects.toBeInstanceOf(NoSuchEntityError);
+    expect(sent()).toEqual([
+      { name: "ListAccessKeys", input: { UserName: "alice" } },
+      { name: "ListAccessKeys", input: { UserName: "gone" } },
+    ]);
+  });
+
   it("reads a user's tags and the named key's status in parallel", async () => {
     iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: "leaked-key-responder:exempt", Value: "true" }] });
     iam.on(ListAccessKeysCommand).resolves({

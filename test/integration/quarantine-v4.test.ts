@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { capturedIo } from "../../cli/io.js";
+import { guardDutyEvent } from "../../local/events.js";
+import { type MotoServer, startMoto } from "../../local/moto-server.js";
+import { localRespondHandler } from "../../local/respond-handler.js";
+import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { checkIncidentInvariant } from "../support/invariant.js";
+
+const V4 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
+const V3 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+
+/**
+ * A partition without AWSCompromisedKeyQuarantineV4: a moto of its own, as shipped (its AWS managed
+ * policies end at V3). The default quarantine policy, V4, answers NoSuchEntity there.
+ */
+let moto: MotoServer;
+let world: World;
+
+beforeAll(async () => {
+  moto = await startMoto({ quarantineV4: false });
+  useMoto(moto.endpoint); // lkr resolves its clients from the environment
+  world = await new World(moto.endpoint).create();
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+describe("the default quarantine policy V4, where the partition does not have it", () => {
+  it("attaches V3 instead, records that V3 is the one attached, and a release detaches exactly V3", async () => {
+    const handler = localRespondHandler(world);
+    const alice = await world.user("nov4");
+    const key = alice.keys[0] as string;
+    const result = await handler(
+      guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key, user: alice.name }),
+    );
+
+    expect(result.outcomes.map((o) => o.decision)).toEqual(["contain"]);
+    expect(await world.keyStatuses(alice.name)).toEqual({ [key]: "Inactive" });
+    expect((await world.userState(alice.name)).attached).toEqual([V3, world.sessionDenyPolicyArn]);
+    const id = `${ACCOUNT_ID}-${key}`;
+    const incident = await world.incident(id);
+    expect(incident?.actions.find((a) => a.kind === "attach-quarantine-policy")).toMatchObject({
+      outcome: "done",
+      undo: { policyArn: V3 },
+      detail: `${V4} does not exist here (NoSuchEntity): ${V3} attached`,
+    });
+    expect(await checkIncidentInvariant(world, { quarantinePolicyArn: V3 })).toEqual([]);
+
+    const { main } = await import("../../cli/main.js");
+    const run = capturedIo({});
+    const code = await main(
+      [
+        "release",
+        id,
+        "--reason",
+        "drill of the fallback",
+        "--yes",
+        "--table",
+        world.tableName,
+        "--topic",
+        world.topicArn,
+      ],
+      { io: run.io },
+    );
+    expect(run.stderr()).toBe("");
+    expect(code).toBe(0);
+    expect(await world.keyStatuses(alice.name)).toEqual({ [key]: "Active" });
+    expect(await world.userState(alice.name)).toEqual({ attached: [], inline: [], tags: {} });
+  });
+});
