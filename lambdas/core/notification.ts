@@ -25,6 +25,7 @@ const SOURCE_LABEL: Record<Exposure["source"], string> = {
   guardduty: "Amazon GuardDuty",
   cloudtrail: "AWS CloudTrail",
   drill: "Responder drill",
+  investigation: "Responder investigation (CloudTrail)",
 };
 
 function principalLabel(input: AlertInput): string {
@@ -39,6 +40,9 @@ function headline(input: AlertInput): string {
   const sev = `[${exposure.sample ? "SAMPLE" : plan.severity.toUpperCase()}]`;
   const who = `${principalLabel(input)}, account ${exposure.accountId}`;
   if (exposure.sample) return `${sev} GuardDuty sample ${exposure.signal} - no action`;
+  if (exposure.source === "investigation" && exposure.intent !== "contain") {
+    return `${sev} ${exposure.title}${persistenceOutcome(plan)} - account ${exposure.accountId}`;
+  }
   if (exposure.principal.type === "root")
     return `${sev} Root access key ${key} ${verbOf(exposure)} - act now, account ${exposure.accountId}`;
   if (plan.decision === "contain" && containmentFailed(input.actions)) {
@@ -55,7 +59,17 @@ function headline(input: AlertInput): string {
   return `${sev} ${exposure.signal} for key ${key} - ${who}`;
 }
 
+/** What became of a principal the attacker made or used: fenced, held back and why, or alert only. */
+function persistenceOutcome(plan: AlertInput["plan"]): string {
+  if (plan.decision === "contain") {
+    return plan.steps.some((s) => s.kind === "revoke-sessions") ? " - sessions revoked" : " - quarantined";
+  }
+  if (plan.withheld.length > 0) return ` - NOT fenced (${shortReason(plan.reasons)})`;
+  return "";
+}
+
 function verbOf(exposure: Exposure): string {
+  if (exposure.source === "investigation") return "attacker-made";
   if (exposure.source === "cloudtrail") {
     if (exposure.intent !== "recontain-if-open") return "created";
     return exposure.signal === "UpdateAccessKey" ? "re-enabled" : "tampered";
@@ -116,6 +130,7 @@ function humanSteps(input: AlertInput): string[] {
       "Make sure the root user has MFA, and look in CloudTrail for what the key did.",
     ];
   }
+  if (exposure.source === "investigation") return persistenceSteps(input);
   const user = input.principalName ?? "<user>";
   const steps: string[] = [];
   if (exposure.source === "drill" && plan.decision !== "contain") {
@@ -155,6 +170,41 @@ function humanSteps(input: AlertInput): string[] {
     "Remove the secret from wherever it leaked (rewriting history is not enough once it was public).",
     `After review, delete the key: aws iam delete-access-key --user-name ${user} --access-key-id ${key}`,
   );
+  return steps;
+}
+
+/** What people must still do about persistence the investigation found (and the responder fenced). */
+function persistenceSteps(input: AlertInput): string[] {
+  const { exposure, plan } = input;
+  const linked = exposure.evidence.linkedIncident ?? "the leaked key's incident";
+  const leaked = exposure.evidence.leakedKey ?? "the leaked key";
+  const steps = [
+    `This was made with ${leaked} (incident ${linked}) while it was leaked: treat it as the attacker's.`,
+  ];
+  if (plan.decision !== "contain" && plan.withheld.length > 0) {
+    steps.push(
+      `The responder did not act (${plan.reasons.join("; ")}): decide now whether to fence it yourself.`,
+    );
+  }
+  const p = exposure.principal;
+  const name = p.type === "user" || p.type === "role" ? (p.name ?? "<name>") : "<name>";
+  if (exposure.intent === "contain") {
+    steps.push(
+      `Delete the key once reviewed (disable, never delete, is the responder's rule; deleting is yours): aws iam delete-access-key --user-name ${name} --access-key-id ${exposure.accessKeyId}`,
+    );
+  } else if (p.type === "user") {
+    steps.push(
+      `Review user ${name}; if it is the attacker's, remove its console password and delete it yourself: aws iam delete-login-profile --user-name ${name}; aws iam delete-user --user-name ${name}. A release of incident ${linked} also gives back its quarantine.`,
+    );
+  } else if (exposure.signal === "UpdateAssumeRolePolicy") {
+    steps.push(
+      `Restore the trust policy of role ${name} (the diff is under Evidence): aws iam update-assume-role-policy --role-name ${name} --policy-document file://trusted.json`,
+    );
+  } else {
+    steps.push(
+      `Look at what sessions of role ${name} did (the follow-up alert of incident ${linked}); a release of that incident lifts the revoke.`,
+    );
+  }
   return steps;
 }
 
