@@ -236,15 +236,13 @@ describe("investigate handler: persistence closed, containment check scheduled",
   });
 
   it("a retried investigation finds its schedule already there (ConflictException) and hands the findings over again (respond treats them as duplicates)", async () => {
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          message: "Schedule already exists",
-          Message: "Schedule already exists",
-          $metadata: { httpStatusCode: 409 },
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        message: "Schedule already exists",
+        Message: "Schedule already exists",
+        $metadata: { httpStatusCode: 409 },
+      }),
+    );
     const result = await handler(containedEvent(KEY, { containedAt: FRESH }), CONTEXT);
     expect(result).toMatchObject({ status: "alerted", persistence: 2 });
   });
