@@ -21,6 +21,7 @@ import { guardDutyEvent, healthEvent } from "../local/events.js";
 import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
+import { persistenceStage } from "./drill-persistence.js";
 
 const QUARANTINE = DEFAULT_QUARANTINE_POLICY_ARN;
 const EMAIL = "secops@example.com";
@@ -181,6 +182,9 @@ async function drill(moto: MotoServer): Promise<void> {
   const releaseEmail = (await world.emailsSent()).at(-1);
   say(`   release alert: "${releaseEmail?.subject ?? "none"}"`);
   check(releaseEmail?.subject.startsWith("[RELEASED]") === true, "the release sent an alert");
+
+  heading(9, "Persistence: a key the leaked key made is contained too");
+  await persistenceStage(world, handler, { say, check });
 
   say();
   say(
