@@ -48,6 +48,10 @@ function headline(input: AlertInput): string {
   if (plan.decision === "contain" && containmentFailed(input.actions)) {
     return `${sev} FAILED to contain key ${key} - act now - ${who}`;
   }
+  if (plan.decision === "contain" && exposure.intent === "fence-principal") {
+    // The fence of a principal made with the key (persistence), undone by someone and put back.
+    return `${sev} Tampered: fence of ${principalLabelOf(principalRecordOf(exposure.principal))} put back (key ${key}) - account ${exposure.accountId}`;
+  }
   if (plan.decision === "contain") {
     const disabled = plan.steps.some((s) => s.kind === "disable-key");
     const what = disabled ? `key ${key} disabled` : `sessions of key ${key} revoked`;
@@ -71,7 +75,7 @@ function persistenceOutcome(plan: AlertInput["plan"]): string {
 function verbOf(exposure: Exposure): string {
   if (exposure.source === "investigation") return "attacker-made";
   if (exposure.source === "cloudtrail") {
-    if (exposure.intent !== "recontain-if-open") return "created";
+    if (exposure.intent === "notify") return "created";
     return exposure.signal === "UpdateAccessKey" ? "re-enabled" : "tampered";
   }
   if (exposure.source === "guardduty") return "abused";
@@ -148,7 +152,10 @@ function humanSteps(input: AlertInput): string[] {
       `Decide now whether to contain the key yourself: aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive`,
     );
   }
-  if (exposure.intent === "recontain-if-open" && plan.decision === "contain") {
+  if (
+    (exposure.intent === "recontain-if-open" || exposure.intent === "fence-principal") &&
+    plan.decision === "contain"
+  ) {
     steps.push(
       `Someone undid part of this key's quarantine (${exposure.signal} by ${exposure.evidence.actor ?? "an unknown caller"}); the responder put it back. Find out who and why: the caller may hold the leaked key or a second foothold.`,
     );

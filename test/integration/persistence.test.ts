@@ -1,11 +1,15 @@
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import { CreateLoginProfileCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  CreateLoginProfileCommand,
+  DetachUserPolicyCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { capturedIo } from "../../cli/io.js";
 import { confirmationScheduleOf } from "../../lambdas/core/investigation/confirmation.js";
-import { guardDutyEvent } from "../../local/events.js";
+import { guardDutyEvent, tamperEvent } from "../../local/events.js";
 import { LocalInvestigation } from "../../local/investigate-handler.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
@@ -206,6 +210,25 @@ describe("persistence closed, against moto (CloudTrail LookupEvents from publish
         expect.stringMatching(new RegExp(`^\\[CRITICAL\\] Trust policy of role ${backdoored} changed`)),
       ]),
     );
+
+    // Someone detaches the quarantine from the user given a password: it is put back, on the leaked
+    // key's incident (the user holds no key of it: never the key's owner instead), its principal kept.
+    await world.iam.send(new DetachUserPolicyCommand({ UserName: console.name, PolicyArn: QUARANTINE }));
+    const tamper = await respond(
+      tamperEvent("detach-user-policy-quarantine.json", {
+        key: leaked.key,
+        user: console.name,
+        policyArn: QUARANTINE,
+      }),
+    );
+    expect(tamper.outcomes.map((o) => o.decision)).toEqual(["contain"]);
+    expect((await world.userState(console.name)).attached.sort()).toEqual(
+      [QUARANTINE, world.sessionDenyPolicyArn].sort(),
+    );
+    expect((await world.incident(leaked.incidentId))?.principal).toEqual({ type: "user", name: leaked.user });
+    expect((await world.alerts()).map((a) => a.subject)).toEqual([
+      expect.stringMatching(new RegExp(`^\\[HIGH\\] Tampered: fence of user ${console.name} put back`)),
+    ]);
 
     // Release the leaked key's incident: everything done for it is given back; the made user keeps
     // the quarantine its own key's incident still needs.

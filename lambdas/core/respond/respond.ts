@@ -82,9 +82,11 @@ function principalOf(
   facts: PrincipalFacts,
   incident: Incident | undefined,
 ): PrincipalRecord {
-  if (exposure.source === "investigation" && exposure.intent !== "contain" && incident !== undefined) {
-    return incident.principal;
-  }
+  // A fence put back on such a principal (tampering) keeps the incident's principal too.
+  const forAnother =
+    (exposure.source === "investigation" && exposure.intent !== "contain") ||
+    exposure.intent === "fence-principal";
+  if (forAnother && incident !== undefined) return incident.principal;
   if (exposure.principal.type === "user" && facts.kind === "user") return { type: "user", name: facts.name };
   return principalRecordOf(exposure.principal);
 }
