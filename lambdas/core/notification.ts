@@ -266,7 +266,11 @@ export function renderAlert(input: AlertInput): RenderedAlert {
   ].join("\n");
 
   const chat = renderIncidentChat({
-    incidentId: plan.incidentId,
+    // A key the leaked key made is told in the leaked key's thread: one story per leak.
+    incidentId:
+      exposure.source === "investigation"
+        ? (exposure.evidence.linkedIncident ?? plan.incidentId)
+        : plan.incidentId,
     id: `${plan.incidentId}:${exposure.signalId}`,
     subject,
     emoji: emojiOf(plan.severity, exposure.sample),

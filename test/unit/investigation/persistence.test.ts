@@ -7,6 +7,7 @@ import {
   type PersistenceDetail,
   trustPolicyDiff,
 } from "../../../lambdas/core/investigation/persistence.js";
+import { renderAlert } from "../../../lambdas/core/notification.js";
 import { type PlanContext, type PrincipalFacts, planResponse } from "../../../lambdas/core/plan.js";
 import type { Envelope } from "../../../lambdas/core/sources/envelope.js";
 import { persistenceToExposures } from "../../../lambdas/core/sources/persistence.js";
@@ -236,6 +237,19 @@ describe("Persistence Found → the respond function's plan", () => {
     });
     const facts: PrincipalFacts = { ...madeUser("malicious-iam-user"), keyStatus: "Active" };
     const plan = planResponse(exposure as never, contextFor(facts, undefined));
+    // Its alert goes to the leaked key's chat thread: the story of one leak stays in one thread.
+    const alert = renderAlert({
+      exposure: exposure as never,
+      plan,
+      principalName: "malicious-iam-user",
+      actions: [],
+      mode: "enforce",
+      stackName: "LeakedKeyResponder",
+    });
+    expect(JSON.parse(alert.chat).metadata.threadId).toBe(detail.incidentId);
+    expect(alert.subject).toMatch(
+      /^\[CRITICAL\] Attacker-made key AKIA\.\.\.682H disabled - user malicious-iam-user/,
+    );
     expect(plan.incidentId).toBe("229654561268-AKIAXAFZN8JEPF6L682H");
     expect(plan.steps.map((s) => s.kind)).toEqual([
       "disable-key",
