@@ -18,6 +18,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { PERSISTENCE_RULE, toWirePattern } from "../infra/signal-rules.js";
 import { parseInvestigateConfig } from "../lambdas/core/investigation/config.js";
 import {
   createInvestigateHandler,
@@ -65,10 +66,8 @@ export class LocalInvestigation {
       new PutRuleCommand({
         Name: rule,
         EventBusName: this.busName,
-        EventPattern: JSON.stringify({
-          source: ["leaked-key-responder"],
-          "detail-type": ["Persistence Found"],
-        }),
+        // The stack's own rule pattern, so delivery tests it as deployed.
+        EventPattern: JSON.stringify(toWirePattern(PERSISTENCE_RULE.pattern)),
       }),
     );
     await this.events.send(
