@@ -14,6 +14,8 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
+import { RESPONDER_EVENT_SOURCE } from "../lambdas/core/investigation/contained-event.js";
+import { PERSISTENCE_DETAIL_TYPE } from "../lambdas/core/investigation/persistence.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
@@ -32,7 +34,7 @@ import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./
 import { admitOnly, responderBus } from "./responder-bus.js";
 import { publishResponderOutputs } from "./responder-outputs.js";
 import { RoleSessionRevoker } from "./role-session-revoker.js";
-import { DRILL_RULE, type Lane, SIGNAL_RULES } from "./signal-rules.js";
+import { DRILL_RULE, type Lane, PERSISTENCE_RULE, SIGNAL_RULES } from "./signal-rules.js";
 
 const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
 
@@ -106,6 +108,8 @@ export interface LeakedKeyResponderProps {
   readonly logRetention?: logs.RetentionDays;
   /** Regions whose CloudTrail the investigation searches besides us-east-1. @default - us-east-1 only */
   readonly investigationRegions?: readonly string[];
+  /** How long after a containment it is checked (calls with the key after it was disabled). @default Duration.minutes(30) */
+  readonly confirmContainmentAfter?: Duration;
   /** Role ARNs (besides the stack's own) allowed to put events on the responder's bus, e.g. the role `lkr drill` runs as. @default - none */
   readonly operatorRoleArns?: readonly string[];
   /** Stack name shown in release commands of alerts. @default - the containing stack's name */
@@ -250,6 +254,7 @@ export class LeakedKeyResponder extends Construct {
       reservedConcurrency: reserved === UNRESERVED ? undefined : 1,
       regions: props.investigationRegions,
       logRetention,
+      confirmContainmentAfter: props.confirmContainmentAfter,
     });
     this.audit = new Audit(this, "Audit", {
       ...props.audit,
@@ -258,8 +263,19 @@ export class LeakedKeyResponder extends Construct {
       logRetention,
     });
     this.protectOwnRoles(props.exemptPrincipals ?? []);
-    // The respond role emits Incident Contained; operators send drills. The investigate role puts nothing.
-    admitOnly(this.eventBus, [role.roleArn, ...(props.operatorRoleArns ?? [])]);
+    // The respond role emits Incident Contained; operators send drills; the investigate role puts
+    // Persistence Found, and nothing else, and no one else may.
+    admitOnly(
+      this.eventBus,
+      [role.roleArn, ...(props.operatorRoleArns ?? [])],
+      [
+        {
+          source: RESPONDER_EVENT_SOURCE,
+          detailType: PERSISTENCE_DETAIL_TYPE,
+          roleArn: this.investigation.investigateRole.roleArn,
+        },
+      ],
+    );
     this.letAlarmsPublish([...alarms, ...this.investigation.alarms, ...this.audit.alarms]);
     publishResponderOutputs(this, this);
   }
@@ -376,12 +392,14 @@ export class LeakedKeyResponder extends Construct {
     for (const [ruleId, { description, pattern, lane }] of Object.entries(SIGNAL_RULES)) {
       new events.Rule(this, ruleId, { description, eventPattern: pattern, targets: [target(lane)] });
     }
-    new events.Rule(this, DRILL_RULE.id, {
-      description: DRILL_RULE.description,
-      eventBus: this.eventBus,
-      eventPattern: DRILL_RULE.pattern,
-      targets: [target(DRILL_RULE.lane)],
-    });
+    for (const rule of [DRILL_RULE, PERSISTENCE_RULE]) {
+      new events.Rule(this, rule.id, {
+        description: rule.description,
+        eventBus: this.eventBus,
+        eventPattern: rule.pattern,
+        targets: [target(rule.lane)],
+      });
+    }
   }
 
   /**

@@ -29,12 +29,39 @@ export function busArnOf(bus: events.IEventBus): string {
 }
 
 /**
- * The bus's resource policy: only these role ARNs may put events on it. The Deny holds whatever
- * identity policies say, so an administrator's `events:*` or a leaked key's does not reach it
- * (changing the policy itself, `events:PutPermission`, is theirs to do: see the README).
+ * `events:source` and `events:detail-type` are multivalued (a PutEvents request carries up to ten
+ * entries): every entry of the request must be of the source and detail-type, and there must be some.
  */
-export function admitOnly(bus: events.EventBus, roleArns: readonly string[]): void {
+export function onlyEntriesOf(entry: { readonly source: string; readonly detailType: string }) {
+  return {
+    "ForAllValues:StringEquals": {
+      "events:source": [entry.source],
+      "events:detail-type": [entry.detailType],
+    },
+    Null: { "events:source": "false", "events:detail-type": "false" },
+  };
+}
+
+/** A detail-type only one role may put on the bus, and that role may put nothing else. */
+export interface ReservedDetailType {
+  readonly source: string;
+  readonly detailType: string;
+  readonly roleArn: string;
+}
+
+/**
+ * The bus's resource policy: only these role ARNs may put events on it, and a reserved detail-type
+ * only its one role (which may put nothing else). The Denies hold whatever identity policies say,
+ * so an administrator's `events:*` or a leaked key's does not reach it (changing the policy itself,
+ * `events:PutPermission`, is theirs to do: see the README).
+ */
+export function admitOnly(
+  bus: events.EventBus,
+  roleArns: readonly string[],
+  reserved: readonly ReservedDetailType[] = [],
+): void {
   const busArn = busArnOf(bus);
+  const everyRole = [...roleArns, ...reserved.map((r) => r.roleArn)];
   (bus.node.defaultChild as events.CfnEventBus).policy = {
     Version: "2012-10-17",
     Statement: [
@@ -45,14 +72,43 @@ export function admitOnly(bus: events.EventBus, roleArns: readonly string[]): vo
         Action: PUT_EVENTS,
         Resource: busArn,
       },
+      ...reserved.map((r, i) => ({
+        Sid: `Reserved${i}Put`,
+        Effect: "Allow",
+        Principal: { AWS: [r.roleArn] },
+        Action: PUT_EVENTS,
+        Resource: busArn,
+        Condition: onlyEntriesOf(r),
+      })),
       {
         Sid: "NoOneElsePuts",
         Effect: "Deny",
         Principal: "*",
         Action: PUT_EVENTS,
         Resource: busArn,
-        Condition: { ArnNotEquals: { "aws:PrincipalArn": [...roleArns] } },
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": everyRole } },
       },
+      ...reserved.flatMap((r, i) => [
+        {
+          Sid: `Reserved${i}OnlyItsRole`,
+          Effect: "Deny",
+          Principal: "*",
+          Action: PUT_EVENTS,
+          Resource: busArn,
+          Condition: {
+            "ForAnyValue:StringEquals": { "events:detail-type": [r.detailType] },
+            ArnNotEquals: { "aws:PrincipalArn": [r.roleArn] },
+          },
+        },
+        {
+          Sid: `Reserved${i}RoleOnlyIt`,
+          Effect: "Deny",
+          Principal: { AWS: [r.roleArn] },
+          Action: PUT_EVENTS,
+          Resource: busArn,
+          Condition: { "ForAnyValue:StringNotEquals": { "events:detail-type": [r.detailType] } },
+        },
+      ]),
     ],
   };
 }

@@ -1,3 +1,4 @@
+import { Duration } from "aws-cdk-lib";
 import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
 import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
@@ -23,6 +24,7 @@ export const SETTING_KEYS = [
   "reservedConcurrency",
   "investigationRegions",
   "operatorRoleArns",
+  "confirmContainmentAfterMinutes",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -106,7 +108,13 @@ export function readAppSettings(
         text("reservedConcurrency") === "unreserved" ? "unreserved" : number("reservedConcurrency"),
       investigationRegions: list("investigationRegions"),
       operatorRoleArns: list("operatorRoleArns"),
+      confirmContainmentAfter: minutes(number("confirmContainmentAfterMinutes")),
       stackNameForCli: stackName,
     },
   };
+}
+
+/** Minutes as a Duration (validated by the construct: whole minutes, 5 to 1440). */
+function minutes(value: number | undefined): Duration | undefined {
+  return value === undefined ? undefined : Duration.minutes(value);
 }

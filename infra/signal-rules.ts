@@ -1,4 +1,6 @@
 import type { EventPattern } from "aws-cdk-lib/aws-events";
+import { RESPONDER_EVENT_SOURCE } from "../lambdas/core/investigation/contained-event.js";
+import { PERSISTENCE_DETAIL_TYPE } from "../lambdas/core/investigation/persistence.js";
 import { DRILL_TAG } from "../lambdas/core/plan.js";
 import {
   AWS_INTERNAL_USER_AGENT,
@@ -152,6 +154,18 @@ export const DRILL_RULE = {
   lane: "informational" satisfies Lane,
   description: `Responder drills (acted on only for users tagged ${DRILL_TAG}=true)`,
   pattern: { source: [DRILL_SOURCE], detailType: [DRILL_DETAIL_TYPE] } satisfies EventPattern,
+} as const;
+
+/**
+ * Persistence the investigation found (on the responder's bus, put only by the investigate role):
+ * a key the attacker made is contained like a leaked one, so it takes the containment lane.
+ */
+export const PERSISTENCE_RULE = {
+  id: "PersistenceRule",
+  lane: "containment" satisfies Lane,
+  description:
+    "Persistence found by the investigation (keys, users, login profiles, roles the leaked key made or used)",
+  pattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [PERSISTENCE_DETAIL_TYPE] } satisfies EventPattern,
 } as const;
 
 /** The pattern as EventBridge stores it (`detail-type`, no undefined keys). */

@@ -21,6 +21,7 @@ import { guardDutyEvent, healthEvent } from "../local/events.js";
 import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
+import { persistenceStage } from "./drill-persistence.js";
 import { earliestSignalDrill } from "./local-drill-earliest.js";
 
 const QUARANTINE = DEFAULT_QUARANTINE_POLICY_ARN;
@@ -187,6 +188,8 @@ async function drill(moto: MotoServer): Promise<void> {
   check(releaseEmail?.subject.startsWith("[RELEASED]") === true, "the release sent an alert");
 
   await earliestSignalDrill(9, world, handler, { say, heading, check });
+  heading(10, "Persistence: a key the leaked key made is contained too");
+  await persistenceStage(world, handler, { say, check });
 
   say();
   say(

@@ -1,6 +1,11 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod/mini";
+import {
+  type ContainmentCheck,
+  ContainmentCheckSchema,
+  type ContainmentCheckStore,
+} from "../core/investigation/confirmation.js";
 import { IncidentNotFoundError } from "../core/investigation/errors.js";
 import type {
   InvestigationState,
@@ -41,7 +46,7 @@ function stateOf(item: Record<string, unknown>): InvestigationState {
  * activity it describes and the time of its newest call. Each write is one conditional UpdateItem,
  * so of two runs that saw the same activity exactly one sends the follow-up.
  */
-export class DynamoDbInvestigationStore implements InvestigationStore {
+export class DynamoDbInvestigationStore implements InvestigationStore, ContainmentCheckStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -106,6 +111,29 @@ export class DynamoDbInvestigationStore implements InvestigationStore {
       }
       const current = stateOf(unmarshall(failure.Item));
       return current.fingerprint === write.fingerprint ? "unchanged" : "stale";
+    }
+  }
+
+  async lastCheck(incidentId: string): Promise<ContainmentCheck | undefined> {
+    const item = await getItem(this.client, this.tableName, incidentId, "incidentId, containmentCheck");
+    const parsed = ContainmentCheckSchema.safeParse(item?.containmentCheck);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** The check's result; `confirmedAt` only while the last check held (a later one that did not removes it). */
+  async recordCheck(incidentId: string, check: ContainmentCheck): Promise<void> {
+    try {
+      await updateItem(this.client, this.tableName, incidentId, {
+        update: check.held
+          ? "SET containmentCheck = :check, confirmedAt = :at"
+          : "SET containmentCheck = :check REMOVE confirmedAt",
+        condition: "attribute_exists(incidentId)",
+        names: {},
+        values: check.held ? { ":check": check, ":at": check.checkedAt } : { ":check": check },
+      });
+    } catch (error) {
+      if (conditionFailureOf(error) === undefined) throw error;
+      throw new IncidentNotFoundError(incidentId, { cause: error });
     }
   }
 

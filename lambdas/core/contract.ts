@@ -59,8 +59,16 @@ export const INVESTIGATE_ENV = {
   lookbackHours: "LOOKBACK_HOURS",
   maxLookbackDays: "MAX_LOOKBACK_DAYS",
   maxSessionKeys: "MAX_SESSION_KEYS",
-  /** The bus its Incident Contained events arrive on (the stack's ResponderBus); it puts nothing there. */
+  /** The bus its Incident Contained events arrive on (the stack's ResponderBus); it puts only Persistence Found there. */
   eventBusName: "EVENT_BUS_NAME",
+  /** Minutes after a containment its check runs (default 30). */
+  confirmAfterMinutes: "CONFIRM_AFTER_MINUTES",
+  /** The stack's schedule group the containment checks are created in; unset: no checks. */
+  scheduleGroupName: "SCHEDULE_GROUP_NAME",
+  /** The role the schedules invoke the investigate function with (the only role it may pass). */
+  scheduleRoleArn: "SCHEDULE_ROLE_ARN",
+  /** Where a schedule whose invocation keeps failing puts its event. */
+  scheduleDeadLetterArn: "SCHEDULE_DEAD_LETTER_ARN",
 } as const;
 
 /**

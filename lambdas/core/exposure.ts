@@ -1,7 +1,14 @@
 import type { AccessKeyId } from "./access-key.js";
 import type { Severity } from "./vocabulary.js";
 
-export type SourceName = "health" | "trusted-advisor" | "guardduty" | "cloudtrail" | "drill";
+export type SourceName =
+  | "health"
+  | "trusted-advisor"
+  | "guardduty"
+  | "cloudtrail"
+  | "drill"
+  /** Persistence the investigation found in what a contained key did (investigation/persistence.ts). */
+  | "investigation";
 
 export { maxSeverity, SEVERITY_ORDER, type Severity } from "./vocabulary.js";
 
@@ -19,9 +26,17 @@ export type Principal =
  * contain the key; revoke the sessions of a role; only tell people; or, for a key
  * that was switched back on, contain it again only if its incident is still open;
  * `fence-user`: the key is one of several candidates (AWS quarantined their user without
- * naming it): deny the user's sessions and leave the key as it is, until a signal names it.
+ * naming it): deny the user's sessions and leave the key as it is, until a signal names it;
+ * `fence-principal`: fence a principal the attacker made or used with a contained key (a user
+ * quarantined, a role's sessions revoked), recorded on that key's incident while it is contained.
  */
-export type Intent = "contain" | "revoke-sessions" | "notify" | "recontain-if-open" | "fence-user";
+export type Intent =
+  | "contain"
+  | "revoke-sessions"
+  | "notify"
+  | "recontain-if-open"
+  | "fence-user"
+  | "fence-principal";
 
 /** One exposed or abused access key, as one signal reports it. */
 export interface Exposure {

@@ -27,6 +27,7 @@ const SOURCE_LABEL: Record<Exposure["source"], string> = {
   guardduty: "Amazon GuardDuty",
   cloudtrail: "AWS CloudTrail",
   drill: "Responder drill",
+  investigation: "Responder investigation (CloudTrail)",
 };
 
 function principalLabel(input: AlertInput): string {
@@ -41,10 +42,17 @@ function headline(input: AlertInput): string {
   const sev = `[${exposure.sample ? "SAMPLE" : plan.severity.toUpperCase()}]`;
   const who = `${principalLabel(input)}, account ${exposure.accountId}`;
   if (exposure.sample) return `${sev} GuardDuty sample ${exposure.signal} - no action`;
+  if (exposure.source === "investigation" && exposure.intent !== "contain") {
+    return `${sev} ${exposure.title}${persistenceOutcome(plan)} - account ${exposure.accountId}`;
+  }
   if (exposure.principal.type === "root")
     return `${sev} Root access key ${key} ${verbOf(exposure)} - act now, account ${exposure.accountId}`;
   if (plan.decision === "contain" && containmentFailed(input.actions)) {
     return `${sev} FAILED to contain key ${key} - act now - ${who}`;
+  }
+  if (plan.decision === "contain" && exposure.intent === "fence-principal") {
+    // The fence of a principal made with the key (persistence), undone by someone and put back.
+    return `${sev} Tampered: fence of ${principalLabelOf(principalRecordOf(exposure.principal))} put back (key ${key}) - account ${exposure.accountId}`;
   }
   if (plan.decision === "contain") {
     const disabled = plan.steps.some((s) => s.kind === "disable-key");
@@ -62,12 +70,22 @@ function headline(input: AlertInput): string {
   return `${sev} ${exposure.signal} for key ${key} - ${who}`;
 }
 
+/** What became of a principal the attacker made or used: fenced, held back and why, or alert only. */
+function persistenceOutcome(plan: AlertInput["plan"]): string {
+  if (plan.decision === "contain") {
+    return plan.steps.some((s) => s.kind === "revoke-sessions") ? " - sessions revoked" : " - quarantined";
+  }
+  if (plan.withheld.length > 0) return ` - NOT fenced (${shortReason(plan.reasons)})`;
+  return "";
+}
+
 function verbOf(exposure: Exposure): string {
   // AWS's own quarantine call (CloudTrail): the key was exposed.
   if (exposure.source === "cloudtrail" && (exposure.intent === "contain" || exposure.intent === "fence-user"))
     return "exposed";
+  if (exposure.source === "investigation") return "attacker-made";
   if (exposure.source === "cloudtrail") {
-    if (exposure.intent !== "recontain-if-open") return "created";
+    if (exposure.intent === "notify") return "created";
     return exposure.signal === "UpdateAccessKey" ? "re-enabled" : "tampered";
   }
   if (exposure.source === "guardduty") return "abused";
@@ -126,6 +144,7 @@ function humanSteps(input: AlertInput): string[] {
       "Make sure the root user has MFA, and look in CloudTrail for what the key did.",
     ];
   }
+  if (exposure.source === "investigation") return persistenceSteps(input);
   const user = input.principalName ?? "<user>";
   const steps: string[] = [];
   if (exposure.source === "drill" && plan.decision !== "contain") {
@@ -149,7 +168,10 @@ function humanSteps(input: AlertInput): string[] {
       `Decide now whether to contain the key yourself: aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive`,
     );
   }
-  if (exposure.intent === "recontain-if-open" && plan.decision === "contain") {
+  if (
+    (exposure.intent === "recontain-if-open" || exposure.intent === "fence-principal") &&
+    plan.decision === "contain"
+  ) {
     steps.push(
       `Someone undid part of this key's quarantine (${exposure.signal} by ${exposure.evidence.actor ?? "an unknown caller"}); the responder put it back. Find out who and why: the caller may hold the leaked key or a second foothold.`,
     );
@@ -183,6 +205,41 @@ function fenceSteps(input: AlertInput, user: string): string[] {
     `If you know which key leaked, disable it now: aws iam update-access-key --user-name ${user} --access-key-id <key> --status Inactive`,
     `Once the leaked key is known, release the other candidates' incidents (which lifts the session deny unless a contained key still needs it): ${CLI_INVOCATION} release <incident> --reason "not the leaked key" --stack ${input.stackName}`,
   ];
+}
+
+/** What people must still do about persistence the investigation found (and the responder fenced). */
+function persistenceSteps(input: AlertInput): string[] {
+  const { exposure, plan } = input;
+  const linked = exposure.evidence.linkedIncident ?? "the leaked key's incident";
+  const leaked = exposure.evidence.leakedKey ?? "the leaked key";
+  const steps = [
+    `This was made with ${leaked} (incident ${linked}) while it was leaked: treat it as the attacker's.`,
+  ];
+  if (plan.decision !== "contain" && plan.withheld.length > 0) {
+    steps.push(
+      `The responder did not act (${plan.reasons.join("; ")}): decide now whether to fence it yourself.`,
+    );
+  }
+  const p = exposure.principal;
+  const name = p.type === "user" || p.type === "role" ? (p.name ?? "<name>") : "<name>";
+  if (exposure.intent === "contain") {
+    steps.push(
+      `Delete the key once reviewed (disable, never delete, is the responder's rule; deleting is yours): aws iam delete-access-key --user-name ${name} --access-key-id ${exposure.accessKeyId}`,
+    );
+  } else if (p.type === "user") {
+    steps.push(
+      `Review user ${name}; if it is the attacker's, remove its console password and delete it yourself: aws iam delete-login-profile --user-name ${name}; aws iam delete-user --user-name ${name}. A release of incident ${linked} also gives back its quarantine.`,
+    );
+  } else if (exposure.signal === "UpdateAssumeRolePolicy") {
+    steps.push(
+      `Restore the trust policy of role ${name} (the diff is under Evidence): aws iam update-assume-role-policy --role-name ${name} --policy-document file://trusted.json`,
+    );
+  } else {
+    steps.push(
+      `Look at what sessions of role ${name} did (the follow-up alert of incident ${linked}); a release of that incident lifts the revoke.`,
+    );
+  }
+  return steps;
 }
 
 function releaseLine(input: AlertInput): string | undefined {
@@ -236,7 +293,11 @@ export function renderAlert(input: AlertInput): RenderedAlert {
   ].join("\n");
 
   const chat = renderIncidentChat({
-    incidentId: plan.incidentId,
+    // A key the leaked key made is told in the leaked key's thread: one story per leak.
+    incidentId:
+      exposure.source === "investigation"
+        ? (exposure.evidence.linkedIncident ?? plan.incidentId)
+        : plan.incidentId,
     id: `${plan.incidentId}:${exposure.signalId}`,
     subject,
     emoji: emojiOf(plan.severity, exposure.sample),

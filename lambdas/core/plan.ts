@@ -180,7 +180,7 @@ export const RULES: readonly (readonly [string, Rule])[] = [
   ["signal-policy", (e) => (e.intent === "notify" ? dont(`${e.signal}: policy is to notify`) : NA)],
   [
     "principal-found",
-    (_e, c) => {
+    (e, c) => {
       switch (c.facts.kind) {
         case "not-found":
           return dont(`${c.facts.what} does not exist (deleted?)`);
@@ -189,11 +189,25 @@ export const RULES: readonly (readonly [string, Rule])[] = [
         case "not-looked-up":
           return dont("principal unknown");
         case "user":
-          return c.facts.keyStatus === "absent" ? dont(`user ${c.facts.name} has no such key`) : NA;
+          // A principal fenced for another key's incident holds no key of it.
+          return c.facts.keyStatus === "absent" && e.intent !== "fence-principal"
+            ? dont(`user ${c.facts.name} has no such key`)
+            : NA;
         case "role":
           return NA;
       }
     },
+  ],
+  [
+    "linked-incident",
+    // A principal is fenced for a key's incident only while the responder holds that key: after a
+    // release (a false alarm) what the key made is the operator's to judge.
+    (e, c) =>
+      e.intent === "fence-principal" && c.incident?.status !== "contained"
+        ? dont(
+            `incident ${incidentIdOf(e.accountId, e.accessKeyId)} is ${c.incident?.status ?? "not recorded"}, not contained: nothing fenced for it`,
+          )
+        : NA,
   ],
   [
     "allowlist",
@@ -269,6 +283,7 @@ export function containmentSteps(exposure: Exposure, context: PlanContext): IamS
     target,
     policyArn: context.quarantinePolicyArn,
   };
+  if (exposure.intent === "fence-principal") return [quarantine, ...denyUserSessions, tag];
   if (keyKindOf(accessKeyId) === "session" || facts.keyStatus === "absent" || facts.keyStatus === "session") {
     return [...denyUserSessions, quarantine, tag];
   }

@@ -1,15 +1,31 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { CloudTrailActivitySource, cloudTrailClientFactory } from "../adapters/cloudtrail.js";
 import { DynamoDbInvestigationStore } from "../adapters/dynamodb-investigations.js";
+import { EventBridgePersistencePublisher } from "../adapters/eventbridge-persistence.js";
+import { IamRoleTrustReader } from "../adapters/iam-role-trust.js";
+import { EventBridgeConfirmationScheduler } from "../adapters/scheduler.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { describeError, InvalidEventError } from "../core/errors.js";
 import { DEFAULT_TOP_N, type InvestigateConfig } from "../core/investigation/config.js";
+import {
+  type ConfirmOutcome,
+  confirmContainment,
+  isConfirmRequest,
+  parseConfirmRequest,
+} from "../core/investigation/confirmation.js";
 import { parseContainedEvent } from "../core/investigation/contained-event.js";
 import { IncompleteInvestigationError } from "../core/investigation/errors.js";
-import { type InvestigateSettings, investigateContainedIncident } from "../core/investigation/investigate.js";
+import {
+  type ContainedDeps,
+  type InvestigateSettings,
+  investigateContainedIncident,
+} from "../core/investigation/investigate.js";
 import { logTo, SERVICE_NAME } from "./wiring.js";
 
 /** Time kept back from the Lambda timeout to store the summary and send the alert. */
@@ -21,6 +37,14 @@ export interface InvestigateClients {
   readonly cloudTrailFor: (region: string) => CloudTrailClient;
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
+  /** Persistence found goes on the responder's bus (EVENT_BUS_NAME). @default a client with default configuration */
+  readonly eventBridge?: EventBridgeClient | undefined;
+  /** iam:GetRole only: a changed trust policy's diff. @default a client with default configuration */
+  readonly iam?: IAMClient | undefined;
+  /** The one-time schedules that check a containment later. @default a client with default configuration */
+  readonly scheduler?: SchedulerClient | undefined;
+  /** The function the schedules invoke, when the invocation does not say (local runs; Lambda's context does). */
+  readonly functionArn?: string | undefined;
   readonly now: () => Date;
   readonly logger: Logger;
 }
@@ -33,12 +57,19 @@ export interface InvestigateResult {
   readonly totalCalls: number;
   readonly flagged: readonly string[];
   readonly complete: boolean;
+  /** Persistence findings handed over to the respond function. */
+  readonly persistence?: number;
+  /** When the containment check is due. */
+  readonly checkAt?: string | undefined;
 }
+
+/** What the scheduled containment check found (`kind`), for the incident. */
+export type ConfirmResult = ConfirmOutcome & { readonly incidentId: string };
 
 export type InvestigateHandler = (
   event: unknown,
-  context?: { getRemainingTimeInMillis?: () => number },
-) => Promise<InvestigateResult>;
+  context?: { getRemainingTimeInMillis?: () => number; invokedFunctionArn?: string },
+) => Promise<InvestigateResult | ConfirmResult>;
 
 /**
  * Every client built with default configuration (credentials, region and endpoints such as
@@ -49,6 +80,9 @@ export function investigateClients(): InvestigateClients {
     cloudTrailFor: cloudTrailClientFactory(),
     dynamodb: new DynamoDBClient({}),
     sns: new SNSClient({}),
+    eventBridge: new EventBridgeClient({}),
+    iam: new IAMClient({}),
+    scheduler: new SchedulerClient({}),
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: "investigate" } }),
   };
@@ -76,9 +110,60 @@ export function createInvestigateHandler(
   const store = new DynamoDbInvestigationStore(clients.dynamodb, config.incidentTableName);
   const alerts = new SnsAlertPublisher(clients.sns, config.alertTopicArn);
   const log = logTo(logger);
+  const persistence =
+    config.eventBusName === undefined
+      ? undefined
+      : {
+          publisher: new EventBridgePersistencePublisher(
+            clients.eventBridge ?? new EventBridgeClient({}),
+            config.eventBusName,
+          ),
+          roles: new IamRoleTrustReader(clients.iam ?? new IAMClient({})),
+        };
+  /** The function the schedules invoke: this one (from the invocation's context). */
+  let functionArn = clients.functionArn;
+  const schedule = config.schedule;
+  const confirmation: ContainedDeps["confirmation"] =
+    schedule === undefined
+      ? undefined
+      : {
+          afterMinutes: config.confirmAfterMinutes,
+          scheduler: new EventBridgeConfirmationScheduler(
+            clients.scheduler ?? new SchedulerClient({}),
+            () => {
+              if (functionArn === undefined)
+                throw new Error("no function ARN to schedule the containment check on");
+              return { ...schedule, functionArn };
+            },
+          ),
+        };
+
+  const confirm = async (event: unknown): Promise<ConfirmResult> => {
+    const request = parseConfirmRequest(event);
+    logger.appendKeys({ incidentId: request.incidentId });
+    try {
+      const outcome = await confirmContainment(
+        request,
+        { regions: config.regions, maxCalls: DEFAULT_TOP_N * 5 },
+        { activity, store, alerts, log, now: clients.now },
+      );
+      logger.info("containment check", {
+        outcome: outcome.kind,
+        ...("reason" in outcome ? { reason: outcome.reason } : {}),
+      });
+      return { ...outcome, incidentId: request.incidentId };
+    } catch (error) {
+      logger.error("containment check failed", { error: describeError(error) });
+      throw error;
+    } finally {
+      logger.removeKeys(["incidentId"]);
+    }
+  };
 
   return async (event, context) => {
     logger.debug("event", { event });
+    functionArn = context?.invokedFunctionArn ?? functionArn;
+    if (isConfirmRequest(event)) return confirm(event);
     let input: ReturnType<typeof parseContainedEvent>;
     try {
       input = parseContainedEvent(event);
@@ -99,6 +184,8 @@ export function createInvestigateHandler(
         log,
         now: clients.now,
         shouldStop: () => remaining !== undefined && remaining() < RESERVE_MS,
+        persistence,
+        confirmation,
       });
       if (outcome.kind === "skipped") {
         const { incidentId, reason } = outcome;
@@ -113,6 +200,8 @@ export function createInvestigateHandler(
         totalCalls: outcome.summary.totalCalls,
         flagged: outcome.summary.flagged.map((f) => f.eventName),
         complete: outcome.summary.complete,
+        ...(persistence === undefined ? {} : { persistence: outcome.persistence }),
+        ...(outcome.checkAt === undefined ? {} : { checkAt: outcome.checkAt }),
       };
     } catch (error) {
       logger.error("investigation failed", { error: describeError(error) });

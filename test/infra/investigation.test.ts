@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { App, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
@@ -57,6 +57,66 @@ describe("Investigation construct", () => {
           .Statement,
     );
   }, 180_000);
+
+  /** The investigate role's own statements (the schedule role's are asserted below). */
+  function investigateStatements(): Statement[] {
+    return Object.values(
+      template.findResources("AWS::IAM::Policy", {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp("InvestigateRole") }] },
+      }),
+    ).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
+  }
+
+  it("gives the containment checks' schedules a role that may invoke the investigate function and fill its DLQ, nothing more, and creates them in the stack's group, passing only that role to Scheduler only", () => {
+    const scheduleStatements = Object.values(
+      template.findResources("AWS::IAM::Policy", {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp("ContainmentCheckRole") }] },
+      }),
+    ).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
+    expect(scheduleStatements.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      "lambda:InvokeFunction",
+      "sqs:SendMessage",
+    ]);
+    template.hasResourceProperties("AWS::IAM::Role", {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: "scheduler.amazonaws.com" },
+            Condition: Match.objectLike({ StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } }),
+          }),
+        ],
+      },
+    });
+    const pass = investigateStatements().find((s) => [s.Action].flat().includes("iam:PassRole"));
+    expect(pass).toMatchObject({
+      Resource: { "Fn::GetAtt": [expect.stringMatching(/ContainmentCheckRole/), "Arn"] },
+      Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+    });
+    const group = Object.values(template.findResources("AWS::Scheduler::ScheduleGroup"))[0] as {
+      Properties: { Name: string };
+    };
+    const create = investigateStatements().find((s) =>
+      [s.Action].flat().includes("scheduler:CreateSchedule"),
+    );
+    expect(JSON.stringify(create?.Resource)).toContain(`:schedule/${group.Properties.Name}/*`);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          CONFIRM_AFTER_MINUTES: "30",
+          SCHEDULE_GROUP_NAME: { Ref: Match.stringLikeRegexp("ContainmentCheckGroup") },
+          SCHEDULE_ROLE_ARN: { "Fn::GetAtt": [Match.stringLikeRegexp("ContainmentCheckRole"), "Arn"] },
+        }),
+      },
+    });
+  });
 
   it("passes cdk-nag AwsSolutions with no unacknowledged finding", () => {
     const report = JSON.parse(readFileSync(join(assemblyDir, "validation-report.json"), "utf8")) as {
@@ -142,16 +202,22 @@ describe("Investigation construct", () => {
     expect(statements.filter((s) => s.Resource === "*")).toEqual(cloudtrail);
   });
 
-  it("may read and update the incident table, publish to the alert topic and fill its own DLQ, nothing more", () => {
-    const actions = statements.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat());
+  it("may read and update the incident table, publish to the alert topic and fill its own DLQ, hand persistence over and schedule its checks, nothing more", () => {
+    const actions = investigateStatements()
+      .filter((s) => s.Effect === "Allow")
+      .flatMap((s) => [s.Action].flat());
     expect([...new Set(actions)].sort()).toEqual([
       "cloudtrail:LookupEvents",
       "dynamodb:GetItem",
       "dynamodb:UpdateItem",
+      "events:PutEvents",
+      "iam:GetRole",
+      "iam:PassRole",
       "kms:Decrypt",
       "kms:GenerateDataKey*",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "scheduler:CreateSchedule",
       "sns:Publish",
       "sqs:SendMessage",
     ]);
@@ -169,6 +235,8 @@ describe("Investigation construct", () => {
             "investigationLastEventAt",
             "investigatedAt",
             "investigatedContainment",
+            "containmentCheck",
+            "confirmedAt",
           ],
         },
       },
@@ -219,6 +287,19 @@ describe("Investigation props", () => {
   it("rejects a region that is not one", () => {
     expect(() => build({ regions: ["eu-west-1", "Frankfurt"] }, NO_BUNDLING)).toThrow(
       /regions contains "Frankfurt"; expected AWS region names such as eu-west-1/,
+    );
+  });
+
+  it("checks containment after the minutes given, whole minutes from 5 to 24 hours", () => {
+    const { stack } = build({ confirmContainmentAfter: Duration.minutes(45) }, NO_BUNDLING);
+    Template.fromStack(stack).hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ CONFIRM_AFTER_MINUTES: "45" }) },
+    });
+    expect(() => build({ confirmContainmentAfter: Duration.minutes(2) }, NO_BUNDLING)).toThrow(
+      /confirmContainmentAfter is 2 minutes; expected whole minutes from 5 minutes to 24 hours/,
+    );
+    expect(() => build({ confirmContainmentAfter: Duration.seconds(400) }, NO_BUNDLING)).toThrow(
+      /confirmContainmentAfter is 6\.6+7 minutes/,
     );
   });
 

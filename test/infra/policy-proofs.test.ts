@@ -74,6 +74,29 @@ const drillRule = proof.arn(proof.logicalId("AWS::Events::Rule", /DrillRule/));
 const foreignRule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/not-the-responders`;
 const defaultBus = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`;
 const responderBus = proof.arn(proof.logicalId("AWS::Events::EventBus", /ResponderBus/));
+const scheduleRole = proof.logicalId("AWS::IAM::Role", /ContainmentCheckRole/);
+const scheduleRoleArn = proof.role(scheduleRole).arn;
+const scheduleGroupName = (
+  (template as { Resources: Record<string, { Properties: { Name: string } }> }).Resources[
+    proof.logicalId("AWS::Scheduler::ScheduleGroup", /ContainmentCheckGroup/)
+  ] as { Properties: { Name: string } }
+).Properties.Name;
+const checkSchedule = `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/${scheduleGroupName}/confirm-x`;
+const foreignSchedule = `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/default/confirm-x`;
+/** PutEvents' source and detail-type keys hold one value per entry of the request. */
+const PERSISTENCE_FOUND = {
+  "events:source": ["leaked-key-responder"],
+  "events:detail-type": ["Persistence Found"],
+};
+const INCIDENT_CONTAINED = {
+  "events:source": ["leaked-key-responder"],
+  "events:detail-type": ["Incident Contained"],
+};
+/** One Persistence Found smuggled in beside an Incident Contained: the whole request is refused. */
+const MIXED = {
+  "events:source": ["leaked-key-responder"],
+  "events:detail-type": ["Persistence Found", "Incident Contained"],
+};
 const informationalQueue = proof.arn(proof.logicalId("AWS::SQS::Queue", /InformationalQueue/));
 const admin = `arn:aws:iam::${ACCOUNT}:role/admin`;
 const outsider = `arn:aws:iam::${OTHER_ACCOUNT}:role/outsider`;
@@ -533,14 +556,172 @@ const investigateRole: ProofTable = {
       context: { "iam:PolicyARN": QUARANTINE_POLICY },
     }),
     row("creates no key", investigate, "iam:CreateAccessKey", alice, "ImplicitlyDenied"),
+    // Persistence closed: handed to the respond function as an event, never acted on here.
+    row(
+      "hands persistence over on the responder's bus",
+      investigate,
+      "events:PutEvents",
+      responderBus,
+      "Allowed",
+      {
+        context: PERSISTENCE_FOUND,
+      },
+    ),
+    row(
+      "puts no Incident Contained on the bus",
+      investigate,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      {
+        context: INCIDENT_CONTAINED,
+      },
+    ),
+    row(
+      "puts no other event beside a Persistence Found",
+      investigate,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      { context: MIXED },
+    ),
+    row(
+      "puts no Persistence Found on the default bus",
+      investigate,
+      "events:PutEvents",
+      defaultBus,
+      "ImplicitlyDenied",
+      {
+        context: PERSISTENCE_FOUND,
+      },
+    ),
+    row("reads a role's trust policy", investigate, "iam:GetRole", appRole, "Allowed"),
+    row("changes no trust policy", investigate, "iam:UpdateAssumeRolePolicy", appRole, "ImplicitlyDenied"),
+    row("writes no role policy", investigate, "iam:PutRolePolicy", appRole, "ImplicitlyDenied"),
+    row("fences no user", investigate, "iam:AttachUserPolicy", breakGlass, "ImplicitlyDenied", {
+      context: { "iam:PolicyARN": QUARANTINE_POLICY },
+    }),
+    // Containment confirmed: one-time schedules in the stack's group, with the stack's schedule role.
+    row(
+      "creates a containment check in its schedule group",
+      investigate,
+      "scheduler:CreateSchedule",
+      checkSchedule,
+      "Allowed",
+    ),
+    row(
+      "creates no schedule in another group",
+      investigate,
+      "scheduler:CreateSchedule",
+      foreignSchedule,
+      "ImplicitlyDenied",
+    ),
+    row("changes no schedule", investigate, "scheduler:UpdateSchedule", checkSchedule, "ImplicitlyDenied"),
+    row(
+      "deletes no schedule (Scheduler does, once it ran)",
+      investigate,
+      "scheduler:DeleteSchedule",
+      checkSchedule,
+      "ImplicitlyDenied",
+    ),
+    row("passes the schedule role to Scheduler", investigate, "iam:PassRole", scheduleRoleArn, "Allowed", {
+      context: { "iam:PassedToService": "scheduler.amazonaws.com" },
+    }),
+    row(
+      "passes the schedule role to no other service",
+      investigate,
+      "iam:PassRole",
+      scheduleRoleArn,
+      "ImplicitlyDenied",
+      {
+        context: { "iam:PassedToService": "lambda.amazonaws.com" },
+      },
+    ),
+    row(
+      "passes no other role to Scheduler",
+      investigate,
+      "iam:PassRole",
+      proof.role(respond).arn,
+      "ImplicitlyDenied",
+      {
+        context: { "iam:PassedToService": "scheduler.amazonaws.com" },
+      },
+    ),
+    row(
+      "invokes no function itself",
+      investigate,
+      "lambda:InvokeFunction",
+      respondFunction,
+      "ImplicitlyDenied",
+    ),
   ],
   weakenings: {
-    "widen-allow-resources": ["sends not to the respond DLQ"],
+    "widen-allow-resources": [
+      "sends not to the respond DLQ",
+      "creates no schedule in another group",
+      "passes no other role to Scheduler",
+    ],
     "drop-allow-conditions": [
       "writes no incident status",
       "writes no actions or signals of an incident",
       "reads back no whole incident through an update",
+      "passes the schedule role to no other service",
     ],
+  },
+};
+
+/** The role the one-time schedules invoke the investigate function with. */
+const scheduleRoleTable: ProofTable = {
+  name: "containment check schedule role",
+  rows: [
+    row(
+      "invokes the investigate function",
+      scheduleRole,
+      "lambda:InvokeFunction",
+      investigateFunction,
+      "Allowed",
+    ),
+    row(
+      "invokes not the respond function",
+      scheduleRole,
+      "lambda:InvokeFunction",
+      respondFunction,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "invokes not the role-session revoker",
+      scheduleRole,
+      "lambda:InvokeFunction",
+      revokerFunction,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "puts a failed check on the investigate DLQ",
+      scheduleRole,
+      "sqs:SendMessage",
+      investigateDlq,
+      "Allowed",
+    ),
+    row("sends not to the respond DLQ", scheduleRole, "sqs:SendMessage", respondDlq, "ImplicitlyDenied"),
+    row(
+      "puts no events on the responder's bus",
+      scheduleRole,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      {
+        context: PERSISTENCE_FOUND,
+      },
+    ),
+    row("disables no key", scheduleRole, "iam:UpdateAccessKey", alice, "ImplicitlyDenied"),
+    row("passes no role", scheduleRole, "iam:PassRole", scheduleRoleArn, "ImplicitlyDenied", {
+      context: { "iam:PassedToService": "scheduler.amazonaws.com" },
+    }),
+    row("creates no schedule", scheduleRole, "scheduler:CreateSchedule", checkSchedule, "ImplicitlyDenied"),
+    row("writes no incident", scheduleRole, "dynamodb:UpdateItem", table, "ImplicitlyDenied"),
+  ],
+  weakenings: {
+    "widen-allow-resources": ["invokes not the respond function", "sends not to the respond DLQ"],
   },
 };
 
@@ -566,7 +747,63 @@ const responderBusPolicy: ProofTable = {
         identityPolicies: ADMIN_POLICY_DOCUMENT,
       },
     ),
-    row("the investigate role puts none", investigate, "events:PutEvents", responderBus, "ExplicitlyDenied"),
+    // Before persistence was closed the investigate role put nothing; now Persistence Found only.
+    row(
+      "the investigate role puts no other detail-type",
+      investigate,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      {
+        context: INCIDENT_CONTAINED,
+      },
+    ),
+    row(
+      "the investigate role puts Persistence Found",
+      investigate,
+      "events:PutEvents",
+      responderBus,
+      "Allowed",
+      {
+        context: PERSISTENCE_FOUND,
+      },
+    ),
+    row(
+      "the respond role puts no Persistence Found",
+      respond,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      {
+        context: PERSISTENCE_FOUND,
+      },
+    ),
+    row(
+      "the respond role puts no Persistence Found beside an Incident Contained",
+      respond,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      { context: MIXED },
+    ),
+    row(
+      "the respond role still puts Incident Contained",
+      respond,
+      "events:PutEvents",
+      responderBus,
+      "Allowed",
+      {
+        context: INCIDENT_CONTAINED,
+      },
+    ),
+    row(
+      "an administrator of this account puts no Persistence Found",
+      admin,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
+      { identityPolicies: ADMIN_POLICY_DOCUMENT, context: PERSISTENCE_FOUND },
+    ),
     row(
       "an administrator still puts events on the default bus",
       admin,
@@ -854,6 +1091,7 @@ const TABLES = [
   respondHonouringTag,
   respondOnOwnResources,
   investigateRole,
+  scheduleRoleTable,
   auditRole,
   responderBusPolicy,
   servicesOnResources,

@@ -10,7 +10,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LeakedKeyResponder } from "../../infra/leaked-key-responder.js";
 import { readAppSettings } from "../../infra/settings.js";
-import { DRILL_RULE, SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
+import { DRILL_RULE, PERSISTENCE_RULE, SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import { iamActionsFor } from "../../lambdas/core/permissions.js";
 
@@ -137,7 +137,7 @@ describe("LeakedKeyResponder stack", () => {
     const toRespond = Object.values(rules).filter((r) =>
       /RespondFunction|InformationalQueue/.test(JSON.stringify(r)),
     );
-    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length + 1); // and the drill rule
+    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length + 2); // and the drill and persistence rules
     const onDefaultBus = (rule: EventPattern) => ({
       EventPattern: toWirePattern(rule),
       EventBusName: Match.absent(),
@@ -172,6 +172,17 @@ describe("LeakedKeyResponder stack", () => {
       Targets: [
         Match.objectLike({
           Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("InformationalQueue"), "Arn"] },
+          ...retries,
+        }),
+      ],
+    });
+    // Persistence the investigation found: on the responder's own bus only, straight to the function.
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: toWirePattern(PERSISTENCE_RULE.pattern),
+      EventBusName: { Ref: Match.stringLikeRegexp("ResponderBus") },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondFunction"), "Arn"] },
           ...retries,
         }),
       ],
@@ -338,13 +349,14 @@ describe("LeakedKeyResponder stack", () => {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlertTopic/) }]);
   });
 
-  it("puts Incident Contained on its own bus, named to the function by a Ref, whose policy admits only the respond role", () => {
+  it("puts Incident Contained on its own bus, named to the function by a Ref, whose policy admits only the respond role (and the investigate role for Persistence Found)", () => {
     template.resourceCountIs("AWS::Events::EventBus", 1);
     const [busId] = Object.keys(template.findResources("AWS::Events::EventBus"));
     template.hasResourceProperties("AWS::Lambda::Function", {
       Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: { Ref: busId } }) },
     });
     const respondRole = { "Fn::GetAtt": [Match.stringLikeRegexp("RespondRole"), "Arn"] };
+    const investigateRole = { "Fn::GetAtt": [Match.stringLikeRegexp("InvestigateRole"), "Arn"] };
     template.hasResourceProperties("AWS::Events::EventBus", {
       Policy: {
         Statement: [
@@ -354,11 +366,24 @@ describe("LeakedKeyResponder stack", () => {
             Action: "events:PutEvents",
           }),
           Match.objectLike({
+            Effect: "Allow",
+            Principal: { AWS: [investigateRole] },
+            Action: "events:PutEvents",
+            Condition: Match.objectLike({
+              "ForAllValues:StringEquals": {
+                "events:source": ["leaked-key-responder"],
+                "events:detail-type": ["Persistence Found"],
+              },
+            }),
+          }),
+          Match.objectLike({
             Effect: "Deny",
             Principal: "*",
             Action: "events:PutEvents",
-            Condition: { ArnNotEquals: { "aws:PrincipalArn": [respondRole] } },
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [respondRole, investigateRole] } },
           }),
+          Match.objectLike({ Effect: "Deny", Principal: "*" }),
+          Match.objectLike({ Effect: "Deny", Principal: { AWS: [investigateRole] } }),
         ],
       },
     });
@@ -630,13 +655,15 @@ describe("LeakedKeyResponder concurrency and operators", () => {
       responder: { operatorRoleArns: [operator] },
     });
     const respondRole = { "Fn::GetAtt": [Match.stringLikeRegexp("RespondRole"), "Arn"] };
+    // The investigate role is admitted too, for Persistence Found only (policy-proofs decide what it may put).
+    const investigateRole = { "Fn::GetAtt": [Match.stringLikeRegexp("InvestigateRole"), "Arn"] };
     Template.fromStack(stack).hasResourceProperties("AWS::Events::EventBus", {
       Policy: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: "Allow", Principal: { AWS: [respondRole, operator] } }),
           Match.objectLike({
             Effect: "Deny",
-            Condition: { ArnNotEquals: { "aws:PrincipalArn": [respondRole, operator] } },
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [respondRole, operator, investigateRole] } },
           }),
         ]),
       },

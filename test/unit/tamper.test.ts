@@ -18,11 +18,15 @@ const detached: PolicyDetached = {
 };
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function iamWith(principalTags: IamPort["principalTags"]): IamPort {
+function iamWith(
+  principalTags: IamPort["principalTags"],
+  keyStatus: "Active" | "Inactive" | "absent" = "Inactive",
+): IamPort {
   const unused = () => Promise.reject(new Error("not used"));
   return {
     findKeyOwner: unused,
-    describeUser: unused,
+    // Whether the user holds the key (a user fenced for another user's key does not).
+    describeUser: async () => ({ tags: {}, keyStatus }),
     describeRole: unused,
     listUserKeys: unused,
     disableKey: unused,
@@ -33,6 +37,21 @@ function iamWith(principalTags: IamPort["principalTags"]): IamPort {
 }
 
 describe("exposuresOfDetached", () => {
+  it("puts back the fence of a user fenced for another user's key (one the leaked key made): a fence, never a lookup of the key's owner", async () => {
+    const iam = iamWith(
+      async () => ({ "leaked-key-responder:quarantine:AKIAIOSFODNN7EXAMPLE": "x" }),
+      "absent",
+    );
+    const exposures = await exposuresOfDetached(detached, async () => iam, log);
+    expect(exposures).toEqual([
+      expect.objectContaining({
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        intent: "fence-principal",
+        principal: { type: "user", name: "alice" },
+      }),
+    ]);
+  });
+
   it("reads the principal's tags in the key's account: one re-containment per quarantined key", async () => {
     const accounts: string[] = [];
     const iam = iamWith(async (target) => {

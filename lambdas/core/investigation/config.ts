@@ -1,6 +1,7 @@
 import { INVESTIGATE_ENV, REGION_PATTERN } from "../contract.js";
-import { type Env, number, required, topicArn } from "../env.js";
+import { type Env, number, optional, required, topicArn } from "../env.js";
 import { ConfigError } from "../errors.js";
+import { DEFAULT_CONFIRM_AFTER_MINUTES } from "./confirmation.js";
 
 /** IAM and STS calls (and every global service) are recorded in us-east-1 only: always searched. */
 export const GLOBAL_EVENTS_REGION = "us-east-1";
@@ -24,6 +25,14 @@ export interface InvestigateConfig {
   readonly maxLookbackDays: number;
   /** MAX_SESSION_KEYS followed one level deep, default 20. */
   readonly maxSessionKeys: number;
+  /** EVENT_BUS_NAME: the responder's bus, where persistence found is handed over; unset: not handed over. */
+  readonly eventBusName?: string | undefined;
+  /** CONFIRM_AFTER_MINUTES, default 30 (5 to 1440). */
+  readonly confirmAfterMinutes: number;
+  /** SCHEDULE_GROUP_NAME, SCHEDULE_ROLE_ARN and SCHEDULE_DEAD_LETTER_ARN; unset: containments are not checked. */
+  readonly schedule?:
+    | { readonly groupName: string; readonly roleArn: string; readonly deadLetterArn?: string | undefined }
+    | undefined;
 }
 
 /** us-east-1 first, then the configured regions in order, each once. */
@@ -64,5 +73,28 @@ export function parseInvestigateConfig(env: Env): InvestigateConfig {
       max: 100,
       integer: true,
     }),
+    eventBusName: optional(env, INVESTIGATE_ENV.eventBusName),
+    confirmAfterMinutes: number(env, INVESTIGATE_ENV.confirmAfterMinutes, DEFAULT_CONFIRM_AFTER_MINUTES, {
+      min: 5,
+      max: 1440,
+      integer: true,
+    }),
+    schedule: scheduleOf(env),
   };
+}
+
+/** The schedule settings: the group and the role together, or neither (no containment checks). */
+function scheduleOf(env: Env): InvestigateConfig["schedule"] {
+  const groupName = optional(env, INVESTIGATE_ENV.scheduleGroupName);
+  const roleArn = optional(env, INVESTIGATE_ENV.scheduleRoleArn);
+  if (groupName === undefined && roleArn === undefined) return undefined;
+  if (groupName === undefined || roleArn === undefined) {
+    const missing =
+      groupName === undefined ? INVESTIGATE_ENV.scheduleGroupName : INVESTIGATE_ENV.scheduleRoleArn;
+    throw new ConfigError(
+      `${missing} is unset while ${INVESTIGATE_ENV.scheduleGroupName} and ${INVESTIGATE_ENV.scheduleRoleArn} go together; set both, or neither (no containment checks)`,
+      missing,
+    );
+  }
+  return { groupName, roleArn, deadLetterArn: optional(env, INVESTIGATE_ENV.scheduleDeadLetterArn) };
 }

@@ -16,6 +16,16 @@ function lastContainingSignal(incident: Incident): SignalRecord | undefined {
     );
 }
 
+/** The containment the incident is in (`<signal id>@<received at>`) and when it began; undefined unless contained. */
+export function currentContainment(
+  incident: Incident,
+): { readonly containmentId: string; readonly containedAt: string } | undefined {
+  if (incident.status !== "contained") return undefined;
+  const signal = lastContainingSignal(incident);
+  if (signal === undefined) return undefined;
+  return { containmentId: `${signal.signalId}@${signal.receivedAt}`, containedAt: signal.receivedAt };
+}
+
 /**
  * Whether the stored incident is to be investigated now: only while it is contained, and once per
  * containment (`<signal id>@<received at>` of the signal that contained it; a new containment after

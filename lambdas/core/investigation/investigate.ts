@@ -1,11 +1,14 @@
 import { describeError, TransientAwsError } from "../errors.js";
 import type { Log } from "../log.js";
 import type { AlertPublisher } from "../ports.js";
+import { handOverPersistence, type PersistenceDeps } from "./close-persistence.js";
+import { type ConfirmationScheduler, confirmationScheduleOf } from "./confirmation.js";
 import type { ContainedDetail } from "./contained-event.js";
 import { containmentToInvestigate } from "./containment.js";
 import { IncidentNotFoundError } from "./errors.js";
+import { PersistenceCollector } from "./persistence.js";
 import type { ActivitySource, InvestigationState, InvestigationStore, RecordOutcome } from "./ports.js";
-import { toApiCall } from "./record.js";
+import { type LookupEventRecord, toApiCall } from "./record.js";
 import { renderInvestigationAlert } from "./render.js";
 import { ActivityAggregator, type ActivitySummary, activityFingerprint } from "./summary.js";
 import { type InvestigationWindow, investigationWindow, type WindowSettings } from "./window.js";
@@ -28,6 +31,8 @@ export interface CollectDeps {
   readonly log: InvestigationLog;
   /** True once the invocation must stop searching (its time is running out). */
   readonly shouldStop: () => boolean;
+  /** Sees every event found, with the region searched (the persistence collector). */
+  readonly observe?: ((event: LookupEventRecord, region: string) => void) | undefined;
 }
 
 export interface InvestigateDeps extends CollectDeps {
@@ -69,7 +74,10 @@ export async function collectActivity(
       for await (const page of deps.activity.pages(region, key, window.start, window.end)) {
         pages += 1;
         events += page.length;
-        for (const event of page) aggregator.add(toApiCall(event, { region, accessKeyId: key }));
+        for (const event of page) {
+          aggregator.add(toApiCall(event, { region, accessKeyId: key }));
+          deps.observe?.(event, region);
+        }
         if (deps.shouldStop()) {
           deps.log.warn("search stopped: time budget", { region, searchedKey: key, pages, events });
           aggregator.recordSearch({ region, accessKeyId: key, pages, events, status: "stopped" });
@@ -170,9 +178,26 @@ export async function investigateIncident(
   return { status: "alerted", ...result };
 }
 
+/** What the investigation of a containment does besides the follow-up (absent: not done). */
+export interface ContainedDeps extends InvestigateDeps {
+  /** Persistence found is handed over to the respond function. */
+  readonly persistence?: Omit<PersistenceDeps, "log"> | undefined;
+  /** The containment is checked again this many minutes after it began (a one-time schedule). */
+  readonly confirmation?:
+    | { readonly scheduler: ConfirmationScheduler; readonly afterMinutes: number }
+    | undefined;
+}
+
 /** What became of an `Incident Contained` event: investigated, or skipped and why. */
 export type ContainedOutcome =
-  | ({ readonly kind: "investigated"; readonly containmentId: string } & InvestigationOutcome)
+  | ({
+      readonly kind: "investigated";
+      readonly containmentId: string;
+      /** Persistence findings handed over to the respond function. */
+      readonly persistence: number;
+      /** When the containment check is due (undefined: no check scheduled). */
+      readonly checkAt: string | undefined;
+    } & InvestigationOutcome)
   | { readonly kind: "skipped"; readonly incidentId: string; readonly reason: string };
 
 /**
@@ -183,7 +208,7 @@ export type ContainedOutcome =
 export async function investigateContainedIncident(
   incidentId: string,
   settings: InvestigateSettings,
-  deps: InvestigateDeps,
+  deps: ContainedDeps,
 ): Promise<ContainedOutcome> {
   const stored = await deps.store.getIncident(incidentId);
   if (stored === undefined) throw new IncidentNotFoundError(incidentId);
@@ -192,9 +217,44 @@ export async function investigateContainedIncident(
     deps.log.info("investigation skipped", { reason: verdict.reason });
     return { kind: "skipped", incidentId, reason: verdict.reason };
   }
-  const outcome = await investigateIncident(verdict.detail, settings, deps, stored.state);
+  const { detail } = verdict;
+  let checkAt: string | undefined;
+  if (deps.confirmation !== undefined) {
+    // First, and fast: whatever the search finds, the containment is checked again later.
+    const schedule = confirmationScheduleOf(
+      incidentId,
+      verdict.containmentId,
+      detail.containedAt,
+      deps.confirmation.afterMinutes,
+      deps.now(),
+    );
+    const result = await deps.confirmation.scheduler.schedule(schedule);
+    checkAt = schedule.at.toISOString();
+    deps.log.info("containment check scheduled", { schedule: schedule.name, at: checkAt, result });
+  }
+  const collector = new PersistenceCollector({
+    incidentId,
+    accountId: detail.accountId,
+    leakedKeyId: detail.accessKeyId,
+  });
+  const outcome = await investigateIncident(
+    detail,
+    settings,
+    { ...deps, observe: (event, region) => collector.add(event, region) },
+    stored.state,
+  );
+  const findings = collector.findings();
+  if (deps.persistence !== undefined && findings.length > 0) {
+    await handOverPersistence(incidentId, findings, { ...deps.persistence, log: deps.log });
+  }
   if (outcome.retryableFailures.length === 0) {
     await deps.store.markInvestigated(incidentId, verdict.containmentId);
   }
-  return { kind: "investigated", containmentId: verdict.containmentId, ...outcome };
+  return {
+    kind: "investigated",
+    containmentId: verdict.containmentId,
+    persistence: deps.persistence === undefined ? 0 : findings.length,
+    checkAt,
+    ...outcome,
+  };
 }

@@ -29,6 +29,8 @@ export const INVESTIGATION_WRITE_ATTRIBUTES = [
   "investigationLastEventAt",
   "investigatedAt",
   "investigatedContainment",
+  "containmentCheck",
+  "confirmedAt",
 ] as const;
 
 /** What the incident remembers of the last investigation that was alerted. */

@@ -73,6 +73,12 @@ async function lookUp(exposure: Exposure, iam: IamPort): Promise<PrincipalFacts>
   const p = exposure.principal;
   if (p.type === "role") return lookUpRole(exposure, iam, p.name);
   if (p.type !== "user") return { kind: "not-looked-up" };
+  if (exposure.intent === "fence-principal") {
+    // A user the attacker made or changed, fenced for another key's incident: the user itself, never the key's owner.
+    if (p.name === undefined) return { kind: "not-found", what: "user to fence (unnamed)" };
+    const { tags } = await iam.describeUser(p.name, exposure.accessKeyId);
+    return userFacts(p.name, tags, "absent", exposure.accessKeyId);
+  }
   if (keyKindOf(exposure.accessKeyId) === "session") {
     // IAM neither lists session keys nor knows their owner: the signal must name the user.
     if (p.name === undefined)

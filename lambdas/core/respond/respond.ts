@@ -1,7 +1,13 @@
 import { containmentFailed } from "../containment.js";
 import { describeError, IncompleteResponseError, TransientAwsError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
-import { type ActionRecord, actionsWorthKeeping, incidentIdOf, principalRecordOf } from "../incident.js";
+import {
+  type ActionRecord,
+  actionsWorthKeeping,
+  type Incident,
+  incidentIdOf,
+  principalRecordOf,
+} from "../incident.js";
 import { type PrincipalFacts, planResponse, type ResponsePlan } from "../plan.js";
 import type { IamPort } from "../ports.js";
 import type { PrincipalRecord } from "../vocabulary.js";
@@ -67,8 +73,20 @@ async function lookUpAgain(exposure: Exposure, previous: Lookup, deps: RespondDe
   return { ...previous, incident, facts, storeFailure: undefined };
 }
 
-/** The principal as recorded: a user the signal did not name is named by the lookup. */
-function principalOf(exposure: Exposure, facts: PrincipalFacts): PrincipalRecord {
+/**
+ * The principal as recorded: a user the signal did not name is named by the lookup. A principal
+ * fenced (or alerted) for another key's incident is not that incident's principal: it keeps its own.
+ */
+function principalOf(
+  exposure: Exposure,
+  facts: PrincipalFacts,
+  incident: Incident | undefined,
+): PrincipalRecord {
+  // A fence put back on such a principal (tampering) keeps the incident's principal too.
+  const forAnother =
+    (exposure.source === "investigation" && exposure.intent !== "contain") ||
+    exposure.intent === "fence-principal";
+  if (forAnother && incident !== undefined) return incident.principal;
   if (exposure.principal.type === "user" && facts.kind === "user") return { type: "user", name: facts.name };
   return principalRecordOf(exposure.principal);
 }
@@ -155,7 +173,7 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
     const plan = planFor(exposure, lookup, deps, receivedAt);
     if (plan.decision === "duplicate")
       return { incidentId: plan.incidentId, decision: plan.decision, actions: [], alerted: false };
-    const principal = principalOf(exposure, lookup.facts);
+    const principal = principalOf(exposure, lookup.facts, lookup.incident);
     const run = new Execution(exposure, plan, lookup, deps, receivedAt, principal, attemptId);
     for (const step of plan.steps) {
       await executeStep(step, run);

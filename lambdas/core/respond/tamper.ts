@@ -1,7 +1,7 @@
 import { describeError, NoSuchEntityError, TransientAwsError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
 import type { Log } from "../log.js";
-import type { IamPortFor } from "../ports.js";
+import type { IamPort, IamPortFor } from "../ports.js";
 import { exposuresOfDetach, type PolicyDetached } from "../sources/iam-watch.js";
 
 /**
@@ -17,7 +17,9 @@ export async function exposuresOfDetached(
 ): Promise<Exposure[]> {
   try {
     const iam = await iamFor(detached.accountId);
-    const exposures = exposuresOfDetach(detached, await iam.principalTags(detached.target));
+    const exposures = await Promise.all(
+      exposuresOfDetach(detached, await iam.principalTags(detached.target)).map((e) => asFence(e, iam)),
+    );
     if (exposures.length === 0) {
       log.info("fence policy detached from a principal with no quarantined key", {
         target: detached.target,
@@ -35,4 +37,14 @@ export async function exposuresOfDetached(
     if (gone) return [];
     throw error;
   }
+}
+
+/**
+ * A user fenced for another user's key (persistence: a user the leaked key made) holds no such key:
+ * its fence is put back as a fence of that principal, never by looking the key's owner up.
+ */
+async function asFence(exposure: Exposure, iam: IamPort): Promise<Exposure> {
+  if (exposure.principal.type !== "user" || exposure.principal.name === undefined) return exposure;
+  const { keyStatus } = await iam.describeUser(exposure.principal.name, exposure.accessKeyId);
+  return keyStatus === "absent" ? { ...exposure, intent: "fence-principal" } : exposure;
 }

@@ -1,4 +1,5 @@
 import type { Exposure } from "../exposure.js";
+import { RESPONDER_EVENT_SOURCE } from "../investigation/contained-event.js";
 import { type AwsQuarantine, type AwsQuarantineRead, readAwsQuarantine } from "./aws-quarantine.js";
 import { CLOUDTRAIL_DETAIL_TYPE, cloudTrailToExposures, IAM_SOURCE } from "./cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE, drillToExposures } from "./drill.js";
@@ -18,6 +19,7 @@ import {
   type WatchOptions,
   watchIamEvent,
 } from "./iam-watch.js";
+import { PERSISTENCE_DETAIL_TYPE, persistenceToExposures } from "./persistence.js";
 import {
   TRUSTED_ADVISOR_DETAIL_TYPE,
   TRUSTED_ADVISOR_SOURCE,
@@ -63,6 +65,11 @@ export const SIGNAL_SOURCES: readonly SignalSource[] = [
     awsQuarantine: readAwsQuarantine,
   },
   { source: DRILL_SOURCE, detailType: DRILL_DETAIL_TYPE, toExposures: drillToExposures },
+  {
+    source: RESPONDER_EVENT_SOURCE,
+    detailType: PERSISTENCE_DETAIL_TYPE,
+    toExposures: persistenceToExposures,
+  },
 ];
 
 export type Normalized =

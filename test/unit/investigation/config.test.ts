@@ -8,7 +8,7 @@ const BASE = {
 };
 
 describe("parseInvestigateConfig", () => {
-  it("defaults to us-east-1 only, 72 hours before detection, 90 days at most, 20 session keys", () => {
+  it("defaults to us-east-1 only, 72 hours before detection, 90 days at most, 20 session keys, checks after 30 minutes (when scheduled)", () => {
     expect(parseInvestigateConfig(BASE)).toEqual({
       incidentTableName: "incidents",
       alertTopicArn: "arn:aws:sns:us-east-1:123456789012:alerts",
@@ -16,7 +16,25 @@ describe("parseInvestigateConfig", () => {
       lookbackHours: 72,
       maxLookbackDays: 90,
       maxSessionKeys: 20,
+      confirmAfterMinutes: 30,
     });
+  });
+
+  it("checks containment only with both the schedule group and the schedule role; one without the other fails the cold start", () => {
+    const schedule = {
+      SCHEDULE_GROUP_NAME: "checks",
+      SCHEDULE_ROLE_ARN: "arn:aws:iam::123456789012:role/checks",
+    };
+    expect(parseInvestigateConfig({ ...BASE, ...schedule, CONFIRM_AFTER_MINUTES: "45" })).toMatchObject({
+      confirmAfterMinutes: 45,
+      schedule: { groupName: "checks", roleArn: "arn:aws:iam::123456789012:role/checks" },
+    });
+    expect(() => parseInvestigateConfig({ ...BASE, SCHEDULE_GROUP_NAME: "checks" })).toThrow(
+      /SCHEDULE_ROLE_ARN is unset/,
+    );
+    expect(() => parseInvestigateConfig({ ...BASE, ...schedule, CONFIRM_AFTER_MINUTES: "1" })).toThrow(
+      /CONFIRM_AFTER_MINUTES/,
+    );
   });
 
   it("always searches us-east-1 first, then each configured region once", () => {
