@@ -49,6 +49,10 @@ export const RESPOND_ENV = {
   honorExemptTag: "HONOR_EXEMPT_TAG",
   /** ARNs of the responder's own roles: their tag calls are the responder's, not tampering. */
   responderRoleArns: "RESPONDER_ROLE_ARNS",
+  /** The IAM path of honey users (the honey rule's); default `/service/`. */
+  honeyKeyPath: "HONEY_KEY_PATH",
+  /** Seconds one source IP's further uses of one honey key raise no alert; default 3600. */
+  honeyAlertCooldownSeconds: "HONEY_ALERT_COOLDOWN_SECONDS",
 } as const;
 
 /** Environment variables of the investigate function. */
@@ -71,6 +75,8 @@ export const STACK_OUTPUTS = {
   deadLetterQueueUrl: "DeadLetterQueueUrl",
   /** The responder's own bus: `lkr drill` puts drill events there. */
   eventBusName: "EventBusName",
+  /** The IAM path honey users are created under (the honey rule watches it). */
+  honeyKeyPath: "HoneyKeyPath",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */
