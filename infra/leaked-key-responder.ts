@@ -25,6 +25,7 @@ import {
   lambdaTarget,
   queueTarget,
 } from "./function-parts.js";
+import { HoneyKeys } from "./honey-keys.js";
 import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
 import { quarantinePolicyProblem } from "./quarantine-policy.js";
@@ -110,6 +111,8 @@ export interface LeakedKeyResponderProps {
   readonly stackNameForCli?: string;
   /** The daily key hygiene audit's settings (schedule, alert mode, thresholds). @default - daily at 06:00 UTC, digest on every run with findings */
   readonly audit?: Omit<AuditProps, "incidentTable" | "alertTopic" | "logRetention">;
+  /** IAM path of honey users (`lkr honeykey create` puts them there; the honey rule watches it; no other user may live under it). @default "/service/" */
+  readonly honeyKeyPath?: string;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -174,6 +177,8 @@ export class LeakedKeyResponder extends Construct {
   readonly roleSessionRevoker: RoleSessionRevoker;
   /** The responder's own bus: drill and Incident Contained events, put only by its roles. */
   readonly eventBus: events.EventBus;
+  /** The honey key use rule and the last-used safety net. */
+  readonly honeyKeys: HoneyKeys;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -255,10 +260,24 @@ export class LeakedKeyResponder extends Construct {
       alertTopic: this.alertTopic,
       logRetention,
     });
+    this.honeyKeys = new HoneyKeys(this, "HoneyKeys", {
+      incidentTable: this.incidentTable,
+      alertTopic: this.alertTopic,
+      informationalQueue: this.informationalQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      path: props.honeyKeyPath,
+      logRetention,
+    });
+    fn.addEnvironment(RESPOND_ENV.honeyKeyPath, this.honeyKeys.path);
     this.protectOwnRoles(props.exemptPrincipals ?? []);
     // The respond role emits Incident Contained; operators send drills. The investigate role puts nothing.
     admitOnly(this.eventBus, [role.roleArn, ...(props.operatorRoleArns ?? [])]);
-    this.letAlarmsPublish([...alarms, ...this.investigation.alarms, ...this.audit.alarms]);
+    this.letAlarmsPublish([
+      ...alarms,
+      ...this.investigation.alarms,
+      ...this.audit.alarms,
+      ...this.honeyKeys.alarms,
+    ]);
   }
 
   /**
@@ -418,6 +437,7 @@ export class LeakedKeyResponder extends Construct {
       this.investigation.investigateFunction.role,
       this.audit.auditFunction.role,
       this.roleSessionRevoker.role,
+      this.honeyKeys.checkFunction.role,
     ].filter((r): r is iam.IRole => r !== undefined);
     for (const role of roles) Tags.of(role).add(EXEMPT_TAG, "true");
     denyChangesToOwnRoles(this.respondFunction, roles);

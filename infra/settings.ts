@@ -23,6 +23,7 @@ export const SETTING_KEYS = [
   "reservedConcurrency",
   "investigationRegions",
   "operatorRoleArns",
+  "honeyKeyPath",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -106,6 +107,7 @@ export function readAppSettings(
         text("reservedConcurrency") === "unreserved" ? "unreserved" : number("reservedConcurrency"),
       investigationRegions: list("investigationRegions"),
       operatorRoleArns: list("operatorRoleArns"),
+      honeyKeyPath: text("honeyKeyPath"),
       stackNameForCli: stackName,
     },
   };

@@ -48,5 +48,9 @@ export class LeakedKeyResponderStack extends Stack {
       value: r.eventBus.eventBusName,
       description: "The responder's own event bus (drills)",
     });
+    new CfnOutput(this, STACK_OUTPUTS.honeyKeyPath, {
+      value: r.honeyKeys.path,
+      description: "IAM path of honey users (lkr honeykey create)",
+    });
   }
 }

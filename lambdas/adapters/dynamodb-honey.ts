@@ -107,28 +107,19 @@ export class DynamoDbHoneyKeys implements HoneyKeyStore, HoneyUserDirectory {
   }
 
   async recordUse(use: HoneyUse, now: string): Promise<"new" | "seen"> {
-    try {
-      await call("dynamodb:PutItem", () =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: marshall(
-              {
-                incidentId: honeyUseItemKey(use.accessKeyId, use.eventId),
-                [ITEM_TYPE]: "honeykey-use",
-                recordedAt: now,
-                ...use,
-              },
-              { removeUndefinedValues: true },
-            ),
-            ConditionExpression: "attribute_not_exists(incidentId)",
-          }),
-        ),
-      );
-    } catch (error) {
-      if (conditionFailureOf(error) !== undefined) return "seen";
-      throw error;
-    }
+    // UpdateItem, not PutItem: the respond role may only read and update items.
+    const first = await updateIfAllowed(
+      this.client,
+      this.tableName,
+      honeyUseItemKey(use.accessKeyId, use.eventId),
+      {
+        update: "SET #itemType = :type, #recordedAt = :now, #use = :use",
+        condition: "attribute_not_exists(incidentId)",
+        names: names(ITEM_TYPE, "recordedAt", "use"),
+        values: { ":type": "honeykey-use", ":now": now, ":use": use },
+      },
+    );
+    if (!first) return "seen";
     await updateItem(this.client, this.tableName, honeyItemKey(use.accessKeyId), {
       update: "SET #lastUse = :use ADD #uses :one",
       names: names("lastUse", "uses"),

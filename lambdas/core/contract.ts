@@ -133,3 +133,10 @@ export const AUDIT_ENV = {
   rootRecentDays: "AUDIT_ROOT_RECENT_DAYS",
   alertMode: "AUDIT_ALERT_MODE",
 } as const;
+
+/** Environment variables of the honey key safety net function. */
+export const HONEY_CHECK_ENV = {
+  incidentTableName: INCIDENT_TABLE_NAME,
+  alertTopicArn: ALERT_TOPIC_ARN,
+  honeyKeyPath: "HONEY_KEY_PATH",
+} as const;

@@ -137,7 +137,8 @@ describe("LeakedKeyResponder stack", () => {
     const toRespond = Object.values(rules).filter((r) =>
       /RespondFunction|InformationalQueue/.test(JSON.stringify(r)),
     );
-    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length + 1); // and the drill rule
+    // and the drill rule, and the honey key use rule (test/infra/honey-keys.test.ts)
+    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length + 2);
     const onDefaultBus = (rule: EventPattern) => ({
       EventPattern: toWirePattern(rule),
       EventBusName: Match.absent(),
@@ -238,6 +239,7 @@ describe("LeakedKeyResponder stack", () => {
         { "Fn::GetAtt": [expect.stringMatching(/InvestigateRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/AuditRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/RoleSessionRevokerRole/), "Arn"] },
+        { "Fn::GetAtt": [expect.stringMatching(/HoneyCheckRole/), "Arn"] },
       ],
     });
     for (const role of ["respond", "investigate", "revoke-role-sessions"]) {
@@ -323,11 +325,14 @@ describe("LeakedKeyResponder stack", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
       (a) => (a as { Properties: { MetricName: string; AlarmActions: unknown[] } }).Properties,
     );
-    // Two for the respond function and its DLQ, two for the investigation's, two for the audit's.
+    // Two for the respond function and its DLQ, two for the investigation's, two for the audit's,
+    // two for the honey key safety net's.
     expect(alarms.map((a) => a.MetricName).sort()).toEqual([
       "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible",
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
       "Errors",
       "Errors",
       "Errors",
@@ -368,6 +373,7 @@ describe("LeakedKeyResponder stack", () => {
     );
     expect(fns.map((f) => [f.Description.split(":")[0], f.ReservedConcurrentExecutions]).sort()).toEqual([
       ["Contains leaked AWS access keys", 10],
+      ["Honey key safety net", undefined],
       [
         "Denies a role's sessions issued before a time (the responder's only inline-policy writer)",
         undefined,
