@@ -9,14 +9,7 @@ import {
 import type { HoneyKeyStore, HoneyUserDirectory } from "../core/honeykey/ports.js";
 import type { HoneyUse } from "../core/honeykey/use.js";
 import { call } from "./aws-errors.js";
-import {
-  conditionFailureOf,
-  getItem,
-  ITEM_TYPE,
-  names,
-  updateIfAllowed,
-  updateItem,
-} from "./dynamodb-support.js";
+import { getItem, ITEM_TYPE, names, updateIfAllowed, updateItem } from "./dynamodb-support.js";
 
 /**
  * Honey key items of the incident table, beside the incidents (each carries `itemType`, no
