@@ -373,11 +373,11 @@ describe("LeakedKeyResponder stack", () => {
     );
     expect(fns.map((f) => [f.Description.split(":")[0], f.ReservedConcurrentExecutions]).sort()).toEqual([
       ["Contains leaked AWS access keys", 10],
-      ["Honey key safety net", undefined],
       [
         "Denies a role's sessions issued before a time (the responder's only inline-policy writer)",
         undefined,
       ],
+      ["Honey key safety net", undefined],
       ["Investigates contained leaked keys", 1],
       ["Key hygiene audit", undefined],
     ]);
