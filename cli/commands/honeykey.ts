@@ -289,12 +289,13 @@ async function testCommand(ctx: CommandContext): Promise<number> {
   );
   for (;;) {
     const current = await honey.get(record.accessKeyId);
+    const alert = current?.lastAlert;
     const use = current?.lastUse;
     const now = io.now().getTime();
-    if (use?.userAgent.includes(`${TEST_AGENT_PREFIX}${nonce}`) && use.alertedAt) {
+    if (alert?.userAgent.includes(`${TEST_AGENT_PREFIX}${nonce}`)) {
       const seenMs = now - calledAt;
-      const alertedMs = Date.parse(use.alertedAt) - calledAt;
-      say(`Alerted: ${use.call} from ${use.sourceIp}, event ${use.eventId}`);
+      const alertedMs = Date.parse(alert.at) - calledAt;
+      say(`Alerted: the test call from ${alert.sourceIp}, event ${alert.eventId}`);
       say(
         `Time to alert: ${(alertedMs / 1000).toFixed(2)} s (call → alert published, responder's clock); seen here after ${(seenMs / 1000).toFixed(2)} s`,
       );
@@ -304,7 +305,7 @@ async function testCommand(ctx: CommandContext): Promise<number> {
           JSON.stringify(
             {
               accessKeyId: record.accessKeyId,
-              eventId: use.eventId,
+              eventId: alert.eventId,
               timeToAlertMs: alertedMs,
               seenMs,
               passed: true,

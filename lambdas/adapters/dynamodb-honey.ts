@@ -113,9 +113,18 @@ export class DynamoDbHoneyKeys implements HoneyKeyStore, HoneyUserDirectory {
       },
     );
     if (!first) return "seen";
-    await updateItem(this.client, this.tableName, honeyItemKey(use.accessKeyId), {
-      update: "SET #lastUse = :use ADD #uses :one",
-      names: names("lastUse", "uses"),
+    const key = honeyItemKey(use.accessKeyId);
+    await updateItem(this.client, this.tableName, key, {
+      update: "ADD #uses :one",
+      condition: "attribute_exists(incidentId)",
+      names: names("uses"),
+      values: { ":one": 1 },
+    });
+    // The latest use by CloudTrail's time (deliveries come out of order): what the safety net compares last-used with.
+    await updateIfAllowed(this.client, this.tableName, key, {
+      update: "SET #lastUse = :use",
+      condition: "attribute_not_exists(#lastUse) OR #lastUse.#eventTime <= :time",
+      names: names("lastUse", "eventTime"),
       values: {
         ":use": {
           eventId: use.eventId,
@@ -125,7 +134,7 @@ export class DynamoDbHoneyKeys implements HoneyKeyStore, HoneyUserDirectory {
           region: use.region,
           call: use.call,
         },
-        ":one": 1,
+        ":time": use.eventTime,
       },
     });
     return "new";
@@ -155,12 +164,19 @@ export class DynamoDbHoneyKeys implements HoneyKeyStore, HoneyUserDirectory {
     });
   }
 
-  async markAlerted(accessKeyId: string, eventId: string, at: string): Promise<void> {
-    await updateIfAllowed(this.client, this.tableName, honeyItemKey(accessKeyId), {
+  async markAlerted(use: HoneyUse, at: string): Promise<void> {
+    const key = honeyItemKey(use.accessKeyId);
+    await updateItem(this.client, this.tableName, key, {
+      update: "SET #lastAlert = :alert",
+      condition: "attribute_exists(incidentId)",
+      names: names("lastAlert"),
+      values: { ":alert": { eventId: use.eventId, at, sourceIp: use.sourceIp, userAgent: use.userAgent } },
+    });
+    await updateIfAllowed(this.client, this.tableName, key, {
       update: "SET #lastUse.#alertedAt = :at",
       condition: "#lastUse.#eventId = :eventId",
       names: names("lastUse", "alertedAt", "eventId"),
-      values: { ":at": at, ":eventId": eventId },
+      values: { ":at": at, ":eventId": use.eventId },
     });
   }
 

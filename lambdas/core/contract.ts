@@ -139,4 +139,5 @@ export const HONEY_CHECK_ENV = {
   incidentTableName: INCIDENT_TABLE_NAME,
   alertTopicArn: ALERT_TOPIC_ARN,
   honeyKeyPath: "HONEY_KEY_PATH",
+  lastUsedToleranceSeconds: "HONEY_LAST_USED_TOLERANCE_SECONDS",
 } as const;

@@ -6,7 +6,7 @@ import { DynamoDbHoneyKeys } from "../adapters/dynamodb-honey.js";
 import { IamHoneyKeys } from "../adapters/iam-honey.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { HONEY_CHECK_ENV } from "../core/contract.js";
-import { type Env, optional, required, topicArn } from "../core/env.js";
+import { type Env, number, optional, required, topicArn } from "../core/env.js";
 import { ConfigError, describeError } from "../core/errors.js";
 import { type HoneyCheckResult, runHoneyCheck } from "../core/honeykey/check.js";
 import {
@@ -21,6 +21,8 @@ export interface HoneyCheckConfig {
   readonly incidentTableName: string;
   readonly alertTopicArn: string;
   readonly path: string;
+  /** HONEY_LAST_USED_TOLERANCE_SECONDS: how far last-used may lie after a CloudTrail-seen use and be that use; default 300. */
+  readonly toleranceSeconds: number;
 }
 
 /** Read once at cold start: a bad value fails it, naming the variable. */
@@ -33,6 +35,11 @@ export function parseHoneyCheckConfig(env: Env): HoneyCheckConfig {
     incidentTableName: required(env, HONEY_CHECK_ENV.incidentTableName),
     alertTopicArn: topicArn(env, HONEY_CHECK_ENV.alertTopicArn),
     path,
+    toleranceSeconds: number(env, HONEY_CHECK_ENV.lastUsedToleranceSeconds, LAST_USED_TOLERANCE_SECONDS, {
+      min: 0,
+      max: 86_400,
+      integer: true,
+    }),
   };
 }
 
@@ -78,7 +85,7 @@ export function createHoneyCheckHandler(
       const result = await runHoneyCheck(context?.invokedFunctionArn?.split(":")[4], deps, {
         path: config.path,
         denyPolicyArns: [DENY_ALL_POLICY_ARN, DENY_ALL_POLICY_ARN.replace(":aws:", ":aws-us-gov:")],
-        toleranceSeconds: LAST_USED_TOLERANCE_SECONDS,
+        toleranceSeconds: config.toleranceSeconds,
       });
       logger.info("honey keys checked", { ...result });
       return result;

@@ -69,7 +69,7 @@ export async function handleHoneyUse(use: HoneyUse, deps: HoneyUseDeps): Promise
     }
     throw error;
   }
-  await deps.store.markAlerted(use.accessKeyId, use.eventId, deps.now().toISOString()).catch((e: unknown) => {
+  await deps.store.markAlerted(use, deps.now().toISOString()).catch((e: unknown) => {
     deps.log.error("honey alert not marked on the record", { ...fields, error: describeError(e) });
   });
   deps.log.warn("honey key used: alerted", { ...fields, placement: record.placement, test });

@@ -92,7 +92,12 @@ export const HoneyKeyRecordSchema = z.looseObject({
   replacedBy: z.optional(z.string()),
   /** How many distinct CloudTrail events showed the key in use. */
   uses: z.optional(z.number()),
+  /** The latest use CloudTrail showed (by its event time). */
   lastUse: z.optional(UseSummarySchema),
+  /** The last alert sent for a use (any IP): what `lkr honeykey test` waits for. */
+  lastAlert: z.optional(
+    z.looseObject({ eventId: z.string(), at: z.string(), sourceIp: z.string(), userAgent: z.string() }),
+  ),
   /** Source IP → when its last alert went out and for which event (the cooldown). */
   alertedIps: z.optional(z.record(z.string(), z.looseObject({ at: z.string(), eventId: z.string() }))),
   /** The last `GetAccessKeyLastUsed` date the safety net examined. */

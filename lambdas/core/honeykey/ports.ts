@@ -21,8 +21,8 @@ export interface HoneyKeyStore {
   ): Promise<boolean>;
   /** Gives the claim back when the alert could not be published, so the retry alerts. */
   releaseAlert(accessKeyId: string, sourceIp: string, eventId: string): Promise<void>;
-  /** Notes on the record that the alert for this event went out. */
-  markAlerted(accessKeyId: string, eventId: string, at: string): Promise<void>;
+  /** Notes on the record that the alert for this use went out (`lastAlert`, and on `lastUse` when it is that use). */
+  markAlerted(use: HoneyUse, at: string): Promise<void>;
   /** The last last-used date the safety net examined. */
   markLastUsedSeen(accessKeyId: string, lastUsed: string): Promise<void>;
 }
