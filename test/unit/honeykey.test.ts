@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type AuditSources, auditFindings } from "../../lambdas/core/audit/audit.js";
+import { DEFAULT_THRESHOLDS } from "../../lambdas/core/audit/rules.js";
 import { InvalidEventError } from "../../lambdas/core/errors.js";
 import { renderHoneyUseAlert, renderSafetyNetAlert } from "../../lambdas/core/honeykey/alert.js";
 import {
@@ -15,6 +17,7 @@ import { honeyUseCandidateOf, isUnderPath, testNonceOf } from "../../lambdas/cor
 import { planResponse } from "../../lambdas/core/plan.js";
 import { cloudTrailApiCallEvent, readCloudTrailRecord, readFixture } from "../../local/events.js";
 import { GUARDDUTY_EXPOSURE, NOW } from "../support/exposures.js";
+import { NOW as AUDIT_NOW, reportFixture } from "./audit/support.js";
 
 const PATH = "/service/";
 const HONEY = "AKIAHONEY0000EXAMPLE";
@@ -324,5 +327,41 @@ describe("the rest of the responder leaves honey users alone", () => {
       },
     });
     expect(plan.decision).toBe("contain");
+  });
+});
+
+describe("the key hygiene audit leaves honey users out", () => {
+  // The Guardian's published credential report (test/unit/audit), with its user "different-region" as a honey user.
+  const KEY = "AKIADIFFDIFFDIFFDIFF";
+  const sources = (honey: string[]): AuditSources => ({
+    report: {
+      fetch: async () => ({ csv: reportFixture("guardian-security-hq.csv"), generatedAt: undefined }),
+    },
+    directory: {
+      listKeys: async (user) =>
+        user === "different-region"
+          ? [{ accessKeyId: KEY, status: "Active", createDate: "2015-05-28T15:00:00Z" }]
+          : [],
+      lastUsed: async () => ({ lastUsed: undefined, service: undefined, region: undefined }),
+      adminScopes: async () => new Map([["different-region", { admin: false, via: [] }]]),
+    },
+    honeyUsers: { honeyUsers: async () => new Set(honey) },
+  });
+  const audit = (honey: string[]) =>
+    auditFindings(sources(honey), { thresholds: DEFAULT_THRESHOLDS, concurrency: 2, now: AUDIT_NOW });
+
+  it("an ordinary user's unused, old key has findings", async () => {
+    const { findings } = await audit([]);
+    expect(
+      findings
+        .filter((f) => f.userName === "different-region")
+        .map((f) => f.kind)
+        .sort(),
+    ).toEqual(["key-old", "key-unused"]);
+  });
+
+  it("the same user as a honey user (account/name from the honey records) has none", async () => {
+    const { findings } = await audit(["0123456789/different-region"]);
+    expect(findings.filter((f) => f.userName === "different-region")).toEqual([]);
   });
 });
