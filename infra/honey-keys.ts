@@ -41,6 +41,9 @@ export const ALL_MANAGEMENT_EVENTS_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEME
  */
 export function honeyUsePattern(path: string = DEFAULT_HONEY_PATH): events.EventPattern {
   return {
+    // Only AWS may send `aws.*` sources (PutEvents refuses them): a forged "CloudTrail" event from
+    // anyone allowed PutEvents on the default bus never matches.
+    source: [{ prefix: "aws." }] as unknown as string[],
     detailType: [CLOUDTRAIL_DETAIL_TYPE],
     detail: { userIdentity: { type: ["IAMUser"], arn: [{ wildcard: honeyArnWildcard(path) }] } },
   };

@@ -266,6 +266,7 @@ describe("the honey rule pattern in moto's EventBridge", () => {
         key: record.userIdentity.accessKeyId,
       });
       expect(await delivered(inside)).toBe(1);
+      expect(await delivered({ ...inside, source: "acme.cloudtrail" })).toBe(0); // a custom source: anyone's PutEvents
       const look = cloudTrailApiCallEvent(record, {
         arn: `${prefix}:user/services/${name}`,
         userName: name,

@@ -94,6 +94,11 @@ describe("a honey key's use, read from published CloudTrail records", () => {
     expect(honeyUseCandidateOf(event, PATH)).toBeUndefined();
   });
 
+  it("the same record under a custom source (anyone may PutEvents one) is no candidate", () => {
+    const forged = { ...underPath("stratus-get-caller-identity-iam-user.json"), source: "acme.cloudtrail" };
+    expect(honeyUseCandidateOf(forged, PATH)).toBeUndefined();
+  });
+
   it("an ASIA key of a user under the path is no candidate (honey keys are long-term keys)", () => {
     const event = underPath("stratus-get-caller-identity-iam-user.json", { key: "ASIAHONEY0000EXAMPLE" });
     expect(honeyUseCandidateOf(event, PATH)).toBeUndefined();

@@ -64,7 +64,14 @@ export function isUnderPath(arn: string, path: string): boolean {
  */
 export function honeyUseCandidateOf(event: unknown, path: string): HoneyUse | undefined {
   const parsed = EnvelopeSchema.safeParse(event);
-  if (!parsed.success || parsed.data["detail-type"] !== CLOUDTRAIL_DETAIL_TYPE) return undefined;
+  // CloudTrail's events carry an `aws.*` source, which nobody else may put on a bus.
+  if (
+    !parsed.success ||
+    parsed.data["detail-type"] !== CLOUDTRAIL_DETAIL_TYPE ||
+    !parsed.data.source.startsWith("aws.")
+  ) {
+    return undefined;
+  }
   const envelope: Envelope = parsed.data;
   const identity = (envelope.detail as { userIdentity?: { type?: unknown; arn?: unknown } } | null)
     ?.userIdentity;
