@@ -14,6 +14,7 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
+import { DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS } from "../lambdas/core/honeykey/model.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
@@ -113,6 +114,8 @@ export interface LeakedKeyResponderProps {
   readonly audit?: Omit<AuditProps, "incidentTable" | "alertTopic" | "logRetention">;
   /** IAM path of honey users (`lkr honeykey create` puts them there; the honey rule watches it; no other user may live under it). @default "/service/" */
   readonly honeyKeyPath?: string;
+  /** Seconds during which further uses of one honey key from one source IP raise no second alert (a new IP always alerts). @default 3600 */
+  readonly honeyAlertCooldownSeconds?: number;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -148,6 +151,11 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
       (arn) => ROLE_ARN_PATTERN.test(arn),
       (arn) =>
         `operatorRoleArns contains "${arn}"; expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
+    )
+    .value(
+      props.honeyAlertCooldownSeconds,
+      (s) => Number.isInteger(s) && s >= 0 && s <= 604_800,
+      (s) => `honeyAlertCooldownSeconds is ${s}; allowed: an integer from 0 to 604800`,
     )
     .value(
       props.reservedConcurrency,
@@ -269,6 +277,10 @@ export class LeakedKeyResponder extends Construct {
       logRetention,
     });
     fn.addEnvironment(RESPOND_ENV.honeyKeyPath, this.honeyKeys.path);
+    fn.addEnvironment(
+      RESPOND_ENV.honeyAlertCooldownSeconds,
+      String(props.honeyAlertCooldownSeconds ?? DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS),
+    );
     this.protectOwnRoles(props.exemptPrincipals ?? []);
     // The respond role emits Incident Contained; operators send drills. The investigate role puts nothing.
     admitOnly(this.eventBus, [role.roleArn, ...(props.operatorRoleArns ?? [])]);
