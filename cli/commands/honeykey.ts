@@ -271,9 +271,12 @@ async function testCommand(ctx: CommandContext): Promise<number> {
     nonce,
     new Date(io.now().getTime() + timeoutSeconds * 1000).toISOString(),
   );
+  // The honey key's own credentials; the region the other clients resolved (a profile's included).
   const { profile: _profile, ...config } = ctx.aws.config;
+  const region = await ctx.aws.region();
   const sts = new STSClient({
     ...config,
+    region,
     credentials: { accessKeyId: record.accessKeyId, secretAccessKey: secret },
     customUserAgent: `${TEST_AGENT_PREFIX}${nonce}`,
   });
