@@ -19,6 +19,9 @@ const OPTIONS = {
   yes: { type: "boolean", short: "y" },
   timeout: { type: "string" },
   "event-bus": { type: "string" },
+  placement: { type: "string" },
+  path: { type: "string" },
+  "name-pattern": { type: "string" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -30,10 +33,16 @@ export const COMMANDS = {
   resolve: { options: ["reason"], positionals: 1 },
   drill: { options: ["timeout", "event-bus"], positionals: 0 },
   audit: { options: [], positionals: 0 },
+  // `honeykey <subcommand> [<key>]`: checked against HONEYKEY_SUBCOMMANDS.
+  honeykey: { options: ["placement", "path", "name-pattern", "timeout"], positionals: -1 },
   help: { options: [], positionals: 0 },
 } as const satisfies Record<string, { options: readonly OptionName[]; positionals: number }>;
 
 export type CommandName = keyof typeof COMMANDS;
+
+/** lkr honeykey's subcommands and how many arguments each takes after it. */
+export const HONEYKEY_SUBCOMMANDS = { create: 0, list: 0, show: 1, rotate: 1, retire: 1, test: 1 } as const;
+export type HoneykeySubcommand = keyof typeof HONEYKEY_SUBCOMMANDS;
 
 const GLOBAL_OPTIONS: readonly OptionName[] = [
   "stack",
@@ -68,6 +77,11 @@ export interface ParsedCommand {
   readonly yes: boolean;
   readonly timeout: string | undefined;
   readonly eventBus: string | undefined;
+  /** lkr honeykey: the subcommand, and its options. */
+  readonly subcommand?: HoneykeySubcommand | undefined;
+  readonly placement?: string | undefined;
+  readonly path?: string | undefined;
+  readonly namePattern?: string | undefined;
 }
 
 export const USAGE = `lkr — review, release and drill the leaked-key responder
@@ -79,6 +93,9 @@ Usage:
   lkr resolve <incident> --reason "why"
   lkr drill [--timeout 120] [--event-bus NAME]   (default: the stack's EventBusName output; env LKR_EVENT_BUS)
   lkr audit           key hygiene of this account's IAM users, per access key, worst first
+  lkr honeykey create --placement "where it will be planted" [--path /service/] [--name-pattern "{word}-{env}-{n}"]
+  lkr honeykey list | show <key> | rotate <key> | retire <key>
+  lkr honeykey test <key> [--timeout 300]   (secret from LKR_HONEYKEY_SECRET or asked): a real call, waits for the alert
 
 <incident> is an incident id (<account>-<access key id>) or an access key id.
 
@@ -122,7 +139,23 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       throw new UsageError(`--${name} is not an option of "${command}"`);
     }
   }
-  if (!help && rest.length !== spec.positionals) {
+  let subcommand: HoneykeySubcommand | undefined;
+  let target = rest[0];
+  if (command === "honeykey" && !help) {
+    const [sub, ...args] = rest;
+    if (sub === undefined || !Object.hasOwn(HONEYKEY_SUBCOMMANDS, sub)) {
+      throw new UsageError(`honeykey needs a subcommand: ${Object.keys(HONEYKEY_SUBCOMMANDS).join(", ")}`);
+    }
+    subcommand = sub as HoneykeySubcommand;
+    if (args.length !== HONEYKEY_SUBCOMMANDS[subcommand]) {
+      throw new UsageError(
+        HONEYKEY_SUBCOMMANDS[subcommand] === 0
+          ? `"honeykey ${sub}" takes no argument (got ${args.join(" ")})`
+          : `"honeykey ${sub}" needs exactly one honey key's access key id`,
+      );
+    }
+    target = args[0];
+  } else if (!help && rest.length !== spec.positionals) {
     throw new UsageError(
       spec.positionals === 0
         ? `"${command}" takes no argument (got ${rest.join(" ")})`
@@ -141,12 +174,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       topic: values.topic,
       endpointUrl: values["endpoint-url"],
     },
-    target: rest[0],
+    target,
     status: values.status,
     since: values.since,
     reason: values.reason,
     yes: values.yes === true,
     timeout: values.timeout,
     eventBus: values["event-bus"],
+    subcommand,
+    placement: values.placement,
+    path: values.path,
+    namePattern: values["name-pattern"],
   };
 }

@@ -109,6 +109,21 @@ export class AwsContext {
     return nonEmpty(this.env.LKR_EVENT_BUS) ?? (await this.output(STACK_OUTPUTS.eventBusName));
   }
 
+  /**
+   * --path (read by the caller), else LKR_HONEY_PATH, else the stack's HoneyKeyPath output: the
+   * path its honey rule watches. undefined when no stack can be read (the caller then uses the default).
+   */
+  async honeyKeyPath(): Promise<string | undefined> {
+    const fromEnv = nonEmpty(this.env.LKR_HONEY_PATH);
+    if (fromEnv) return fromEnv;
+    try {
+      return await this.output(STACK_OUTPUTS.honeyKeyPath);
+    } catch (error) {
+      if (error instanceof ConfigurationError) return undefined;
+      throw error;
+    }
+  }
+
   get stackName(): string {
     return this.globals.stack;
   }

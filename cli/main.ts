@@ -3,6 +3,7 @@ import { AwsContext, cloudFormationOutputs, type StackOutputsReader } from "./aw
 import { auditCommand } from "./commands/audit.js";
 import type { CommandContext } from "./commands/common.js";
 import { drillCommand } from "./commands/drill.js";
+import { honeykeyCommand } from "./commands/honeykey.js";
 import { incidentsCommand } from "./commands/incidents.js";
 import { releaseCommand, resolveCommand } from "./commands/release.js";
 import { showCommand } from "./commands/show.js";
@@ -17,6 +18,7 @@ const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, (ctx: CommandConte
   resolve: resolveCommand,
   drill: drillCommand,
   audit: auditCommand,
+  honeykey: honeykeyCommand,
 };
 
 export interface MainOptions {

@@ -25,7 +25,13 @@ export const PREBUILT_BUNDLES = fileURLToPath(new URL("../lambda/", import.meta.
 export const PACKAGE_OUT_DIR = "dist";
 
 /** The Lambda handlers of lambdas/handlers that the construct deploys (and the package build bundles). */
-export const LAMBDA_HANDLERS = ["respond", "investigate", "audit", "revoke-role-sessions"] as const;
+export const LAMBDA_HANDLERS = [
+  "respond",
+  "investigate",
+  "audit",
+  "revoke-role-sessions",
+  "honey-check",
+] as const;
 export type LambdaHandler = (typeof LAMBDA_HANDLERS)[number];
 
 /** The file name NodejsFunction gives an ESM bundle (and the prebuilt bundles use): handler `index.handler`. */

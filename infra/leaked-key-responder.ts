@@ -14,6 +14,7 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
+import { DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS } from "../lambdas/core/honeykey/model.js";
 import { RESPONDER_EVENT_SOURCE } from "../lambdas/core/investigation/contained-event.js";
 import { PERSISTENCE_DETAIL_TYPE } from "../lambdas/core/investigation/persistence.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
@@ -27,6 +28,7 @@ import {
   lambdaTarget,
   queueTarget,
 } from "./function-parts.js";
+import { HoneyKeys } from "./honey-keys.js";
 import { Investigation } from "./investigation.js";
 import { PropsCheck } from "./props-check.js";
 import { quarantinePolicyProblem } from "./quarantine-policy.js";
@@ -116,6 +118,10 @@ export interface LeakedKeyResponderProps {
   readonly stackNameForCli?: string;
   /** The daily key hygiene audit's settings (schedule, alert mode, thresholds). @default - daily at 06:00 UTC, digest on every run with findings */
   readonly audit?: Omit<AuditProps, "incidentTable" | "alertTopic" | "logRetention">;
+  /** IAM path of honey users (`lkr honeykey create` puts them there; the honey rule watches it; no other user may live under it). @default "/service/" */
+  readonly honeyKeyPath?: string;
+  /** Seconds during which further uses of one honey key from one source IP raise no second alert (a new IP always alerts). @default 3600 */
+  readonly honeyAlertCooldownSeconds?: number;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -153,6 +159,11 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
         `operatorRoleArns contains "${arn}"; expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
     )
     .value(
+      props.honeyAlertCooldownSeconds,
+      (s) => Number.isInteger(s) && s >= 0 && s <= 604_800,
+      (s) => `honeyAlertCooldownSeconds is ${s}; allowed: an integer from 0 to 604800`,
+    )
+    .value(
       props.reservedConcurrency,
       (rc) => rc === UNRESERVED || (Number.isInteger(rc) && Number(rc) >= 1 && Number(rc) <= 100),
       (rc) => `reservedConcurrency is ${rc}; allowed: an integer from 1 to 100, or "${UNRESERVED}"`,
@@ -180,6 +191,8 @@ export class LeakedKeyResponder extends Construct {
   readonly roleSessionRevoker: RoleSessionRevoker;
   /** The responder's own bus: drill and Incident Contained events, put only by its roles. */
   readonly eventBus: events.EventBus;
+  /** The honey key use rule and the last-used safety net. */
+  readonly honeyKeys: HoneyKeys;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -262,6 +275,19 @@ export class LeakedKeyResponder extends Construct {
       alertTopic: this.alertTopic,
       logRetention,
     });
+    this.honeyKeys = new HoneyKeys(this, "HoneyKeys", {
+      incidentTable: this.incidentTable,
+      alertTopic: this.alertTopic,
+      informationalQueue: this.informationalQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      path: props.honeyKeyPath,
+      logRetention,
+    });
+    fn.addEnvironment(RESPOND_ENV.honeyKeyPath, this.honeyKeys.path);
+    fn.addEnvironment(
+      RESPOND_ENV.honeyAlertCooldownSeconds,
+      String(props.honeyAlertCooldownSeconds ?? DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS),
+    );
     this.protectOwnRoles(props.exemptPrincipals ?? []);
     // The respond role emits Incident Contained; operators send drills; the investigate role puts
     // Persistence Found, and nothing else, and no one else may.
@@ -276,7 +302,12 @@ export class LeakedKeyResponder extends Construct {
         },
       ],
     );
-    this.letAlarmsPublish([...alarms, ...this.investigation.alarms, ...this.audit.alarms]);
+    this.letAlarmsPublish([
+      ...alarms,
+      ...this.investigation.alarms,
+      ...this.audit.alarms,
+      ...this.honeyKeys.alarms,
+    ]);
     publishResponderOutputs(this, this);
   }
 
@@ -439,6 +470,7 @@ export class LeakedKeyResponder extends Construct {
       this.investigation.investigateFunction.role,
       this.audit.auditFunction.role,
       this.roleSessionRevoker.role,
+      this.honeyKeys.checkFunction.role,
     ].filter((r): r is iam.IRole => r !== undefined);
     for (const role of roles) Tags.of(role).add(EXEMPT_TAG, "true");
     denyChangesToOwnRoles(this.respondFunction, roles);

@@ -14,6 +14,8 @@ export interface ResponderOutputsProps {
   readonly respondFunction: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
   readonly eventBus: events.IEventBus;
+  /** The honey users' IAM path (`lkr honeykey create`). */
+  readonly honeyKeys: { readonly path: string };
 }
 
 /**
@@ -29,6 +31,7 @@ export function publishResponderOutputs(scope: Construct, props: ResponderOutput
     ["respondFunctionName", props.respondFunction.functionName, "Respond function"],
     ["deadLetterQueueUrl", props.deadLetterQueue.queueUrl, "Signals that failed"],
     ["eventBusName", props.eventBus.eventBusName, "The responder's own event bus (drills)"],
+    ["honeyKeyPath", props.honeyKeys.path, "IAM path of honey users (lkr honeykey create)"],
   ];
   for (const [key, value, description] of outputs) {
     const name = STACK_OUTPUTS[key];

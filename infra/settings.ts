@@ -25,6 +25,7 @@ export const SETTING_KEYS = [
   "investigationRegions",
   "operatorRoleArns",
   "confirmContainmentAfterMinutes",
+  "honeyKeyPath",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -109,6 +110,7 @@ export function readAppSettings(
       investigationRegions: list("investigationRegions"),
       operatorRoleArns: list("operatorRoleArns"),
       confirmContainmentAfter: minutes(number("confirmContainmentAfterMinutes")),
+      honeyKeyPath: text("honeyKeyPath"),
       stackNameForCli: stackName,
     },
   };

@@ -140,3 +140,43 @@ export function tamperEvent(
   if (Array.isArray(request.tagKeys)) request.tagKeys = [`leaked-key-responder:quarantine:${values.key}`];
   return event;
 }
+
+/** A CloudTrail record of test/fixtures/cloudtrail-records, by file name, parsed. */
+export function readCloudTrailRecord(file: string): Json {
+  return JSON.parse(
+    readFileSync(new URL(`../test/fixtures/cloudtrail-records/${file}`, import.meta.url), "utf8"),
+  );
+}
+
+/**
+ * A CloudTrail record as EventBridge delivers it ("AWS API Call via CloudTrail", source
+ * `aws.<service>`), for read-only and failed calls alike; `identity` points the call at a user and
+ * key that exist in the emulator: `userIdentity.arn`, `userName` and `accessKeyId` are replaced
+ * (and `sourceIPAddress` / `eventID` when given), nothing else.
+ */
+export function cloudTrailApiCallEvent(
+  record: Json,
+  identity?: { arn: string; userName: string; key: string; sourceIp?: string; eventId?: string },
+): Json {
+  const detail = clone(record);
+  if (identity) {
+    const who = detail.userIdentity as Json;
+    who.arn = identity.arn;
+    who.userName = identity.userName;
+    who.accessKeyId = identity.key;
+    if (identity.sourceIp !== undefined) detail.sourceIPAddress = identity.sourceIp;
+    if (identity.eventId !== undefined) detail.eventID = identity.eventId;
+  }
+  const service = String(detail.eventSource).split(".")[0];
+  return {
+    version: "0",
+    id: `ct-${String(detail.eventID)}`,
+    "detail-type": "AWS API Call via CloudTrail",
+    source: `aws.${service}`,
+    account: String(detail.recipientAccountId ?? "123456789012"),
+    time: String(detail.eventTime),
+    region: String(detail.awsRegion),
+    resources: [],
+    detail,
+  };
+}

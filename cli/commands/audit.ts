@@ -1,4 +1,5 @@
 import { DynamoDbExposureHistory } from "../../lambdas/adapters/dynamodb-audit.js";
+import { DynamoDbHoneyKeys } from "../../lambdas/adapters/dynamodb-honey.js";
 import { IamCredentialReportSource, IamKeyDirectory } from "../../lambdas/adapters/iam-audit.js";
 import { maskAccessKeyId } from "../../lambdas/core/access-key.js";
 import { auditFindings } from "../../lambdas/core/audit/audit.js";
@@ -10,10 +11,16 @@ import { renderTable } from "../format.js";
 import { eprintln } from "../io.js";
 import { type CommandContext, output } from "./common.js";
 
-/** The incident table for exposure history, when one is configured; the audit runs without it otherwise. */
-async function exposureHistory(ctx: CommandContext): Promise<DynamoDbExposureHistory | undefined> {
+/** The incident table for exposure history (and the honey users), when one is configured; the audit runs without it otherwise. */
+async function exposureHistory(
+  ctx: CommandContext,
+): Promise<{ exposure: DynamoDbExposureHistory; honeyUsers: DynamoDbHoneyKeys } | undefined> {
   try {
-    return new DynamoDbExposureHistory(ctx.aws.dynamo(), await ctx.aws.tableName());
+    const table = await ctx.aws.tableName();
+    return {
+      exposure: new DynamoDbExposureHistory(ctx.aws.dynamo(), table),
+      honeyUsers: new DynamoDbHoneyKeys(ctx.aws.dynamo(), table),
+    };
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     eprintln(ctx.io, `lkr: no incident table (${error.message}); auditing without exposure history`);
@@ -39,12 +46,12 @@ export function renderAuditTable(findings: readonly Finding[]): string {
  */
 export async function auditCommand(ctx: CommandContext): Promise<number> {
   const iam = ctx.aws.iam();
-  const exposure = await exposureHistory(ctx);
+  const history = await exposureHistory(ctx);
   const { gathered, findings } = await auditFindings(
     {
       report: new IamCredentialReportSource(iam, { sleep: ctx.io.sleep }),
       directory: new IamKeyDirectory(iam),
-      ...(exposure ? { exposure } : {}),
+      ...(history ?? {}),
     },
     { thresholds: DEFAULT_THRESHOLDS, concurrency: DEFAULT_AUDIT_CONCURRENCY, now: ctx.io.now() },
   );

@@ -11,6 +11,11 @@ import {
 } from "./contract.js";
 import { type Env, list, matching, number, oneOf, optional, required, topicArn } from "./env.js";
 import { ConfigError } from "./errors.js";
+import {
+  DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS,
+  DEFAULT_HONEY_PATH,
+  honeyPathProblem,
+} from "./honeykey/model.js";
 import { DEFAULT_GUARDDUTY_POLICY, type GuardDutyPolicy } from "./sources/guardduty.js";
 import { RESPONSE_MODES, type ResponseMode } from "./vocabulary.js";
 
@@ -46,6 +51,20 @@ export interface RespondConfig {
   readonly stackName: string;
   /** MEMBER_ROLE_NAME: role assumed in other accounts of the Organization; default none (own account only). */
   readonly memberRoleName: string | undefined;
+  /** HONEY_KEY_PATH: the IAM path of honey users; default `/service/`. */
+  readonly honeyKeyPath?: string;
+  /** HONEY_ALERT_COOLDOWN_SECONDS: one alert per (honey key, source IP) in this many seconds; default 3600. */
+  readonly honeyAlertCooldownSeconds?: number;
+}
+
+/** HONEY_KEY_PATH: an IAM path of its own, with no tell-tale word. */
+function honeyKeyPathOf(env: Env): string {
+  const path = optional(env, RESPOND_ENV.honeyKeyPath) ?? DEFAULT_HONEY_PATH;
+  const problem = honeyPathProblem(path);
+  if (problem !== undefined) {
+    throw new ConfigError(`${RESPOND_ENV.honeyKeyPath}: ${problem}`, RESPOND_ENV.honeyKeyPath);
+  }
+  return path;
 }
 
 /**
@@ -86,6 +105,13 @@ export function parseRespondConfig(env: Env): RespondConfig {
     );
   }
   const honorExemptTag = oneOf(env, RESPOND_ENV.honorExemptTag, ["true", "false"], "false") === "true";
+  const honeyKeyPath = honeyKeyPathOf(env);
+  const honeyAlertCooldownSeconds = number(
+    env,
+    RESPOND_ENV.honeyAlertCooldownSeconds,
+    DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS,
+    { min: 0, max: 7 * 24 * 3600, integer: true },
+  );
   return {
     incidentTableName: required(env, RESPOND_ENV.incidentTableName),
     alertTopicArn,
@@ -104,6 +130,8 @@ export function parseRespondConfig(env: Env): RespondConfig {
     eventBusName: optional(env, RESPOND_ENV.eventBusName) ?? DEFAULT_EVENT_BUS_NAME,
     stackName: optional(env, RESPOND_ENV.stackName) ?? DEFAULT_STACK_NAME,
     memberRoleName,
+    honeyKeyPath,
+    honeyAlertCooldownSeconds,
   };
 }
 

@@ -49,6 +49,10 @@ export const RESPOND_ENV = {
   honorExemptTag: "HONOR_EXEMPT_TAG",
   /** ARNs of the responder's own roles: their tag calls are the responder's, not tampering. */
   responderRoleArns: "RESPONDER_ROLE_ARNS",
+  /** The IAM path of honey users (the honey rule's); default `/service/`. */
+  honeyKeyPath: "HONEY_KEY_PATH",
+  /** Seconds one source IP's further uses of one honey key raise no alert; default 3600. */
+  honeyAlertCooldownSeconds: "HONEY_ALERT_COOLDOWN_SECONDS",
 } as const;
 
 /** Environment variables of the investigate function. */
@@ -85,6 +89,8 @@ export const STACK_OUTPUTS = {
   deadLetterQueueUrl: "DeadLetterQueueUrl",
   /** The responder's own bus: `lkr drill` puts drill events there. */
   eventBusName: "EventBusName",
+  /** The IAM path honey users are created under (the honey rule watches it). */
+  honeyKeyPath: "HoneyKeyPath",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */
@@ -140,4 +146,12 @@ export const AUDIT_ENV = {
   newKeyGraceDays: "AUDIT_NEW_KEY_GRACE_DAYS",
   rootRecentDays: "AUDIT_ROOT_RECENT_DAYS",
   alertMode: "AUDIT_ALERT_MODE",
+} as const;
+
+/** Environment variables of the honey key safety net function. */
+export const HONEY_CHECK_ENV = {
+  incidentTableName: INCIDENT_TABLE_NAME,
+  alertTopicArn: ALERT_TOPIC_ARN,
+  honeyKeyPath: "HONEY_KEY_PATH",
+  lastUsedToleranceSeconds: "HONEY_LAST_USED_TOLERANCE_SECONDS",
 } as const;

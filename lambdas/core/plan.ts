@@ -13,6 +13,8 @@ export type PrincipalFacts =
       readonly name: string;
       readonly exempt: boolean;
       readonly drillCanary: boolean;
+      /** The user carries the honey key tag: powerless already, never contained (see honeykey/). */
+      readonly honeyKey?: boolean;
       /**
        * The key's status before the responder touched it; `absent`: the user has no such key;
        * `session`: an ASIA key, which IAM does not list and which cannot be disabled.
@@ -224,6 +226,17 @@ export const RULES: readonly (readonly [string, Rule])[] = [
     (_e, c) =>
       c.honorExemptTag === true && (c.facts.kind === "user" || c.facts.kind === "role") && c.facts.exempt
         ? dont(`${c.facts.kind} ${c.facts.name} is tagged ${EXEMPT_TAG}=true`)
+        : NA,
+  ],
+  [
+    "honey-key",
+    // A honey user is powerless already (explicit deny-all) and must stay active so that every
+    // further use is seen: a signal about its key means the place it was planted leaked.
+    (_e, c) =>
+      c.facts.kind === "user" && c.facts.honeyKey === true
+        ? dont(
+            `user ${c.facts.name} holds a honey key: powerless already, never contained; where it was planted has leaked`,
+          )
         : NA,
   ],
   [

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDbAuditStore, DynamoDbExposureHistory } from "../adapters/dynamodb-audit.js";
+import { DynamoDbHoneyKeys } from "../adapters/dynamodb-honey.js";
 import { IamCredentialReportSource, IamKeyDirectory, type ReportPolling } from "../adapters/iam-audit.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { runScheduledAudit } from "../core/audit/audit.js";
@@ -51,6 +52,7 @@ export function createAuditHandler(config: AuditConfig, clients: AuditClients): 
     report: new IamCredentialReportSource(clients.iam, clients.polling),
     directory: new IamKeyDirectory(clients.iam),
     exposure: new DynamoDbExposureHistory(clients.dynamodb, config.incidentTableName),
+    honeyUsers: new DynamoDbHoneyKeys(clients.dynamodb, config.incidentTableName),
     store: new DynamoDbAuditStore(clients.dynamodb, config.incidentTableName),
     alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
     log: logTo(logger),

@@ -7,6 +7,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { DynamoDbHoneyKeys } from "../adapters/dynamodb-honey.js";
 import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
@@ -17,6 +18,9 @@ import type { RespondConfig } from "../core/config.js";
 import { METRICS } from "../core/contract.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
 import type { Exposure } from "../core/exposure.js";
+import { type HoneyUseOutcome, handleHoneyUse } from "../core/honeykey/handle-use.js";
+import { DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS, DEFAULT_HONEY_PATH } from "../core/honeykey/model.js";
+import { honeyUseCandidateOf } from "../core/honeykey/use.js";
 import type { Log } from "../core/log.js";
 import { emfCount } from "../core/metrics.js";
 import type {
@@ -62,6 +66,8 @@ export interface RespondResult {
   readonly outcomes: readonly ExposureOutcome[];
   /** Alerts about responder tags changed by another caller (nothing changed). */
   readonly notices?: number;
+  /** A call made with a honey key: what was done (recorded; alerted or in cooldown). */
+  readonly honey?: HoneyUseOutcome;
   /** For a batch of the informational queue: the messages to retry (Lambda's partial batch response). */
   readonly batchItemFailures?: readonly { readonly itemIdentifier: string }[];
 }
@@ -230,10 +236,38 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     },
   };
 
+  const honeyPath = config.honeyKeyPath ?? DEFAULT_HONEY_PATH;
+  const honeyDeps = {
+    store: new DynamoDbHoneyKeys(clients.dynamodb, config.incidentTableName),
+    alerts: deps.alerts,
+    now: clients.now,
+    cooldownSeconds: config.honeyAlertCooldownSeconds ?? DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS,
+    log: deps.log,
+  };
+
+  /**
+   * A CloudTrail call by a user under the honey path: a honey key's use when the table holds its
+   * record (recorded and alerted, never contained); undefined otherwise (the event goes on as usual).
+   */
+  const handleHoneyCandidate = async (event: unknown): Promise<RespondResult | undefined> => {
+    const use = honeyUseCandidateOf(event, honeyPath);
+    if (use === undefined) return undefined;
+    const honey = await handleHoneyUse(use, honeyDeps);
+    if (honey.kind !== "not-honey") return { status: "handled", outcomes: [], honey };
+    logger.warn("call by a user under the honey path with no honey record", {
+      accessKeyId: use.accessKeyId,
+      userArn: use.userArn,
+      call: use.call,
+    });
+    return undefined;
+  };
+
   const handleEvent: RespondHandler = async (event, context) => {
     logger.debug("event", { event });
     let normalized: ReturnType<typeof normalizeEvent>;
     try {
+      const honey = await handleHoneyCandidate(event);
+      if (honey !== undefined) return honey;
       normalized = normalizeEvent(event, normalizeOptions);
     } catch (error) {
       if (error instanceof InvalidEventError) {

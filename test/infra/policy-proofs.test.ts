@@ -1085,6 +1085,79 @@ function alarmArnOf(p: PolicyProof, pattern: RegExp): string {
   return p.arn(p.logicalId("AWS::CloudWatch::Alarm", pattern));
 }
 
+const honeyCheck = proof.logicalId("AWS::IAM::Role", /HoneyCheckRole/);
+/** A honey user as lkr honeykey create makes it, under the watched path. */
+const honeyUser = `arn:aws:iam::${ACCOUNT}:user/service/backup-prod-07`;
+/** AWS's managed AWSDenyAll, as IAM publishes it, which lkr attaches to every honey user. */
+const DENY_ALL_DOCUMENT = {
+  name: "AWSDenyAll",
+  policy: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] },
+};
+/** Even were the honey user given administrator power later (a group, a policy), the deny wins. */
+const honeyPolicies = [DENY_ALL_DOCUMENT, ...ADMIN_POLICY_DOCUMENT];
+
+const honeyUserCanDoNothing: ProofTable = {
+  name: "a honey user (AWSDenyAll, even beside AdministratorAccess) can do nothing",
+  rows: [
+    ...(
+      [
+        ["creates no access key for itself", "iam:CreateAccessKey", honeyUser],
+        ["reads not its own tags (nor learns it is a honey user)", "iam:ListUserTags", honeyUser],
+        ["detaches not its deny-all policy", "iam:DetachUserPolicy", honeyUser],
+        ["gets no session token", "sts:GetSessionToken", "*"],
+        ["assumes no role", "sts:AssumeRole", appRole],
+        ["lists no buckets", "s3:ListAllMyBuckets", "*"],
+        ["reads not the incident table", "dynamodb:GetItem", table],
+        ["publishes nothing to the alert topic", "sns:Publish", topic],
+        ["puts no event on the default bus", "events:PutEvents", defaultBus],
+      ] as const
+    ).map(([says, action, resource]) =>
+      row(says, honeyUser, action, resource, "ExplicitlyDenied", { identityPolicies: honeyPolicies }),
+    ),
+    row(
+      "without the deny-all, the same administrator power would be allowed (control)",
+      honeyUser,
+      "iam:CreateAccessKey",
+      honeyUser,
+      "Allowed",
+      {
+        identityPolicies: ADMIN_POLICY_DOCUMENT,
+      },
+    ),
+  ],
+  // The honey user's policies are lkr's (AWSDenyAll), not the template's: no template weakening reaches them.
+  weakenings: {},
+};
+
+const honeyCheckRole: ProofTable = {
+  name: "honey key safety net role",
+  rows: [
+    row("reads a honey key's last use", honeyCheck, "iam:GetAccessKeyLastUsed", honeyUser, "Allowed"),
+    row("lists a honey user's keys", honeyCheck, "iam:ListAccessKeys", honeyUser, "Allowed"),
+    row(
+      "lists a honey user's attached policies",
+      honeyCheck,
+      "iam:ListAttachedUserPolicies",
+      honeyUser,
+      "Allowed",
+    ),
+    row("disables no key", honeyCheck, "iam:UpdateAccessKey", honeyUser, "ImplicitlyDenied"),
+    row("attaches no policy", honeyCheck, "iam:AttachUserPolicy", honeyUser, "ImplicitlyDenied"),
+    row("deletes no user", honeyCheck, "iam:DeleteUser", honeyUser, "ImplicitlyDenied"),
+    row("reads the honey records", honeyCheck, "dynamodb:GetItem", table, "Allowed"),
+    row("scans nothing", honeyCheck, "dynamodb:Scan", table, "ImplicitlyDenied"),
+    row(
+      "reads no other table",
+      honeyCheck,
+      "dynamodb:GetItem",
+      `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/other`,
+      "ImplicitlyDenied",
+    ),
+    row("alerts on the topic", honeyCheck, "sns:Publish", topic, "Allowed"),
+  ],
+  weakenings: { "widen-allow-resources": ["reads no other table"] },
+};
+
 const TABLES = [
   respondOnIam,
   revokerRole,
@@ -1095,6 +1168,8 @@ const TABLES = [
   auditRole,
   responderBusPolicy,
   servicesOnResources,
+  honeyUserCanDoNothing,
+  honeyCheckRole,
 ];
 
 const proofOf = (t: ProofTable): PolicyProof => (t.template === undefined ? proof : honouring);

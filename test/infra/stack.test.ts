@@ -137,7 +137,8 @@ describe("LeakedKeyResponder stack", () => {
     const toRespond = Object.values(rules).filter((r) =>
       /RespondFunction|InformationalQueue/.test(JSON.stringify(r)),
     );
-    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length + 2); // and the drill and persistence rules
+    // and the drill rule, the persistence rule, and the honey key use rule (test/infra/honey-keys.test.ts)
+    expect(toRespond).toHaveLength(Object.keys(SIGNAL_RULES).length + 3);
     const onDefaultBus = (rule: EventPattern) => ({
       EventPattern: toWirePattern(rule),
       EventBusName: Match.absent(),
@@ -251,6 +252,7 @@ describe("LeakedKeyResponder stack", () => {
         { "Fn::GetAtt": [expect.stringMatching(/InvestigateRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/AuditRole/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/RoleSessionRevokerRole/), "Arn"] },
+        { "Fn::GetAtt": [expect.stringMatching(/HoneyCheckRole/), "Arn"] },
       ],
     });
     for (const role of ["respond", "investigate", "revoke-role-sessions"]) {
@@ -336,11 +338,14 @@ describe("LeakedKeyResponder stack", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
       (a) => (a as { Properties: { MetricName: string; AlarmActions: unknown[] } }).Properties,
     );
-    // Two for the respond function and its DLQ, two for the investigation's, two for the audit's.
+    // Two for the respond function and its DLQ, two for the investigation's, two for the audit's,
+    // two for the honey key safety net's.
     expect(alarms.map((a) => a.MetricName).sort()).toEqual([
       "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible",
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
       "Errors",
       "Errors",
       "Errors",
@@ -399,6 +404,7 @@ describe("LeakedKeyResponder stack", () => {
         "Denies a role's sessions issued before a time (the responder's only inline-policy writer)",
         undefined,
       ],
+      ["Honey key safety net", undefined],
       ["Investigates contained leaked keys", 1],
       ["Key hygiene audit", undefined],
     ]);

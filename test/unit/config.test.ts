@@ -32,6 +32,8 @@ describe("parseRespondConfig", () => {
       eventBusName: "default",
       stackName: "LeakedKeyResponder",
       memberRoleName: undefined,
+      honeyKeyPath: "/service/",
+      honeyAlertCooldownSeconds: 3600,
     });
   });
 
@@ -110,6 +112,13 @@ describe("parseRespondConfig", () => {
       /QUARANTINE_POLICY_ARN is "arn:aws:iam::aws:policy\/service-role\/AWSCompromisedKeyQuarantineV3"/,
     ],
     [{ MEMBER_ROLE_NAME: "bad role" }, /MEMBER_ROLE_NAME is "bad role"; expected an IAM role name/],
+    [{ HONEY_KEY_PATH: "/" }, /HONEY_KEY_PATH: path "\/" is every user's/],
+    [{ HONEY_KEY_PATH: "/honeypots/" }, /HONEY_KEY_PATH: path "\/honeypots\/" contains "honey"/],
+    [{ HONEY_KEY_PATH: "service" }, /HONEY_KEY_PATH: path "service" is not an IAM path/],
+    [
+      { HONEY_ALERT_COOLDOWN_SECONDS: "-1" },
+      /HONEY_ALERT_COOLDOWN_SECONDS is "-1"; allowed: an integer from 0 to 604800/,
+    ],
   ])("fails the cold start on %j, naming the variable and what is allowed", (override, message) => {
     expect(() => parseRespondConfig({ ...BASE, ...override })).toThrow(message);
   });

@@ -1,3 +1,4 @@
+import type { HoneyUserDirectory } from "../honeykey/ports.js";
 import type { Log } from "../log.js";
 import type { AlertPublisher } from "../ports.js";
 import {
@@ -23,6 +24,8 @@ export interface AuditSources {
   readonly directory: KeyDirectory;
   /** Absent: no exposure history (lkr audit without a table). */
   readonly exposure?: ExposureHistory;
+  /** Honey users (planted by lkr honeykey): never audited. Absent: no table, none known. */
+  readonly honeyUsers?: HoneyUserDirectory;
 }
 
 export interface AuditOptions {
@@ -73,7 +76,9 @@ export interface GatheredAudit {
  */
 export async function gatherAudit(sources: AuditSources, options: AuditOptions): Promise<GatheredAudit> {
   const { csv, generatedAt } = await sources.report.fetch();
-  const users = parseCredentialReport(csv);
+  const honey = sources.honeyUsers ? await sources.honeyUsers.honeyUsers() : new Set<string>();
+  // Honey users are powerless tripwires: no hygiene finding is about them.
+  const users = parseCredentialReport(csv).filter((u) => !honey.has(`${u.accountId}/${u.userName}`));
   // Every row's ARN names the account (AWS's report always has the root row; moto's has none).
   const accountId =
     users.find((u) => /^\d{12}$/.test(u.accountId))?.accountId ?? users[0]?.accountId ?? UNKNOWN_ACCOUNT;

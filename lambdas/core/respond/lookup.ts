@@ -1,6 +1,7 @@
 import { keyKindOf } from "../access-key.js";
 import { describeError, NoSuchEntityError, TransientAwsError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
+import { HONEY_TAG } from "../honeykey/model.js";
 import { DRILL_TAG, EXEMPT_TAG, type PrincipalFacts, quarantineTagKey } from "../plan.js";
 import type { IamPort } from "../ports.js";
 
@@ -28,6 +29,7 @@ function userFacts(
     name,
     exempt: hasTag(tags, EXEMPT_TAG),
     drillCanary: hasTag(tags, DRILL_TAG),
+    honeyKey: hasTag(tags, HONEY_TAG),
     keyStatus,
     quarantineMark: tags[quarantineTagKey(accessKeyId)],
   };
