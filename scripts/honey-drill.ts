@@ -153,9 +153,8 @@ async function drill(moto: MotoServer): Promise<void> {
       alertedAt = await alertedAfterCall();
     }
     const attackMs = alertedAt === undefined ? Number.NaN : alertedAt - startedAt;
-    let emails: { subject: string; body: string }[];
     await new Promise((r) => setTimeout(r, 300)); // the second call's event, handled
-    emails = await world.emailsSent();
+    const emails = await world.emailsSent();
     const attackEmail = emails[before];
     check(
       emails.length === before + 1,

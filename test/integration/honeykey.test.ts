@@ -165,7 +165,9 @@ describe("a honey key used", () => {
       placement: "ci: GitHub Actions secret of acme/api",
       use: { call: "sts.amazonaws.com:GetCallerIdentity", sourceIp: "127.0.0.1", region: "us-east-1" },
     });
-    expect(String((alerts[0]?.body.use as { userAgent: string }).userAgent)).toMatch(/aws-sdk-js/);
+    expect(String((alerts[0]?.body.use as { userAgent?: string } | undefined)?.userAgent)).toMatch(
+      /aws-sdk-js/,
+    );
     expect(await world.keyStatuses(key.userName)).toEqual({ [key.accessKeyId]: "Active" });
     const attached = await world.iam.send(new ListAttachedUserPoliciesCommand({ UserName: key.userName }));
     expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([DENY_ALL]);
