@@ -66,8 +66,11 @@ export const KeySubjectSchema = z.object({
 export type KeySubject = z.infer<typeof KeySubjectSchema>;
 export const IncidentSubjectSchema = z.object({ type: z.literal("incident"), incidentId: z.string() });
 
-/** The previous status of a key the responder disabled: a release reactivates only an Active one. */
-export const KeyStatusSchema = z.enum(["Active", "Inactive"]);
+/**
+ * The previous status of a key the responder disabled: a release reactivates only an Active one.
+ * `unknown`: read while the disable was in flight and found Inactive (see respond/early-disable.ts).
+ */
+export const KeyStatusSchema = z.enum(["Active", "Inactive", "unknown"]);
 
 const base = {
   at: z.string(),

@@ -11,6 +11,7 @@ import {
 import type { Step, StepKind } from "../plan.js";
 import { severityRank } from "../vocabulary.js";
 import { sendAlertOnce } from "./alert-once.js";
+import { earlyFailure, isSameKey, previousStatusOf } from "./early-disable.js";
 import type { Execution } from "./execution.js";
 
 /**
@@ -25,6 +26,17 @@ const base = (run: Execution) => ({ at: run.now(), signalId: run.exposure.signal
 const disableKey: StepExecutor<"disable-key"> = async (step, run) => {
   const subject: KeySubject = { type: "key", accessKeyId: step.accessKeyId, userName: step.userName };
   const head = { ...base(run), kind: step.kind, subject, target: subjectLabelOf(subject) };
+  const early = run.lookup.early;
+  if (early !== undefined && isSameKey(early, step)) {
+    // Sent beside the reads: its answer is this step's, and the read beside it says what it was before.
+    const sent = await early.result;
+    if (sent.ok) {
+      const { previousStatus, outcome, detail } = previousStatusOf(run.lookup.facts, run.lookup.incident);
+      run.record({ ...head, outcome, ...(detail ? { detail } : {}), undo: { previousStatus } });
+      return;
+    }
+    run.log.info("early disable failed: disabling again", { error: earlyFailure(sent) });
+  }
   const result = await run.attempt(step.kind, async () => {
     await run.iam(step.kind).disableKey(step.userName, step.accessKeyId);
     const undo = { previousStatus: step.previousStatus };
