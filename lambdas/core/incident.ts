@@ -321,7 +321,7 @@ export function actionsSinceLastClose(actions: readonly ActionRecord[]): readonl
 }
 
 /** Steps every containing signal repeats as an overwrite: their repeats say nothing new. */
-const REWRITTEN_EVERY_SIGNAL: ReadonlySet<string> = new Set(["tag-principal", "revoke-sessions"]);
+export const REWRITTEN_EVERY_SIGNAL: ReadonlySet<string> = new Set(["tag-principal", "revoke-sessions"]);
 
 /**
  * The actions worth adding to the incident item: those that say something new since the last

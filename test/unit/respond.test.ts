@@ -39,9 +39,11 @@ class FakeIam implements IamPort {
   async disableKey(_u: string, key: string) {
     this.hit(`disableKey:${key}`);
   }
+  /** Policies answer `already` (attached by an earlier containment). */
+  alreadyAttached = false;
   async attachPolicy(_t: FenceTarget, policyArn: string) {
     this.hit(`attachPolicy:${policyArn.split("/").pop()}`);
-    return "attached" as const;
+    return this.alreadyAttached ? ("already" as const) : ("attached" as const);
   }
   async principalTags() {
     this.hit("principalTags");
@@ -245,8 +247,8 @@ describe("respondToExposure", () => {
     const alerts: RenderedAlert[] = [];
     const outcome = await respondToExposure(exposure, deps(iam, store, alerts));
     expect(iam.calls).toEqual([
-      `disableKey:${KEY}`,
       "describeUser",
+      `disableKey:${KEY}`,
       "attachPolicy:Q",
       "attachPolicy:SessionDeny",
       "tagPrincipal",
@@ -374,9 +376,8 @@ describe("respondToExposure", () => {
     await expect(respondToExposure(exposure, deps(iam, store, alerts))).rejects.toMatchObject({
       failedSteps: ["disable-key", "containment"],
     });
-    // The disable sent beside the lookup failed: the plan's disable step tries once more.
+    // The disable sent beside the lookup is the disable step's: its failure is the step's.
     expect(iam.calls).toEqual([
-      `disableKey:${KEY}`,
       "describeUser",
       `disableKey:${KEY}`,
       "attachPolicy:Q",
@@ -412,7 +413,7 @@ describe("respondToExposure", () => {
     await expect(respondToExposure(exposure, deps(iam, new FakeStore(), []))).rejects.toBeInstanceOf(
       TransientAwsError,
     );
-    expect(iam.calls).toEqual([`disableKey:${KEY}`, "describeUser"]);
+    expect(iam.calls).toEqual(["describeUser", `disableKey:${KEY}`]);
   });
 
   it("lets a transient failure of the principal lookup fail the invocation before anything changed, when the signal does not name the user", async () => {
@@ -561,6 +562,20 @@ describe("respondToExposure", () => {
 
 describe("one round trip to Inactive: the disable sent beside the reads", () => {
   const incidentId = `123456789012-${KEY}`;
+
+  it("sends the disable in the same tick as the reads, before any of them answered (the status read first)", async () => {
+    const iam = new FakeIam();
+    let disabledBeforeAnswer: boolean | undefined;
+    const describe = iam.describeUser.bind(iam);
+    iam.describeUser = async () => {
+      const answer = await describe();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      disabledBeforeAnswer = iam.calls.includes(`disableKey:${KEY}`);
+      return answer;
+    };
+    await respondToExposure(exposure, deps(iam, new FakeStore(), []));
+    expect(disabledBeforeAnswer).toBe(true);
+  });
   const disableOf = (store: FakeStore) =>
     store.incidents.get(incidentId)?.actions.filter((a) => a.kind === "disable-key");
 
@@ -603,7 +618,7 @@ describe("one round trip to Inactive: the disable sent beside the reads", () => 
     const later = new FakeIam();
     later.keyStatus = "Inactive";
     await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, deps(later, store, []));
-    expect(later.calls[0]).toBe(`disableKey:${KEY}`);
+    expect(later.calls.slice(0, 2)).toEqual(["describeUser", `disableKey:${KEY}`]);
     expect(planRelease(store.incidents.get(incidentId) as Incident).steps[0]?.kind).toBe("reactivate-key");
   });
 
@@ -614,7 +629,7 @@ describe("one round trip to Inactive: the disable sent beside the reads", () => 
     const store = new FakeStore();
     const outcome = await respondToExposure(exposure, deps(iam, store, []));
     expect(outcome.decision).toBe("notify");
-    expect(iam.calls).toEqual([`disableKey:${KEY}`, "describeUser"]);
+    expect(iam.calls).toEqual(["describeUser", `disableKey:${KEY}`]);
     expect(disableOf(store)).toEqual([
       expect.objectContaining({
         outcome: "done",
@@ -634,7 +649,7 @@ describe("one round trip to Inactive: the disable sent beside the reads", () => 
     const again = new FakeIam();
     const outcome = await respondToExposure(exposure, deps(again, store, []));
     expect(outcome.decision).toBe("duplicate");
-    expect(again.calls[0]).toBe(`disableKey:${KEY}`);
+    expect(again.calls).toEqual(["describeUser", `disableKey:${KEY}`]);
     expect(disableOf(store)?.at(-1)).toMatchObject({
       outcome: "done",
       detail: expect.stringContaining("the signal was handled already"),
@@ -687,5 +702,64 @@ describe("one round trip to Inactive: the disable sent beside the reads", () => 
       userName: "alice",
       accessKeyId: KEY,
     });
+  });
+});
+
+describe("one incident, one story: a later signal about a contained key", () => {
+  const critical: Exposure = {
+    ...exposure,
+    source: "health",
+    signal: "AWS_RISK_CREDENTIALS_EXPOSED",
+    signalId: "health:e1",
+    severity: "critical",
+  };
+  const medium: Exposure = { ...exposure, signalId: "guardduty:f9", severity: "medium" };
+  /** A later containment's IAM: the key and its fence as the first containment left them. */
+  const contained = () => {
+    const iam = new FakeIam();
+    iam.keyStatus = "Inactive";
+    iam.alreadyAttached = true;
+    return iam;
+  };
+
+  it("goes to the incident's thread as an update at the incident's severity, never lower, saying nothing new was done", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await respondToExposure(critical, deps(new FakeIam(), store, alerts));
+    await respondToExposure(medium, deps(contained(), store, alerts));
+    expect(alerts.map((a) => a.subject)).toEqual([
+      expect.stringMatching(/^\[CRITICAL\] Exposed key AKIA\.\.\.MPLE disabled/),
+      "[CRITICAL] AKIA...MPLE: new signal: GuardDuty MaliciousIPCaller.Custom; nothing new done",
+    ]);
+    expect(alerts[1]?.text).toContain("Nothing new: the key was already contained");
+    expect(alerts[1]?.text).toContain("Severity:    CRITICAL (this signal: MEDIUM)");
+    expect(JSON.parse(alerts[1]?.chat ?? "{}").metadata.threadId).toBe(`123456789012-${KEY}`);
+    expect(JSON.parse(alerts[1]?.machine ?? "{}")).toMatchObject({
+      type: "leaked-key-responder.incident-update",
+      severity: "critical",
+      signalSeverity: "medium",
+      nothingNewDone: true,
+    });
+  });
+
+  it("gets the full alert, at the incident's severity, when it had to change something (a fence put back)", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await respondToExposure(critical, deps(new FakeIam(), store, alerts));
+    const detached = contained();
+    detached.alreadyAttached = false;
+    await respondToExposure(medium, deps(detached, store, alerts));
+    expect(alerts[1]?.subject).toMatch(/^\[CRITICAL\] Abused key AKIA\.\.\.MPLE disabled/);
+    expect(alerts[1]?.text).toContain("attach-quarantine-policy user alice: done");
+  });
+
+  it("is a full alert of its own severity when the incident was released (the key is no longer contained)", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await respondToExposure(critical, deps(new FakeIam(), store, alerts));
+    const id = `123456789012-${KEY}`;
+    store.incidents.set(id, { ...(store.incidents.get(id) as Incident), status: "released" });
+    await respondToExposure(medium, deps(new FakeIam(), store, alerts));
+    expect(alerts[1]?.subject).toMatch(/^\[CRITICAL\] Abused key AKIA\.\.\.MPLE disabled/);
   });
 });

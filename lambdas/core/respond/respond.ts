@@ -40,8 +40,6 @@ async function iamForExposure(
  */
 async function lookUp(exposure: Exposure, deps: RespondDeps): Promise<Lookup> {
   const { iam, unavailable } = await iamForExposure(exposure, deps);
-  const target = iam ? earlyDisableTargetOf(exposure, deps.settings) : undefined;
-  const early = iam && target ? startEarlyDisable(target, iam) : undefined;
   const incidentId = incidentIdOf(exposure.accountId, exposure.accessKeyId);
   let storeFailure: unknown;
   const unreadable = (error: unknown): undefined => {
@@ -56,6 +54,11 @@ async function lookUp(exposure: Exposure, deps: RespondDeps): Promise<Lookup> {
       ? lookUpPrincipal(exposure, iam)
       : Promise.resolve<PrincipalFacts>(unavailable ?? { kind: "not-looked-up" }),
   ]);
+  // Sent in the same tick as the reads, just after them: the key's status read (ListAccessKeys)
+  // leaves first, so it nearly always answers with the status before the disable; when it answers
+  // Inactive, the status before is taken as unknown (early-disable.ts).
+  const target = iam ? earlyDisableTargetOf(exposure, deps.settings) : undefined;
+  const early = iam && target ? startEarlyDisable(target, iam) : undefined;
   // A read that fails for a retry still lets the disable land before the invocation ends.
   const [incident, signalState, facts] = await reads.catch(async (error: unknown) => {
     await early?.result;

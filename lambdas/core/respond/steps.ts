@@ -11,7 +11,7 @@ import {
 import type { Step, StepKind } from "../plan.js";
 import { severityRank } from "../vocabulary.js";
 import { sendAlertOnce } from "./alert-once.js";
-import { earlyFailure, isSameKey, previousStatusOf } from "./early-disable.js";
+import { isSameKey, previousStatusOf } from "./early-disable.js";
 import type { Execution } from "./execution.js";
 
 /**
@@ -29,13 +29,14 @@ const disableKey: StepExecutor<"disable-key"> = async (step, run) => {
   const early = run.lookup.early;
   if (early !== undefined && isSameKey(early, step)) {
     // Sent beside the reads: its answer is this step's, and the read beside it says what it was before.
-    const sent = await early.result;
-    if (sent.ok) {
+    const sent = await run.attempt(step.kind, async () => {
+      const answer = await early.result;
+      if (!answer.ok) throw answer.error;
       const { previousStatus, outcome, detail } = previousStatusOf(run.lookup.facts, run.lookup.incident);
-      run.record({ ...head, outcome, ...(detail ? { detail } : {}), undo: { previousStatus } });
-      return;
-    }
-    run.log.info("early disable failed: disabling again", { error: earlyFailure(sent) });
+      return { outcome, ...(detail ? { detail } : {}), undo: { previousStatus } };
+    });
+    run.record({ ...head, ...sent });
+    return;
   }
   const result = await run.attempt(step.kind, async () => {
     await run.iam(step.kind).disableKey(step.userName, step.accessKeyId);
