@@ -4,7 +4,10 @@
  *
  * 1. Time from handler entry to the UpdateAccessKey answer (the key is Inactive), per signal
  *    source, median of N runs, and the AWS calls made before it.
- * 2. Each function's bundle (from `cdk synth`) size and module cold-init time: median of several
+ * 2. Under a latency model (every AWS call 50 ms, served concurrently: bench/latency.ts), the
+ *    critical path to Inactive in round trips and ms, cold and warm, and the time from handler
+ *    entry to the first request.
+ * 3. Each function's bundle (from `cdk synth`) size and module cold-init time: median of several
  *    fresh node processes importing the bundle on its own.
  */
 import { execFileSync } from "node:child_process";
@@ -15,9 +18,13 @@ import { startMoto } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { World } from "../local/world.js";
 import { type CallRecord, median, recordAwsCalls } from "./aws-call-log.js";
+import { benchLatency } from "./latency.js";
+import { LatencyProxy } from "./latency-proxy.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
+const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 5);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
 function beforeContainment(calls: readonly CallRecord[], entry: number) {
   const disable = calls.find((c) => c.operation === "UpdateAccessKey");
@@ -120,5 +127,18 @@ function benchBundles(): void {
   }
 }
 
+/** The critical path to Inactive with every AWS call delayed (bench/latency.ts). */
+async function benchLatencyModel(): Promise<void> {
+  const moto = await startMoto();
+  const proxy = await new LatencyProxy(moto.endpoint, LATENCY_MS).start();
+  try {
+    await benchLatency(await new World(moto.endpoint).create(), proxy, LATENCY_RUNS);
+  } finally {
+    await proxy.stop();
+    await moto.stop();
+  }
+}
+
 await benchContainment();
-benchBundles();
+await benchLatencyModel();
+if (process.env.BENCH_SKIP_BUNDLES !== "1") benchBundles();

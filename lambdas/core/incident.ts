@@ -66,8 +66,11 @@ export const KeySubjectSchema = z.object({
 export type KeySubject = z.infer<typeof KeySubjectSchema>;
 export const IncidentSubjectSchema = z.object({ type: z.literal("incident"), incidentId: z.string() });
 
-/** The previous status of a key the responder disabled: a release reactivates only an Active one. */
-export const KeyStatusSchema = z.enum(["Active", "Inactive"]);
+/**
+ * The previous status of a key the responder disabled: a release reactivates only an Active one.
+ * `unknown`: read while the disable was in flight and found Inactive (see respond/early-disable.ts).
+ */
+export const KeyStatusSchema = z.enum(["Active", "Inactive", "unknown"]);
 
 const base = {
   at: z.string(),
@@ -319,7 +322,7 @@ export function actionsSinceLastClose(actions: readonly ActionRecord[]): readonl
 }
 
 /** Steps every containing signal repeats as an overwrite: their repeats say nothing new. */
-const REWRITTEN_EVERY_SIGNAL: ReadonlySet<string> = new Set(["tag-principal", "revoke-sessions"]);
+export const REWRITTEN_EVERY_SIGNAL: ReadonlySet<string> = new Set(["tag-principal", "revoke-sessions"]);
 
 /**
  * The actions worth adding to the incident item: those that say something new since the last

@@ -21,7 +21,7 @@ export interface AlertInput {
   readonly stackName: string;
 }
 
-const SOURCE_LABEL: Record<Exposure["source"], string> = {
+export const SOURCE_LABEL: Record<Exposure["source"], string> = {
   health: "AWS Health",
   "trusted-advisor": "AWS Trusted Advisor",
   guardduty: "Amazon GuardDuty",
@@ -118,7 +118,7 @@ function describeStep(step: IamStep): string {
   }
 }
 
-function describeAction(action: ActionRecord): string {
+export function describeAction(action: ActionRecord): string {
   const outcome =
     action.outcome === "done"
       ? "done"

@@ -161,7 +161,8 @@ export type Rule = (exposure: Exposure, context: PlanContext) => RuleVerdict;
 const NA: RuleVerdict = { verdict: "n/a" };
 const dont = (reason: string): RuleVerdict => ({ verdict: "dont", reason });
 
-function isListed(name: string, names: readonly string[]): boolean {
+/** Whether a user or role name is on a list of names (IAM names are not distinguished by case). */
+export function isListed(name: string, names: readonly string[]): boolean {
   const folded = name.toLowerCase();
   return names.some((listed) => listed.toLowerCase() === folded);
 }

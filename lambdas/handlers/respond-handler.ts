@@ -92,6 +92,29 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
   };
 }
 
+/**
+ * Does during init what the first request would otherwise do after handler entry: each client's
+ * credentials, region, endpoint variant, retry and user-agent settings resolved (each a provider the
+ * client memoizes; some read the shared config files). Best effort: a failure here is left
+ * for the first request to meet and report, as it would have without the warm-up.
+ */
+export async function warmRespondClients(clients: RespondClients): Promise<void> {
+  await Promise.all(
+    [clients.iam, clients.dynamodb, clients.sns, clients.eventBridge].map(async (client) => {
+      const c = client.config;
+      await Promise.all([
+        c.credentials(),
+        c.region(),
+        c.useFipsEndpoint(),
+        c.useDualstackEndpoint(),
+        c.maxAttempts(),
+        c.retryStrategy(),
+        c.userAgentAppId(),
+      ]).catch(() => undefined);
+    }),
+  );
+}
+
 /** The function's own account, from its ARN; unknown when invoked without a Lambda context. */
 function homeAccountOf(context: { invokedFunctionArn?: string } | undefined): string | undefined {
   return context?.invokedFunctionArn?.split(":")[4];

@@ -10,6 +10,8 @@ import type {
   SignalWrite,
   UserKey,
 } from "../../lambdas/core/ports.js";
+import { planRelease } from "../../lambdas/core/release/plan.js";
+import { earlyDisableTargetOf, UNKNOWN_PREVIOUS_STATUS } from "../../lambdas/core/respond/early-disable.js";
 import { type RespondDeps, respondToExposure } from "../../lambdas/core/respond/respond.js";
 import { type Severity, severityRank } from "../../lambdas/core/vocabulary.js";
 import { GUARDDUTY_EXPOSURE, KEY } from "../support/exposures.js";
@@ -30,9 +32,11 @@ class FakeIam implements IamPort {
     return "alice";
   }
   tags: Record<string, string> = {};
+  /** What ListAccessKeys answers: a read that landed after a concurrent disable says Inactive. */
+  keyStatus: "Active" | "Inactive" = "Active";
   async describeUser() {
     this.hit("describeUser");
-    return { tags: this.tags, keyStatus: "Active" as const };
+    return { tags: this.tags, keyStatus: this.keyStatus };
   }
   async describeRole() {
     this.hit("describeRole");
@@ -46,9 +50,11 @@ class FakeIam implements IamPort {
   async disableKey(_u: string, key: string) {
     this.hit(`disableKey:${key}`);
   }
+  /** Policies answer `already` (attached by an earlier containment). */
+  alreadyAttached = false;
   async attachPolicy(_t: FenceTarget, policyArn: string) {
     this.hit(`attachPolicy:${policyArn.split("/").pop()}`);
-    return "attached" as const;
+    return this.alreadyAttached ? ("already" as const) : ("attached" as const);
   }
   async principalTags() {
     this.hit("principalTags");
@@ -252,7 +258,7 @@ function deps(
 let attempts = 0;
 
 describe("respondToExposure", () => {
-  it("disables the key before any other write, after at most the principal lookup", async () => {
+  it("disables a key whose user the signal names before any other write, beside (not after) the principal lookup", async () => {
     const iam = new FakeIam();
     const store = new FakeStore();
     const alerts: RenderedAlert[] = [];
@@ -387,6 +393,7 @@ describe("respondToExposure", () => {
     await expect(respondToExposure(exposure, deps(iam, store, alerts))).rejects.toMatchObject({
       failedSteps: ["disable-key", "containment"],
     });
+    // The disable sent beside the lookup is the disable step's: its failure is the step's.
     expect(iam.calls).toEqual([
       "describeUser",
       `disableKey:${KEY}`,
@@ -416,14 +423,25 @@ describe("respondToExposure", () => {
     expect(again.decision).toBe("duplicate");
   });
 
-  it("lets a transient failure of the principal lookup fail the invocation before anything changed", async () => {
+  it("lets a transient failure of the principal lookup fail the invocation once the key sent beside it is disabled (the retry repeats it)", async () => {
     const iam = new FakeIam({
       describeUser: new TransientAwsError("iam:ListUserTags", { cause: new Error("503") }),
     });
     await expect(respondToExposure(exposure, deps(iam, new FakeStore(), []))).rejects.toBeInstanceOf(
       TransientAwsError,
     );
-    expect(iam.calls).toEqual(["describeUser"]);
+    expect(iam.calls).toEqual(["describeUser", `disableKey:${KEY}`]);
+  });
+
+  it("lets a transient failure of the principal lookup fail the invocation before anything changed, when the signal does not name the user", async () => {
+    const iam = new FakeIam({
+      describeUser: new TransientAwsError("iam:ListUserTags", { cause: new Error("503") }),
+    });
+    const unnamed: Exposure = { ...exposure, principal: { type: "user", name: undefined } };
+    await expect(respondToExposure(unnamed, deps(iam, new FakeStore(), []))).rejects.toBeInstanceOf(
+      TransientAwsError,
+    );
+    expect(iam.calls).toEqual(["findKeyOwner", "describeUser"]);
   });
 
   it("keeps the worst severity of an incident's signals", async () => {
@@ -617,5 +635,209 @@ describe("respondToExposure", () => {
       ]);
       expect(quarantineAction(store)).toMatchObject({ outcome: "not-found" });
     });
+  });
+});
+
+describe("one round trip to Inactive: the disable sent beside the reads", () => {
+  const incidentId = `123456789012-${KEY}`;
+
+  it("sends the disable in the same tick as the reads, before any of them answered (the status read first)", async () => {
+    const iam = new FakeIam();
+    let disabledBeforeAnswer: boolean | undefined;
+    const describe = iam.describeUser.bind(iam);
+    iam.describeUser = async () => {
+      const answer = await describe();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      disabledBeforeAnswer = iam.calls.includes(`disableKey:${KEY}`);
+      return answer;
+    };
+    await respondToExposure(exposure, deps(iam, new FakeStore(), []));
+    expect(disabledBeforeAnswer).toBe(true);
+  });
+  const disableOf = (store: FakeStore) =>
+    store.incidents.get(incidentId)?.actions.filter((a) => a.kind === "disable-key");
+
+  it("records the key as Active before when the read beside the disable still saw it Active: a release reactivates it", async () => {
+    const store = new FakeStore();
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    expect(disableOf(store)).toEqual([
+      expect.objectContaining({ outcome: "done", undo: { previousStatus: "Active" } }),
+    ]);
+    expect(planRelease(store.incidents.get(incidentId) as Incident).steps[0]).toEqual({
+      kind: "reactivate-key",
+      accessKeyId: KEY,
+      userName: "alice",
+    });
+  });
+
+  it("records the status before as unknown when the read saw Inactive and no incident held the key: a release leaves it Inactive", async () => {
+    const iam = new FakeIam();
+    iam.keyStatus = "Inactive";
+    const store = new FakeStore();
+    const outcome = await respondToExposure(exposure, deps(iam, store, []));
+    expect(outcome.decision).toBe("contain");
+    expect(disableOf(store)).toEqual([
+      expect.objectContaining({
+        outcome: "done",
+        detail: UNKNOWN_PREVIOUS_STATUS,
+        undo: { previousStatus: "unknown" },
+      }),
+    ]);
+    const plan = planRelease(store.incidents.get(incidentId) as Incident);
+    expect(plan.steps.map((s) => s.kind)).not.toContain("reactivate-key");
+    expect(plan.kept.map((k) => k.reason)).toContain(
+      "its status before the responder acted is unknown (read while it was being disabled): it stays Inactive; reactivate it by hand if it was Active",
+    );
+  });
+
+  it("reads an Inactive key of a contained incident as its own containment: the first disable's undo still reactivates it", async () => {
+    const store = new FakeStore();
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    const later = new FakeIam();
+    later.keyStatus = "Inactive";
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, deps(later, store, []));
+    expect(later.calls.slice(0, 2)).toEqual(["describeUser", `disableKey:${KEY}`]);
+    expect(planRelease(store.incidents.get(incidentId) as Incident).steps[0]?.kind).toBe("reactivate-key");
+  });
+
+  it("records a disable the plan did not ask for (the lookup failed): the key stays Inactive and the record says so", async () => {
+    const iam = new FakeIam({
+      describeUser: new AwsCallError("iam:ListUserTags", "AccessDenied", { cause: new Error("403") }),
+    });
+    const store = new FakeStore();
+    const outcome = await respondToExposure(exposure, deps(iam, store, []));
+    expect(outcome.decision).toBe("notify");
+    expect(iam.calls).toEqual(["describeUser", `disableKey:${KEY}`]);
+    expect(disableOf(store)).toEqual([
+      expect.objectContaining({
+        outcome: "done",
+        detail: expect.stringMatching(
+          /^disabled beside the reads, before the plan said principal lookup failed/,
+        ),
+        undo: { previousStatus: "unknown" },
+      }),
+    ]);
+  });
+
+  it("records on the incident a re-delivered signal's disable of a key released meanwhile (read Active): never unrecorded", async () => {
+    const store = new FakeStore();
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    const contained = store.incidents.get(incidentId) as Incident;
+    store.incidents.set(incidentId, { ...contained, status: "released" });
+    const again = new FakeIam();
+    const outcome = await respondToExposure(exposure, deps(again, store, []));
+    expect(outcome.decision).toBe("duplicate");
+    expect(again.calls).toEqual(["describeUser", `disableKey:${KEY}`]);
+    expect(disableOf(store)?.at(-1)).toMatchObject({
+      outcome: "done",
+      detail: expect.stringContaining("the signal was handled already"),
+      undo: { previousStatus: "Active" },
+    });
+  });
+
+  it("adds nothing for a re-delivered signal of a contained key (read Inactive: its own containment)", async () => {
+    const store = new FakeStore();
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    const before = store.incidents.get(incidentId)?.actions.length;
+    const again = new FakeIam();
+    again.keyStatus = "Inactive";
+    expect((await respondToExposure(exposure, deps(again, store, []))).decision).toBe("duplicate");
+    expect(store.incidents.get(incidentId)?.actions.length).toBe(before);
+  });
+
+  it.each([
+    [
+      "an exempt-listed user (any case)",
+      { ...exposure, principal: { type: "user", name: "ALICE" } },
+      { exempt: ["alice"] },
+    ],
+    [
+      "a signal that does not name the user",
+      { ...exposure, principal: { type: "user", name: undefined } },
+      {},
+    ],
+    ["a sample finding", { ...exposure, sample: true }, {}],
+    ["a signal whose policy is to notify", { ...exposure, intent: "notify" }, {}],
+    ["a drill", { ...exposure, source: "drill" }, {}],
+    ["a session key", { ...exposure, accessKeyId: "ASIAIOSFODNN7EXAMPLE" }, {}],
+    ["exemption by tag honoured", exposure, { honorExemptTag: true }],
+    ["notify-only mode", exposure, { mode: "notify-only" }],
+  ] as const)("sends nothing before the reads for %s", (_name, e, options) => {
+    const settings = {
+      mode: "mode" in options ? options.mode : ("enforce" as const),
+      exemptPrincipals: "exempt" in options ? options.exempt : [],
+      honorExemptTag: "honorExemptTag" in options ? options.honorExemptTag : false,
+    };
+    expect(earlyDisableTargetOf(e as Exposure, settings)).toBeUndefined();
+    expect(
+      earlyDisableTargetOf(exposure, {
+        ...settings,
+        mode: "enforce",
+        exemptPrincipals: [],
+        honorExemptTag: false,
+      }),
+    ).toEqual({
+      userName: "alice",
+      accessKeyId: KEY,
+    });
+  });
+});
+
+describe("one incident, one story: a later signal about a contained key", () => {
+  const critical: Exposure = {
+    ...exposure,
+    source: "health",
+    signal: "AWS_RISK_CREDENTIALS_EXPOSED",
+    signalId: "health:e1",
+    severity: "critical",
+  };
+  const medium: Exposure = { ...exposure, signalId: "guardduty:f9", severity: "medium" };
+  /** A later containment's IAM: the key and its fence as the first containment left them. */
+  const contained = () => {
+    const iam = new FakeIam();
+    iam.keyStatus = "Inactive";
+    iam.alreadyAttached = true;
+    return iam;
+  };
+
+  it("goes to the incident's thread as an update at the incident's severity, never lower, saying nothing new was done", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await respondToExposure(critical, deps(new FakeIam(), store, alerts));
+    await respondToExposure(medium, deps(contained(), store, alerts));
+    expect(alerts.map((a) => a.subject)).toEqual([
+      expect.stringMatching(/^\[CRITICAL\] Exposed key AKIA\.\.\.MPLE disabled/),
+      "[CRITICAL] AKIA...MPLE: new signal: GuardDuty MaliciousIPCaller.Custom; nothing new done",
+    ]);
+    expect(alerts[1]?.text).toContain("Nothing new: the key was already contained");
+    expect(alerts[1]?.text).toContain("Severity:    CRITICAL (this signal: MEDIUM)");
+    expect(JSON.parse(alerts[1]?.chat ?? "{}").metadata.threadId).toBe(`123456789012-${KEY}`);
+    expect(JSON.parse(alerts[1]?.machine ?? "{}")).toMatchObject({
+      type: "leaked-key-responder.incident-update",
+      severity: "critical",
+      signalSeverity: "medium",
+      nothingNewDone: true,
+    });
+  });
+
+  it("gets the full alert, at the incident's severity, when it had to change something (a fence put back)", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await respondToExposure(critical, deps(new FakeIam(), store, alerts));
+    const detached = contained();
+    detached.alreadyAttached = false;
+    await respondToExposure(medium, deps(detached, store, alerts));
+    expect(alerts[1]?.subject).toMatch(/^\[CRITICAL\] Abused key AKIA\.\.\.MPLE disabled/);
+    expect(alerts[1]?.text).toContain("attach-quarantine-policy user alice: done");
+  });
+
+  it("is a full alert of its own severity when the incident was released (the key is no longer contained)", async () => {
+    const store = new FakeStore();
+    const alerts: RenderedAlert[] = [];
+    await respondToExposure(critical, deps(new FakeIam(), store, alerts));
+    const id = `123456789012-${KEY}`;
+    store.incidents.set(id, { ...(store.incidents.get(id) as Incident), status: "released" });
+    await respondToExposure(medium, deps(new FakeIam(), store, alerts));
+    expect(alerts[1]?.subject).toMatch(/^\[CRITICAL\] Abused key AKIA\.\.\.MPLE disabled/);
   });
 });

@@ -158,6 +158,11 @@ function undoOf(incidentId: string, action: UndoableAction): Undo {
         throw missing(incidentId, action, `target "${action.target}" names no key and user`);
       const previous = action.undo?.previousStatus;
       if (previous === undefined) throw missing(incidentId, action, "undo.previousStatus missing");
+      if (previous === "unknown") {
+        return {
+          kept: "its status before the responder acted is unknown (read while it was being disabled): it stays Inactive; reactivate it by hand if it was Active",
+        };
+      }
       if (previous !== "Active") return { kept: `the key was ${previous} before: it stays Inactive` };
       return { step: { kind: "reactivate-key", accessKeyId: key.accessKeyId, userName: key.userName } };
     }

@@ -1,3 +1,4 @@
+import { alertFormOf, renderSignalUpdate } from "../alert-update.js";
 import { describeError } from "../errors.js";
 import { renderAlert } from "../notification.js";
 import { alertReceiptOf, quarantineTagKey } from "../plan.js";
@@ -66,14 +67,20 @@ export async function sendAlertOnce(run: Execution): Promise<boolean> {
   }
   const principalName =
     run.principal.type === "user" || run.principal.type === "role" ? run.principal.name : undefined;
-  const alert = renderAlert({
+  const input = {
     exposure,
     plan,
     principalName,
     actions: run.actions,
     mode: deps.settings.mode,
     stackName: deps.settings.stackName,
-  });
+  };
+  // A later signal about a contained key is an update of its incident's thread, never lower in severity.
+  const form = alertFormOf(input, run.lookup.incident);
+  const alert =
+    form.form === "update"
+      ? renderSignalUpdate(input, form.severity)
+      : renderAlert({ ...input, plan: { ...plan, severity: form.severity } });
   try {
     await deps.alerts.publish(alert);
   } catch (error) {

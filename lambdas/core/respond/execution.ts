@@ -14,6 +14,7 @@ import type {
   RoleSessionRevokerFor,
 } from "../ports.js";
 import type { PrincipalRecord, ResponseMode } from "../vocabulary.js";
+import type { EarlyDisable } from "./early-disable.js";
 
 export interface RespondSettings {
   readonly mode: ResponseMode;
@@ -54,6 +55,8 @@ export interface Lookup {
   readonly signalState: SignalState | undefined;
   /** The incident table could not be read: contain anyway, and fail the invocation at the end. */
   readonly storeFailure: unknown;
+  /** The disable sent beside the reads (first plan only; a plan made again disables in its order). */
+  readonly early?: EarlyDisable | undefined;
 }
 
 /** The result of one IAM step, before it becomes an action record. */

@@ -11,6 +11,8 @@ import {
 import { type PrincipalFacts, planResponse, type ResponsePlan } from "../plan.js";
 import type { IamPort } from "../ports.js";
 import type { PrincipalRecord } from "../vocabulary.js";
+import { earlyDisableTargetOf, startEarlyDisable } from "./early-disable.js";
+import { recordDuplicateEarlyDisable, recordUnplannedEarlyDisable } from "./early-record.js";
 import { Execution, type Lookup, type RespondDeps } from "./execution.js";
 import { lookUpPrincipal, needsPrincipalLookup } from "./lookup.js";
 import { executeStep } from "./steps.js";
@@ -38,7 +40,10 @@ async function iamForExposure(
   }
 }
 
-/** The incident so far, the signal's own item and the principal's facts, read in parallel before anything changes. */
+/**
+ * The incident so far, the signal's own item and the principal's facts, read in parallel — and,
+ * when the signal names the key's user, the key's disable sent beside them (early-disable.ts).
+ */
 async function lookUp(exposure: Exposure, deps: RespondDeps): Promise<Lookup> {
   const { iam, unavailable } = await iamForExposure(exposure, deps);
   const incidentId = incidentIdOf(exposure.accountId, exposure.accessKeyId);
@@ -48,14 +53,24 @@ async function lookUp(exposure: Exposure, deps: RespondDeps): Promise<Lookup> {
     deps.log.error("incident lookup failed", { error: describeError(error) });
     return undefined;
   };
-  const [incident, signalState, facts] = await Promise.all([
+  const reads = Promise.all([
     deps.incidents.get(incidentId).catch(unreadable),
     deps.incidents.getSignal(incidentId, exposure.signalId).catch(unreadable),
     iam
       ? lookUpPrincipal(exposure, iam)
       : Promise.resolve<PrincipalFacts>(unavailable ?? { kind: "not-looked-up" }),
   ]);
-  return { incident, signalState, facts, iam, storeFailure };
+  // Sent in the same tick as the reads, just after them: the key's status read (ListAccessKeys)
+  // leaves first, so it nearly always answers with the status before the disable; when it answers
+  // Inactive, the status before is taken as unknown (early-disable.ts).
+  const target = iam ? earlyDisableTargetOf(exposure, deps.settings) : undefined;
+  const early = iam && target ? startEarlyDisable(target, iam) : undefined;
+  // A read that fails for a retry still lets the disable land before the invocation ends.
+  const [incident, signalState, facts] = await reads.catch(async (error: unknown) => {
+    await early?.result;
+    throw error;
+  });
+  return { incident, signalState, facts, iam, storeFailure, early };
 }
 
 /**
@@ -70,7 +85,7 @@ async function lookUpAgain(exposure: Exposure, previous: Lookup, deps: RespondDe
     released && previous.facts.kind === "user" && previous.facts.keyStatus === "Inactive"
       ? { ...previous.facts, keyStatus: "Active" as const }
       : previous.facts;
-  return { ...previous, incident, facts, storeFailure: undefined };
+  return { ...previous, incident, facts, storeFailure: undefined, early: undefined };
 }
 
 /**
@@ -171,10 +186,13 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
   let lookup = await lookUp(exposure, deps);
   for (let attempt = 1; ; attempt++) {
     const plan = planFor(exposure, lookup, deps, receivedAt);
-    if (plan.decision === "duplicate")
+    if (plan.decision === "duplicate") {
+      await recordDuplicateEarlyDisable(exposure, lookup, deps, plan.incidentId);
       return { incidentId: plan.incidentId, decision: plan.decision, actions: [], alerted: false };
+    }
     const principal = principalOf(exposure, lookup.facts, lookup.incident);
     const run = new Execution(exposure, plan, lookup, deps, receivedAt, principal, attemptId);
+    await recordUnplannedEarlyDisable(run);
     for (const step of plan.steps) {
       await executeStep(step, run);
       if (run.halted !== undefined) break;

@@ -12,6 +12,7 @@ import type { FenceTarget, Step, StepKind } from "../plan.js";
 import { quarantineFallbackOf } from "../quarantine-fallback.js";
 import { severityRank } from "../vocabulary.js";
 import { sendAlertOnce } from "./alert-once.js";
+import { isSameKey, previousStatusOf } from "./early-disable.js";
 import type { Execution } from "./execution.js";
 
 /**
@@ -26,6 +27,18 @@ const base = (run: Execution) => ({ at: run.now(), signalId: run.exposure.signal
 const disableKey: StepExecutor<"disable-key"> = async (step, run) => {
   const subject: KeySubject = { type: "key", accessKeyId: step.accessKeyId, userName: step.userName };
   const head = { ...base(run), kind: step.kind, subject, target: subjectLabelOf(subject) };
+  const early = run.lookup.early;
+  if (early !== undefined && isSameKey(early, step)) {
+    // Sent beside the reads: its answer is this step's, and the read beside it says what it was before.
+    const sent = await run.attempt(step.kind, async () => {
+      const answer = await early.result;
+      if (!answer.ok) throw answer.error;
+      const { previousStatus, outcome, detail } = previousStatusOf(run.lookup.facts, run.lookup.incident);
+      return { outcome, ...(detail ? { detail } : {}), undo: { previousStatus } };
+    });
+    run.record({ ...head, ...sent });
+    return;
+  }
   const result = await run.attempt(step.kind, async () => {
     await run.iam(step.kind).disableKey(step.userName, step.accessKeyId);
     const undo = { previousStatus: step.previousStatus };
