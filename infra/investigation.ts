@@ -1,4 +1,4 @@
-import { Duration, Validations } from "aws-cdk-lib";
+import { Aws, Duration, Validations } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
@@ -18,9 +18,11 @@ import {
   INCIDENT_CONTAINED_DETAIL_TYPE,
   RESPONDER_EVENT_SOURCE,
 } from "../lambdas/core/investigation/contained-event.js";
+import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
 import { INVESTIGATION_WRITE_ATTRIBUTES } from "../lambdas/core/investigation/ports.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { PropsCheck } from "./props-check.js";
+import { acknowledgeMemberRoleWildcard, assumeMemberRoleStatement } from "./respond-permissions.js";
 
 export interface InvestigationProps {
   /** The responder's incident table; the summary is stored on the incident item. */
@@ -39,6 +41,10 @@ export interface InvestigationProps {
    * throttled), so the responder caps it at 1. @default - unreserved
    */
   readonly reservedConcurrency?: number;
+  /** Role assumed to search a member account's CloudTrail (MEMBER_ROLE_NAME). @default - own account only */
+  readonly memberRoleName?: string | undefined;
+  /** The Organization the member role must belong to (`aws:ResourceOrgID`). @default - no Organization condition */
+  readonly organizationId?: string | undefined;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -86,6 +92,7 @@ export class Investigation extends Construct {
         [INVESTIGATE_ENV.lookbackHours]: String(DEFAULT_LOOKBACK_HOURS),
         [INVESTIGATE_ENV.maxLookbackDays]: String(MAX_EVENT_HISTORY_DAYS),
         [INVESTIGATE_ENV.eventBusName]: props.eventBus.eventBusName,
+        ...(props.memberRoleName ? { [INVESTIGATE_ENV.memberRoleName]: props.memberRoleName } : {}),
       },
     });
     this.investigateFunction = fn;
@@ -120,7 +127,7 @@ export class Investigation extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: "LookUpCloudTrailEvents",
-        actions: ["cloudtrail:LookupEvents"],
+        actions: [...INVESTIGATION_ACTIONS],
         resources: ["*"],
       }),
     );
@@ -152,6 +159,11 @@ export class Investigation extends Construct {
         },
       }),
     );
+    if (props.memberRoleName) {
+      const memberRole = `arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`;
+      role.addToPolicy(assumeMemberRoleStatement(memberRole, props.organizationId));
+      acknowledgeMemberRoleWildcard([role], props.memberRoleName);
+    }
     props.alertTopic.grantPublish(this.investigateFunction);
     // On an encrypted topic, grantPublish also grants kms:Decrypt and kms:GenerateDataKey* on that topic's key.
     Validations.of(role).acknowledge({

@@ -26,6 +26,7 @@ import {
   queueTarget,
 } from "./function-parts.js";
 import { Investigation } from "./investigation.js";
+import { REFUSED_MEMBER_ROLE_NAMES } from "./organization.js";
 import { PropsCheck } from "./props-check.js";
 import { quarantinePolicyProblem } from "./quarantine-policy.js";
 import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./respond-permissions.js";
@@ -92,6 +93,8 @@ export interface LeakedKeyResponderProps {
   readonly quarantinePolicyArn?: string;
   /** Role the responder assumes in member accounts (deployed there by the member stack). @default - own account only */
   readonly memberRoleName?: string;
+  /** The Organization (`o-…`) whose member roles the respond and investigate roles may assume (`aws:ResourceOrgID`). @default - no Organization condition */
+  readonly organizationId?: string;
   /**
    * Reserved concurrency of the respond function, so nothing else in the account (an attacker's
    * functions included) can starve it; with a number, the investigate function is capped at 1 as
@@ -145,6 +148,12 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
       (arn) => ROLE_ARN_PATTERN.test(arn),
       (arn) =>
         `operatorRoleArns contains "${arn}"; expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
+    )
+    .value(
+      props.memberRoleName,
+      (name) => !REFUSED_MEMBER_ROLE_NAMES.some((r) => r.toLowerCase() === name.toLowerCase()),
+      (name) =>
+        `memberRoleName is "${name}"; it administers every member account: name a role of its own, never ${REFUSED_MEMBER_ROLE_NAMES.join(" or ")}`,
     )
     .value(
       props.reservedConcurrency,
@@ -230,6 +239,7 @@ export class LeakedKeyResponder extends Construct {
       exemptArns: exemptArnsOf(props.exemptPrincipals ?? []),
       honorExemptTag: props.honorExemptTag ?? false,
       memberRoleName: props.memberRoleName,
+      organizationId: props.organizationId,
     });
     fn.addEventSource(
       new SqsEventSource(this.informationalQueue, {
@@ -248,6 +258,8 @@ export class LeakedKeyResponder extends Construct {
       reservedConcurrency: reserved === UNRESERVED ? undefined : 1,
       regions: props.investigationRegions,
       logRetention,
+      memberRoleName: props.memberRoleName,
+      organizationId: props.organizationId,
     });
     this.audit = new Audit(this, "Audit", {
       ...props.audit,

@@ -61,6 +61,8 @@ export const INVESTIGATE_ENV = {
   maxSessionKeys: "MAX_SESSION_KEYS",
   /** The bus its Incident Contained events arrive on (the stack's ResponderBus); it puts nothing there. */
   eventBusName: "EVENT_BUS_NAME",
+  /** Role assumed to search a member account's CloudTrail; unset: the home account only. */
+  memberRoleName: "MEMBER_ROLE_NAME",
 } as const;
 
 /** Outputs of the responder's stack; the lkr CLI finds the deployed responder through them. */
