@@ -79,6 +79,10 @@ export class LeakedKeyResponderStack extends Stack {
       r.investigation.investigateFunction.role?.roleArn,
       ...(responder.operatorRoleArns ?? []),
     ].filter((arn): arn is string => arn !== undefined);
+    new CfnOutput(this, STACK_OUTPUTS.memberRoleName, {
+      value: org.memberRoleName,
+      description: "The member role lkr release acts through in member accounts",
+    });
     this.memberStackSet = new MemberStackSet(this, "Members", {
       organizationId: org.organizationId,
       memberRoleName: org.memberRoleName,

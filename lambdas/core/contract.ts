@@ -73,6 +73,8 @@ export const STACK_OUTPUTS = {
   deadLetterQueueUrl: "DeadLetterQueueUrl",
   /** The responder's own bus: `lkr drill` puts drill events there. */
   eventBusName: "EventBusName",
+  /** An Organization deployment's member role: `lkr release` acts in a member account through it. */
+  memberRoleName: "MemberRoleName",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */

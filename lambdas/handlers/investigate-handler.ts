@@ -1,15 +1,19 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { CloudTrailActivitySource, cloudTrailClientFactory } from "../adapters/cloudtrail.js";
 import { DynamoDbInvestigationStore } from "../adapters/dynamodb-investigations.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
+import { MemberAccounts } from "../adapters/sts-member-accounts.js";
 import { describeError, InvalidEventError } from "../core/errors.js";
 import { DEFAULT_TOP_N, type InvestigateConfig } from "../core/investigation/config.js";
 import { parseContainedEvent } from "../core/investigation/contained-event.js";
 import { IncompleteInvestigationError } from "../core/investigation/errors.js";
 import { type InvestigateSettings, investigateContainedIncident } from "../core/investigation/investigate.js";
+import { accountOfIncident, MemberAccountUnreachableError, NoMemberRoleError } from "../core/organization.js";
 import { logTo, SERVICE_NAME } from "./wiring.js";
 
 /** Time kept back from the Lambda timeout to store the summary and send the alert. */
@@ -19,6 +23,13 @@ const RESERVE_MS = 90_000;
 export interface InvestigateClients {
   /** The CloudTrail client of a region; one per region, reused. */
   readonly cloudTrailFor: (region: string) => CloudTrailClient;
+  /** STS of the home account, for member accounts' roles; called once, on the first member account. */
+  readonly sts?: () => STSClient;
+  /** The CloudTrail client of a region of a member account, with the member role's credentials. */
+  readonly memberCloudTrailFor?: (
+    credentials: AwsCredentialIdentityProvider,
+    region: string,
+  ) => CloudTrailClient;
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
   readonly now: () => Date;
@@ -37,8 +48,46 @@ export interface InvestigateResult {
 
 export type InvestigateHandler = (
   event: unknown,
-  context?: { getRemainingTimeInMillis?: () => number },
+  context?: { getRemainingTimeInMillis?: () => number; invokedFunctionArn?: string },
 ) => Promise<InvestigateResult>;
+
+/**
+ * The CloudTrail of the incident's account: the home account's own, or a member account's through
+ * the member role (credentials cached per account for their lifetime); one activity source per
+ * account, so each is paced at CloudTrail's rate of its own account.
+ */
+function activityByAccount(config: InvestigateConfig, clients: InvestigateClients) {
+  const home = new CloudTrailActivitySource({ clientFor: clients.cloudTrailFor });
+  const members = new MemberAccounts({
+    roleName: config.memberRoleName,
+    sts: clients.sts ?? (() => new STSClient({})),
+    sessionName: SERVICE_NAME,
+  });
+  const sources = new Map<string, CloudTrailActivitySource>();
+  return async (accountId: string | undefined, homeAccount: string | undefined) => {
+    if (accountId === undefined || homeAccount === undefined || !members.isMember(accountId, homeAccount))
+      return home;
+    const credentials = await members.credentialsFor(accountId, homeAccount);
+    let source = sources.get(accountId);
+    if (source === undefined) {
+      const memberClient =
+        clients.memberCloudTrailFor ?? ((c, region) => new CloudTrailClient({ region, credentials: c }));
+      const regional = new Map<string, CloudTrailClient>();
+      source = new CloudTrailActivitySource({
+        clientFor: (region) => {
+          let client = regional.get(region);
+          if (client === undefined) {
+            client = memberClient(credentials, region);
+            regional.set(region, client);
+          }
+          return client;
+        },
+      });
+      sources.set(accountId, source);
+    }
+    return source;
+  };
+}
 
 /**
  * Every client built with default configuration (credentials, region and endpoints such as
@@ -47,6 +96,8 @@ export type InvestigateHandler = (
 export function investigateClients(): InvestigateClients {
   return {
     cloudTrailFor: cloudTrailClientFactory(),
+    sts: () => new STSClient({}),
+    memberCloudTrailFor: (credentials, region) => new CloudTrailClient({ region, credentials }),
     dynamodb: new DynamoDBClient({}),
     sns: new SNSClient({}),
     now: () => new Date(),
@@ -72,7 +123,7 @@ export function createInvestigateHandler(
     maxSessionKeys: config.maxSessionKeys,
     topN: DEFAULT_TOP_N,
   };
-  const activity = new CloudTrailActivitySource({ clientFor: clients.cloudTrailFor });
+  const activityFor = activityByAccount(config, clients);
   const store = new DynamoDbInvestigationStore(clients.dynamodb, config.incidentTableName);
   const alerts = new SnsAlertPublisher(clients.sns, config.alertTopicArn);
   const log = logTo(logger);
@@ -92,6 +143,27 @@ export function createInvestigateHandler(
     logger.appendKeys(keys);
     try {
       const remaining = context?.getRemainingTimeInMillis;
+      const accountId = accountOfIncident(input.incidentId);
+      let activity: CloudTrailActivitySource;
+      try {
+        activity = await activityFor(accountId, context?.invokedFunctionArn?.split(":")[4]);
+      } catch (error) {
+        if (!(error instanceof MemberAccountUnreachableError || error instanceof NoMemberRoleError))
+          throw error;
+        logger.warn("member account unreachable: not investigated", {
+          accountId,
+          error: describeError(error),
+        });
+        const reason = error.message;
+        return {
+          status: "skipped",
+          incidentId: input.incidentId,
+          reason,
+          totalCalls: 0,
+          flagged: [],
+          complete: false,
+        };
+      }
       const outcome = await investigateContainedIncident(input.incidentId, settings, {
         activity,
         store,

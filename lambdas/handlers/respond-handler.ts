@@ -12,13 +12,14 @@ import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
 import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
-import { assumedRoleCredentials } from "../adapters/sts.js";
+import { MemberAccounts } from "../adapters/sts-member-accounts.js";
 import type { RespondConfig } from "../core/config.js";
 import { METRICS } from "../core/contract.js";
-import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
+import { describeError, InvalidEventError } from "../core/errors.js";
 import type { Exposure } from "../core/exposure.js";
 import type { Log } from "../core/log.js";
 import { emfCount } from "../core/metrics.js";
+import { memberSessionDenyPolicyArn } from "../core/organization.js";
 import type {
   AlertPublisher,
   IamPort,
@@ -90,32 +91,32 @@ function homeAccountOf(context: { invokedFunctionArn?: string } | undefined): st
 
 /**
  * IAM for an account: the home account's client, or one per member account through the role
- * MEMBER_ROLE_NAME, built on first use and kept for the life of the container.
+ * MEMBER_ROLE_NAME, its credentials assumed on first use and cached for their lifetime. An account
+ * whose member role cannot be assumed (outside the Organization) fails the lookup: the key is only
+ * reported, nothing is changed there.
  */
-function memberAccountIam(config: RespondConfig, clients: RespondClients) {
+function memberAccountIam(members: MemberAccounts, clients: RespondClients) {
   const homeIam = new IamAdapter(clients.iam);
   const memberIam = new Map<string, IamPort>();
-  let sts: STSClient | undefined;
   return (homeAccount: string | undefined): IamPortFor =>
     async (accountId: string): Promise<IamPort> => {
-      if (homeAccount === undefined || accountId === homeAccount) return homeIam;
-      const roleName = config.memberRoleName;
-      if (roleName === undefined) {
-        throw new AwsCallError("sts:AssumeRole", "MemberRoleNotConfigured", {
-          cause: new Error(
-            `event for account ${accountId}, responder in ${homeAccount}, MEMBER_ROLE_NAME unset`,
-          ),
-        });
-      }
+      if (homeAccount === undefined || !members.isMember(accountId, homeAccount)) return homeIam;
+      const credentials = await members.credentialsFor(accountId, homeAccount);
       let iam = memberIam.get(accountId);
       if (iam === undefined) {
-        sts ??= clients.sts();
-        const roleArn = `arn:aws:iam::${accountId}:role/${roleName}`;
-        iam = new IamAdapter(clients.memberIam(assumedRoleCredentials(sts, roleArn, "leaked-key-responder")));
+        iam = new IamAdapter(clients.memberIam(credentials));
         memberIam.set(accountId, iam);
       }
       return iam;
     };
+}
+
+/** The settings for a key of an account: in a member account, its own deny-only session policy (the member stack's). */
+function settingsForAccount(config: RespondConfig, members: MemberAccounts) {
+  return (accountId: string, homeAccount: string | undefined): RespondConfig =>
+    members.isMember(accountId, homeAccount) && config.memberRoleName !== undefined
+      ? { ...config, sessionDenyPolicyArn: memberSessionDenyPolicyArn(accountId, config.memberRoleName) }
+      : config;
 }
 
 /**
@@ -180,7 +181,13 @@ async function alertNotices(
 export function createRespondHandler(config: RespondConfig, clients: RespondClients): RespondHandler {
   const logger = clients.logger;
   logger.appendPersistentKeys({ mode: config.mode });
-  const iamForAccount = memberAccountIam(config, clients);
+  const members = new MemberAccounts({
+    roleName: config.memberRoleName,
+    sts: clients.sts,
+    sessionName: SERVICE_NAME,
+  });
+  const iamForAccount = memberAccountIam(members, clients);
+  const settingsFor = settingsForAccount(config, members);
   const revokerForAccount = roleRevokers(config, clients);
   const deps: Omit<RespondDeps, "iamFor" | "roleRevokerFor"> = {
     incidents: new DynamoDbIncidentStore(clients.dynamodb, config.incidentTableName),
@@ -247,7 +254,12 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       };
       logger.appendKeys(keys);
       try {
-        const outcome = await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor });
+        const outcome = await respondToExposure(exposure, {
+          ...deps,
+          settings: settingsFor(exposure.accountId, homeAccountOf(context)),
+          iamFor,
+          roleRevokerFor,
+        });
         outcomes.push(outcome);
         if (exposure.source === "drill" && outcome.decision === "ignore") {
           logger.warn("drill ignored: not a drill canary", {
