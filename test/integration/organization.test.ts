@@ -176,4 +176,39 @@ describe("the central responder in account A, a key of member account B", () => 
     expect(alerts).toHaveLength(1);
     expect(JSON.stringify(alerts[0]?.body)).toContain("MEMBER_ROLE_NAME is unset");
   });
+
+  it("lkr incidents --account lists only that account's incidents, each row naming its account", async () => {
+    const home = await world.user("dave");
+    const homeHandler = localRespondHandler(world, { logLevel: "SILENT" });
+    const key = home.keys[0] as string;
+    await homeHandler(
+      guardDutyEvent("iamuser-maliciousipcaller-custom.json", { key, user: home.name }),
+      LAMBDA_CONTEXT,
+    );
+    const { main } = await import("../../cli/main.js");
+    const lkr = async (args: string[]) => {
+      const run = capturedIo();
+      const code = await main([...args, "--table", world.tableName], { io: run.io });
+      return { code, stdout: run.stdout(), stderr: run.stderr() };
+    };
+
+    const member = await lkr(["incidents", "--json", "--account", MEMBER_ACCOUNT]);
+    const listed = JSON.parse(member.stdout) as { accountId: string }[];
+    expect(listed.length).toBeGreaterThan(0);
+    expect(new Set(listed.map((i) => i.accountId))).toEqual(new Set([MEMBER_ACCOUNT]));
+    const both = JSON.parse(
+      (await lkr(["incidents", "--json", "--account", `${MEMBER_ACCOUNT},${ACCOUNT_ID}`])).stdout,
+    ) as {
+      accountId: string;
+    }[];
+    expect(new Set(both.map((i) => i.accountId))).toEqual(new Set([MEMBER_ACCOUNT, ACCOUNT_ID]));
+    const table = await lkr(["incidents", "--account", ACCOUNT_ID]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+TIME\s+ACCOUNT\s/);
+    expect(table.stdout).toContain(`${ACCOUNT_ID}-${key}`);
+    expect(table.stdout).not.toContain(`${MEMBER_ACCOUNT}-`);
+    expect(await lkr(["incidents", "--account", "123"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--account is "123"; expected 12-digit account ids'),
+    });
+  });
 });
