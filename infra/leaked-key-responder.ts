@@ -12,6 +12,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { type AlertRoute, formatAlertRoutes, needsPlacement } from "../lambdas/core/alert-routes.js";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
@@ -95,6 +96,12 @@ export interface LeakedKeyResponderProps {
   readonly memberRoleName?: string;
   /** The Organization (`o-…`) whose member roles the respond and investigate roles may assume (`aws:ResourceOrgID`). @default - no Organization condition */
   readonly organizationId?: string;
+  /**
+   * Extra alert topics per account id, OU id (`ou-…`) or Organizations account tag (`tag:key=value`);
+   * the central topic always gets every alert. OU and tag routes read AWS Organizations (see the README).
+   * @default - the central topic only
+   */
+  readonly alertRoutes?: readonly AlertRoute[];
   /**
    * Reserved concurrency of the respond function, so nothing else in the account (an attacker's
    * functions included) can starve it; with a number, the investigate function is capped at 1 as
@@ -240,6 +247,8 @@ export class LeakedKeyResponder extends Construct {
       honorExemptTag: props.honorExemptTag ?? false,
       memberRoleName: props.memberRoleName,
       organizationId: props.organizationId,
+      routedAlertTopics: [...new Set((props.alertRoutes ?? []).map((r) => r.topicArn))],
+      readAccountPlacement: needsPlacement(props.alertRoutes ?? []),
     });
     fn.addEventSource(
       new SqsEventSource(this.informationalQueue, {
@@ -370,6 +379,9 @@ export class LeakedKeyResponder extends Construct {
       [RESPOND_ENV.stackName]: props.stackNameForCli ?? Stack.of(this).stackName,
       [RESPOND_ENV.eventBusName]: this.eventBus.eventBusName,
       ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
+      ...(props.alertRoutes?.length
+        ? { [RESPOND_ENV.alertRoutes]: formatAlertRoutes(props.alertRoutes) }
+        : {}),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { AlertRoute } from "../lambdas/core/alert-routes.js";
 import { IAM_PRINCIPAL_NAME_PATTERN, REGION_PATTERN } from "../lambdas/core/contract.js";
 import { PropsCheck } from "./props-check.js";
 
@@ -19,13 +20,7 @@ export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 export const DEPLOYMENT_TARGET_PATTERN = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
 const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 
-/** Where an account's alerts go besides the central topic: by account id, OU id or an Organizations account tag. */
-export interface AlertRoute {
-  /** Account ids, OU ids (`ou-…`) or `tag:<key>=<value>` (an Organizations account tag) this route covers. */
-  readonly match: string;
-  /** The extra SNS topic (ARN) the alert is published to as well. */
-  readonly topicArn: string;
-}
+export type { AlertRoute } from "../lambdas/core/alert-routes.js";
 
 /** The Organization deployment, from one config: context keys or `LKR_*` variables. */
 export interface OrganizationSettings {

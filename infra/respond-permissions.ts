@@ -42,6 +42,10 @@ export interface RespondPermissionsProps {
   readonly memberRoleName: string | undefined;
   /** The Organization (`o-…`) the member role must belong to (`aws:ResourceOrgID`). @default - any account */
   readonly organizationId?: string | undefined;
+  /** Extra alert topics (alert routes): the role may publish to them too. @default - none */
+  readonly routedAlertTopics?: readonly string[];
+  /** Whether alert routes need the account's OUs and tags (organizations:ListParents, ListTagsForResource). @default false */
+  readonly readAccountPlacement?: boolean;
 }
 
 /** The `user/*` and `role/*` ARNs of this account: where a leaked key's owner may be. */
@@ -84,9 +88,20 @@ export function applyRespondPermissions(scope: Construct, props: RespondPermissi
   }
   acknowledgeKeyOwnerWildcards(props.role);
   if (memberRole) props.fn.addToRolePolicy(assumeMemberRoleStatement(memberRole, props.organizationId));
+  for (const statement of alertRouteStatements(props)) props.fn.addToRolePolicy(statement);
   const boundary = respondBoundary(scope, owners, own, memberRole, props);
   iam.PermissionsBoundary.of(props.role).apply(boundary);
   if (props.memberRoleName) acknowledgeMemberRoleWildcard([props.role, boundary], props.memberRoleName);
+  if (props.readAccountPlacement) {
+    for (const scope of [props.role, boundary]) {
+      Validations.of(scope).acknowledge({
+        id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "organizations:ListParents and ListTagsForResource (alert routes by OU or account tag) are read-only; " +
+          "account and OU ARNs name the management account, which the stack does not know.",
+      });
+    }
+  }
 }
 
 /**
@@ -102,6 +117,35 @@ export function assumeMemberRoleStatement(
     actions: ["sts:AssumeRole"],
     resources: [memberRoleArn],
     ...(organizationId ? { conditions: { StringEquals: { "aws:ResourceOrgID": organizationId } } } : {}),
+  });
+}
+
+/** Publishing to the routed alert topics, and (for OU and tag routes) reading an account's place in the Organization. */
+function alertRouteStatements(props: RespondPermissionsProps): iam.PolicyStatement[] {
+  const topics = props.routedAlertTopics ?? [];
+  return [
+    ...(topics.length > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: "PublishRoutedAlerts",
+            actions: ["sns:Publish"],
+            resources: [...topics],
+          }),
+        ]
+      : []),
+    ...(props.readAccountPlacement ? [readAccountPlacementStatement()] : []),
+  ];
+}
+
+/**
+ * organizations:ListParents and ListTagsForResource: read-only, on "*" (the account and OU ARNs name
+ * the management account, which the stack does not know).
+ */
+function readAccountPlacementStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: "ReadAccountPlacement",
+    actions: ["organizations:ListParents", "organizations:ListTagsForResource"],
+    resources: ["*"],
   });
 }
 
@@ -134,6 +178,8 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
       resource: props.roleSessionRevoker.functionArn,
     },
     { sid: "EmitOwnEvents", actions: ["events:PutEvents"], resource: busArnOf(bus) },
+    // Granted by applyRespondPermissions (PublishRoutedAlerts): in the boundary one by one.
+    ...(props.routedAlertTopics ?? []).map((topic) => ({ actions: ["sns:Publish"], resource: topic })),
     // Granted by handlerFunction (WriteOwnLogs).
     { actions: LOG_WRITE_ACTIONS, resource: props.logGroup.logGroupArn },
     // Granted by the function's deadLetterQueue.
@@ -254,6 +300,7 @@ function respondBoundary(
         actions: own.flatMap((access) => access.actions),
         resources: own.map((access) => access.resource),
       }),
+      ...(props.readAccountPlacement ? [readAccountPlacementStatement()] : []),
       ...(memberRole
         ? [
             new iam.PolicyStatement({

@@ -39,7 +39,13 @@ export class LeakedKeyResponderStack extends Stack {
     if (org) validateOrganization(org);
     this.responder = new LeakedKeyResponder(this, "Responder", {
       ...props.responder,
-      ...(org ? { memberRoleName: org.memberRoleName, organizationId: org.organizationId } : {}),
+      ...(org
+        ? {
+            memberRoleName: org.memberRoleName,
+            organizationId: org.organizationId,
+            ...(org.alertRoutes ? { alertRoutes: org.alertRoutes } : {}),
+          }
+        : {}),
     });
     if (org) this.addOrganization(org, props.responder ?? {});
     // Fixed output names: the lkr CLI finds the deployed responder through them.

@@ -1,3 +1,4 @@
+import { type AlertRoute, parseAlertRoutes } from "./alert-routes.js";
 import {
   ACCOUNT_POLICY_ARN_PATTERN,
   AWS_QUARANTINE_POLICY_ARN_PATTERN,
@@ -45,6 +46,8 @@ export interface RespondConfig {
   readonly stackName: string;
   /** MEMBER_ROLE_NAME: role assumed in other accounts of the Organization; default none (own account only). */
   readonly memberRoleName: string | undefined;
+  /** ALERT_ROUTES: extra topics per account, OU or account tag (`match=topicArn`, comma-separated); default none. */
+  readonly alertRoutes?: readonly AlertRoute[];
 }
 
 /**
@@ -103,6 +106,9 @@ export function parseRespondConfig(env: Env): RespondConfig {
     eventBusName: optional(env, RESPOND_ENV.eventBusName) ?? DEFAULT_EVENT_BUS_NAME,
     stackName: optional(env, RESPOND_ENV.stackName) ?? DEFAULT_STACK_NAME,
     memberRoleName,
+    ...(optional(env, RESPOND_ENV.alertRoutes) === undefined
+      ? {}
+      : { alertRoutes: parseAlertRoutes(optional(env, RESPOND_ENV.alertRoutes), RESPOND_ENV.alertRoutes) }),
   };
 }
 

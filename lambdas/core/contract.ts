@@ -49,6 +49,8 @@ export const RESPOND_ENV = {
   honorExemptTag: "HONOR_EXEMPT_TAG",
   /** ARNs of the responder's own roles: their tag calls are the responder's, not tampering. */
   responderRoleArns: "RESPONDER_ROLE_ARNS",
+  /** Extra alert topics per account, OU or account tag (`match=topicArn`, comma-separated). */
+  alertRoutes: "ALERT_ROUTES",
 } as const;
 
 /** Environment variables of the investigate function. */

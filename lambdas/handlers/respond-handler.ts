@@ -4,6 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
@@ -11,8 +12,10 @@ import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
 import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
+import { OrganizationsPlacement } from "../adapters/organizations.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { MemberAccounts } from "../adapters/sts-member-accounts.js";
+import { type AccountPlacement, extraTopicsFor, needsPlacement } from "../core/alert-routes.js";
 import type { RespondConfig } from "../core/config.js";
 import { METRICS } from "../core/contract.js";
 import { describeError, InvalidEventError } from "../core/errors.js";
@@ -48,6 +51,8 @@ export interface RespondClients {
   readonly roleSessionRevoker?: RoleSessionRevoker | undefined;
   /** STS for member-account roles; called once, on the first event for another account. */
   readonly sts: () => STSClient;
+  /** Organizations, for alert routes by OU or account tag; called once, on the first such route. */
+  readonly organizations?: () => OrganizationsClient;
   /** IAM of another account with the assumed role's credentials; called once per account. */
   readonly memberIam: (credentials: AwsCredentialIdentityProvider) => IAMClient;
   readonly now: () => Date;
@@ -78,6 +83,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     eventBridge: new EventBridgeClient({ ...sdk }),
     lambda: new LambdaClient({ ...sdk }),
     sts: () => new STSClient({ ...sdk }),
+    organizations: () => new OrganizationsClient({ ...sdk }),
     memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME }),
@@ -132,6 +138,44 @@ function roleRevokers(config: RespondConfig, clients: RespondClients) {
   return (homeAccount: string | undefined): RoleSessionRevokerFor =>
     (accountId: string) =>
       homeAccount === undefined || accountId === homeAccount ? home : new NoRoleRevokerInAccount(accountId);
+}
+
+/**
+ * The alerts of a key of an account: the central topic always, and the extra topics its account,
+ * OUs or account tags are routed to (best effort: an extra topic that fails is logged, never retried).
+ * Where the account's place in the Organization cannot be read, its account routes still apply.
+ */
+function routedAlerts(config: RespondConfig, clients: RespondClients, central: AlertPublisher, log: Log) {
+  const routes = config.alertRoutes ?? [];
+  let placement: OrganizationsPlacement | undefined;
+  return async (accountId: string): Promise<AlertPublisher> => {
+    if (routes.length === 0) return central;
+    let where: AccountPlacement | undefined;
+    if (needsPlacement(routes) && clients.organizations !== undefined) {
+      placement ??= new OrganizationsPlacement(clients.organizations());
+      where = await placement.placementOf(accountId).catch((error: unknown) => {
+        log.warn("account placement unknown: account routes only", {
+          accountId,
+          error: describeError(error),
+        });
+        return undefined;
+      });
+    }
+    const extra = extraTopicsFor(routes, accountId, where).map(
+      (topicArn) => [topicArn, new SnsAlertPublisher(clients.sns, topicArn)] as const,
+    );
+    if (extra.length === 0) return central;
+    return {
+      publish: async (alert) => {
+        await central.publish(alert);
+        for (const [topicArn, publisher] of extra) {
+          await publisher.publish(alert).catch((error: unknown) => {
+            log.error("routed alert not sent", { topicArn, error: describeError(error) });
+          });
+        }
+      },
+    };
+  };
 }
 
 /** The keys each detached fence policy held (read from its principal's tags); failures are collected. */
@@ -202,6 +246,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 
+  const alertsFor = routedAlerts(config, clients, deps.alerts, deps.log);
+
   const normalizeOptions: NormalizeOptions = {
     guardDutyPolicy: config.guardDutyPolicy,
     watch: {
@@ -256,6 +302,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       try {
         const outcome = await respondToExposure(exposure, {
           ...deps,
+          alerts: await alertsFor(exposure.accountId),
           settings: settingsFor(exposure.accountId, homeAccountOf(context)),
           iamFor,
           roleRevokerFor,

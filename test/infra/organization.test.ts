@@ -228,6 +228,52 @@ describe("the central stack of an Organization", () => {
   });
 });
 
+describe("alert routes of an Organization", () => {
+  const topic = `arn:aws:sns:us-east-1:${ACCOUNT}:payments-alerts`;
+  const routes = [
+    { match: "210987654321", topicArn: topic },
+    { match: "ou-ab12-cdef3456", topicArn: topic },
+  ];
+
+  it("tells the respond function the routes, lets it publish to their topics and read an account's OUs and tags (nag-clean)", () => {
+    const { app, stack } = centralApp({ ...ORG, alertRoutes: routes });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const assembly = app.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, "validation-report.json"), "utf8")) as {
+      pluginReports: { pluginName: string; violations?: unknown[] }[];
+    };
+    expect(report.pluginReports.map((r) => [r.pluginName, r.violations ?? []])).toEqual([
+      ["AwsSolutions", []],
+    ]);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({ ALERT_ROUTES: `210987654321=${topic},ou-ab12-cdef3456=${topic}` }),
+      },
+    });
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      Roles: [{ Ref: Match.stringLikeRegexp("RespondRole") }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Sid: "PublishRoutedAlerts", Effect: "Allow", Action: "sns:Publish", Resource: topic },
+          {
+            Sid: "ReadAccountPlacement",
+            Effect: "Allow",
+            Action: ["organizations:ListParents", "organizations:ListTagsForResource"],
+            Resource: "*",
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties("AWS::IAM::ManagedPolicy", {
+      Description: Match.stringLikeRegexp("Permissions boundary of the leaked-key-responder respond"),
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Sid: "ReadAccountPlacement" })]),
+      },
+    });
+  });
+});
+
 describe("a regional forwarder stack", () => {
   const app = new App({ context: NO_BUNDLING });
   const busArn = centralBusArnIn("us-east-1", centralBusName("LeakedKeyResponder"));

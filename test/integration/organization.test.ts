@@ -8,6 +8,13 @@ import {
   ListAttachedUserPoliciesCommand,
   ListUserTagsCommand,
 } from "@aws-sdk/client-iam";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { capturedIo } from "../../cli/io.js";
@@ -210,5 +217,35 @@ describe("the central responder in account A, a key of member account B", () => 
       code: 2,
       stderr: expect.stringContaining('--account is "123"; expected 12-digit account ids'),
     });
+  });
+
+  it("sends a member account's alert to its routed topic as well as to the central topic", async () => {
+    const sns = new SNSClient(motoClientConfig(world.endpoint));
+    const sqs = new SQSClient(motoClientConfig(world.endpoint));
+    const topicArn =
+      (await sns.send(new CreateTopicCommand({ Name: `payments-${world.suffix}` }))).TopicArn ?? "";
+    const queueUrl =
+      (await sqs.send(new CreateQueueCommand({ QueueName: `payments-${world.suffix}` }))).QueueUrl ?? "";
+    const queueArn =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] })))
+        .Attributes?.QueueArn ?? "";
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queueArn }));
+    await world.alerts();
+    const erin = await memberUser("erin");
+    const handler = localRespondHandler(world, {
+      env: { MEMBER_ROLE_NAME: ROLE, ALERT_ROUTES: `${MEMBER_ACCOUNT}=${topicArn}` },
+      logLevel: "SILENT",
+    });
+
+    await handler(memberFinding(erin.key, erin.name), LAMBDA_CONTEXT);
+
+    const central = await world.alerts();
+    const routed =
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }))).Messages ??
+      [];
+    expect(central.map((a) => a.subject)).toEqual([expect.stringContaining(`account ${MEMBER_ACCOUNT}`)]);
+    expect(routed.map((m) => (JSON.parse(m.Body ?? "{}") as { Subject?: string }).Subject)).toEqual(
+      central.map((a) => a.subject),
+    );
   });
 });

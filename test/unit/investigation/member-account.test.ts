@@ -92,16 +92,14 @@ describe("investigating a key of a member account", () => {
   });
 
   it("skips, without retrying, a key of an account whose member role cannot be assumed (outside the Organization)", async () => {
-    sts
-      .on(AssumeRoleCommand)
-      .rejects(
-        new STSServiceException({
-          name: "AccessDenied",
-          $fault: "client",
-          $metadata: { httpStatusCode: 403 },
-          message: "denied",
-        }),
-      );
+    sts.on(AssumeRoleCommand).rejects(
+      new STSServiceException({
+        name: "AccessDenied",
+        $fault: "client",
+        $metadata: { httpStatusCode: 403 },
+        message: "denied",
+      }),
+    );
     const { handler, built } = build();
 
     const result = await handler(memberContained(), HOME_CONTEXT);
