@@ -1,4 +1,4 @@
-import type { AlertRoute } from "../lambdas/core/alert-routes.js";
+import { type AlertRoute, formatAlertRoutes, MAX_ALERT_ROUTES_LENGTH } from "../lambdas/core/alert-routes.js";
 import { IAM_PRINCIPAL_NAME_PATTERN, REGION_PATTERN } from "../lambdas/core/contract.js";
 import { PropsCheck } from "./props-check.js";
 
@@ -87,6 +87,13 @@ export function validateOrganization(settings: OrganizationSettings): void {
       (settings.alertRoutes ?? []).map((r) => r.topicArn),
       (arn) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(arn),
       (arn) => `alertRoutes names topic "${arn}"; expected an SNS topic ARN`,
+    )
+    .value(
+      formatAlertRoutes(settings.alertRoutes ?? []).length,
+      (n) => n <= MAX_ALERT_ROUTES_LENGTH,
+      (n) =>
+        `alertRoutes take ${n} characters in ALERT_ROUTES; at most ${MAX_ALERT_ROUTES_LENGTH} fit in the respond ` +
+        "function's 4 KB of environment: route by OU (ou-…) or account tag (tag:key=value) instead of account by account",
     )
     .throwIfInvalid();
 }

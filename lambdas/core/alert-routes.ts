@@ -45,6 +45,12 @@ export function formatAlertRoutes(routes: readonly AlertRoute[]): string {
   return routes.map((r) => `${r.match}=${r.topicArn}`).join(",");
 }
 
+/**
+ * The most ALERT_ROUTES may hold: Lambda keeps all of a function's environment variables within
+ * 4 KB, and the respond function's other variables need about 1 KB. Beyond it, route by OU or tag.
+ */
+export const MAX_ALERT_ROUTES_LENGTH = 3000;
+
 /** Whether any route needs the account's place in the Organization (an OU or a tag route). */
 export function needsPlacement(routes: readonly AlertRoute[]): boolean {
   return routes.some((r) => !/^\d{12}$/.test(r.match));

@@ -118,6 +118,15 @@ describe("Organization settings (one config: context keys or LKR_* variables)", 
     );
   });
 
+  it("refuses more account routes than the respond function's 4 KB of environment holds", () => {
+    const topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:team-alerts`;
+    const alertRoutes = Array.from({ length: 60 }, (_, i) => ({ match: String(200000000000 + i), topicArn }));
+    expect(() => validateOrganization({ ...ORG, alertRoutes: alertRoutes.slice(0, 40) })).not.toThrow();
+    expect(() => validateOrganization({ ...ORG, alertRoutes })).toThrow(
+      /alertRoutes take \d+ characters in ALERT_ROUTES; at most 3000 fit[\s\S]*route by OU/,
+    );
+  });
+
   it("refuses the admin role names in the construct too (memberRoleName without an Organization)", () => {
     const app = new App({ context: NO_BUNDLING });
     expect(
