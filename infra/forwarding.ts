@@ -62,5 +62,14 @@ export const MEMBER_FORWARDED_PATTERNS: readonly ForwardedPattern[] = forwarding
 export function forwardedSources(
   patterns: readonly ForwardedPattern[] = [...REGIONAL_FORWARDED_PATTERNS, ...MEMBER_FORWARDED_PATTERNS],
 ): string[] {
-  return [...new Set(patterns.flatMap((p) => (p.pattern.source ?? []) as string[]))].sort();
+  const sources = patterns.flatMap((p) => {
+    const listed: unknown[] = p.pattern.source ?? [];
+    if (listed.length === 0 || !listed.every((s): s is string => typeof s === "string")) {
+      throw new Error(
+        `forwarded pattern ${p.id} must name its sources literally (the central bus policy admits them by name), got ${JSON.stringify(p.pattern.source)}`,
+      );
+    }
+    return listed;
+  });
+  return [...new Set(sources)].sort();
 }

@@ -322,6 +322,17 @@ describe("a regional forwarder stack", () => {
     }
   });
 
+  it("refuses a forwarded pattern whose source is not literal (the bus policy admits sources by name)", () => {
+    const prefixed = {
+      ...REGIONAL_FORWARDED_PATTERNS[0],
+      id: "ForwardAnyAws",
+      pattern: { source: [{ prefix: "aws." }] },
+    };
+    expect(() => forwardedSources([prefixed] as never)).toThrow(
+      /ForwardAnyAws must name its sources literally/,
+    );
+  });
+
   it("never forwards GuardDuty from members, only from the regions of the delegated administrator", () => {
     expect(forwardedSources(MEMBER_FORWARDED_PATTERNS)).not.toContain("aws.guardduty");
     expect(forwardedSources(REGIONAL_FORWARDED_PATTERNS)).toEqual(["aws.guardduty"]);
