@@ -15,6 +15,7 @@ const OPTIONS = {
   // per command
   status: { type: "string" },
   since: { type: "string" },
+  account: { type: "string" },
   reason: { type: "string" },
   yes: { type: "boolean", short: "y" },
   timeout: { type: "string" },
@@ -27,7 +28,7 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 export const COMMANDS = {
-  incidents: { options: ["status", "since"], positionals: 0 },
+  incidents: { options: ["status", "since", "account"], positionals: 0 },
   show: { options: [], positionals: 1 },
   release: { options: ["reason", "yes"], positionals: 1 },
   resolve: { options: ["reason"], positionals: 1 },
@@ -73,6 +74,8 @@ export interface ParsedCommand {
   readonly target: string | undefined;
   readonly status: string | undefined;
   readonly since: string | undefined;
+  /** `incidents --account`: account ids, comma-separated. */
+  readonly account: string | undefined;
   readonly reason: string | undefined;
   readonly yes: boolean;
   readonly timeout: string | undefined;
@@ -87,7 +90,7 @@ export interface ParsedCommand {
 export const USAGE = `lkr — review, release and drill the leaked-key responder
 
 Usage:
-  lkr incidents [--status open|released|resolved] [--since 7d]
+  lkr incidents [--status open|released|resolved] [--since 7d] [--account 123456789012,...]
   lkr show <incident>
   lkr release <incident> --reason "why" [--yes]
   lkr resolve <incident> --reason "why"
@@ -177,6 +180,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     target,
     status: values.status,
     since: values.since,
+    account: values.account,
     reason: values.reason,
     yes: values.yes === true,
     timeout: values.timeout,

@@ -124,6 +124,17 @@ export class AwsContext {
     }
   }
 
+  /**
+   * LKR_MEMBER_ROLE_NAME, else the stack's MemberRoleName output (an Organization deployment's);
+   * undefined for a single-account deployment.
+   */
+  async memberRoleName(): Promise<string | undefined> {
+    const fromEnv = nonEmpty(this.env.LKR_MEMBER_ROLE_NAME);
+    if (fromEnv !== undefined || this.globals.table !== undefined) return fromEnv;
+    this.outputs ??= this.readOutputs(this.globals.stack, this.config);
+    return (await this.outputs)[STACK_OUTPUTS.memberRoleName] || undefined;
+  }
+
   get stackName(): string {
     return this.globals.stack;
   }

@@ -59,3 +59,16 @@ export function parseIncidentArgument(text: string): { incidentId: string } | { 
     `"${text}" is neither an incident id (<12-digit account>-<access key id>) nor an access key id`,
   );
 }
+
+/** `--account 111111111111,222222222222`: the accounts whose incidents are listed. */
+export function parseAccountFilter(value: string): string[] {
+  const accounts = value
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "");
+  const bad = accounts.filter((a) => !/^\d{12}$/.test(a));
+  if (accounts.length === 0 || bad.length > 0) {
+    throw new UsageError(`--account is "${value}"; expected 12-digit account ids, comma-separated`);
+  }
+  return accounts;
+}

@@ -19,10 +19,12 @@ import {
   INCIDENT_CONTAINED_DETAIL_TYPE,
   RESPONDER_EVENT_SOURCE,
 } from "../lambdas/core/investigation/contained-event.js";
+import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
 import { PERSISTENCE_DETAIL_TYPE } from "../lambdas/core/investigation/persistence.js";
 import { INVESTIGATION_WRITE_ATTRIBUTES } from "../lambdas/core/investigation/ports.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { PropsCheck } from "./props-check.js";
+import { acknowledgeMemberRoleWildcard, assumeMemberRoleStatement } from "./respond-permissions.js";
 import { busArnOf, onlyEntriesOf } from "./responder-bus.js";
 
 export interface InvestigationProps {
@@ -48,6 +50,10 @@ export interface InvestigationProps {
    * throttled), so the responder caps it at 1. @default - unreserved
    */
   readonly reservedConcurrency?: number;
+  /** Role assumed to search a member account's CloudTrail (MEMBER_ROLE_NAME). @default - own account only */
+  readonly memberRoleName?: string | undefined;
+  /** The Organization the member role must belong to (`aws:ResourceOrgID`). @default - no Organization condition */
+  readonly organizationId?: string | undefined;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -130,6 +136,7 @@ export class Investigation extends Construct {
         [INVESTIGATE_ENV.scheduleGroupName]: this.scheduleGroup.ref,
         [INVESTIGATE_ENV.scheduleRoleArn]: this.scheduleRole.roleArn,
         [INVESTIGATE_ENV.scheduleDeadLetterArn]: this.deadLetterQueue.queueArn,
+        ...(props.memberRoleName ? { [INVESTIGATE_ENV.memberRoleName]: props.memberRoleName } : {}),
       },
     });
     this.investigateFunction = fn;
@@ -242,7 +249,7 @@ export class Investigation extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: "LookUpCloudTrailEvents",
-        actions: ["cloudtrail:LookupEvents"],
+        actions: [...INVESTIGATION_ACTIONS],
         resources: ["*"],
       }),
     );
@@ -274,6 +281,11 @@ export class Investigation extends Construct {
         },
       }),
     );
+    if (props.memberRoleName) {
+      const memberRole = `arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`;
+      role.addToPolicy(assumeMemberRoleStatement(memberRole, props.organizationId));
+      acknowledgeMemberRoleWildcard([role], props.memberRoleName);
+    }
     props.alertTopic.grantPublish(this.investigateFunction);
     // On an encrypted topic, grantPublish also grants kms:Decrypt and kms:GenerateDataKey* on that topic's key.
     Validations.of(role).acknowledge({

@@ -12,6 +12,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { type AlertRoute, formatAlertRoutes, needsPlacement } from "../lambdas/core/alert-routes.js";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
 import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
 import { DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS } from "../lambdas/core/honeykey/model.js";
@@ -30,6 +31,7 @@ import {
 } from "./function-parts.js";
 import { HoneyKeys } from "./honey-keys.js";
 import { Investigation } from "./investigation.js";
+import { REFUSED_MEMBER_ROLE_NAMES } from "./organization.js";
 import { PropsCheck } from "./props-check.js";
 import { quarantinePolicyProblem } from "./quarantine-policy.js";
 import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./respond-permissions.js";
@@ -98,6 +100,14 @@ export interface LeakedKeyResponderProps {
   readonly quarantinePolicyArn?: string;
   /** Role the responder assumes in member accounts (deployed there by the member stack). @default - own account only */
   readonly memberRoleName?: string;
+  /** The Organization (`o-…`) whose member roles the respond and investigate roles may assume (`aws:ResourceOrgID`). @default - no Organization condition */
+  readonly organizationId?: string;
+  /**
+   * Extra alert topics per account id, OU id (`ou-…`) or Organizations account tag (`tag:key=value`);
+   * the central topic always gets every alert. OU and tag routes read AWS Organizations (see the README).
+   * @default - the central topic only
+   */
+  readonly alertRoutes?: readonly AlertRoute[];
   /**
    * Reserved concurrency of the respond function, so nothing else in the account (an attacker's
    * functions included) can starve it; with a number, the investigate function is capped at 1 as
@@ -162,6 +172,12 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
       props.honeyAlertCooldownSeconds,
       (s) => Number.isInteger(s) && s >= 0 && s <= 604_800,
       (s) => `honeyAlertCooldownSeconds is ${s}; allowed: an integer from 0 to 604800`,
+    )
+    .value(
+      props.memberRoleName,
+      (name) => !REFUSED_MEMBER_ROLE_NAMES.some((r) => r.toLowerCase() === name.toLowerCase()),
+      (name) =>
+        `memberRoleName is "${name}"; it administers every member account: name a role of its own, never ${REFUSED_MEMBER_ROLE_NAMES.join(" or ")}`,
     )
     .value(
       props.reservedConcurrency,
@@ -249,6 +265,9 @@ export class LeakedKeyResponder extends Construct {
       exemptArns: exemptArnsOf(props.exemptPrincipals ?? []),
       honorExemptTag: props.honorExemptTag ?? false,
       memberRoleName: props.memberRoleName,
+      organizationId: props.organizationId,
+      routedAlertTopics: [...new Set((props.alertRoutes ?? []).map((r) => r.topicArn))],
+      readAccountPlacement: needsPlacement(props.alertRoutes ?? []),
     });
     fn.addEventSource(
       new SqsEventSource(this.informationalQueue, {
@@ -268,6 +287,8 @@ export class LeakedKeyResponder extends Construct {
       regions: props.investigationRegions,
       logRetention,
       confirmContainmentAfter: props.confirmContainmentAfter,
+      memberRoleName: props.memberRoleName,
+      organizationId: props.organizationId,
     });
     this.audit = new Audit(this, "Audit", {
       ...props.audit,
@@ -408,6 +429,9 @@ export class LeakedKeyResponder extends Construct {
       [RESPOND_ENV.stackName]: props.stackNameForCli ?? Stack.of(this).stackName,
       [RESPOND_ENV.eventBusName]: this.eventBus.eventBusName,
       ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
+      ...(props.alertRoutes?.length
+        ? { [RESPOND_ENV.alertRoutes]: formatAlertRoutes(props.alertRoutes) }
+        : {}),
     };
   }
 

@@ -41,10 +41,22 @@ export interface RespondPermissionsProps {
   /** Whether the exempt tag exempts: only then is every write denied on principals carrying it. */
   readonly honorExemptTag: boolean;
   readonly memberRoleName: string | undefined;
+  /** The Organization (`o-…`) the member role must belong to (`aws:ResourceOrgID`). @default - any account */
+  readonly organizationId?: string | undefined;
+  /** Extra alert topics (alert routes): the role may publish to them too. @default - none */
+  readonly routedAlertTopics?: readonly string[];
+  /** Whether alert routes need the account's OUs and tags (organizations:ListParents, ListTagsForResource). @default false */
+  readonly readAccountPlacement?: boolean;
 }
 
 /** The `user/*` and `role/*` ARNs of this account: where a leaked key's owner may be. */
-type KeyOwnerArns = Readonly<Record<IamResource, string>>;
+export type KeyOwnerArns = Readonly<Record<IamResource, string>>;
+
+/** The settings that narrow the IAM key and quarantine actions (the same in the home and the member accounts). */
+export type KeyOwnerSettings = Pick<
+  RespondPermissionsProps,
+  "quarantinePolicyArn" | "sessionDenyPolicyArn" | "exemptArns" | "honorExemptTag"
+>;
 
 /** Actions on one of the function's own resources; those with a `sid` are granted here, the rest by the construct named. */
 interface OwnResourceAccess {
@@ -76,16 +88,79 @@ export function applyRespondPermissions(scope: Construct, props: RespondPermissi
     props.fn.addToRolePolicy(statement);
   }
   acknowledgeKeyOwnerWildcards(props.role);
-  if (memberRole) {
-    props.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "AssumeMemberRemediationRole",
-        actions: ["sts:AssumeRole"],
-        resources: [memberRole],
-      }),
-    );
+  if (memberRole) props.fn.addToRolePolicy(assumeMemberRoleStatement(memberRole, props.organizationId));
+  for (const statement of alertRouteStatements(props)) props.fn.addToRolePolicy(statement);
+  const boundary = respondBoundary(scope, owners, own, memberRole, props);
+  iam.PermissionsBoundary.of(props.role).apply(boundary);
+  if (props.memberRoleName) acknowledgeMemberRoleWildcard([props.role, boundary], props.memberRoleName);
+  if (props.readAccountPlacement) {
+    for (const scope of [props.role, boundary]) {
+      Validations.of(scope).acknowledge({
+        id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "organizations:ListParents and ListTagsForResource (alert routes by OU or account tag) are read-only; " +
+          "account and OU ARNs name the management account, which the stack does not know.",
+      });
+    }
   }
-  iam.PermissionsBoundary.of(props.role).apply(respondBoundary(scope, owners, own, memberRole, props));
+}
+
+/**
+ * `sts:AssumeRole` on the member role's name in any account, and (with the Organization given) only
+ * where that role belongs to the Organization (`aws:ResourceOrgID`).
+ */
+export function assumeMemberRoleStatement(
+  memberRoleArn: string,
+  organizationId: string | undefined,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: "AssumeMemberRemediationRole",
+    actions: ["sts:AssumeRole"],
+    resources: [memberRoleArn],
+    ...(organizationId ? { conditions: { StringEquals: { "aws:ResourceOrgID": organizationId } } } : {}),
+  });
+}
+
+/** Publishing to the routed alert topics, and (for OU and tag routes) reading an account's place in the Organization. */
+function alertRouteStatements(props: RespondPermissionsProps): iam.PolicyStatement[] {
+  const topics = props.routedAlertTopics ?? [];
+  return [
+    ...(topics.length > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: "PublishRoutedAlerts",
+            actions: ["sns:Publish"],
+            resources: [...topics],
+          }),
+        ]
+      : []),
+    ...(props.readAccountPlacement ? [readAccountPlacementStatement()] : []),
+  ];
+}
+
+/**
+ * organizations:ListParents and ListTagsForResource: read-only, on "*" (the account and OU ARNs name
+ * the management account, which the stack does not know).
+ */
+function readAccountPlacementStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: "ReadAccountPlacement",
+    actions: ["organizations:ListParents", "organizations:ListTagsForResource"],
+    resources: ["*"],
+  });
+}
+
+/** The member role's name in any account: the one wildcard of the assume-role grant, with why. */
+export function acknowledgeMemberRoleWildcard(scopes: readonly IConstruct[], memberRoleName: string): void {
+  const resource = `arn:<AWS::Partition>:iam::*:role/${memberRoleName}`;
+  for (const scope of scopes) {
+    Validations.of(scope).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
+      reason:
+        "The event's account is known only when it arrives: the grant names the one member role by name in any " +
+        "account, and aws:ResourceOrgID limits it to the accounts of the Organization.",
+    });
+  }
 }
 
 /** Everything the function does outside IAM, on its own resources only. */
@@ -104,6 +179,8 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
       resource: props.roleSessionRevoker.functionArn,
     },
     { sid: "EmitOwnEvents", actions: ["events:PutEvents"], resource: busArnOf(bus) },
+    // Granted by applyRespondPermissions (PublishRoutedAlerts): in the boundary one by one.
+    ...(props.routedAlertTopics ?? []).map((topic) => ({ actions: ["sns:Publish"], resource: topic })),
     // Granted by handlerFunction (WriteOwnLogs).
     { actions: LOG_WRITE_ACTIONS, resource: props.logGroup.logGroupArn },
     // Granted by the function's deadLetterQueue.
@@ -114,7 +191,7 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
 }
 
 /** The deny-only managed policies the role may attach: the quarantine policy and the stack's session deny. */
-function denyOnlyPolicies(props: RespondPermissionsProps): string[] {
+function denyOnlyPolicies(props: KeyOwnerSettings): string[] {
   // With V4 (the default) also V3: attached where V4 does not exist (see quarantine-fallback.ts).
   return [...quarantinePolicyArnsOf(props.quarantinePolicyArn), props.sessionDenyPolicyArn];
 }
@@ -129,7 +206,7 @@ function allWrites(): string[] {
  * policies (iam:PolicyARN), tagging only quarantine marks, never the exempt or drill tag, and no
  * write at all on an exempt-listed principal (nor, where the deployer honours it, one tagged exempt).
  */
-function keyOwnerStatements(owners: KeyOwnerArns, props: RespondPermissionsProps): iam.PolicyStatement[] {
+export function keyOwnerStatements(owners: KeyOwnerArns, props: KeyOwnerSettings): iam.PolicyStatement[] {
   const both = [owners.user, owners.role];
   const attach = (["user", "role"] as const).flatMap((r) =>
     iamActionsFor(r, "write", ["attach-quarantine-policy", "attach-session-deny-policy"]),
@@ -225,6 +302,7 @@ function respondBoundary(
         actions: own.flatMap((access) => access.actions),
         resources: own.map((access) => access.resource),
       }),
+      ...(props.readAccountPlacement ? [readAccountPlacementStatement()] : []),
       ...(memberRole
         ? [
             new iam.PolicyStatement({

@@ -2,6 +2,7 @@ import { Duration } from "aws-cdk-lib";
 import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
 import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
+import { type AlertRoute, DEFAULT_MEMBER_ROLE_NAME, type OrganizationSettings } from "./organization.js";
 
 /** Every setting, read from `cdk.json`/`-c key=value` context first, then `LKR_<KEY>` environment variables. */
 export const SETTING_KEYS = [
@@ -26,6 +27,11 @@ export const SETTING_KEYS = [
   "operatorRoleArns",
   "confirmContainmentAfterMinutes",
   "honeyKeyPath",
+  "organizationId",
+  "memberOrganizationalUnitIds",
+  "forwardRegions",
+  "centralAccountId",
+  "alertRoutes",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -38,6 +44,8 @@ export interface AppSettings {
   readonly homeRegion: string | undefined;
   readonly allowNonDefaultHomeRegion: boolean;
   readonly responder: LeakedKeyResponderProps;
+  /** Set when `organizationId` is: the Organization deployment (central stack, forwarders, member StackSet). */
+  readonly organization?: OrganizationSettings | undefined;
 }
 
 export function readAppSettings(
@@ -90,7 +98,20 @@ export function readAppSettings(
     }),
   );
   const stackName = text("stackName") ?? DEFAULT_STACK_NAME;
+  const organizationId = text("organizationId");
+  const organization: OrganizationSettings | undefined =
+    organizationId === undefined
+      ? undefined
+      : {
+          organizationId,
+          memberOrganizationalUnitIds: list("memberOrganizationalUnitIds") ?? [],
+          forwardRegions: list("forwardRegions") ?? [],
+          memberRoleName: text("memberRoleName") ?? DEFAULT_MEMBER_ROLE_NAME,
+          centralAccountId: text("centralAccountId"),
+          alertRoutes: alertRoutesOf(list("alertRoutes")),
+        };
   return {
+    organization,
     stackName,
     homeRegion: text("homeRegion"),
     allowNonDefaultHomeRegion: text("allowNonDefaultHomeRegion") === "true",
@@ -119,4 +140,15 @@ export function readAppSettings(
 /** Minutes as a Duration (validated by the construct: whole minutes, 5 to 1440). */
 function minutes(value: number | undefined): Duration | undefined {
   return value === undefined ? undefined : Duration.minutes(value);
+}
+
+/** `match=topicArn` entries (`123456789012=arn:aws:sns:…`, `ou-…=…`, `tag:team=payments=…`). */
+function alertRoutesOf(entries: readonly string[] | undefined): AlertRoute[] | undefined {
+  if (entries === undefined) return undefined;
+  return entries.map((entry) => {
+    const at = entry.lastIndexOf("=arn:");
+    if (at < 0)
+      throw new Error(`alertRoutes contains "${entry}"; expected <account|ou-…|tag:key=value>=<topic ARN>`);
+    return { match: entry.slice(0, at), topicArn: entry.slice(at + 1) };
+  });
 }

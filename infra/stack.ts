@@ -1,6 +1,11 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { DEFAULT_QUARANTINE_POLICY_ARN } from "../lambdas/core/config.js";
+import { STACK_OUTPUTS } from "../lambdas/core/contract.js";
 import { LeakedKeyResponder, type LeakedKeyResponderProps } from "./leaked-key-responder.js";
+import { OrganizationIntake } from "./org-intake.js";
+import { MemberStackSet } from "./org-stacks.js";
+import { type OrganizationSettings, validateOrganization } from "./organization.js";
 
 /** IAM CloudTrail events and Health RISK events reach EventBridge only in us-east-1. */
 export const DEFAULT_HOME_REGION = "us-east-1";
@@ -10,10 +15,16 @@ export interface LeakedKeyResponderStackProps extends StackProps {
   readonly responder?: LeakedKeyResponderProps;
   /** Allow a home region other than us-east-1 (IAM and Health signals then need forwarding). @default false */
   readonly allowNonDefaultHomeRegion?: boolean;
+  /** The Organization deployment: the central bus for forwarded signals and the member StackSet. @default - single account */
+  readonly organization?: OrganizationSettings;
 }
 
 export class LeakedKeyResponderStack extends Stack {
   readonly responder: LeakedKeyResponder;
+  /** The central bus of the Organization deployment (unset for a single account). */
+  organizationIntake?: OrganizationIntake;
+  /** The member StackSet of the Organization deployment (unset for a single account). */
+  memberStackSet?: MemberStackSet;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderStackProps = {}) {
     super(scope, id, props);
@@ -24,7 +35,48 @@ export class LeakedKeyResponderStack extends Stack {
           "Deploy the home stack there, or set allowNonDefaultHomeRegion (context allowNonDefaultHomeRegion=true) if you forward them yourself.",
       );
     }
-    this.responder = new LeakedKeyResponder(this, "Responder", props.responder);
+    const org = props.organization;
+    if (org) validateOrganization(org);
+    this.responder = new LeakedKeyResponder(this, "Responder", {
+      ...props.responder,
+      ...(org
+        ? {
+            memberRoleName: org.memberRoleName,
+            organizationId: org.organizationId,
+            ...(org.alertRoutes ? { alertRoutes: org.alertRoutes } : {}),
+          }
+        : {}),
+    });
+    if (org) this.addOrganization(org, props.responder ?? {});
     // The construct publishes the outputs lkr reads (infra/responder-outputs.ts).
+  }
+
+  /** The central bus for the Organization's forwarded signals, and the member StackSet. */
+  private addOrganization(org: OrganizationSettings, responder: LeakedKeyResponderProps): void {
+    const r = this.responder;
+    const intake = new OrganizationIntake(this, "Organization", {
+      responder: r,
+      organizationId: org.organizationId,
+    });
+    this.organizationIntake = intake;
+    const centralRoles = [
+      r.respondFunction.role?.roleArn,
+      r.investigation.investigateFunction.role?.roleArn,
+      ...(responder.operatorRoleArns ?? []),
+    ].filter((arn): arn is string => arn !== undefined);
+    new CfnOutput(this, STACK_OUTPUTS.memberRoleName, {
+      value: org.memberRoleName,
+      description: "The member role lkr release acts through in member accounts",
+    });
+    this.memberStackSet = new MemberStackSet(this, "Members", {
+      organizationId: org.organizationId,
+      memberRoleName: org.memberRoleName,
+      quarantinePolicyArn: responder.quarantinePolicyArn ?? DEFAULT_QUARANTINE_POLICY_ARN,
+      exemptPrincipals: (responder.exemptPrincipals ?? []).filter((p) => !p.startsWith("arn:")),
+      honorExemptTag: responder.honorExemptTag ?? false,
+      organizationalUnitIds: org.memberOrganizationalUnitIds,
+      centralRoleArns: centralRoles,
+      centralBusArn: intake.busArn,
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { IamReleaseAdapter } from "../../lambdas/adapters/iam-release.js";
 import { SnsAlertPublisher } from "../../lambdas/adapters/sns-alerts.js";
 import { callerIdentityOf } from "../../lambdas/adapters/sts-identity.js";
+import { accountOfIncident } from "../../lambdas/core/organization.js";
 import {
   executeRelease,
   prepareRelease,
@@ -11,6 +12,7 @@ import { describeConflict, planRelease } from "../../lambdas/core/release/plan.j
 import { EXIT, ReleaseConflictError, ReleaseIncompleteError, UsageError } from "../errors.js";
 import { describeInPlace, renderReleasePlan, renderUndoResults } from "../format.js";
 import { eprintln, println } from "../io.js";
+import { actingIn } from "../member-account.js";
 import { type CommandContext, incidentReview, output, requireReason, resolveIncidentId } from "./common.js";
 
 async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
@@ -51,12 +53,11 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
   const review = await incidentReview(ctx);
   const topicArn = await ctx.aws.topicArn();
   const caller = await callerIdentityOf(ctx.aws.sts());
-  // Refuses an incident of another account before showing a plan: nothing changed, nothing written.
-  const prepared = await prepareRelease(
-    review,
-    await resolveIncidentId(review, ctx.args.target),
-    caller.accountId,
-  );
+  const incidentId = await resolveIncidentId(review, ctx.args.target);
+  // A member account's incident: through the member role. Without one, an incident of another
+  // account is refused before a plan is shown: nothing changed, nothing written.
+  const acting = await actingIn(ctx.aws, caller, accountOfIncident(incidentId));
+  const prepared = await prepareRelease(review, incidentId, acting.accountId);
   const { incident, plan } = prepared;
 
   const planText = [
@@ -76,8 +77,8 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
     { by: caller.arn, reason },
     {
       incidents: review,
-      iam: new IamReleaseAdapter(ctx.aws.iam()),
-      callerAccountId: caller.accountId,
+      iam: new IamReleaseAdapter(acting.iam),
+      callerAccountId: acting.accountId,
       alerts: new SnsAlertPublisher(ctx.aws.sns(), topicArn),
       now: ctx.io.now,
       stackName: ctx.aws.stackName,

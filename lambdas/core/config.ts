@@ -1,3 +1,4 @@
+import { type AlertRoute, parseAlertRoutes } from "./alert-routes.js";
 import {
   ACCOUNT_POLICY_ARN_PATTERN,
   AWS_QUARANTINE_POLICY_ARN_PATTERN,
@@ -51,6 +52,8 @@ export interface RespondConfig {
   readonly stackName: string;
   /** MEMBER_ROLE_NAME: role assumed in other accounts of the Organization; default none (own account only). */
   readonly memberRoleName: string | undefined;
+  /** ALERT_ROUTES: extra topics per account, OU or account tag (`match=topicArn`, comma-separated); default none. */
+  readonly alertRoutes?: readonly AlertRoute[];
   /** HONEY_KEY_PATH: the IAM path of honey users; default `/service/`. */
   readonly honeyKeyPath?: string;
   /** HONEY_ALERT_COOLDOWN_SECONDS: one alert per (honey key, source IP) in this many seconds; default 3600. */
@@ -132,6 +135,9 @@ export function parseRespondConfig(env: Env): RespondConfig {
     memberRoleName,
     honeyKeyPath,
     honeyAlertCooldownSeconds,
+    ...(optional(env, RESPOND_ENV.alertRoutes) === undefined
+      ? {}
+      : { alertRoutes: parseAlertRoutes(optional(env, RESPOND_ENV.alertRoutes), RESPOND_ENV.alertRoutes) }),
   };
 }
 

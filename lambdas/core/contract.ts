@@ -53,6 +53,8 @@ export const RESPOND_ENV = {
   honeyKeyPath: "HONEY_KEY_PATH",
   /** Seconds one source IP's further uses of one honey key raise no alert; default 3600. */
   honeyAlertCooldownSeconds: "HONEY_ALERT_COOLDOWN_SECONDS",
+  /** Extra alert topics per account, OU or account tag (`match=topicArn`, comma-separated). */
+  alertRoutes: "ALERT_ROUTES",
 } as const;
 
 /** Environment variables of the investigate function. */
@@ -73,6 +75,8 @@ export const INVESTIGATE_ENV = {
   scheduleRoleArn: "SCHEDULE_ROLE_ARN",
   /** Where a schedule whose invocation keeps failing puts its event. */
   scheduleDeadLetterArn: "SCHEDULE_DEAD_LETTER_ARN",
+  /** Role assumed to search a member account's CloudTrail; unset: the home account only. */
+  memberRoleName: "MEMBER_ROLE_NAME",
 } as const;
 
 /**
@@ -91,6 +95,8 @@ export const STACK_OUTPUTS = {
   eventBusName: "EventBusName",
   /** The IAM path honey users are created under (the honey rule watches it). */
   honeyKeyPath: "HoneyKeyPath",
+  /** An Organization deployment's member role: `lkr release` acts in a member account through it. */
+  memberRoleName: "MemberRoleName",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */

@@ -1,16 +1,19 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { CloudTrailActivitySource, cloudTrailClientFactory } from "../adapters/cloudtrail.js";
 import { DynamoDbInvestigationStore } from "../adapters/dynamodb-investigations.js";
 import { EventBridgePersistencePublisher } from "../adapters/eventbridge-persistence.js";
 import { IamRoleTrustReader } from "../adapters/iam-role-trust.js";
 import { EventBridgeConfirmationScheduler } from "../adapters/scheduler.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
+import { MemberAccounts } from "../adapters/sts-member-accounts.js";
 import { describeError, InvalidEventError } from "../core/errors.js";
 import { DEFAULT_TOP_N, type InvestigateConfig } from "../core/investigation/config.js";
 import {
@@ -26,6 +29,7 @@ import {
   type InvestigateSettings,
   investigateContainedIncident,
 } from "../core/investigation/investigate.js";
+import { accountOfIncident, MemberAccountUnreachableError, NoMemberRoleError } from "../core/organization.js";
 import { logTo, SERVICE_NAME } from "./wiring.js";
 
 /** Time kept back from the Lambda timeout to store the summary and send the alert. */
@@ -35,6 +39,13 @@ const RESERVE_MS = 90_000;
 export interface InvestigateClients {
   /** The CloudTrail client of a region; one per region, reused. */
   readonly cloudTrailFor: (region: string) => CloudTrailClient;
+  /** STS of the home account, for member accounts' roles; called once, on the first member account. */
+  readonly sts?: () => STSClient;
+  /** The CloudTrail client of a region of a member account, with the member role's credentials. */
+  readonly memberCloudTrailFor?: (
+    credentials: AwsCredentialIdentityProvider,
+    region: string,
+  ) => CloudTrailClient;
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
   /** Persistence found goes on the responder's bus (EVENT_BUS_NAME). @default a client with default configuration */
@@ -72,12 +83,52 @@ export type InvestigateHandler = (
 ) => Promise<InvestigateResult | ConfirmResult>;
 
 /**
+ * The CloudTrail of the incident's account: the home account's own, or a member account's through
+ * the member role (credentials cached per account for their lifetime); one activity source per
+ * account, so each is paced at CloudTrail's rate of its own account.
+ */
+function activityByAccount(config: InvestigateConfig, clients: InvestigateClients) {
+  const home = new CloudTrailActivitySource({ clientFor: clients.cloudTrailFor });
+  const members = new MemberAccounts({
+    roleName: config.memberRoleName,
+    sts: clients.sts ?? (() => new STSClient({})),
+    sessionName: SERVICE_NAME,
+  });
+  const sources = new Map<string, CloudTrailActivitySource>();
+  return async (accountId: string | undefined, homeAccount: string | undefined) => {
+    if (accountId === undefined || homeAccount === undefined || !members.isMember(accountId, homeAccount))
+      return home;
+    const credentials = await members.credentialsFor(accountId, homeAccount);
+    let source = sources.get(accountId);
+    if (source === undefined) {
+      const memberClient =
+        clients.memberCloudTrailFor ?? ((c, region) => new CloudTrailClient({ region, credentials: c }));
+      const regional = new Map<string, CloudTrailClient>();
+      source = new CloudTrailActivitySource({
+        clientFor: (region) => {
+          let client = regional.get(region);
+          if (client === undefined) {
+            client = memberClient(credentials, region);
+            regional.set(region, client);
+          }
+          return client;
+        },
+      });
+      sources.set(accountId, source);
+    }
+    return source;
+  };
+}
+
+/**
  * Every client built with default configuration (credentials, region and endpoints such as
  * AWS_ENDPOINT_URL_CLOUDTRAIL from the environment), the real clock, one logger.
  */
 export function investigateClients(): InvestigateClients {
   return {
     cloudTrailFor: cloudTrailClientFactory(),
+    sts: () => new STSClient({}),
+    memberCloudTrailFor: (credentials, region) => new CloudTrailClient({ region, credentials }),
     dynamodb: new DynamoDBClient({}),
     sns: new SNSClient({}),
     eventBridge: new EventBridgeClient({}),
@@ -106,7 +157,7 @@ export function createInvestigateHandler(
     maxSessionKeys: config.maxSessionKeys,
     topN: DEFAULT_TOP_N,
   };
-  const activity = new CloudTrailActivitySource({ clientFor: clients.cloudTrailFor });
+  const activityFor = activityByAccount(config, clients);
   const store = new DynamoDbInvestigationStore(clients.dynamodb, config.incidentTableName);
   const alerts = new SnsAlertPublisher(clients.sns, config.alertTopicArn);
   const log = logTo(logger);
@@ -142,6 +193,9 @@ export function createInvestigateHandler(
     const request = parseConfirmRequest(event);
     logger.appendKeys({ incidentId: request.incidentId });
     try {
+      // The key's own account (a member account through its role); unreachable: thrown, so
+      // Scheduler retries and then dead-letters the check.
+      const activity = await activityFor(accountOfIncident(request.incidentId), functionArn?.split(":")[4]);
       const outcome = await confirmContainment(
         request,
         { regions: config.regions, maxCalls: DEFAULT_TOP_N * 5 },
@@ -177,6 +231,27 @@ export function createInvestigateHandler(
     logger.appendKeys(keys);
     try {
       const remaining = context?.getRemainingTimeInMillis;
+      const accountId = accountOfIncident(input.incidentId);
+      let activity: CloudTrailActivitySource;
+      try {
+        activity = await activityFor(accountId, context?.invokedFunctionArn?.split(":")[4]);
+      } catch (error) {
+        if (!(error instanceof MemberAccountUnreachableError || error instanceof NoMemberRoleError))
+          throw error;
+        logger.warn("member account unreachable: not investigated", {
+          accountId,
+          error: describeError(error),
+        });
+        const reason = error.message;
+        return {
+          status: "skipped",
+          incidentId: input.incidentId,
+          reason,
+          totalCalls: 0,
+          flagged: [],
+          complete: false,
+        };
+      }
       const outcome = await investigateContainedIncident(input.incidentId, settings, {
         activity,
         store,

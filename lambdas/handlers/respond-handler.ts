@@ -4,6 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
@@ -12,17 +13,20 @@ import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
 import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
+import { OrganizationsPlacement } from "../adapters/organizations.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
-import { assumedRoleCredentials } from "../adapters/sts.js";
+import { MemberAccounts } from "../adapters/sts-member-accounts.js";
+import { type AccountPlacement, extraTopicsFor, needsPlacement } from "../core/alert-routes.js";
 import type { RespondConfig } from "../core/config.js";
 import { METRICS } from "../core/contract.js";
-import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
+import { describeError, InvalidEventError } from "../core/errors.js";
 import type { Exposure } from "../core/exposure.js";
 import { type HoneyUseOutcome, handleHoneyUse } from "../core/honeykey/handle-use.js";
 import { DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS, DEFAULT_HONEY_PATH } from "../core/honeykey/model.js";
 import { honeyUseCandidateOf } from "../core/honeykey/use.js";
 import type { Log } from "../core/log.js";
 import { emfCount } from "../core/metrics.js";
+import { memberSessionDenyPolicyArn } from "../core/organization.js";
 import type {
   AlertPublisher,
   IamPort,
@@ -54,6 +58,8 @@ export interface RespondClients {
   readonly roleSessionRevoker?: RoleSessionRevoker | undefined;
   /** STS for member-account roles; called once, on the first event for another account. */
   readonly sts: () => STSClient;
+  /** Organizations, for alert routes by OU or account tag; called once, on the first such route. */
+  readonly organizations?: () => OrganizationsClient;
   /** IAM of another account with the assumed role's credentials; called once per account. */
   readonly memberIam: (credentials: AwsCredentialIdentityProvider) => IAMClient;
   readonly now: () => Date;
@@ -86,6 +92,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     eventBridge: new EventBridgeClient({ ...sdk }),
     lambda: new LambdaClient({ ...sdk }),
     sts: () => new STSClient({ ...sdk }),
+    organizations: () => new OrganizationsClient({ ...sdk }),
     memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME }),
@@ -122,32 +129,32 @@ function homeAccountOf(context: { invokedFunctionArn?: string } | undefined): st
 
 /**
  * IAM for an account: the home account's client, or one per member account through the role
- * MEMBER_ROLE_NAME, built on first use and kept for the life of the container.
+ * MEMBER_ROLE_NAME, its credentials assumed on first use and cached for their lifetime. An account
+ * whose member role cannot be assumed (outside the Organization) fails the lookup: the key is only
+ * reported, nothing is changed there.
  */
-function memberAccountIam(config: RespondConfig, clients: RespondClients) {
+function memberAccountIam(members: MemberAccounts, clients: RespondClients) {
   const homeIam = new IamAdapter(clients.iam);
   const memberIam = new Map<string, IamPort>();
-  let sts: STSClient | undefined;
   return (homeAccount: string | undefined): IamPortFor =>
     async (accountId: string): Promise<IamPort> => {
-      if (homeAccount === undefined || accountId === homeAccount) return homeIam;
-      const roleName = config.memberRoleName;
-      if (roleName === undefined) {
-        throw new AwsCallError("sts:AssumeRole", "MemberRoleNotConfigured", {
-          cause: new Error(
-            `event for account ${accountId}, responder in ${homeAccount}, MEMBER_ROLE_NAME unset`,
-          ),
-        });
-      }
+      if (homeAccount === undefined || !members.isMember(accountId, homeAccount)) return homeIam;
+      const credentials = await members.credentialsFor(accountId, homeAccount);
       let iam = memberIam.get(accountId);
       if (iam === undefined) {
-        sts ??= clients.sts();
-        const roleArn = `arn:aws:iam::${accountId}:role/${roleName}`;
-        iam = new IamAdapter(clients.memberIam(assumedRoleCredentials(sts, roleArn, "leaked-key-responder")));
+        iam = new IamAdapter(clients.memberIam(credentials));
         memberIam.set(accountId, iam);
       }
       return iam;
     };
+}
+
+/** The settings for a key of an account: in a member account, its own deny-only session policy (the member stack's). */
+function settingsForAccount(config: RespondConfig, members: MemberAccounts) {
+  return (accountId: string, homeAccount: string | undefined): RespondConfig =>
+    members.isMember(accountId, homeAccount) && config.memberRoleName !== undefined
+      ? { ...config, sessionDenyPolicyArn: memberSessionDenyPolicyArn(accountId, config.memberRoleName) }
+      : config;
 }
 
 /**
@@ -163,6 +170,44 @@ function roleRevokers(config: RespondConfig, clients: RespondClients) {
   return (homeAccount: string | undefined): RoleSessionRevokerFor =>
     (accountId: string) =>
       homeAccount === undefined || accountId === homeAccount ? home : new NoRoleRevokerInAccount(accountId);
+}
+
+/**
+ * The alerts of a key of an account: the central topic always, and the extra topics its account,
+ * OUs or account tags are routed to (best effort: an extra topic that fails is logged, never retried).
+ * Where the account's place in the Organization cannot be read, its account routes still apply.
+ */
+function routedAlerts(config: RespondConfig, clients: RespondClients, central: AlertPublisher, log: Log) {
+  const routes = config.alertRoutes ?? [];
+  let placement: OrganizationsPlacement | undefined;
+  return async (accountId: string): Promise<AlertPublisher> => {
+    if (routes.length === 0) return central;
+    let where: AccountPlacement | undefined;
+    if (needsPlacement(routes) && clients.organizations !== undefined) {
+      placement ??= new OrganizationsPlacement(clients.organizations());
+      where = await placement.placementOf(accountId).catch((error: unknown) => {
+        log.warn("account placement unknown: account routes only", {
+          accountId,
+          error: describeError(error),
+        });
+        return undefined;
+      });
+    }
+    const extra = extraTopicsFor(routes, accountId, where).map(
+      (topicArn) => [topicArn, new SnsAlertPublisher(clients.sns, topicArn)] as const,
+    );
+    if (extra.length === 0) return central;
+    return {
+      publish: async (alert) => {
+        await central.publish(alert);
+        for (const [topicArn, publisher] of extra) {
+          await publisher.publish(alert).catch((error: unknown) => {
+            log.error("routed alert not sent", { topicArn, error: describeError(error) });
+          });
+        }
+      },
+    };
+  };
 }
 
 /** The keys each detached fence policy held (read from its principal's tags); failures are collected. */
@@ -231,7 +276,13 @@ async function alertNotices(
 export function createRespondHandler(config: RespondConfig, clients: RespondClients): RespondHandler {
   const logger = clients.logger;
   logger.appendPersistentKeys({ mode: config.mode });
-  const iamForAccount = memberAccountIam(config, clients);
+  const members = new MemberAccounts({
+    roleName: config.memberRoleName,
+    sts: clients.sts,
+    sessionName: SERVICE_NAME,
+  });
+  const iamForAccount = memberAccountIam(members, clients);
+  const settingsFor = settingsForAccount(config, members);
   const revokerForAccount = roleRevokers(config, clients);
   const deps: Omit<RespondDeps, "iamFor" | "roleRevokerFor"> = {
     incidents: new DynamoDbIncidentStore(clients.dynamodb, config.incidentTableName),
@@ -245,6 +296,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     newAttemptId: randomUUID,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
+
+  const alertsFor = routedAlerts(config, clients, deps.alerts, deps.log);
 
   const normalizeOptions: NormalizeOptions = {
     guardDutyPolicy: config.guardDutyPolicy,
@@ -334,7 +387,13 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       };
       logger.appendKeys(keys);
       try {
-        const outcome = await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor });
+        const outcome = await respondToExposure(exposure, {
+          ...deps,
+          alerts: await alertsFor(exposure.accountId),
+          settings: settingsFor(exposure.accountId, homeAccountOf(context)),
+          iamFor,
+          roleRevokerFor,
+        });
         outcomes.push(outcome);
         if (exposure.source === "drill" && outcome.decision === "ignore") {
           logger.warn("drill ignored: not a drill canary", {

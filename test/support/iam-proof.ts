@@ -38,6 +38,8 @@ export interface ProofOptions {
   readonly stackName?: string;
   /** Documents of AWS managed policies the template attaches or uses as a boundary, by ARN. @default {} */
   readonly awsManagedPolicies?: Readonly<Record<string, PolicyDocument>>;
+  /** Values of the template's parameters (a StackSet fills them in), before their defaults. @default {} */
+  readonly parameters?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export interface ProofRequest {
@@ -95,6 +97,7 @@ export class PolicyProof {
   private readonly stackName: string;
   private readonly resources: Record<string, CfnResource>;
   private readonly awsManaged: Readonly<Record<string, PolicyDocument>>;
+  private readonly parameters: Readonly<Record<string, string | readonly string[]>>;
   private readonly resourcePolicies = new Map<string, { name: string; statements: Statement[] }>();
   private readonly roles = new Map<string, RolePolicies>();
 
@@ -107,6 +110,7 @@ export class PolicyProof {
     this.partition = options.partition ?? "aws";
     this.stackName = options.stackName ?? "LeakedKeyResponder";
     this.awsManaged = options.awsManagedPolicies ?? {};
+    this.parameters = options.parameters ?? {};
     this.resources = Object.fromEntries(
       Object.entries(template.Resources ?? {}).filter(
         ([, r]) => r.Condition === undefined || this.condition(r.Condition),
@@ -658,6 +662,7 @@ export class PolicyProof {
         return NO_VALUE;
     }
     if (this.resources[name] !== undefined) return this.ref(name);
+    if (this.parameters[name] !== undefined) return this.parameters[name];
     const parameter = this.template.Parameters?.[name];
     if (parameter?.Default !== undefined) return parameter.Default;
     throw new Error(`Ref ${name} names no resource or defaulted parameter`);

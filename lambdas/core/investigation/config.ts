@@ -1,4 +1,4 @@
-import { INVESTIGATE_ENV, REGION_PATTERN } from "../contract.js";
+import { IAM_PRINCIPAL_NAME_PATTERN, INVESTIGATE_ENV, REGION_PATTERN } from "../contract.js";
 import { type Env, number, optional, required, topicArn } from "../env.js";
 import { ConfigError } from "../errors.js";
 import { DEFAULT_CONFIRM_AFTER_MINUTES } from "./confirmation.js";
@@ -33,6 +33,8 @@ export interface InvestigateConfig {
   readonly schedule?:
     | { readonly groupName: string; readonly roleArn: string; readonly deadLetterArn?: string | undefined }
     | undefined;
+  /** MEMBER_ROLE_NAME: assumed to search a member account's CloudTrail; default none (the home account only). */
+  readonly memberRoleName?: string | undefined;
 }
 
 /** us-east-1 first, then the configured regions in order, each once. */
@@ -54,7 +56,15 @@ export function parseRegions(value: string | undefined): string[] {
 
 export function parseInvestigateConfig(env: Env): InvestigateConfig {
   const alertTopicArn = topicArn(env, INVESTIGATE_ENV.alertTopicArn);
+  const memberRoleName = env[INVESTIGATE_ENV.memberRoleName]?.trim() || undefined;
+  if (memberRoleName !== undefined && !IAM_PRINCIPAL_NAME_PATTERN.test(memberRoleName)) {
+    throw new ConfigError(
+      `${INVESTIGATE_ENV.memberRoleName} is "${memberRoleName}"; expected an IAM role name`,
+      INVESTIGATE_ENV.memberRoleName,
+    );
+  }
   return {
+    ...(memberRoleName !== undefined ? { memberRoleName } : {}),
     incidentTableName: required(env, INVESTIGATE_ENV.incidentTableName),
     alertTopicArn,
     regions: parseRegions(env[INVESTIGATE_ENV.regions]),

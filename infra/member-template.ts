@@ -1,0 +1,219 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, Aws, BootstraplessSynthesizer, CfnParameter, Stack, Tags } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
+import { memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
+import { iamActionsFor } from "../lambdas/core/permissions.js";
+import { EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
+import {
+  RELEASE_DETACH_ACTIONS,
+  RELEASE_IAM_ACTIONS,
+  RELEASE_UNTAG_ACTIONS,
+} from "../lambdas/core/release/permissions.js";
+import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
+import { type ForwardedPattern, MEMBER_FORWARDED_PATTERNS } from "./forwarding.js";
+import { deadLetterQueue } from "./function-parts.js";
+import { exemptArnsOf, keyOwnerStatements } from "./respond-permissions.js";
+
+/** The member template's parameters, filled in by the StackSet. */
+export const MEMBER_PARAMETERS = {
+  /** The central roles that may assume the member role (respond, investigate, operators). */
+  centralRoleArns: "CentralRoleArns",
+  /** The central bus the member account forwards its signals to. */
+  centralBusArn: "CentralBusArn",
+} as const;
+
+/** The member stack's settings (the same for every member account). */
+export interface MemberTemplateProps {
+  readonly organizationId: string;
+  readonly memberRoleName: string;
+  /** An AWS managed quarantine policy (a stack-defined one does not exist in member accounts). */
+  readonly quarantinePolicyArn: string;
+  /** Exempt users and roles (names), never changed in any account. @default - none */
+  readonly exemptPrincipals?: readonly string[];
+  /** Honour the exempt tag in member accounts too. @default false */
+  readonly honorExemptTag?: boolean;
+  /** Forwarded to the central bus from the member's us-east-1 default bus. @default MEMBER_FORWARDED_PATTERNS */
+  readonly patterns?: readonly ForwardedPattern[];
+}
+
+/** Actions that grant: the member role holds none of them, and denies them explicitly. */
+export const GRANT_ACTIONS = [
+  "iam:PutUserPolicy",
+  "iam:PutRolePolicy",
+  "iam:PutGroupPolicy",
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:AttachGroupPolicy",
+  "iam:CreateUser",
+  "iam:CreateRole",
+  "iam:CreateAccessKey",
+  "iam:CreateLoginProfile",
+  "iam:UpdateLoginProfile",
+  "iam:AddUserToGroup",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:PutUserPermissionsBoundary",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteUserPermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:PassRole",
+] as const;
+
+/**
+ * Every action the member role holds: the respond function's (the permissions table), the
+ * release's (lkr release / resolve through the role) and the investigation's (CloudTrail lookups).
+ */
+export function memberRoleActions(): string[] {
+  const respond = [...iamActionsFor("user"), ...iamActionsFor("role")];
+  const release = [...RELEASE_IAM_ACTIONS.user, ...RELEASE_IAM_ACTIONS.role];
+  return [...new Set([...respond, ...release, ...INVESTIGATION_ACTIONS])].sort();
+}
+
+/**
+ * The member stack, deployed into every account of the member OUs by the service-managed StackSet
+ * (us-east-1 only: IAM, Trusted Advisor and Health signals of an account arrive there):
+ * - the member role, assumable only by the central roles named (and only from inside the
+ *   Organization), holding exactly the actions of the permissions tables, never one that grants;
+ * - the member's own deny-only session policy (the one the member role may attach besides quarantine);
+ * - rules forwarding the member's signals to the central bus, through a role, with a DLQ.
+ */
+export class MemberStack extends Stack {
+  readonly memberRole: iam.CfnRole;
+
+  constructor(scope: App, id: string, props: MemberTemplateProps) {
+    super(scope, id, {
+      synthesizer: new BootstraplessSynthesizer(),
+      description: "leaked-key-responder member account: remediation role and signal forwarding",
+    });
+    const centralRoles = new CfnParameter(this, MEMBER_PARAMETERS.centralRoleArns, {
+      type: "CommaDelimitedList",
+      description: "ARNs of the central respond, investigate and operator roles",
+    });
+    const centralBus = new CfnParameter(this, MEMBER_PARAMETERS.centralBusArn, {
+      type: "String",
+      allowedPattern: "^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[\\w.-]+$",
+      description: "ARN of the central bus",
+    });
+
+    const sessionDeny = new iam.CfnManagedPolicy(this, "SessionDenyPolicy", {
+      managedPolicyName: memberSessionDenyPolicyName(props.memberRoleName),
+      description:
+        "leaked-key-responder: denies every request made with temporary credentials (attached to a quarantined user)",
+      policyDocument: sessionDenyPolicyDocument(),
+    });
+    const owners = {
+      user: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:user/*`,
+      role: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`,
+    };
+    const settings = {
+      quarantinePolicyArn: props.quarantinePolicyArn,
+      sessionDenyPolicyArn: sessionDeny.ref,
+      exemptArns: [
+        ...exemptArnsOf(props.exemptPrincipals ?? []),
+        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${props.memberRoleName}`,
+      ],
+      honorExemptTag: props.honorExemptTag ?? false,
+    };
+    const statements = [
+      ...keyOwnerStatements(owners, settings),
+      ...releaseStatements(owners, settings.quarantinePolicyArn, sessionDeny.ref),
+      new iam.PolicyStatement({
+        sid: "LookUpCloudTrailEvents",
+        actions: [...INVESTIGATION_ACTIONS],
+        resources: ["*"],
+      }),
+      new iam.PolicyStatement({
+        sid: "NoGrantPower",
+        effect: iam.Effect.DENY,
+        actions: [...GRANT_ACTIONS, "iam:DeleteAccessKey", "iam:DeleteUser", "iam:DeleteRole"],
+        resources: ["*"],
+      }),
+    ];
+    this.memberRole = new iam.CfnRole(this, "MemberRole", {
+      roleName: props.memberRoleName,
+      description: "leaked-key-responder: the central responder acts in this account through this role",
+      maxSessionDuration: 3600,
+      assumeRolePolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "CentralRolesOfTheOrganization",
+            Effect: "Allow",
+            Principal: { AWS: centralRoles.valueAsList },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+          },
+        ],
+      },
+      policies: [
+        {
+          policyName: "Remediate",
+          policyDocument: new iam.PolicyDocument({ statements }).toJSON(),
+        },
+      ],
+      tags: [{ key: EXEMPT_TAG, value: "true" }],
+    });
+
+    this.forwardSignals(props.patterns ?? MEMBER_FORWARDED_PATTERNS, centralBus.valueAsString);
+    Tags.of(this).add(`${TAG_PREFIX}:component`, "member");
+  }
+
+  /** One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ. */
+  private forwardSignals(patterns: readonly ForwardedPattern[], centralBusArn: string): void {
+    const bus = events.EventBus.fromEventBusArn(this, "CentralBus", centralBusArn);
+    const role = new iam.Role(this, "ForwardRole", {
+      assumedBy: new iam.ServicePrincipal("events.amazonaws.com"),
+      description: "leaked-key-responder: EventBridge forwards this account's signals to the central bus",
+    });
+    const dlq = deadLetterQueue(this, "ForwardDeadLetterQueue");
+    for (const p of patterns) {
+      new events.Rule(this, p.id, {
+        description: p.description,
+        eventPattern: p.pattern,
+        targets: [new targets.EventBus(bus, { role, deadLetterQueue: dlq })],
+      });
+    }
+  }
+}
+
+/** Release through the member role: detach only the fence policies, untag only the quarantine marks, list, re-enable. */
+function releaseStatements(
+  owners: { user: string; role: string },
+  quarantinePolicyArn: string,
+  sessionDenyArn: string,
+): iam.PolicyStatement[] {
+  const pinned = new Set<string>([...RELEASE_DETACH_ACTIONS, ...RELEASE_UNTAG_ACTIONS]);
+  const plain = [...RELEASE_IAM_ACTIONS.user, ...RELEASE_IAM_ACTIONS.role].filter((a) => !pinned.has(a));
+  return [
+    new iam.PolicyStatement({
+      sid: "ReleaseReadAndReenable",
+      actions: plain,
+      resources: [owners.user, owners.role],
+    }),
+    new iam.PolicyStatement({
+      sid: "ReleaseDetachOnlyFencePolicies",
+      actions: [...RELEASE_DETACH_ACTIONS],
+      resources: [owners.user, owners.role],
+      conditions: { ArnEquals: { "iam:PolicyARN": [quarantinePolicyArn, sessionDenyArn] } },
+    }),
+    new iam.PolicyStatement({
+      sid: "ReleaseUntagOnlyQuarantineMarks",
+      actions: [...RELEASE_UNTAG_ACTIONS],
+      resources: [owners.user, owners.role],
+      conditions: { "ForAllValues:StringLike": { "aws:TagKeys": [`${TAG_PREFIX}:quarantine:*`] } },
+    }),
+  ];
+}
+
+/** The member template as CloudFormation JSON (the StackSet's TemplateBody). */
+export function memberTemplate(props: MemberTemplateProps): Record<string, unknown> {
+  // Its own assembly directory: not the outer app's cdk.out (it is not a stack `cdk deploy` deploys).
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), "lkr-member-")) });
+  const stack = new MemberStack(app, "LeakedKeyResponderMember", props);
+  return app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>;
+}

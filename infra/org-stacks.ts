@@ -1,0 +1,100 @@
+import { Aws, CfnStackSet, Stack, type StackProps } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import { Construct } from "constructs";
+import { type ForwardedPattern, REGIONAL_FORWARDED_PATTERNS } from "./forwarding.js";
+import { deadLetterQueue } from "./function-parts.js";
+import { MEMBER_PARAMETERS, type MemberTemplateProps, memberTemplate } from "./member-template.js";
+
+/** The home region: member stacks are deployed there (IAM, Trusted Advisor and Health signals arrive there). */
+const MEMBER_STACK_REGION = "us-east-1";
+
+export interface ForwarderStackProps extends StackProps {
+  /** The central bus's ARN (home region of the same account). */
+  readonly centralBusArn: string;
+  /** Forwarded to the central bus. @default REGIONAL_FORWARDED_PATTERNS */
+  readonly patterns?: readonly ForwardedPattern[];
+}
+
+/**
+ * A regional forwarder of the central account: the signals of its region (GuardDuty findings of every
+ * member, aggregated here by the delegated administrator) go to the central bus in the home region,
+ * a cross-region EventBridge target with its own role and a DLQ.
+ */
+export class ForwarderStack extends Stack {
+  readonly rules: readonly events.Rule[];
+
+  constructor(scope: Construct, id: string, props: ForwarderStackProps) {
+    super(scope, id, props);
+    const bus = events.EventBus.fromEventBusArn(this, "CentralBus", props.centralBusArn);
+    const dlq = deadLetterQueue(this, "ForwardDeadLetterQueue");
+    this.rules = (props.patterns ?? REGIONAL_FORWARDED_PATTERNS).map(
+      (p) =>
+        new events.Rule(this, p.id, {
+          description: p.description,
+          eventPattern: p.pattern,
+          targets: [new targets.EventBus(bus, { deadLetterQueue: dlq })],
+        }),
+    );
+  }
+}
+
+export interface MemberStackSetProps extends MemberTemplateProps {
+  /** OUs (or the root) whose accounts get the member stack, now and when they join. */
+  readonly organizationalUnitIds: readonly string[];
+  /** The central roles the member role trusts. */
+  readonly centralRoleArns: readonly string[];
+  /** The central bus members forward to. */
+  readonly centralBusArn: string;
+  /** `DELEGATED_ADMIN` from a StackSets delegated administrator (the security account), `SELF` from the management account. @default "DELEGATED_ADMIN" */
+  readonly callAs?: "DELEGATED_ADMIN" | "SELF";
+}
+
+/**
+ * The service-managed StackSet of the member stack: Organizations deploys it into every account of
+ * the OUs, and into every account that joins them later (auto-deployment), and removes it from an
+ * account that leaves.
+ */
+export class MemberStackSet extends Construct {
+  readonly stackSet: CfnStackSet;
+
+  constructor(scope: Construct, id: string, props: MemberStackSetProps) {
+    super(scope, id);
+    if (!/^arn:aws[a-z-]*:iam::aws:policy\//.test(props.quarantinePolicyArn)) {
+      throw new Error(
+        `quarantinePolicyArn is "${props.quarantinePolicyArn}"; in an Organization it must be an AWS managed policy ` +
+          "(arn:aws:iam::aws:policy/...): a policy of the central stack does not exist in member accounts",
+      );
+    }
+    this.stackSet = new CfnStackSet(this, "StackSet", {
+      stackSetName: `${Stack.of(this).stackName}-members`,
+      description: "leaked-key-responder member accounts: remediation role and signal forwarding",
+      permissionModel: "SERVICE_MANAGED",
+      callAs: props.callAs ?? "DELEGATED_ADMIN",
+      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+      capabilities: ["CAPABILITY_NAMED_IAM"],
+      managedExecution: { Active: true },
+      operationPreferences: {
+        regionConcurrencyType: "PARALLEL",
+        maxConcurrentPercentage: 100,
+        failureTolerancePercentage: 10,
+      },
+      parameters: [
+        { parameterKey: MEMBER_PARAMETERS.centralRoleArns, parameterValue: props.centralRoleArns.join(",") },
+        { parameterKey: MEMBER_PARAMETERS.centralBusArn, parameterValue: props.centralBusArn },
+      ],
+      stackInstancesGroup: [
+        {
+          deploymentTargets: { organizationalUnitIds: [...props.organizationalUnitIds] },
+          regions: [MEMBER_STACK_REGION],
+        },
+      ],
+      templateBody: JSON.stringify(memberTemplate(props)),
+    });
+  }
+}
+
+/** The central bus ARN in the home region of the deploying account. */
+export function centralBusArnIn(region: string, busName: string, account: string = Aws.ACCOUNT_ID): string {
+  return `arn:${Aws.PARTITION}:events:${region}:${account}:event-bus/${busName}`;
+}

@@ -1,0 +1,465 @@
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { memberTemplate } from "../../infra/member-template.js";
+import type { OrganizationSettings } from "../../infra/organization.js";
+import { LeakedKeyResponderStack } from "../../infra/stack.js";
+import {
+  type Decision,
+  loadPolicyProof,
+  type PolicyProof,
+  type ProofOptions,
+  type ProofRequest,
+  type Weakening,
+  weakenTemplate,
+} from "../support/iam-proof.js";
+
+/**
+ * What the Organization deployment's policies allow, decided by iam-simulate over the synthesized
+ * central and member templates (moto enforces no IAM policy): the member role's trust and grants,
+ * the central roles' assume-role grant, and the central bus's policy. A principal outside the
+ * Organization is denied everywhere.
+ */
+
+const CENTRAL = "123456789012";
+const MEMBER = "210987654321";
+const ORG_ID = "o-a1b2c3d4e5";
+const OTHER_ORG = "o-zzzzzzzzzz";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const ROLE_NAME = "LkrMember";
+const OPERATOR = `arn:aws:iam::${CENTRAL}:role/secops-operator`;
+const ORG: OrganizationSettings = {
+  organizationId: ORG_ID,
+  memberOrganizationalUnitIds: ["ou-ab12-cdef3456"],
+  forwardRegions: ["eu-west-1"],
+  memberRoleName: ROLE_NAME,
+};
+const ADMIN = [
+  { name: "AdministratorAccess", policy: { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } },
+];
+
+const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+const centralStack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+  env: { account: CENTRAL, region: "us-east-1" },
+  responder: { operatorRoleArns: [OPERATOR], exemptPrincipals: ["break-glass"] },
+  organization: ORG,
+});
+const centralTemplate = Template.fromStack(centralStack).toJSON();
+const central = loadPolicyProof(centralTemplate);
+const respond = central.logicalId("AWS::IAM::Role", /RespondRole/);
+const investigate = central.logicalId("AWS::IAM::Role", /InvestigateRole/);
+const audit = central.logicalId("AWS::IAM::Role", /AuditRole/);
+const respondArn = central.role(respond).arn;
+const investigateArn = central.role(investigate).arn;
+const orgBus = central.arn(central.logicalId("AWS::Events::EventBus", /OrgSignalBus/));
+
+const memberBody = memberTemplate({
+  organizationId: ORG_ID,
+  memberRoleName: ROLE_NAME,
+  quarantinePolicyArn: QUARANTINE,
+  exemptPrincipals: ["break-glass"],
+});
+const memberOptions: ProofOptions = {
+  account: MEMBER,
+  stackName: "StackSet-members",
+  awsManagedPolicies: {},
+  parameters: {
+    CentralRoleArns: [respondArn, investigateArn, OPERATOR],
+    CentralBusArn: `arn:aws:events:us-east-1:${CENTRAL}:event-bus/LeakedKeyResponder-org-signals`,
+  },
+};
+const member = loadPolicyProof(memberBody, memberOptions);
+const memberRole = member.logicalId("AWS::IAM::Role", /MemberRole/);
+const memberRoleArn = `arn:aws:iam::${MEMBER}:role/${ROLE_NAME}`;
+const memberSessionDeny = `arn:aws:iam::${MEMBER}:policy/${ROLE_NAME}-SessionDeny`;
+const bob = `arn:aws:iam::${MEMBER}:user/bob`;
+const appRole = `arn:aws:iam::${MEMBER}:role/app`;
+const breakGlass = `arn:aws:iam::${MEMBER}:user/break-glass`;
+
+interface Row {
+  readonly says: string;
+  readonly request: ProofRequest;
+  readonly expected: Decision;
+}
+interface ProofTable {
+  readonly name: string;
+  readonly template: unknown;
+  readonly options: ProofOptions;
+  readonly rows: readonly Row[];
+  /** Each weakening of the template must change the decision of at least these rows. */
+  readonly weakenings: Partial<Record<Weakening, readonly string[]>>;
+}
+
+const inOrg = (extra: Record<string, string | string[]> = {}) => ({ "aws:PrincipalOrgID": ORG_ID, ...extra });
+
+/** A central role's request to assume the member role: its identity policies are the central template's. */
+function assume(
+  says: string,
+  centralRole: string,
+  expected: Decision,
+  context: Record<string, string> = {},
+): Row {
+  const role = central.role(centralRole);
+  return {
+    says,
+    request: {
+      principal: role.arn,
+      action: "sts:AssumeRole",
+      resource: memberRoleArn,
+      identityPolicies: role.identityPolicies,
+      context: { "aws:PrincipalOrgID": ORG_ID, "aws:ResourceOrgID": ORG_ID, ...context },
+    },
+    expected,
+  };
+}
+
+const memberTrust: ProofTable = {
+  name: "the member role's trust, and the central roles' assume-role grant",
+  template: memberBody,
+  options: memberOptions,
+  rows: [
+    assume("the central respond role assumes it", respond, "Allowed"),
+    assume("the central investigate role assumes it", investigate, "Allowed"),
+    {
+      says: "the operator role named assumes it",
+      request: {
+        principal: OPERATOR,
+        action: "sts:AssumeRole",
+        resource: memberRoleArn,
+        identityPolicies: ADMIN,
+        context: inOrg(),
+      },
+      expected: "Allowed",
+    },
+    assume("another central role (the audit role) assumes it not", audit, "ImplicitlyDenied"),
+    assume("the respond role ARN from outside the Organization assumes it not", respond, "ImplicitlyDenied", {
+      "aws:PrincipalOrgID": OTHER_ORG,
+    }),
+    assume(
+      "the respond role assumes no role of that name outside the Organization",
+      respond,
+      "ImplicitlyDenied",
+      {
+        "aws:ResourceOrgID": OTHER_ORG,
+      },
+    ),
+    {
+      says: "an administrator of another Organization assumes it not",
+      request: {
+        principal: `arn:aws:iam::444455556666:role/admin`,
+        action: "sts:AssumeRole",
+        resource: memberRoleArn,
+        identityPolicies: ADMIN,
+        context: { "aws:PrincipalOrgID": OTHER_ORG },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "an administrator of the member account itself assumes it not",
+      request: {
+        principal: `arn:aws:iam::${MEMBER}:role/admin`,
+        action: "sts:AssumeRole",
+        resource: memberRoleArn,
+        identityPolicies: ADMIN,
+        context: inOrg(),
+      },
+      expected: "ImplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    // (the aws:ResourceOrgID row's condition is the central template's: the next table weakens it)
+    "drop-allow-conditions": ["the respond role ARN from outside the Organization assumes it not"],
+  },
+};
+
+const centralAssume: ProofTable = {
+  name: "the central roles assume only the member role",
+  template: centralTemplate,
+  options: {},
+  rows: [
+    {
+      says: "the respond role assumes no administrator role of its own account",
+      request: {
+        principal: respond,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the respond role may assume the member role of its own account, in the Organization",
+      request: {
+        principal: respond,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "the investigate role may not assume a member role outside the Organization",
+      request: {
+        principal: investigate,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+        context: { "aws:ResourceOrgID": OTHER_ORG },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the audit role assumes no member role",
+      request: {
+        principal: audit,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "ImplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    "drop-allow-conditions": ["the investigate role may not assume a member role outside the Organization"],
+    "widen-allow-resources": ["the respond role assumes no administrator role of its own account"],
+  },
+};
+
+const memberRoleGrants: ProofTable = {
+  name: "the member role's grants in a member account",
+  template: memberBody,
+  options: memberOptions,
+  rows: [
+    {
+      says: "disables a key",
+      request: { principal: memberRole, action: "iam:UpdateAccessKey", resource: bob },
+      expected: "Allowed",
+    },
+    {
+      says: "attaches the quarantine policy",
+      request: {
+        principal: memberRole,
+        action: "iam:AttachUserPolicy",
+        resource: bob,
+        context: { "iam:PolicyARN": QUARANTINE },
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "attaches the member's session deny policy",
+      request: {
+        principal: memberRole,
+        action: "iam:AttachUserPolicy",
+        resource: bob,
+        context: { "iam:PolicyARN": memberSessionDeny },
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "attaches no administrator policy",
+      request: {
+        principal: memberRole,
+        action: "iam:AttachRolePolicy",
+        resource: appRole,
+        context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "detaches the quarantine policy (release)",
+      request: {
+        principal: memberRole,
+        action: "iam:DetachUserPolicy",
+        resource: bob,
+        context: { "iam:PolicyARN": QUARANTINE },
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "detaches no other policy",
+      request: {
+        principal: memberRole,
+        action: "iam:DetachUserPolicy",
+        resource: bob,
+        context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll" },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "tags a quarantine mark",
+      request: {
+        principal: memberRole,
+        action: "iam:TagUser",
+        resource: bob,
+        context: { "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"] },
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "never sets the exempt tag",
+      request: {
+        principal: memberRole,
+        action: "iam:TagUser",
+        resource: bob,
+        context: { "aws:TagKeys": ["leaked-key-responder:exempt"] },
+      },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "looks up the member's CloudTrail (investigation)",
+      request: { principal: memberRole, action: "cloudtrail:LookupEvents", resource: "*" },
+      expected: "Allowed",
+    },
+    {
+      says: "puts no inline policy",
+      request: { principal: memberRole, action: "iam:PutUserPolicy", resource: bob },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "puts no role policy",
+      request: { principal: memberRole, action: "iam:PutRolePolicy", resource: appRole },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "creates no key",
+      request: { principal: memberRole, action: "iam:CreateAccessKey", resource: bob },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "deletes no key",
+      request: { principal: memberRole, action: "iam:DeleteAccessKey", resource: bob },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "changes no trust policy",
+      request: { principal: memberRole, action: "iam:UpdateAssumeRolePolicy", resource: appRole },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "passes no role",
+      request: { principal: memberRole, action: "iam:PassRole", resource: appRole },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "changes no exempt-listed user",
+      request: { principal: memberRole, action: "iam:UpdateAccessKey", resource: breakGlass },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "never fences itself",
+      request: {
+        principal: memberRole,
+        action: "iam:AttachRolePolicy",
+        resource: memberRoleArn,
+        context: { "iam:PolicyARN": QUARANTINE },
+      },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "reads no S3",
+      request: { principal: memberRole, action: "s3:GetObject", resource: "arn:aws:s3:::bucket/key" },
+      expected: "ImplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    "drop-deny-statements": [
+      "never sets the exempt tag",
+      "changes no exempt-listed user",
+      "never fences itself",
+    ],
+    "drop-allow-conditions": ["attaches no administrator policy", "detaches no other policy"],
+  },
+};
+
+/** A principal putting an event of `source` on the central bus. */
+function put(says: string, principal: string, source: string, orgId: string, expected: Decision): Row {
+  return {
+    says,
+    request: {
+      principal,
+      action: "events:PutEvents",
+      resource: orgBus,
+      identityPolicies: ADMIN,
+      context: { "aws:PrincipalOrgID": orgId, "events:source": [source] },
+    },
+    expected,
+  };
+}
+
+const centralBus: ProofTable = {
+  name: "the central bus",
+  template: centralTemplate,
+  options: {},
+  rows: [
+    put(
+      "a member's forwarding role puts a Trusted Advisor event",
+      `arn:aws:iam::${MEMBER}:role/forward`,
+      "aws.trustedadvisor",
+      ORG_ID,
+      "Allowed",
+    ),
+    put(
+      "a regional forwarder of the central account puts a GuardDuty finding",
+      `arn:aws:iam::${CENTRAL}:role/forward`,
+      "aws.guardduty",
+      ORG_ID,
+      "Allowed",
+    ),
+    put(
+      "a role outside the Organization puts nothing",
+      "arn:aws:iam::444455556666:role/admin",
+      "aws.guardduty",
+      OTHER_ORG,
+      "ExplicitlyDenied",
+    ),
+    put(
+      "a member role puts no custom event",
+      `arn:aws:iam::${MEMBER}:role/app`,
+      "leaked-key-responder.drill",
+      ORG_ID,
+      "ExplicitlyDenied",
+    ),
+    put(
+      "an administrator of the central account puts no custom event",
+      `arn:aws:iam::${CENTRAL}:role/admin`,
+      "my.app",
+      ORG_ID,
+      "ExplicitlyDenied",
+    ),
+    put(
+      "a member puts no source that is not forwarded",
+      `arn:aws:iam::${MEMBER}:role/forward`,
+      "aws.s3",
+      ORG_ID,
+      "ExplicitlyDenied",
+    ),
+  ],
+  weakenings: {
+    "drop-deny-statements": [
+      "a role outside the Organization puts nothing",
+      "a member role puts no custom event",
+      "an administrator of the central account puts no custom event",
+      "a member puts no source that is not forwarded",
+    ],
+  },
+};
+
+describe.each([memberTrust, centralAssume, memberRoleGrants, centralBus])("$name", (t) => {
+  const decideAll = (p: PolicyProof) => Promise.all(t.rows.map((r) => p.decide(r.request)));
+
+  it(`decides each of its ${t.rows.length} rows as expected`, async () => {
+    const decided = await decideAll(loadPolicyProof(t.template, t.options));
+    expect(t.rows.map((r, i) => ({ row: r.says, decision: decided[i] }))).toEqual(
+      t.rows.map((r) => ({ row: r.says, decision: r.expected })),
+    );
+  });
+
+  it.each(Object.entries(t.weakenings))(
+    "can fail: %s changes the decision of the rows named",
+    async (weakening, mustFlip) => {
+      const weakened = loadPolicyProof(weakenTemplate(t.template, weakening as Weakening), t.options);
+      const after = await decideAll(weakened);
+      const flipped = t.rows.filter((r, i) => after[i] !== r.expected).map((r) => r.says);
+      expect(flipped).toEqual(expect.arrayContaining([...(mustFlip ?? [])]));
+    },
+  );
+});

@@ -1,0 +1,157 @@
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from "@aws-sdk/client-eventbridge";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  type ForwardedPattern,
+  MEMBER_FORWARDED_PATTERNS,
+  REGIONAL_FORWARDED_PATTERNS,
+} from "../../infra/forwarding.js";
+import { toWirePattern } from "../../infra/signal-rules.js";
+import { readFixture } from "../../local/events.js";
+import { useMoto } from "../../local/world.js";
+
+/**
+ * The forwarding patterns as deployed, in moto's EventBridge, two hops as on AWS: a forwarder's bus
+ * in eu-west-1 (a regional forwarder) or a member's bus, each rule targeting the central bus in
+ * us-east-1 (moto delivers cross-region bus targets), where the central rules deliver each to its
+ * own queue. moto's TestEventPattern is a stub, so patterns are tested by delivery.
+ */
+const ACCOUNT = "123456789012";
+const stamp = Date.now();
+const centralBus = `central-${stamp}`;
+const centralBusArn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${centralBus}`;
+const forwarders = { regional: `regional-${stamp}`, member: `member-${stamp}` } as const;
+let central: EventBridgeClient;
+let remote: EventBridgeClient;
+let sqs: SQSClient;
+const queues = new Map<string, string>();
+
+async function forwardRules(bus: string, patterns: readonly ForwardedPattern[]): Promise<void> {
+  await remote.send(new CreateEventBusCommand({ Name: bus }));
+  for (const p of patterns) {
+    await remote.send(
+      new PutRuleCommand({
+        Name: p.id,
+        EventBusName: bus,
+        EventPattern: JSON.stringify(toWirePattern(p.pattern)),
+      }),
+    );
+    await remote.send(
+      new PutTargetsCommand({
+        Rule: p.id,
+        EventBusName: bus,
+        Targets: [{ Id: "central", Arn: centralBusArn }],
+      }),
+    );
+  }
+}
+
+/** The central rules (one per forwarded pattern, as OrganizationIntake builds them) that a fixture put on `bus` reaches. */
+async function deliveredCentralRules(bus: string, fixture: string): Promise<string[]> {
+  const event = readFixture(fixture) as { source: string; "detail-type": string; detail: unknown };
+  const out = await remote.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: bus,
+          Source: event.source,
+          DetailType: event["detail-type"],
+          Detail: JSON.stringify(event.detail),
+        },
+      ],
+    }),
+  );
+  expect(out.FailedEntryCount ?? 0).toBe(0);
+  const hits: string[] = [];
+  for (const [rule, url] of queues) {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    if ((received.Messages ?? []).length > 0) hits.push(rule);
+  }
+  return hits;
+}
+
+beforeAll(async () => {
+  useMoto(inject("motoEndpoint"));
+  central = new EventBridgeClient({ region: "us-east-1" });
+  remote = new EventBridgeClient({ region: "eu-west-1" });
+  sqs = new SQSClient({ region: "us-east-1" });
+  await central.send(new CreateEventBusCommand({ Name: centralBus }));
+  for (const p of [...REGIONAL_FORWARDED_PATTERNS, ...MEMBER_FORWARDED_PATTERNS]) {
+    const url =
+      (await sqs.send(new CreateQueueCommand({ QueueName: `Org${p.ruleId}-${stamp}` }))).QueueUrl ?? "";
+    const arn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))
+    ).Attributes?.QueueArn;
+    const name = `Org${p.ruleId}`;
+    await central.send(
+      new PutRuleCommand({
+        Name: name,
+        EventBusName: centralBus,
+        EventPattern: JSON.stringify(toWirePattern(p.pattern)),
+      }),
+    );
+    await central.send(
+      new PutTargetsCommand({ Rule: name, EventBusName: centralBus, Targets: [{ Id: "q", Arn: arn }] }),
+    );
+    queues.set(p.ruleId, url);
+  }
+  await forwardRules(forwarders.regional, REGIONAL_FORWARDED_PATTERNS);
+  await forwardRules(forwarders.member, MEMBER_FORWARDED_PATTERNS);
+});
+
+describe("a regional forwarder (eu-west-1) → the central bus (us-east-1), real published events", () => {
+  it.each([
+    ["aws.guardduty/iamuser-maliciousipcaller-custom.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.guardduty/iamuser-toripcaller.json", ["GuardDutyAccessKeyRule"]],
+    ["aws.guardduty/sample-finding.json", ["GuardDutyAccessKeyRule"]],
+  ])("%s arrives at exactly %j", async (fixture, rules) => {
+    expect(await deliveredCentralRules(forwarders.regional, fixture)).toEqual(rules);
+  });
+
+  it.each([
+    "aws.guardduty/ec2-finding.json",
+    "aws.guardduty/s3-finding-with-accesskeydetails.json",
+    // IAM events exist only in us-east-1: a regional forwarder never sends them (members do).
+    "aws.iam/create-access-key.json",
+    "aws.health/risk-credentials-exposed.json",
+  ])("%s is not forwarded", async (fixture) => {
+    expect(await deliveredCentralRules(forwarders.regional, fixture)).toEqual([]);
+  });
+});
+
+describe("a member account's default bus → the central bus, real published events", () => {
+  it.each([
+    ["aws.health/risk-credentials-exposed.json", ["HealthRiskRule"]],
+    ["aws.trustedadvisor/exposed-access-keys-error.json", ["TrustedAdvisorExposedKeysRule"]],
+    ["aws.iam/create-access-key.json", ["CreateAccessKeyRule"]],
+    ["aws.iam/update-access-key-active.json", ["ReactivateAccessKeyRule"]],
+    ["aws.iam/detach-user-policy-quarantine.json", ["FencePolicyDetachedRule"]],
+    ["aws.iam/delete-user-policy-revoke.json", ["RevokePolicyDeletedRule"]],
+    ["aws.iam/untag-user-quarantine.json", ["PrincipalTagChangeRule"]],
+  ])("%s arrives at exactly %j", async (fixture, rules) => {
+    expect(await deliveredCentralRules(forwarders.member, fixture)).toEqual(rules);
+  });
+
+  it.each([
+    // The delegated administrator forwards GuardDuty; members never do (no double delivery).
+    "aws.guardduty/iamuser-maliciousipcaller-custom.json",
+    "aws.health/ec2-scheduled-change.json",
+    "aws.trustedadvisor/exposed-access-keys-ok.json",
+    "aws.iam/delete-access-key.json",
+  ])("%s is not forwarded", async (fixture) => {
+    expect(await deliveredCentralRules(forwarders.member, fixture)).toEqual([]);
+  });
+});
