@@ -13,7 +13,13 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
-import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
+import {
+  exemptNameOf,
+  REGION_PATTERN,
+  RESPOND_ENV,
+  ROLE_ARN_PATTERN,
+  STATUS_INDEX,
+} from "../lambdas/core/contract.js";
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
@@ -123,7 +129,13 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
     .value(
       props.guardDutyContainMinSeverity,
       (min) => Number.isFinite(min) && min >= 0 && min <= 11,
-      (min) => `guardDutyContainMinSeverity is ${min}; allowed: 0 to 10 (11 contains by type only)`,
+      (min) =>
+        `guardDutyContainMinSeverity is ${min}; allowed: a number from 0 to 11 (a GuardDuty severity, 0 to 10; 11 contains by finding type only)`,
+    )
+    .each(
+      props.investigationRegions,
+      (region) => REGION_PATTERN.test(region),
+      (region) => `investigationRegions contains "${region}"; expected AWS region names such as eu-west-1`,
     )
     .each(
       props.notificationEmails,

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { STACK_OUTPUTS } from "../lambdas/core/contract.js";
 import { LeakedKeyResponder, type LeakedKeyResponderProps } from "./leaked-key-responder.js";
+import { InvalidPropsError } from "./props-check.js";
 
 /** IAM CloudTrail events and Health RISK events reach EventBridge only in us-east-1. */
 export const DEFAULT_HOME_REGION = "us-east-1";
@@ -20,10 +21,10 @@ export class LeakedKeyResponderStack extends Stack {
     super(scope, id, props);
     const region = props.env?.region;
     if (region !== undefined && region !== DEFAULT_HOME_REGION && !props.allowNonDefaultHomeRegion) {
-      throw new Error(
+      throw new InvalidPropsError("LeakedKeyResponderStack", [
         `home region is "${region}"; IAM CloudTrail events and Health RISK events only arrive in ${DEFAULT_HOME_REGION}. ` +
           "Deploy the home stack there, or set allowNonDefaultHomeRegion (context allowNonDefaultHomeRegion=true) if you forward them yourself.",
-      );
+      ]);
     }
     this.responder = new LeakedKeyResponder(this, "Responder", props.responder);
     // Fixed output names: the lkr CLI finds the deployed responder through them.

@@ -127,3 +127,10 @@ export const AUDIT_ENV = {
   rootRecentDays: "AUDIT_ROOT_RECENT_DAYS",
   alertMode: "AUDIT_ALERT_MODE",
 } as const;
+
+/** Environment variables the lkr CLI reads (not settings of the app: infra/settings.ts lets them be). */
+export const LKR_CLI_ENV = {
+  table: "LKR_TABLE",
+  topic: "LKR_TOPIC",
+  eventBus: "LKR_EVENT_BUS",
+} as const;
