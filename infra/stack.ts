@@ -49,5 +49,26 @@ export class LeakedKeyResponderStack extends Stack {
       value: r.eventBus.eventBusName,
       description: "The responder's own event bus (drills)",
     });
+    // lkr dlq: the other dead-letter queues, and where their messages go back to.
+    const outputs: readonly [string, string, string][] = [
+      [
+        STACK_OUTPUTS.informationalQueueUrl,
+        r.informationalQueue.queueUrl,
+        "Queue the respond function drains",
+      ],
+      [
+        STACK_OUTPUTS.investigateDeadLetterQueueUrl,
+        r.investigation.deadLetterQueue.queueUrl,
+        "Investigations that failed",
+      ],
+      [
+        STACK_OUTPUTS.investigateFunctionName,
+        r.investigation.investigateFunction.functionName,
+        "Investigate function",
+      ],
+      [STACK_OUTPUTS.auditDeadLetterQueueUrl, r.audit.deadLetterQueue.queueUrl, "Audits that failed"],
+      [STACK_OUTPUTS.auditFunctionName, r.audit.auditFunction.functionName, "Audit function"],
+    ];
+    for (const [name, value, description] of outputs) new CfnOutput(this, name, { value, description });
   }
 }

@@ -71,6 +71,12 @@ export const STACK_OUTPUTS = {
   deadLetterQueueUrl: "DeadLetterQueueUrl",
   /** The responder's own bus: `lkr drill` puts drill events there. */
   eventBusName: "EventBusName",
+  /** `lkr dlq`: the dead-letter queues it lists, and where `lkr dlq redrive` sends their messages back. */
+  informationalQueueUrl: "InformationalQueueUrl",
+  investigateDeadLetterQueueUrl: "InvestigateDeadLetterQueueUrl",
+  investigateFunctionName: "InvestigateFunctionName",
+  auditDeadLetterQueueUrl: "AuditDeadLetterQueueUrl",
+  auditFunctionName: "AuditFunctionName",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */
