@@ -3,10 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
-import { Annotations, Match } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
+import { DEAD_LETTER_QUEUES } from "../../cli/dead-letters.js";
 import { alertSubscriberCount, requireAlertSubscriber } from "../../infra/alert-subscribers.js";
 import { LeakedKeyResponderStack, type LeakedKeyResponderStackProps } from "../../infra/stack.js";
 
@@ -87,7 +88,7 @@ function synthApp(context: Record<string, unknown>, env: Record<string, string> 
   return { code: result.status, stderr: result.stderr };
 }
 
-describe("infra/app.ts (what `cdk synth` runs)", () => {
+describe("infra/app.ts (what `cdk synth` runs)", { timeout: 300_000 }, () => {
   it("refuses an unknown context key with 'did you mean', one line per problem, every problem at once, no stack trace", () => {
     const run = synthApp(
       {
@@ -112,5 +113,28 @@ describe("infra/app.ts (what `cdk synth` runs)", () => {
     expect(silent.code).toBe(1);
     expect(silent.stderr).toMatch(/^error: \[LeakedKeyResponder\] nobody is subscribed to the alert topic/m);
     expect(synthApp({ allowNoSubscribers: "true" })).toEqual({ code: 0, stderr: "" });
+  });
+});
+
+describe("the outputs `lkr dlq` reads", () => {
+  it("name every dead-letter queue and where its messages go back to", () => {
+    const { stack } = stackWith({ env: ENV, responder: { notificationEmails: ["secops@example.com"] } });
+    const template = Template.fromStack(stack);
+    const r = stack.responder;
+    const ref = (construct: { node: { defaultChild?: unknown } }) => ({
+      Ref: stack.getLogicalId(construct.node.defaultChild as never),
+    });
+    const expected: Record<string, unknown> = {
+      DeadLetterQueueUrl: ref(r.deadLetterQueue),
+      InformationalQueueUrl: ref(r.informationalQueue),
+      InvestigateDeadLetterQueueUrl: ref(r.investigation.deadLetterQueue),
+      InvestigateFunctionName: ref(r.investigation.investigateFunction),
+      AuditDeadLetterQueueUrl: ref(r.audit.deadLetterQueue),
+      AuditFunctionName: ref(r.audit.auditFunction),
+    };
+    for (const [name, value] of Object.entries(expected)) template.hasOutput(name, { Value: value });
+    for (const queue of DEAD_LETTER_QUEUES) {
+      expect(Object.keys(expected)).toEqual(expect.arrayContaining([queue.output, queue.redrive.output]));
+    }
   });
 });
