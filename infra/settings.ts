@@ -1,4 +1,4 @@
-import { DEFAULT_STACK_NAME, LKR_CLI_ENV } from "../lambdas/core/contract.js";
+import { DEFAULT_STACK_NAME, LKR_CLI_ENV, REGION_PATTERN } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
 import { closestName } from "./did-you-mean.js";
 import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
@@ -161,9 +161,14 @@ export function collectAppSettings(
     }),
   );
   const stackName = text("stackName") ?? DEFAULT_STACK_NAME;
+  const homeRegion = text("homeRegion");
+  if (homeRegion !== undefined && !REGION_PATTERN.test(homeRegion))
+    problems.push(
+      `${nameOf("homeRegion")} is "${homeRegion}"; expected an AWS region name such as us-east-1`,
+    );
   const settings: AppSettings = {
     stackName,
-    homeRegion: text("homeRegion"),
+    homeRegion: homeRegion !== undefined && REGION_PATTERN.test(homeRegion) ? homeRegion : undefined,
     allowNonDefaultHomeRegion: flag("allowNonDefaultHomeRegion") === true,
     allowNoSubscribers: flag("allowNoSubscribers") === true,
     responder: {

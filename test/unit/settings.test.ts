@@ -143,12 +143,14 @@ describe("collectAppSettings", () => {
       honorExemptTag: "yes",
       slackWorkspaceId: "T0",
       allowNoSubscribers: "1",
+      homeRegion: "mars-1",
     };
     const { settings, problems } = collectAppSettings((k) => context[k], {
       LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY: "high",
     });
     expect(problems).toEqual([
       "slackWorkspaceId + slackChannelId go together; missing: slackChannelId",
+      'homeRegion is "mars-1"; expected an AWS region name such as us-east-1',
       'allowNoSubscribers is "1"; allowed: true, false',
       'honorExemptTag is "yes"; allowed: true, false',
       'LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY is "high"; expected a number',
@@ -157,6 +159,7 @@ describe("collectAppSettings", () => {
     expect(settings.responder.honorExemptTag).toBeUndefined();
     expect(settings.responder.guardDutyContainMinSeverity).toBeUndefined();
     expect(settings.allowNoSubscribers).toBe(false);
+    expect(settings.homeRegion).toBeUndefined();
   });
 
   it("reads allowNoSubscribers=true from context or LKR_ALLOW_NO_SUBSCRIBERS", () => {
