@@ -37,6 +37,9 @@ export const SETTING_KEYS = [
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
+/** What CloudFormation (and the CDK) accept as a stack name. */
+const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
 export function envNameOf(key: SettingKey): string {
   return `LKR_${key.replace(/([A-Z])/g, "_$1").toUpperCase()}`;
 }
@@ -160,7 +163,13 @@ export function collectAppSettings(
       channelId: channelId as string,
     }),
   );
-  const stackName = text("stackName") ?? DEFAULT_STACK_NAME;
+  const givenStackName = text("stackName");
+  const stackNameOk = givenStackName === undefined || STACK_NAME_PATTERN.test(givenStackName);
+  if (!stackNameOk)
+    problems.push(
+      `${nameOf("stackName")} is "${givenStackName}"; expected a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128`,
+    );
+  const stackName = (stackNameOk ? givenStackName : undefined) ?? DEFAULT_STACK_NAME;
   const homeRegion = text("homeRegion");
   if (homeRegion !== undefined && !REGION_PATTERN.test(homeRegion))
     problems.push(

@@ -144,12 +144,14 @@ describe("collectAppSettings", () => {
       slackWorkspaceId: "T0",
       allowNoSubscribers: "1",
       homeRegion: "mars-1",
+      stackName: "my stack",
     };
     const { settings, problems } = collectAppSettings((k) => context[k], {
       LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY: "high",
     });
     expect(problems).toEqual([
       "slackWorkspaceId + slackChannelId go together; missing: slackChannelId",
+      'stackName is "my stack"; expected a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128',
       'homeRegion is "mars-1"; expected an AWS region name such as us-east-1',
       'allowNoSubscribers is "1"; allowed: true, false',
       'honorExemptTag is "yes"; allowed: true, false',
