@@ -1,4 +1,4 @@
-import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from "../lambdas/core/incident.js";
+import { type Incident, type IncidentStatus, IncidentStatusSchema } from "../lambdas/core/incident.js";
 import { UsageError } from "./errors.js";
 
 const UNIT_MS: Readonly<Record<string, number>> = {
@@ -25,10 +25,10 @@ export function parseSince(text: string, now: Date): string {
 /** Not yet released or resolved: the responder holds the key, only told people, or a release stopped half-way. */
 const OPEN_STATUSES: readonly IncidentStatus[] = ["contained", "notified", "releasing"];
 
-/** `--status` values: `open`, then every status of the incident model (its zod enum), so help and validator agree. */
+/** `--status` values: `open`, then every option of the incident model's zod enum, so help and validator agree. */
 export const STATUS_FILTERS: Readonly<Record<string, readonly IncidentStatus[]>> = {
   open: OPEN_STATUSES,
-  ...Object.fromEntries(INCIDENT_STATUSES.map((status) => [status, [status]])),
+  ...Object.fromEntries(IncidentStatusSchema.options.map((status) => [status, [status]])),
 };
 
 export function parseStatusFilter(text: string): readonly IncidentStatus[] {

@@ -15,7 +15,7 @@ import { main } from "../../cli/main.js";
 import { quietSdkNodeVersionWarning, SDK_NODE_VERSION_WARNING_OPT_OUT } from "../../cli/sdk-warnings.js";
 import { lkrVersion } from "../../cli/version.js";
 import { invokeAsync } from "../../lambdas/adapters/lambda-async-invoke.js";
-import { INCIDENT_STATUSES } from "../../lambdas/core/incident.js";
+import { IncidentStatusSchema } from "../../lambdas/core/incident.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -65,7 +65,7 @@ describe("lkr help", () => {
 
 describe("help and validator agree on --status", () => {
   it("offers open plus every status of the incident model's zod enum, and the validator accepts each", () => {
-    expect(STATUS_CHOICES).toEqual(["open", ...INCIDENT_STATUSES]);
+    expect(STATUS_CHOICES).toEqual(["open", ...IncidentStatusSchema.options]);
     for (const status of STATUS_CHOICES) expect(parseStatusFilter(status).length).toBeGreaterThan(0);
     expect(() => parseStatusFilter("closed")).toThrow(
       `--status "closed": expected one of ${STATUS_CHOICES.join(", ")}`,
