@@ -196,7 +196,15 @@ describe("the AWS SDK's Node.js version notice", () => {
   it("is not printed above lkr's own answer (the bin, in a child process); the SDK does print it when told to", () => {
     const run = (extra: Record<string, string>) =>
       spawnSync(process.execPath, [join(ROOT, "bin/lkr.mjs"), "incidents", "--table", "t"], {
-        env: { PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", ...extra },
+        // No credentials anywhere (not even a developer's ~/.aws): lkr answers with its own one-line error.
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: "us-east-1",
+          AWS_EC2_METADATA_DISABLED: "true",
+          AWS_SHARED_CREDENTIALS_FILE: join(ROOT, "no-such-credentials"),
+          AWS_CONFIG_FILE: join(ROOT, "no-such-config"),
+          ...extra,
+        },
         encoding: "utf8",
       });
     const quiet = run({});
