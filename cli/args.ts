@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import { UsageError } from "./errors.js";
+import { globalHelp } from "./help.js";
 
-const OPTIONS = {
+export const OPTIONS = {
   // global
   stack: { type: "string" },
   region: { type: "string" },
@@ -12,6 +13,7 @@ const OPTIONS = {
   topic: { type: "string" },
   "endpoint-url": { type: "string" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
   // per command
   status: { type: "string" },
   since: { type: "string" },
@@ -23,10 +25,15 @@ const OPTIONS = {
   placement: { type: "string" },
   path: { type: "string" },
   "name-pattern": { type: "string" },
+  queue: { type: "string" },
 } as const;
 
-type OptionName = keyof typeof OPTIONS;
+export type OptionName = keyof typeof OPTIONS;
 
+/**
+ * Every command, its options and how many arguments it takes (`positionals` at most,
+ * `minPositionals` at least, default: exactly `positionals`). Help text: cli/help.ts.
+ */
 export const COMMANDS = {
   incidents: { options: ["status", "since", "account"], positionals: 0 },
   show: { options: [], positionals: 1 },
@@ -36,8 +43,13 @@ export const COMMANDS = {
   audit: { options: [], positionals: 0 },
   // `honeykey <subcommand> [<key>]`: checked against HONEYKEY_SUBCOMMANDS.
   honeykey: { options: ["placement", "path", "name-pattern", "timeout"], positionals: -1 },
-  help: { options: [], positionals: 0 },
-} as const satisfies Record<string, { options: readonly OptionName[]; positionals: number }>;
+  dlq: { options: ["queue", "yes"], positionals: 1, minPositionals: 0 },
+  completion: { options: [], positionals: 1 },
+  help: { options: [], positionals: 1, minPositionals: 0 },
+} as const satisfies Record<
+  string,
+  { options: readonly OptionName[]; positionals: number; minPositionals?: number }
+>;
 
 export type CommandName = keyof typeof COMMANDS;
 
@@ -45,7 +57,7 @@ export type CommandName = keyof typeof COMMANDS;
 export const HONEYKEY_SUBCOMMANDS = { create: 0, list: 0, show: 1, rotate: 1, retire: 1, test: 1 } as const;
 export type HoneykeySubcommand = keyof typeof HONEYKEY_SUBCOMMANDS;
 
-const GLOBAL_OPTIONS: readonly OptionName[] = [
+export const GLOBAL_OPTIONS: readonly OptionName[] = [
   "stack",
   "region",
   "profile",
@@ -54,6 +66,7 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   "topic",
   "endpoint-url",
   "help",
+  "version",
 ];
 
 export interface GlobalOptions {
@@ -69,8 +82,10 @@ export interface GlobalOptions {
 export interface ParsedCommand {
   readonly command: CommandName;
   readonly help: boolean;
+  /** `--version`: print the version, nothing else. */
+  readonly version: boolean;
   readonly globals: GlobalOptions;
-  /** The incident argument of show / release / resolve. */
+  /** The argument: the incident of show / release / resolve, the command of help, the shell of completion, the action of dlq. */
   readonly target: string | undefined;
   readonly status: string | undefined;
   readonly since: string | undefined;
@@ -85,35 +100,11 @@ export interface ParsedCommand {
   readonly placement?: string | undefined;
   readonly path?: string | undefined;
   readonly namePattern?: string | undefined;
+  readonly queue: string | undefined;
 }
 
-export const USAGE = `lkr — review, release and drill the leaked-key responder
-
-Usage:
-  lkr incidents [--status open|released|resolved] [--since 7d] [--account 123456789012,...]
-  lkr show <incident>
-  lkr release <incident> --reason "why" [--yes]
-  lkr resolve <incident> --reason "why"
-  lkr drill [--timeout 120] [--event-bus NAME]   (default: the stack's EventBusName output; env LKR_EVENT_BUS)
-  lkr audit           key hygiene of this account's IAM users, per access key, worst first
-  lkr honeykey create --placement "where it will be planted" [--path /service/] [--name-pattern "{word}-{env}-{n}"]
-  lkr honeykey list | show <key> | rotate <key> | retire <key>
-  lkr honeykey test <key> [--timeout 300]   (secret from LKR_HONEYKEY_SECRET or asked): a real call, waits for the alert
-
-<incident> is an incident id (<account>-<access key id>) or an access key id.
-
-Global options:
-  --stack NAME        stack of the responder (default ${DEFAULT_STACK_NAME}): its outputs name the table and topic
-  --table NAME        incident table (overrides the stack; env LKR_TABLE)
-  --topic ARN         alert topic (overrides the stack; env LKR_TOPIC)
-  --region REGION     AWS region (default: AWS_REGION / your profile's region)
-  --profile NAME      AWS profile from ~/.aws/config
-  --endpoint-url URL  AWS endpoint (a local emulator such as moto_server)
-  --json              machine-readable output
-  -h, --help          this help
-
-Exit codes: 0 ok, 1 failed, 2 usage, 3 unknown incident, 4 conflict with the incident's state, 5 no credentials/region/table.
-`;
+/** `lkr --help`. */
+export const USAGE = globalHelp(Object.keys(COMMANDS));
 
 function isCommand(value: string): value is CommandName {
   return Object.hasOwn(COMMANDS, value);
@@ -130,21 +121,24 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   const { values, positionals } = parsed;
   const [first, ...rest] = positionals;
   const help = values.help === true;
-  if (first === undefined && !help) throw new UsageError("no command given");
+  const version = values.version === true;
+  if (first === undefined && !help && !version) throw new UsageError("no command given");
   const command: CommandName = first === undefined ? "help" : isCommand(first) ? first : "help";
   if (first !== undefined && !isCommand(first)) {
     throw new UsageError(`unknown command "${first}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
   }
-  const spec = COMMANDS[command];
+  const spec: { options: readonly OptionName[]; positionals: number; minPositionals?: number } =
+    COMMANDS[command];
   const allowed: readonly OptionName[] = [...GLOBAL_OPTIONS, ...spec.options];
   for (const name of Object.keys(values) as OptionName[]) {
     if (values[name] !== undefined && !allowed.includes(name)) {
       throw new UsageError(`--${name} is not an option of "${command}"`);
     }
   }
+  const fewest = spec.minPositionals ?? spec.positionals;
   let subcommand: HoneykeySubcommand | undefined;
   let target = rest[0];
-  if (command === "honeykey" && !help) {
+  if (command === "honeykey" && !help && !version) {
     const [sub, ...args] = rest;
     if (sub === undefined || !Object.hasOwn(HONEYKEY_SUBCOMMANDS, sub)) {
       throw new UsageError(`honeykey needs a subcommand: ${Object.keys(HONEYKEY_SUBCOMMANDS).join(", ")}`);
@@ -158,16 +152,17 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       );
     }
     target = args[0];
-  } else if (!help && rest.length !== spec.positionals) {
+  } else if (!help && !version && (rest.length < fewest || rest.length > spec.positionals)) {
     throw new UsageError(
       spec.positionals === 0
         ? `"${command}" takes no argument (got ${rest.join(" ")})`
-        : `"${command}" needs exactly one incident id or access key id`,
+        : `"${command}" takes ${fewest === spec.positionals ? "exactly" : "at most"} one argument: ${argumentOf(command)}`,
     );
   }
   return {
     command,
     help,
+    version,
     globals: {
       stack: values.stack ?? DEFAULT_STACK_NAME,
       region: values.region,
@@ -189,5 +184,20 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     placement: values.placement,
     path: values.path,
     namePattern: values["name-pattern"],
+    queue: values.queue,
   };
+}
+
+/** What a command's argument is, for the usage error. */
+function argumentOf(command: CommandName): string {
+  switch (command) {
+    case "help":
+      return "a command";
+    case "completion":
+      return "a shell (bash or zsh)";
+    case "dlq":
+      return "list or redrive";
+    default:
+      return "an incident id or access key id";
+  }
 }

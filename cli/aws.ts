@@ -1,10 +1,12 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { readStackOutputs } from "../lambdas/adapters/cloudformation-outputs.js";
-import { STACK_OUTPUTS } from "../lambdas/core/contract.js";
+import { LKR_CLI_ENV, STACK_OUTPUTS } from "../lambdas/core/contract.js";
 import { AwsCallError } from "../lambdas/core/errors.js";
 import type { GlobalOptions } from "./args.js";
 import { ConfigurationError } from "./errors.js";
@@ -50,6 +52,8 @@ export class AwsContext {
     sns?: SNSClient;
     sts?: STSClient;
     events?: EventBridgeClient;
+    sqs?: SQSClient;
+    lambda?: LambdaClient;
   } = {};
   private outputs: Promise<Readonly<Record<string, string>>> | undefined;
 
@@ -86,6 +90,15 @@ export class AwsContext {
     return this.cached.events;
   }
 
+  sqs(): SQSClient {
+    this.cached.sqs ??= new SQSClient(this.config);
+    return this.cached.sqs;
+  }
+  lambda(): LambdaClient {
+    this.cached.lambda ??= new LambdaClient(this.config);
+    return this.cached.lambda;
+  }
+
   /** The region the clients use (after --region, environment and profile). */
   async region(): Promise<string> {
     return this.sts().config.region();
@@ -93,12 +106,12 @@ export class AwsContext {
 
   /** --table, else LKR_TABLE, else the stack's IncidentTableName output. */
   async tableName(): Promise<string> {
-    return this.globals.table ?? nonEmpty(this.env.LKR_TABLE) ?? (await this.output(TABLE_OUTPUT));
+    return this.globals.table ?? nonEmpty(this.env[LKR_CLI_ENV.table]) ?? (await this.output(TABLE_OUTPUT));
   }
 
   /** --topic, else LKR_TOPIC, else the stack's AlertTopicArn output. */
   async topicArn(): Promise<string> {
-    return this.globals.topic ?? nonEmpty(this.env.LKR_TOPIC) ?? (await this.output(TOPIC_OUTPUT));
+    return this.globals.topic ?? nonEmpty(this.env[LKR_CLI_ENV.topic]) ?? (await this.output(TOPIC_OUTPUT));
   }
 
   /**
@@ -106,7 +119,7 @@ export class AwsContext {
    * EventBusName output: the responder's own bus, the only one its drill rule listens on.
    */
   async eventBusName(): Promise<string> {
-    return nonEmpty(this.env.LKR_EVENT_BUS) ?? (await this.output(STACK_OUTPUTS.eventBusName));
+    return nonEmpty(this.env[LKR_CLI_ENV.eventBus]) ?? (await this.output(STACK_OUTPUTS.eventBusName));
   }
 
   /**
@@ -139,7 +152,8 @@ export class AwsContext {
     return this.globals.stack;
   }
 
-  private async output(name: string): Promise<string> {
+  /** One output of the responder's stack; a ConfigurationError when the stack has none of that name. */
+  async output(name: string): Promise<string> {
     this.outputs ??= this.readOutputs(this.globals.stack, this.config);
     const value = (await this.outputs)[name];
     if (!value) {

@@ -1,4 +1,4 @@
-import type { Incident, IncidentStatus } from "../lambdas/core/incident.js";
+import { type Incident, type IncidentStatus, IncidentStatusSchema } from "../lambdas/core/incident.js";
 import { UsageError } from "./errors.js";
 
 const UNIT_MS: Readonly<Record<string, number>> = {
@@ -22,14 +22,13 @@ export function parseSince(text: string, now: Date): string {
   throw new UsageError(`--since "${text}": expected a duration such as 30m, 12h, 7d, 2w, or an ISO date`);
 }
 
-/** `open` means not yet released or resolved: the responder holds the key, only told people, or a release stopped half-way. */
+/** Not yet released or resolved: the responder holds the key, only told people, or a release stopped half-way. */
+const OPEN_STATUSES: readonly IncidentStatus[] = ["contained", "notified", "releasing"];
+
+/** `--status` values: `open`, then every option of the incident model's zod enum, so help and validator agree. */
 export const STATUS_FILTERS: Readonly<Record<string, readonly IncidentStatus[]>> = {
-  open: ["contained", "notified", "releasing"],
-  contained: ["contained"],
-  notified: ["notified"],
-  releasing: ["releasing"],
-  released: ["released"],
-  resolved: ["resolved"],
+  open: OPEN_STATUSES,
+  ...Object.fromEntries(IncidentStatusSchema.options.map((status) => [status, [status]])),
 };
 
 export function parseStatusFilter(text: string): readonly IncidentStatus[] {

@@ -21,18 +21,70 @@ export function shortTime(iso: string): string {
 }
 
 function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
-/** Columns padded to the widest cell; the last column is not padded. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
+/** How a table is laid out for where it is printed. */
+export interface TableOptions {
+  /** Fit the table in this many columns (the terminal's width): the widest cells end in `…`. */
+  readonly width?: number | undefined;
+  /** Columns never shortened (an incident id must stay whole to be pasted into `lkr show`). */
+  readonly keep?: readonly number[];
+  /** Colours a laid-out cell (row -1 is the header); the text it gets is already padded or clipped. */
+  readonly style?: (text: string, column: number, row: number) => string;
+}
+
+/** Column widths that fit `width`: the widest shortenable column loses a character at a time, down to its header's width. */
+export function fitColumns(natural: readonly number[], minimum: readonly number[], width: number): number[] {
+  const widths = [...natural];
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > width) {
+    let widest = -1;
+    for (let i = 0; i < widths.length; i++) {
+      if ((widths[i] ?? 0) > (minimum[i] ?? 0) && (widest < 0 || (widths[i] ?? 0) > (widths[widest] ?? 0)))
+        widest = i;
+    }
+    if (widest < 0) break; // nothing left to shorten: wider than the terminal, but every cell still says something
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  return widths;
+}
+
+/** Columns padded to the widest cell (the last column is not padded), fitted to `options.width` when given. */
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  options: TableOptions = {},
+): string {
+  const natural = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const widths =
+    options.width === undefined
+      ? natural
+      : fitColumns(
+          natural,
+          natural.map((w, i) =>
+            options.keep?.includes(i) ? w : Math.min(w, Math.max(headers[i]?.length ?? 0, 4)),
+          ),
+          options.width,
+        );
+  const style = options.style ?? ((text: string) => text);
+  const line = (cells: readonly string[], row: number) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .map((cell, i) => {
+        const width = widths[i] ?? 0;
+        const text = clip(cell, width);
+        const padded = i === cells.length - 1 ? text : text.padEnd(width);
+        return style(padded, i, row);
+      })
       .join("  ")
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n");
+  return [line(headers, -1), ...rows.map((r, i) => line(r, i))].join("\n");
+}
+
+/** ANSI colours lkr uses, only where the Io allows colour. */
+const ANSI = { bold: "1", red: "31", green: "32", yellow: "33", dim: "2" } as const;
+export function paint(text: string, colour: keyof typeof ANSI, enabled: boolean | undefined): string {
+  return enabled ? `\u001b[${ANSI[colour]}m${text}\u001b[0m` : text;
 }
 
 const RESPONDER_KINDS = new Set<string>(CONTAINMENT_KINDS);
@@ -87,8 +139,32 @@ export function incidentRow(incident: Incident): string[] {
   ];
 }
 
-export function renderIncidentTable(incidents: readonly Incident[]): string {
-  return renderTable(INCIDENT_COLUMNS, incidents.map(incidentRow));
+const STATUS_COLOURS: Readonly<Record<string, keyof typeof ANSI>> = {
+  contained: "red",
+  releasing: "yellow",
+  notified: "yellow",
+  released: "green",
+  resolved: "dim",
+};
+
+/** Where a table goes: the terminal's width and whether it takes colour. */
+export interface Screen {
+  readonly columns?: number | undefined;
+  readonly color?: boolean | undefined;
+}
+
+export function renderIncidentTable(incidents: readonly Incident[], screen: Screen = {}): string {
+  const statusColumn = INCIDENT_COLUMNS.indexOf("STATUS");
+  return renderTable(INCIDENT_COLUMNS, incidents.map(incidentRow), {
+    width: screen.columns,
+    keep: [INCIDENT_COLUMNS.indexOf("ID")],
+    style: (text, column, row) => {
+      if (row < 0) return paint(text, "bold", screen.color);
+      const status = incidents[row]?.status;
+      const colour = column === statusColumn && status !== undefined ? STATUS_COLOURS[status] : undefined;
+      return colour === undefined ? text : paint(text, colour, screen.color);
+    },
+  });
 }
 
 function outcomeText(action: ActionRecord): string {
@@ -129,7 +205,11 @@ function renderInvestigation(value: unknown): string[] {
 }
 
 /** Everything on the incident, for people. */
-export function renderIncident(incident: Incident, plan: ReleasePlan | undefined): string {
+export function renderIncident(
+  incident: Incident,
+  plan: ReleasePlan | undefined,
+  screen: Screen = {},
+): string {
   const lines = [
     `Incident ${incident.incidentId}`,
     `  Status:      ${incident.status}`,
@@ -164,6 +244,7 @@ export function renderIncident(incident: Incident, plan: ReleasePlan | undefined
           outcomeText(a),
           clip(a.detail ?? "", 100),
         ]),
+        { width: screen.columns },
       ).split("\n"),
     );
   }

@@ -15,6 +15,15 @@ export interface Io {
   readonly sleep: (ms: number) => Promise<void>;
   /** Random hex for drill ids. */
   readonly random: () => string;
+  /** Width of the terminal stdout writes to; undefined when it is not a terminal (tables keep every character). */
+  readonly columns?: number | undefined;
+  /** Colour output: stdout is a terminal, and NO_COLOR is not set (https://no-color.org). */
+  readonly color?: boolean;
+}
+
+/** Colour on a terminal only, never with NO_COLOR (any non-empty value) or TERM=dumb. */
+export function colorWanted(isTty: boolean, env: Readonly<Record<string, string | undefined>>): boolean {
+  return isTty && !env.NO_COLOR && env.TERM !== "dumb";
 }
 
 export function processIo(): Io {
@@ -37,6 +46,8 @@ export function processIo(): Io {
     now: () => new Date(),
     sleep: (ms) => sleep(ms).then(() => undefined),
     random: () => randomBytes(4).toString("hex"),
+    columns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
+    color: colorWanted(process.stdout.isTTY === true, process.env),
   };
 }
 

@@ -1,17 +1,26 @@
-import { type CommandName, parseCommandLine, USAGE } from "./args.js";
+import { COMMANDS, type CommandName, parseCommandLine, USAGE } from "./args.js";
 import { AwsContext, cloudFormationOutputs, type StackOutputsReader } from "./aws.js";
 import { auditCommand } from "./commands/audit.js";
 import type { CommandContext } from "./commands/common.js";
+import { dlqCommand } from "./commands/dlq.js";
 import { drillCommand } from "./commands/drill.js";
 import { honeykeyCommand } from "./commands/honeykey.js";
 import { incidentsCommand } from "./commands/incidents.js";
 import { releaseCommand, resolveCommand } from "./commands/release.js";
 import { showCommand } from "./commands/show.js";
-import { EXIT, explainError } from "./errors.js";
-import { eprintln, type Io, println, processIo } from "./io.js";
-import { packageVersion } from "./version.js";
+import { bashCompletion, zshCompletion } from "./completion.js";
+import { EXIT, explainError, UsageError } from "./errors.js";
+import { commandHelp } from "./help.js";
+import { eprintln, type Io, processIo } from "./io.js";
+import { quietSdkNodeVersionWarning } from "./sdk-warnings.js";
+import { lkrVersion } from "./version.js";
 
-const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, (ctx: CommandContext) => Promise<number>>> = {
+/** Commands that answer without AWS. */
+type LocalCommand = "help" | "completion";
+
+const HANDLERS: Readonly<
+  Record<Exclude<CommandName, LocalCommand>, (ctx: CommandContext) => Promise<number>>
+> = {
   incidents: incidentsCommand,
   show: showCommand,
   release: releaseCommand,
@@ -19,7 +28,28 @@ const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, (ctx: CommandConte
   drill: drillCommand,
   audit: auditCommand,
   honeykey: honeykeyCommand,
+  dlq: dlqCommand,
 };
+
+/** `lkr help [command]`, `lkr <command> --help`, `lkr completion <shell>`: text only, no AWS. */
+function answerLocally(args: ReturnType<typeof parseCommandLine>): string | undefined {
+  if (args.version) return lkrVersion();
+  if (args.command === "help") {
+    const topic = args.target;
+    if (topic === undefined) return USAGE;
+    if (!Object.hasOwn(COMMANDS, topic)) {
+      throw new UsageError(`no help for "${topic}": commands are ${Object.keys(COMMANDS).join(", ")}`);
+    }
+    return commandHelp(topic);
+  }
+  if (args.help) return commandHelp(args.command);
+  if (args.command === "completion") {
+    if (args.target === "bash") return bashCompletion();
+    if (args.target === "zsh") return zshCompletion();
+    throw new UsageError(`completion for "${args.target}": supported shells are bash, zsh`);
+  }
+  return undefined;
+}
 
 export interface MainOptions {
   readonly io?: Io;
@@ -38,15 +68,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   let table: string | undefined;
   let region: string | undefined;
   try {
-    if (argv.includes("--version")) {
-      println(io, `lkr ${packageVersion()}`);
-      return EXIT.ok;
-    }
     const args = parseCommandLine(argv);
-    if (args.help || args.command === "help") {
-      println(io, USAGE);
+    const local = answerLocally(args);
+    if (local !== undefined) {
+      io.stdout(local.endsWith("\n") ? local : `${local}\n`);
       return EXIT.ok;
     }
+    if (args.command === "help" || args.command === "completion") return EXIT.usage; // answered above
+    quietSdkNodeVersionWarning();
     aws = new AwsContext(args.globals, io.env, options.stackOutputs ?? cloudFormationOutputs);
     table = args.globals.table ?? io.env.LKR_TABLE;
     region = args.globals.region;

@@ -18,3 +18,12 @@ export function packageVersion(from: string = fileURLToPath(import.meta.url)): s
     if (dirname(dir) === dir) throw new Error(`no package.json of ${PACKAGE_NAME} above ${from}`);
   }
 }
+
+/** The version for `lkr --version`: packageVersion from a directory, "unknown" when no package.json of ours is above it. */
+export function lkrVersion(fromDir: string = dirname(fileURLToPath(import.meta.url))): string {
+  try {
+    return packageVersion(join(fromDir, "version.js"));
+  } catch {
+    return "unknown";
+  }
+}

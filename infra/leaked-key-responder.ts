@@ -14,7 +14,13 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { type AlertRoute, formatAlertRoutes, needsPlacement } from "../lambdas/core/alert-routes.js";
 import { DEFAULT_QUARANTINE_POLICY_ARN, RESPONSE_MODES } from "../lambdas/core/config.js";
-import { exemptNameOf, RESPOND_ENV, ROLE_ARN_PATTERN, STATUS_INDEX } from "../lambdas/core/contract.js";
+import {
+  exemptNameOf,
+  REGION_PATTERN,
+  RESPOND_ENV,
+  ROLE_ARN_PATTERN,
+  STATUS_INDEX,
+} from "../lambdas/core/contract.js";
 import { DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS } from "../lambdas/core/honeykey/model.js";
 import { RESPONDER_EVENT_SOURCE } from "../lambdas/core/investigation/contained-event.js";
 import { PERSISTENCE_DETAIL_TYPE } from "../lambdas/core/investigation/persistence.js";
@@ -145,7 +151,13 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
     .value(
       props.guardDutyContainMinSeverity,
       (min) => Number.isFinite(min) && min >= 0 && min <= 11,
-      (min) => `guardDutyContainMinSeverity is ${min}; allowed: 0 to 10 (11 contains by type only)`,
+      (min) =>
+        `guardDutyContainMinSeverity is ${min}; allowed: a number from 0 to 11 (a GuardDuty severity, 0 to 10; 11 contains by finding type only)`,
+    )
+    .each(
+      props.investigationRegions,
+      (region) => REGION_PATTERN.test(region),
+      (region) => `investigationRegions contains "${region}"; expected AWS region names such as eu-west-1`,
     )
     .each(
       props.notificationEmails,

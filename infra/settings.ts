@@ -1,14 +1,21 @@
 import { Duration } from "aws-cdk-lib";
-import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
+import { DEFAULT_STACK_NAME, LKR_CLI_ENV, REGION_PATTERN } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
+import { closestName } from "./did-you-mean.js";
 import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
 import { type AlertRoute, DEFAULT_MEMBER_ROLE_NAME, type OrganizationSettings } from "./organization.js";
+import { InvalidSettingsError } from "./props-check.js";
 
-/** Every setting, read from `cdk.json`/`-c key=value` context first, then `LKR_<KEY>` environment variables. */
+/**
+ * Every setting, read from `cdk.json`/`-c key=value` context first, then `LKR_<KEY>` environment
+ * variables. The one list of known keys: a context key or `LKR_*` variable not named here fails
+ * synth with a "did you mean" suggestion, so add a new setting here first.
+ */
 export const SETTING_KEYS = [
   "stackName",
   "homeRegion",
   "allowNonDefaultHomeRegion",
+  "allowNoSubscribers",
   "notificationEmails",
   "slackWorkspaceId",
   "slackChannelId",
@@ -35,23 +42,87 @@ export const SETTING_KEYS = [
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
+/** What CloudFormation (and the CDK) accept as a stack name. */
+const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
 export function envNameOf(key: SettingKey): string {
   return `LKR_${key.replace(/([A-Z])/g, "_$1").toUpperCase()}`;
+}
+
+/**
+ * Context keys that belong to the CDK, not to us: its feature flags (`@aws-cdk/...:flag`), what
+ * the CLI passes (`aws:cdk:...`), cached lookups (`availability-zones:account=...`) and notices.
+ */
+function isCdkContextKey(key: string): boolean {
+  return (
+    key.includes(":") ||
+    key.startsWith("@") ||
+    key.startsWith("cdk-") ||
+    key.startsWith("aws-cdk") ||
+    key === "acknowledged-issue-numbers"
+  );
+}
+
+/**
+ * Problems with the names of the settings given: every context key and `LKR_*` variable that is
+ * not a setting (nor the CDK's own, nor one lkr reads), each with the nearest known name.
+ */
+export function unknownSettingProblems(
+  contextKeys: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const contextProblems = contextKeys
+    .filter((key) => !isCdkContextKey(key) && !(SETTING_KEYS as readonly string[]).includes(key))
+    .map((key) => `context key "${key}" is not a setting; ${suggestion(key, SETTING_KEYS)}`);
+  const envNames = SETTING_KEYS.map(envNameOf);
+  const cliNames: readonly string[] = Object.values(LKR_CLI_ENV);
+  const envProblems = Object.keys(env)
+    .filter((name) => name.startsWith("LKR_") && !envNames.includes(name) && !cliNames.includes(name))
+    .map((name) => `environment variable ${name} is not a setting; ${suggestion(name, envNames)}`);
+  return [...contextProblems, ...envProblems];
+}
+
+function suggestion(name: string, known: readonly string[]): string {
+  const nearest = closestName(name, known);
+  return nearest === undefined ? `did you mean one of: ${known.join(", ")}?` : `did you mean "${nearest}"?`;
 }
 
 export interface AppSettings {
   readonly stackName: string;
   readonly homeRegion: string | undefined;
   readonly allowNonDefaultHomeRegion: boolean;
+  /** Synth even when nobody is subscribed to the alerts (`allowNoSubscribers=true`). */
+  readonly allowNoSubscribers: boolean;
   readonly responder: LeakedKeyResponderProps;
   /** Set when `organizationId` is: the Organization deployment (central stack, forwarders, member StackSet). */
   readonly organization?: OrganizationSettings | undefined;
 }
 
+/**
+ * The settings, or one error naming every problem (see {@link collectAppSettings}).
+ * Reads only the keys it knows; pass the names given to {@link unknownSettingProblems} as well.
+ */
 export function readAppSettings(
   context: (key: string) => unknown,
   env: Readonly<Record<string, string | undefined>>,
 ): AppSettings {
+  const { settings, problems } = collectAppSettings(context, env);
+  if (problems.length > 0) throw new InvalidSettingsError(problems);
+  return settings;
+}
+
+/**
+ * The settings and every problem found reading them, each naming the context key (or the
+ * `LKR_*` variable it came from), the value and what is allowed. A value with a problem is left
+ * out, so the construct can still be built and report its own problems in the same round.
+ */
+export function collectAppSettings(
+  context: (key: string) => unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly settings: AppSettings; readonly problems: readonly string[] } {
+  const problems: string[] = [];
+  const nameOf = (key: SettingKey): string =>
+    context(key) === undefined && env[envNameOf(key)] !== undefined ? envNameOf(key) : key;
   const get = (key: SettingKey): unknown => context(key) ?? env[envNameOf(key)];
   const text = (key: SettingKey): string | undefined => {
     const value = get(key);
@@ -68,22 +139,24 @@ export function readAppSettings(
     const value = text(key);
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n)) throw new Error(`${key} is "${value}"; expected a number`);
-    return n;
+    if (Number.isFinite(n)) return n;
+    problems.push(`${nameOf(key)} is "${value}"; expected a number`);
+    return undefined;
   };
   const flag = (key: SettingKey): boolean | undefined => {
     const value = text(key);
     if (value === undefined) return undefined;
-    if (value !== "true" && value !== "false") throw new Error(`${key} is "${value}"; allowed: true, false`);
-    return value === "true";
+    if (value === "true" || value === "false") return value === "true";
+    problems.push(`${nameOf(key)} is "${value}"; allowed: true, false`);
+    return undefined;
   };
   const pair = <T>(keys: readonly SettingKey[], build: (values: string[]) => T): T | undefined => {
     const values = keys.map(text);
     if (values.every((v) => v === undefined)) return undefined;
     const missing = keys.filter((_, i) => values[i] === undefined);
-    if (missing.length > 0)
-      throw new Error(`${keys.join(" + ")} go together; missing: ${missing.join(", ")}`);
-    return build(values as string[]);
+    if (missing.length === 0) return build(values as string[]);
+    problems.push(`${keys.join(" + ")} go together; missing: ${missing.join(", ")}`);
+    return undefined;
   };
   const slackChannel = pair(["slackWorkspaceId", "slackChannelId"], ([workspaceId, channelId]) => ({
     workspaceId: workspaceId as string,
@@ -97,8 +170,25 @@ export function readAppSettings(
       channelId: channelId as string,
     }),
   );
-  const stackName = text("stackName") ?? DEFAULT_STACK_NAME;
+  const givenStackName = text("stackName");
+  const stackNameOk = givenStackName === undefined || STACK_NAME_PATTERN.test(givenStackName);
+  if (!stackNameOk)
+    problems.push(
+      `${nameOf("stackName")} is "${givenStackName}"; expected a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128`,
+    );
+  const stackName = (stackNameOk ? givenStackName : undefined) ?? DEFAULT_STACK_NAME;
+  const homeRegion = text("homeRegion");
+  if (homeRegion !== undefined && !REGION_PATTERN.test(homeRegion))
+    problems.push(
+      `${nameOf("homeRegion")} is "${homeRegion}"; expected an AWS region name such as us-east-1`,
+    );
   const organizationId = text("organizationId");
+  let alertRoutes: AlertRoute[] | undefined;
+  try {
+    alertRoutes = alertRoutesOf(list("alertRoutes"));
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
   const organization: OrganizationSettings | undefined =
     organizationId === undefined
       ? undefined
@@ -108,13 +198,14 @@ export function readAppSettings(
           forwardRegions: list("forwardRegions") ?? [],
           memberRoleName: text("memberRoleName") ?? DEFAULT_MEMBER_ROLE_NAME,
           centralAccountId: text("centralAccountId"),
-          alertRoutes: alertRoutesOf(list("alertRoutes")),
+          alertRoutes,
         };
-  return {
+  const settings: AppSettings = {
     organization,
     stackName,
-    homeRegion: text("homeRegion"),
-    allowNonDefaultHomeRegion: text("allowNonDefaultHomeRegion") === "true",
+    homeRegion: homeRegion !== undefined && REGION_PATTERN.test(homeRegion) ? homeRegion : undefined,
+    allowNonDefaultHomeRegion: flag("allowNonDefaultHomeRegion") === true,
+    allowNoSubscribers: flag("allowNoSubscribers") === true,
     responder: {
       notificationEmails: list("notificationEmails"),
       slackChannel,
@@ -135,6 +226,7 @@ export function readAppSettings(
       stackNameForCli: stackName,
     },
   };
+  return { settings, problems };
 }
 
 /** Minutes as a Duration (validated by the construct: whole minutes, 5 to 1440). */

@@ -6,6 +6,7 @@ import { LeakedKeyResponder, type LeakedKeyResponderProps } from "./leaked-key-r
 import { OrganizationIntake } from "./org-intake.js";
 import { MemberStackSet } from "./org-stacks.js";
 import { type OrganizationSettings, validateOrganization } from "./organization.js";
+import { InvalidPropsError } from "./props-check.js";
 
 /** IAM CloudTrail events and Health RISK events reach EventBridge only in us-east-1. */
 export const DEFAULT_HOME_REGION = "us-east-1";
@@ -30,10 +31,10 @@ export class LeakedKeyResponderStack extends Stack {
     super(scope, id, props);
     const region = props.env?.region;
     if (region !== undefined && region !== DEFAULT_HOME_REGION && !props.allowNonDefaultHomeRegion) {
-      throw new Error(
+      throw new InvalidPropsError("LeakedKeyResponderStack", [
         `home region is "${region}"; IAM CloudTrail events and Health RISK events only arrive in ${DEFAULT_HOME_REGION}. ` +
           "Deploy the home stack there, or set allowNonDefaultHomeRegion (context allowNonDefaultHomeRegion=true) if you forward them yourself.",
-      );
+      ]);
     }
     const org = props.organization;
     if (org) validateOrganization(org);
@@ -78,5 +79,26 @@ export class LeakedKeyResponderStack extends Stack {
       centralRoleArns: centralRoles,
       centralBusArn: intake.busArn,
     });
+    // lkr dlq: the other dead-letter queues, and where their messages go back to.
+    const outputs: readonly [string, string, string][] = [
+      [
+        STACK_OUTPUTS.informationalQueueUrl,
+        r.informationalQueue.queueUrl,
+        "Queue the respond function drains",
+      ],
+      [
+        STACK_OUTPUTS.investigateDeadLetterQueueUrl,
+        r.investigation.deadLetterQueue.queueUrl,
+        "Investigations that failed",
+      ],
+      [
+        STACK_OUTPUTS.investigateFunctionName,
+        r.investigation.investigateFunction.functionName,
+        "Investigate function",
+      ],
+      [STACK_OUTPUTS.auditDeadLetterQueueUrl, r.audit.deadLetterQueue.queueUrl, "Audits that failed"],
+      [STACK_OUTPUTS.auditFunctionName, r.audit.auditFunction.functionName, "Audit function"],
+    ];
+    for (const [name, value, description] of outputs) new CfnOutput(this, name, { value, description });
   }
 }

@@ -176,7 +176,7 @@ lkr_version() {
   lkr="$(cd "$JS_APP" && npx lkr --version)"
   leaked="$(cd "$JS_APP" && npx leaked-key-responder --version)"
   echo "$lkr / $leaked"
-  [ "$lkr" = "lkr $VERSION" ] && [ "$leaked" = "lkr $VERSION" ] || fail "lkr --version printed '$lkr' / '$leaked'"
+  [ "$lkr" = "$VERSION" ] && [ "$leaked" = "$VERSION" ] || fail "lkr --version printed '$lkr' / '$leaked'"
 }
 step "lkr --version (installed bin)" lkr_version
 

@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { recordAwsCalls } from "../bench/aws-call-log.js";
 import { capturedIo } from "../cli/io.js";
 import { main as lkrMain } from "../cli/main.js";
+import { quietSdkNodeVersionWarning } from "../cli/sdk-warnings.js";
 import { DEFAULT_QUARANTINE_POLICY_ARN } from "../lambdas/core/config.js";
 import { DEFAULT_STACK_NAME, STATUS_INDEX } from "../lambdas/core/contract.js";
 import { guardDutyEvent, healthEvent } from "../local/events.js";
@@ -24,6 +25,7 @@ import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
 import { persistenceStage } from "./drill-persistence.js";
 import { earliestSignalDrill } from "./local-drill-earliest.js";
 
+quietSdkNodeVersionWarning(); // as lkr does: the drill's output is the SDK calls' results, not Node notices
 const QUARANTINE = DEFAULT_QUARANTINE_POLICY_ARN;
 const EMAIL = "secops@example.com";
 

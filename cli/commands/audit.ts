@@ -7,7 +7,7 @@ import { DEFAULT_AUDIT_CONCURRENCY } from "../../lambdas/core/audit/config.js";
 import type { Finding } from "../../lambdas/core/audit/findings.js";
 import { DEFAULT_THRESHOLDS } from "../../lambdas/core/audit/rules.js";
 import { ConfigurationError, EXIT } from "../errors.js";
-import { renderTable } from "../format.js";
+import { paint, renderTable, type Screen } from "../format.js";
 import { eprintln } from "../io.js";
 import { type CommandContext, output } from "./common.js";
 
@@ -33,10 +33,11 @@ function keyCell(f: Finding): string {
   return f.keySlot === undefined ? "-" : `root key ${f.keySlot}`;
 }
 
-export function renderAuditTable(findings: readonly Finding[]): string {
+export function renderAuditTable(findings: readonly Finding[], screen: Screen = {}): string {
   return renderTable(
     ["RISK", "KIND", "USER", "KEY", "DETAIL"],
     findings.map((f) => [String(f.risk), f.kind, f.userName, keyCell(f), f.detail]),
+    { width: screen.columns, style: (text, _, row) => (row < 0 ? paint(text, "bold", screen.color) : text) },
   );
 }
 
@@ -62,7 +63,7 @@ export async function auditCommand(ctx: CommandContext): Promise<number> {
     () =>
       findings.length === 0
         ? `No findings in account ${gathered.accountId}.`
-        : `${renderAuditTable(findings)}\n\n${findings.length} finding${findings.length === 1 ? "" : "s"} in account ${gathered.accountId}, highest risk first.`,
+        : `${renderAuditTable(findings, ctx.io)}\n\n${findings.length} finding${findings.length === 1 ? "" : "s"} in account ${gathered.accountId}, highest risk first.`,
   );
   return EXIT.ok;
 }

@@ -24,7 +24,7 @@ export async function incidentsCommand(ctx: CommandContext): Promise<number> {
       ].filter((f) => f !== "");
       return `No incidents${filters.length > 0 ? ` (${filters.join(", ")})` : ""}.`;
     }
-    return `${renderIncidentTable(incidents)}\n\n${incidents.length} incident${incidents.length === 1 ? "" : "s"}. Details: lkr show <ID>`;
+    return `${renderIncidentTable(incidents, ctx.io)}\n\n${incidents.length} incident${incidents.length === 1 ? "" : "s"}. Details: lkr show <ID>`;
   });
   return EXIT.ok;
 }

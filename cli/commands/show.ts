@@ -22,7 +22,7 @@ export async function showCommand(ctx: CommandContext): Promise<number> {
     { ...incident, releasePlan: plan ?? null, ...(planError ? { releasePlanError: planError } : {}) },
     () =>
       [
-        renderIncident(incident, plan),
+        renderIncident(incident, plan, ctx.io),
         ...(planError ? ["", `A RELEASE IS NOT POSSIBLE: ${planError}`] : []),
       ].join("\n"),
   );

@@ -97,6 +97,12 @@ export const STACK_OUTPUTS = {
   honeyKeyPath: "HoneyKeyPath",
   /** An Organization deployment's member role: `lkr release` acts in a member account through it. */
   memberRoleName: "MemberRoleName",
+  /** `lkr dlq`: the dead-letter queues it lists, and where `lkr dlq redrive` sends their messages back. */
+  informationalQueueUrl: "InformationalQueueUrl",
+  investigateDeadLetterQueueUrl: "InvestigateDeadLetterQueueUrl",
+  investigateFunctionName: "InvestigateFunctionName",
+  auditDeadLetterQueueUrl: "AuditDeadLetterQueueUrl",
+  auditFunctionName: "AuditFunctionName",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */
@@ -160,4 +166,14 @@ export const HONEY_CHECK_ENV = {
   alertTopicArn: ALERT_TOPIC_ARN,
   honeyKeyPath: "HONEY_KEY_PATH",
   lastUsedToleranceSeconds: "HONEY_LAST_USED_TOLERANCE_SECONDS",
+} as const;
+
+/** Environment variables the lkr CLI reads (not settings of the app: infra/settings.ts lets them be). */
+export const LKR_CLI_ENV = {
+  table: "LKR_TABLE",
+  topic: "LKR_TOPIC",
+  eventBus: "LKR_EVENT_BUS",
+  honeyPath: "LKR_HONEY_PATH",
+  honeyKeySecret: "LKR_HONEYKEY_SECRET",
+  memberRoleName: "LKR_MEMBER_ROLE_NAME",
 } as const;

@@ -486,7 +486,14 @@ describe("exemptions", () => {
 describe("LeakedKeyResponder props", () => {
   it.each([
     [{ responseMode: "yolo" }, /responseMode is "yolo"; allowed: enforce, notify-only/],
-    [{ guardDutyContainMinSeverity: 42 }, /guardDutyContainMinSeverity is 42; allowed: 0 to 10/],
+    [
+      { guardDutyContainMinSeverity: 42 },
+      /guardDutyContainMinSeverity is 42; allowed: a number from 0 to 11 \(a GuardDuty severity, 0 to 10; 11 contains by finding type only\)/,
+    ],
+    [
+      { investigationRegions: ["eu-west-1", "mars-1"] },
+      /investigationRegions contains "mars-1"; expected AWS region names such as eu-west-1/,
+    ],
     [{ notificationEmails: ["not-an-email"] }, /notificationEmails contains "not-an-email"/],
     [{ exemptPrincipals: ["bad name!"] }, /exemptPrincipals contains "bad name!"/],
     [
@@ -525,12 +532,8 @@ describe("LeakedKeyResponder props", () => {
         reservedConcurrency: 0,
       });
     expect(build).toThrow(
-      new Error(
-        "Invalid LeakedKeyResponder props:\n" +
-          '- responseMode is "yolo"; allowed: enforce, notify-only\n' +
-          '- exemptPrincipals contains "bad name!"; expected an IAM user or role name or ARN\n' +
-          '- reservedConcurrency is 0; allowed: an integer from 1 to 100, or "unreserved"',
-      ),
+      // the whole message, nothing before or after
+      /^Invalid LeakedKeyResponder props:\n- responseMode is "yolo"; allowed: enforce, notify-only\n- exemptPrincipals contains "bad name!"; expected an IAM user or role name or ARN\n- reservedConcurrency is 0; allowed: an integer from 1 to 100, or "unreserved"$/,
     );
   });
 
@@ -547,7 +550,7 @@ describe("LeakedKeyResponder props", () => {
     expect(
       () => new LeakedKeyResponder(stack, "TokensAndBad", { ...tokens, guardDutyContainMinSeverity: 42 }),
     ).toThrow(
-      /^Invalid LeakedKeyResponder props:\n- guardDutyContainMinSeverity is 42; allowed: 0 to 10 \(11 contains by type only\)$/,
+      /^Invalid LeakedKeyResponder props:\n- guardDutyContainMinSeverity is 42; allowed: a number from 0 to 11 \(a GuardDuty severity, 0 to 10; 11 contains by finding type only\)$/,
     );
   });
 

@@ -11,7 +11,7 @@ describe("lkr --version", () => {
   it("prints the package's version and exits 0, touching no AWS", async () => {
     const run = capturedIo();
     expect(await main(["--version"], { io: run.io })).toBe(0);
-    expect(run.stdout()).toBe(`lkr ${pkg.version}\n`);
+    expect(run.stdout()).toBe(`${pkg.version}\n`);
     expect(run.stderr()).toBe("");
   });
 

@@ -1,5 +1,13 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { envNameOf, readAppSettings } from "../../infra/settings.js";
+import { closestName } from "../../infra/did-you-mean.js";
+import {
+  collectAppSettings,
+  envNameOf,
+  readAppSettings,
+  SETTING_KEYS,
+  unknownSettingProblems,
+} from "../../infra/settings.js";
 
 const none = () => undefined;
 
@@ -9,6 +17,7 @@ describe("readAppSettings", () => {
       stackName: "LeakedKeyResponder",
       homeRegion: undefined,
       allowNonDefaultHomeRegion: false,
+      allowNoSubscribers: false,
       responder: {
         notificationEmails: undefined,
         slackChannel: undefined,
@@ -67,5 +76,114 @@ describe("readAppSettings", () => {
   ])("rejects %j with a message saying what is missing or wrong", (context, message) => {
     const values: Record<string, unknown> = context;
     expect(() => readAppSettings((k) => values[k], {})).toThrow(message);
+  });
+});
+
+describe("unknownSettingProblems", () => {
+  it("refuses a mistyped context key, suggesting the setting meant", () => {
+    expect(unknownSettingProblems(["notificationEmail", "responseMode"], {})).toEqual([
+      'context key "notificationEmail" is not a setting; did you mean "notificationEmails"?',
+    ]);
+    expect(unknownSettingProblems(["guardDutyContainMinSeverty", "investigation_regions"], {})).toEqual([
+      'context key "guardDutyContainMinSeverty" is not a setting; did you mean "guardDutyContainMinSeverity"?',
+      'context key "investigation_regions" is not a setting; did you mean "investigationRegions"?',
+    ]);
+  });
+
+  it("lists every setting when no known key is near, and still asks 'did you mean'", () => {
+    const [problem] = unknownSettingProblems(["colour"], {});
+    expect(problem).toMatch(
+      /^context key "colour" is not a setting; did you mean one of: stackName, homeRegion, .*forwardRegions\?$/,
+    );
+  });
+
+  it("refuses a mistyped LKR_ variable the same way, and leaves other variables and lkr's own alone", () => {
+    const env = {
+      LKR_NOTIFICATON_EMAILS: "a@example.com",
+      LKR_RESPONSE_MODE: "enforce",
+      LKR_TABLE: "t",
+      LKR_TOPIC: "arn:aws:sns:us-east-1:123456789012:t",
+      LKR_EVENT_BUS: "b",
+      HOME: "/home/x",
+    };
+    expect(unknownSettingProblems([], env)).toEqual([
+      'environment variable LKR_NOTIFICATON_EMAILS is not a setting; did you mean "LKR_NOTIFICATION_EMAILS"?',
+    ]);
+  });
+
+  it("lets the CDK's own context be: cdk.json's feature flags, the CLI's aws:cdk:* keys, lookups, notices", () => {
+    const cdkJson = JSON.parse(readFileSync("cdk.json", "utf8")) as { context: Record<string, unknown> };
+    const cdkKeys = [
+      ...Object.keys(cdkJson.context),
+      "aws:cdk:enable-path-metadata",
+      "aws:cdk:bundling-stacks",
+      "@aws-cdk/core:failSynthOnValidationErrors",
+      "availability-zones:account=123456789012:region=us-east-1",
+      "acknowledged-issue-numbers",
+      "cdk-toolkit-version",
+    ];
+    expect(unknownSettingProblems([...cdkKeys, ...SETTING_KEYS], {})).toEqual([]);
+  });
+
+  it("knows the Organization keys (#13) already", () => {
+    expect(SETTING_KEYS).toEqual(
+      expect.arrayContaining([
+        "organizationId",
+        "memberOrganizationalUnitIds",
+        "forwardRegions",
+        "memberRoleName",
+      ]),
+    );
+  });
+});
+
+describe("collectAppSettings", () => {
+  it("collects every problem, each naming the context key or the LKR_ variable it came from", () => {
+    const context: Record<string, unknown> = {
+      honorExemptTag: "yes",
+      slackWorkspaceId: "T0",
+      allowNoSubscribers: "1",
+      homeRegion: "mars-1",
+      stackName: "my stack",
+    };
+    const { settings, problems } = collectAppSettings((k) => context[k], {
+      LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY: "high",
+    });
+    expect(problems).toEqual([
+      "slackWorkspaceId + slackChannelId go together; missing: slackChannelId",
+      'stackName is "my stack"; expected a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128',
+      'homeRegion is "mars-1"; expected an AWS region name such as us-east-1',
+      'allowNoSubscribers is "1"; allowed: true, false',
+      'honorExemptTag is "yes"; allowed: true, false',
+      'LKR_GUARD_DUTY_CONTAIN_MIN_SEVERITY is "high"; expected a number',
+    ]);
+    // A value with a problem is left out, so the construct can still report its own problems.
+    expect(settings.responder.honorExemptTag).toBeUndefined();
+    expect(settings.responder.guardDutyContainMinSeverity).toBeUndefined();
+    expect(settings.allowNoSubscribers).toBe(false);
+    expect(settings.homeRegion).toBeUndefined();
+  });
+
+  it("reads allowNoSubscribers=true from context or LKR_ALLOW_NO_SUBSCRIBERS", () => {
+    expect(
+      collectAppSettings((k) => (k === "allowNoSubscribers" ? true : undefined), {}).settings
+        .allowNoSubscribers,
+    ).toBe(true);
+    expect(collectAppSettings(none, { LKR_ALLOW_NO_SUBSCRIBERS: "true" }).settings.allowNoSubscribers).toBe(
+      true,
+    );
+  });
+});
+
+describe("closestName", () => {
+  it.each([
+    ["notificationEmail", "notificationEmails"],
+    ["NOTIFICATION_EMAILS", "notificationEmails"],
+    ["responsemode", "responseMode"],
+    ["homeRegoin", "homeRegion"],
+    ["colour", undefined],
+    ["x", undefined],
+  ])("%s → %s", (name, expected) => {
+    expect(closestName(name, SETTING_KEYS)).toBe(expected);
   });
 });
