@@ -16,6 +16,13 @@ export interface ResponderOutputsProps {
   readonly eventBus: events.IEventBus;
   /** The honey users' IAM path (`lkr honeykey create`). */
   readonly honeyKeys: { readonly path: string };
+  /** `lkr dlq`: the other dead-letter queues, and where their messages go back to. */
+  readonly informationalQueue: sqs.IQueue;
+  readonly investigation: {
+    readonly deadLetterQueue: sqs.IQueue;
+    readonly investigateFunction: lambda.IFunction;
+  };
+  readonly audit: { readonly deadLetterQueue: sqs.IQueue; readonly auditFunction: lambda.IFunction };
 }
 
 /**
@@ -32,6 +39,15 @@ export function publishResponderOutputs(scope: Construct, props: ResponderOutput
     ["deadLetterQueueUrl", props.deadLetterQueue.queueUrl, "Signals that failed"],
     ["eventBusName", props.eventBus.eventBusName, "The responder's own event bus (drills)"],
     ["honeyKeyPath", props.honeyKeys.path, "IAM path of honey users (lkr honeykey create)"],
+    ["informationalQueueUrl", props.informationalQueue.queueUrl, "Queue the respond function drains"],
+    [
+      "investigateDeadLetterQueueUrl",
+      props.investigation.deadLetterQueue.queueUrl,
+      "Investigations that failed",
+    ],
+    ["investigateFunctionName", props.investigation.investigateFunction.functionName, "Investigate function"],
+    ["auditDeadLetterQueueUrl", props.audit.deadLetterQueue.queueUrl, "Audits that failed"],
+    ["auditFunctionName", props.audit.auditFunction.functionName, "Audit function"],
   ];
   for (const [key, value, description] of outputs) {
     const name = STACK_OUTPUTS[key];

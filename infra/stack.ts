@@ -79,26 +79,5 @@ export class LeakedKeyResponderStack extends Stack {
       centralRoleArns: centralRoles,
       centralBusArn: intake.busArn,
     });
-    // lkr dlq: the other dead-letter queues, and where their messages go back to.
-    const outputs: readonly [string, string, string][] = [
-      [
-        STACK_OUTPUTS.informationalQueueUrl,
-        r.informationalQueue.queueUrl,
-        "Queue the respond function drains",
-      ],
-      [
-        STACK_OUTPUTS.investigateDeadLetterQueueUrl,
-        r.investigation.deadLetterQueue.queueUrl,
-        "Investigations that failed",
-      ],
-      [
-        STACK_OUTPUTS.investigateFunctionName,
-        r.investigation.investigateFunction.functionName,
-        "Investigate function",
-      ],
-      [STACK_OUTPUTS.auditDeadLetterQueueUrl, r.audit.deadLetterQueue.queueUrl, "Audits that failed"],
-      [STACK_OUTPUTS.auditFunctionName, r.audit.auditFunction.functionName, "Audit function"],
-    ];
-    for (const [name, value, description] of outputs) new CfnOutput(this, name, { value, description });
   }
 }

@@ -30,6 +30,12 @@ describe("a responder inside someone else's stack", () => {
       [STACK_OUTPUTS.respondFunctionName]: ref(r.respondFunction),
       [STACK_OUTPUTS.deadLetterQueueUrl]: ref(r.deadLetterQueue),
       [STACK_OUTPUTS.eventBusName]: ref(r.eventBus),
+      [STACK_OUTPUTS.honeyKeyPath]: r.honeyKeys.path,
+      [STACK_OUTPUTS.informationalQueueUrl]: ref(r.informationalQueue),
+      [STACK_OUTPUTS.investigateDeadLetterQueueUrl]: ref(r.investigation.deadLetterQueue),
+      [STACK_OUTPUTS.investigateFunctionName]: ref(r.investigation.investigateFunction),
+      [STACK_OUTPUTS.auditDeadLetterQueueUrl]: ref(r.audit.deadLetterQueue),
+      [STACK_OUTPUTS.auditFunctionName]: ref(r.audit.auditFunction),
     });
   });
 
