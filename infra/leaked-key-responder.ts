@@ -31,7 +31,7 @@ import { quarantinePolicyProblem } from "./quarantine-policy.js";
 import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./respond-permissions.js";
 import { admitOnly, responderBus } from "./responder-bus.js";
 import { RoleSessionRevoker } from "./role-session-revoker.js";
-import { DRILL_RULE, type Lane, SIGNAL_RULES } from "./signal-rules.js";
+import { AUDIT_ENFORCEMENT_RULE, DRILL_RULE, type Lane, SIGNAL_RULES } from "./signal-rules.js";
 
 const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
 
@@ -108,8 +108,15 @@ export interface LeakedKeyResponderProps {
   readonly operatorRoleArns?: readonly string[];
   /** Stack name shown in release commands of alerts. @default - the containing stack's name */
   readonly stackNameForCli?: string;
-  /** The daily key hygiene audit's settings (schedule, alert mode, thresholds). @default - daily at 06:00 UTC, digest on every run with findings */
-  readonly audit?: Omit<AuditProps, "incidentTable" | "alertTopic" | "logRetention">;
+  /**
+   * The daily key hygiene audit's settings (schedule, alert mode, thresholds, `enforce`: days of
+   * notice per finding kind before the respond function disables the key).
+   * @default - daily at 06:00 UTC, digest on every run with findings, nothing enforced
+   */
+  readonly audit?: Omit<
+    AuditProps,
+    "incidentTable" | "alertTopic" | "logRetention" | "eventBus" | "exemptPrincipals"
+  >;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -254,10 +261,20 @@ export class LeakedKeyResponder extends Construct {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
       logRetention,
+      eventBus: this.eventBus,
+      exemptPrincipals: props.exemptPrincipals,
     });
+    const auditEnforces = Object.keys(props.audit?.enforce ?? {}).length > 0;
+    if (auditEnforces) this.addAuditEnforcementRule();
     this.protectOwnRoles(props.exemptPrincipals ?? []);
-    // The respond role emits Incident Contained; operators send drills. The investigate role puts nothing.
-    admitOnly(this.eventBus, [role.roleArn, ...(props.operatorRoleArns ?? [])]);
+    // The respond role emits Incident Contained; operators send drills; the audit role, when it
+    // enforces, hands due keys over. The investigate role puts nothing.
+    const auditRole = this.audit.auditFunction.role;
+    admitOnly(this.eventBus, [
+      role.roleArn,
+      ...(auditEnforces && auditRole ? [auditRole.roleArn] : []),
+      ...(props.operatorRoleArns ?? []),
+    ]);
     this.letAlarmsPublish([...alarms, ...this.investigation.alarms, ...this.audit.alarms]);
   }
 
@@ -378,6 +395,16 @@ export class LeakedKeyResponder extends Construct {
       eventBus: this.eventBus,
       eventPattern: DRILL_RULE.pattern,
       targets: [target(DRILL_RULE.lane)],
+    });
+  }
+
+  /** The audit's enforcement signals (its own bus) → the informational queue → the respond function. */
+  private addAuditEnforcementRule(): void {
+    new events.Rule(this, AUDIT_ENFORCEMENT_RULE.id, {
+      description: AUDIT_ENFORCEMENT_RULE.description,
+      eventBus: this.eventBus,
+      eventPattern: AUDIT_ENFORCEMENT_RULE.pattern,
+      targets: [queueTarget(this.informationalQueue, this.deadLetterQueue)],
     });
   }
 

@@ -1,3 +1,4 @@
+import { parseEnforcementPolicy } from "../lambdas/core/audit/enforcement.js";
 import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
 import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
@@ -23,6 +24,7 @@ export const SETTING_KEYS = [
   "reservedConcurrency",
   "investigationRegions",
   "operatorRoleArns",
+  "auditEnforce",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -86,6 +88,7 @@ export function readAppSettings(
       channelId: channelId as string,
     }),
   );
+  const auditEnforce = text("auditEnforce");
   const stackName = text("stackName") ?? DEFAULT_STACK_NAME;
   return {
     stackName,
@@ -107,6 +110,18 @@ export function readAppSettings(
       investigationRegions: list("investigationRegions"),
       operatorRoleArns: list("operatorRoleArns"),
       stackNameForCli: stackName,
+      // `key-old=30,key-unused=14`: days of notice per enforced finding kind.
+      ...(auditEnforce === undefined ? {} : { audit: { enforce: enforcementSetting(auditEnforce) } }),
     },
   };
+}
+
+function enforcementSetting(value: string) {
+  try {
+    return parseEnforcementPolicy(value);
+  } catch (error) {
+    throw new Error(`auditEnforce is "${value}": ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
 }

@@ -1,4 +1,8 @@
 import type { EventPattern } from "aws-cdk-lib/aws-events";
+import {
+  AUDIT_ENFORCEMENT_DETAIL_TYPE,
+  AUDIT_ENFORCEMENT_SOURCE,
+} from "../lambdas/core/audit/enforcement.js";
 import { DRILL_TAG } from "../lambdas/core/plan.js";
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_SOURCE } from "../lambdas/core/sources/cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE } from "../lambdas/core/sources/drill.js";
@@ -119,6 +123,21 @@ export const DRILL_RULE = {
   lane: "informational" satisfies Lane,
   description: `Responder drills (acted on only for users tagged ${DRILL_TAG}=true)`,
   pattern: { source: [DRILL_SOURCE], detailType: [DRILL_DETAIL_TYPE] } satisfies EventPattern,
+} as const;
+
+/**
+ * The key hygiene audit's enforcement signals, on the responder's own bus: the respond function
+ * contains the key after checking the audit's stored announcement. The construct id is part of the
+ * deployed contract.
+ */
+export const AUDIT_ENFORCEMENT_RULE = {
+  id: "AuditEnforcementRule",
+  lane: "informational" satisfies Lane,
+  description: "Key hygiene enforcement: announced keys whose date has passed",
+  pattern: {
+    source: [AUDIT_ENFORCEMENT_SOURCE],
+    detailType: [AUDIT_ENFORCEMENT_DETAIL_TYPE],
+  } satisfies EventPattern,
 } as const;
 
 /** The pattern as EventBridge stores it (`detail-type`, no undefined keys). */

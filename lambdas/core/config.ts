@@ -107,7 +107,7 @@ export function parseRespondConfig(env: Env): RespondConfig {
 }
 
 /** The names of the exempt list, each entry a name or a user/role ARN; anything else fails the cold start. */
-function exemptNames(entries: readonly string[]): string[] {
+export function exemptNames(entries: readonly string[]): string[] {
   return entries.map((entry) => {
     const name = exemptNameOf(entry);
     if (name === undefined) {

@@ -24,6 +24,8 @@ export const METRICS_NAMESPACE = "LeakedKeyResponder";
 export const METRICS = {
   /** Drill events naming a principal that is not a drill canary (logged and counted, never alerted). */
   ignoredDrills: "IgnoredDrills",
+  /** Audit enforcement signals no stored announcement backs (logged and counted, never acted on). */
+  ignoredAuditSignals: "IgnoredAuditSignals",
 } as const;
 
 const INCIDENT_TABLE_NAME = "INCIDENT_TABLE_NAME";
@@ -126,4 +128,10 @@ export const AUDIT_ENV = {
   newKeyGraceDays: "AUDIT_NEW_KEY_GRACE_DAYS",
   rootRecentDays: "AUDIT_ROOT_RECENT_DAYS",
   alertMode: "AUDIT_ALERT_MODE",
+  /** Enforcement, notify first: `kind=days,...` (days of notice per enforced kind); unset: off. */
+  enforce: "AUDIT_ENFORCE",
+  /** The respond function's exempt list: never announced (names or ARNs). */
+  exemptPrincipals: "EXEMPT_PRINCIPALS",
+  /** The stack's ResponderBus: enforcement signals go there for the respond function. */
+  eventBusName: "EVENT_BUS_NAME",
 } as const;

@@ -1,7 +1,7 @@
 import type { AccessKeyId } from "./access-key.js";
 import type { Severity } from "./vocabulary.js";
 
-export type SourceName = "health" | "trusted-advisor" | "guardduty" | "cloudtrail" | "drill";
+export type SourceName = "health" | "trusted-advisor" | "guardduty" | "cloudtrail" | "drill" | "audit";
 
 export { maxSeverity, SEVERITY_ORDER, type Severity } from "./vocabulary.js";
 

@@ -149,6 +149,7 @@ export const SOURCE_NAMES = [
   "guardduty",
   "cloudtrail",
   "drill",
+  "audit",
 ] as const satisfies readonly SourceName[];
 
 export const SignalRecordSchema = z.looseObject({

@@ -25,6 +25,7 @@ const SOURCE_LABEL: Record<Exposure["source"], string> = {
   guardduty: "Amazon GuardDuty",
   cloudtrail: "AWS CloudTrail",
   drill: "Responder drill",
+  audit: "Key hygiene audit (enforcement)",
 };
 
 function principalLabel(input: AlertInput): string {
@@ -61,6 +62,7 @@ function verbOf(exposure: Exposure): string {
     return exposure.signal === "UpdateAccessKey" ? "re-enabled" : "tampered";
   }
   if (exposure.source === "guardduty") return "abused";
+  if (exposure.source === "audit") return "hygiene-enforced";
   return "exposed";
 }
 
@@ -121,6 +123,13 @@ function humanSteps(input: AlertInput): string[] {
   if (exposure.source === "drill" && plan.decision !== "contain") {
     return [
       "Nothing to contain: this drill event names a principal that is not a drill canary. Find who sent it (CloudTrail PutEvents with source leaked-key-responder.drill).",
+    ];
+  }
+  if (exposure.source === "audit" && plan.decision === "contain" && !containmentFailed(input.actions)) {
+    return [
+      `The key hygiene audit announced this key (${exposure.evidence.kinds ?? "its findings"}) and disabled it when its date (${(exposure.evidence.dueAt ?? "").slice(0, 10)}) passed: it was not reported leaked.`,
+      `Give ${user} a new key (or better, a role) and move every use of this key to it; then delete this key: aws iam delete-access-key --user-name ${user} --access-key-id ${key}`,
+      "If the key must stay in use for now, release the incident (below): the audit does not disable a released key again.",
     ];
   }
   if (plan.decision === "contain" && containmentFailed(input.actions)) {

@@ -7,12 +7,14 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { DynamoDbAuditStore } from "../adapters/dynamodb-audit.js";
 import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
 import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { assumedRoleCredentials } from "../adapters/sts.js";
+import { unannouncedBecause } from "../core/audit/enforcement.js";
 import type { RespondConfig } from "../core/config.js";
 import { METRICS } from "../core/contract.js";
 import { AwsCallError, describeError, InvalidEventError } from "../core/errors.js";
@@ -195,6 +197,22 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 
+  const auditRecords = new DynamoDbAuditStore(clients.dynamodb, config.incidentTableName);
+  /**
+   * Why an audit enforcement signal is not acted on (undefined: it is backed by the stored
+   * announcement). Anyone the responder's bus admits could send one; the audit's record cannot be
+   * forged that way. A read failure throws: the signal is retried.
+   */
+  const unbackedAuditSignal = async (exposure: Exposure): Promise<string | undefined> => {
+    if (exposure.source !== "audit") return undefined;
+    const principal = exposure.principal.type === "user" ? exposure.principal.name : undefined;
+    return unannouncedBecause(
+      { accountId: exposure.accountId, accessKeyId: exposure.accessKeyId, userName: principal },
+      await auditRecords.previous(),
+      clients.now(),
+    );
+  };
+
   const normalizeOptions: NormalizeOptions = {
     guardDutyPolicy: config.guardDutyPolicy,
     watch: {
@@ -247,6 +265,15 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       };
       logger.appendKeys(keys);
       try {
+        const unbacked = await unbackedAuditSignal(exposure);
+        if (unbacked !== undefined) {
+          logger.warn("audit enforcement signal ignored", {
+            reason: unbacked,
+            ...emfCount(METRICS.ignoredAuditSignals, clients.now()),
+          });
+          outcomes.push({ incidentId: keys.incidentId, decision: "ignore", actions: [], alerted: false });
+          continue;
+        }
         const outcome = await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor });
         outcomes.push(outcome);
         if (exposure.source === "drill" && outcome.decision === "ignore") {

@@ -1,6 +1,7 @@
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import type { LeakedKeyResponderProps } from "../../infra/leaked-key-responder.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import {
   type Decision,
@@ -30,7 +31,7 @@ const breakGlass = `arn:aws:iam::${ACCOUNT}:user/break-glass`;
 const breakGlassAtPath = `arn:aws:iam::${ACCOUNT}:user/ops/break-glass`;
 const adminRole = `arn:aws:iam::${ACCOUNT}:role/admin`;
 
-function synthTemplate(extra: { honorExemptTag?: boolean } = {}): unknown {
+function synthTemplate(extra: Partial<LeakedKeyResponderProps> = {}): unknown {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
   const stack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
     env: { account: ACCOUNT, region: "us-east-1" },
@@ -47,6 +48,9 @@ const template = synthTemplate();
 const proof = loadPolicyProof(template);
 const honouringTemplate = synthTemplate({ honorExemptTag: true });
 const honouring = loadPolicyProof(honouringTemplate);
+/** The audit enforcing one kind: its role may hand keys to the respond function over the bus. */
+const enforcingTemplate = synthTemplate({ audit: { enforce: { "key-old": 30 } } });
+const enforcing = loadPolicyProof(enforcingTemplate);
 
 const respond = proof.logicalId("AWS::IAM::Role", /RespondRole/);
 const investigate = proof.logicalId("AWS::IAM::Role", /InvestigateRole/);
@@ -799,11 +803,18 @@ const auditRole: ProofTable = {
       "ImplicitlyDenied",
     ),
     row(
-      "disables no key (enforcement is not built)",
+      "disables no key (enforcement is the respond function's, through the bus)",
       audit,
       "iam:UpdateAccessKey",
       alice,
       "ImplicitlyDenied",
+    ),
+    row(
+      "puts no event on the responder's bus while nothing is enforced",
+      audit,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
     ),
     row("deletes no key", audit, "iam:DeleteAccessKey", alice, "ImplicitlyDenied"),
     row("creates no key", audit, "iam:CreateAccessKey", alice, "ImplicitlyDenied"),
@@ -826,6 +837,91 @@ const auditRole: ProofTable = {
   },
 };
 
+/** The audit → bus → respond hop, on a stack whose audit enforces `key-old`. */
+const enforcingAudit = enforcing.logicalId("AWS::IAM::Role", /AuditRole/);
+const enforcingRespond = enforcing.logicalId("AWS::IAM::Role", /RespondRole/);
+const enforcingBus = enforcing.arn(enforcing.logicalId("AWS::Events::EventBus", /ResponderBus/));
+const enforcementRule = enforcing.arn(enforcing.logicalId("AWS::Events::Rule", /AuditEnforcementRule/));
+const enforcingQueue = enforcing.arn(enforcing.logicalId("AWS::SQS::Queue", /InformationalQueue/));
+const auditEnforcement: ProofTable = {
+  name: "audit enforcement: audit → responder's bus → respond",
+  template: enforcingTemplate,
+  rows: [
+    row(
+      "the audit role puts its signal on the responder's bus",
+      enforcingAudit,
+      "events:PutEvents",
+      enforcingBus,
+      "Allowed",
+    ),
+    row(
+      "the audit role puts no event on the default bus",
+      enforcingAudit,
+      "events:PutEvents",
+      defaultBus,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "the audit role still disables no key",
+      enforcingAudit,
+      "iam:UpdateAccessKey",
+      alice,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "the audit role still deletes no key",
+      enforcingAudit,
+      "iam:DeleteAccessKey",
+      alice,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "the audit role attaches no policy",
+      enforcingAudit,
+      "iam:AttachUserPolicy",
+      alice,
+      "ImplicitlyDenied",
+      {
+        context: { "iam:PolicyARN": QUARANTINE_POLICY },
+      },
+    ),
+    row(
+      "the enforcement rule queues the signal for the respond function",
+      "events.amazonaws.com",
+      "sqs:SendMessage",
+      enforcingQueue,
+      "Allowed",
+      { context: { "aws:SourceArn": enforcementRule } },
+    ),
+    row("the respond role disables the key", enforcingRespond, "iam:UpdateAccessKey", alice, "Allowed"),
+    row(
+      "the respond role disables no key of an exempt-listed user",
+      enforcingRespond,
+      "iam:UpdateAccessKey",
+      breakGlass,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "the respond role deletes no key",
+      enforcingRespond,
+      "iam:DeleteAccessKey",
+      alice,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "an administrator still puts no audit signal on the responder's bus",
+      admin,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { identityPolicies: ADMIN_POLICY_DOCUMENT },
+    ),
+  ],
+  weakenings: {
+    "drop-deny-statements": ["an administrator still puts no audit signal on the responder's bus"],
+  },
+};
+
 function alarmArnOf(p: PolicyProof, pattern: RegExp): string {
   return p.arn(p.logicalId("AWS::CloudWatch::Alarm", pattern));
 }
@@ -839,9 +935,11 @@ const TABLES = [
   auditRole,
   responderBusPolicy,
   servicesOnResources,
+  auditEnforcement,
 ];
 
-const proofOf = (t: ProofTable): PolicyProof => (t.template === undefined ? proof : honouring);
+const proofOf = (t: ProofTable): PolicyProof =>
+  t.template === undefined ? proof : t.template === enforcingTemplate ? enforcing : honouring;
 
 async function decideAll(p: PolicyProof, rows: readonly Row[]): Promise<Decision[]> {
   return Promise.all(rows.map((r) => p.decide(r.request)));

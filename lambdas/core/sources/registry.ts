@@ -1,4 +1,9 @@
 import type { Exposure } from "../exposure.js";
+import {
+  AUDIT_ENFORCEMENT_DETAIL_TYPE,
+  AUDIT_ENFORCEMENT_SOURCE,
+  auditEnforcementToExposures,
+} from "./audit-enforcement.js";
 import { CLOUDTRAIL_DETAIL_TYPE, cloudTrailToExposures, IAM_SOURCE } from "./cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE, drillToExposures } from "./drill.js";
 import { type Envelope, EnvelopeSchema, parseOrThrow } from "./envelope.js";
@@ -57,6 +62,11 @@ export const SIGNAL_SOURCES: readonly SignalSource[] = [
     watch: watchIamEvent,
   },
   { source: DRILL_SOURCE, detailType: DRILL_DETAIL_TYPE, toExposures: drillToExposures },
+  {
+    source: AUDIT_ENFORCEMENT_SOURCE,
+    detailType: AUDIT_ENFORCEMENT_DETAIL_TYPE,
+    toExposures: auditEnforcementToExposures,
+  },
 ];
 
 export type Normalized =
