@@ -1,6 +1,7 @@
 import { maskAccessKeyId } from "./access-key.js";
 import { bullets, renderIncidentChat, todoSection, toSnsSubject } from "./alert-text.js";
 import { chatList } from "./chatbot.js";
+import { consoleLinksOf } from "./console-links.js";
 import { containmentFailed } from "./containment.js";
 import type { Exposure } from "./exposure.js";
 import { type ActionRecord, principalRecordOf } from "./incident.js";
@@ -180,6 +181,7 @@ export function renderAlert(input: AlertInput): RenderedAlert {
   const todo = humanSteps(input);
   const release = releaseLine(input);
   const evidence = Object.entries(exposure.evidence).map(([k, v]) => `${k}: ${v}`);
+  const links = consoleLinksOf(exposure, input.principalName);
 
   const text = [
     subject,
@@ -203,6 +205,9 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       : plan.reasons.length > 0
         ? ["", `WHY NOTHING WAS CHANGED: ${plan.reasons.join("; ")}`]
         : []),
+    ...(links.length > 0
+      ? ["", `IN THE CONSOLE (account ${exposure.accountId})`, ...links.map((l) => `  ${l.label}: ${l.url}`)]
+      : []),
     "",
     ...todoSection(todo),
     ...(release
@@ -229,6 +234,10 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       chatList("Done", doneLines, "*Done:* nothing in IAM"),
       chatList("Would have done", withheldLines),
       plan.reasons.length > 0 ? `*Why not:* ${plan.reasons.join("; ")}` : "",
+      chatList(
+        "Console",
+        links.map((l) => `${l.label}: ${l.url}`),
+      ),
     ],
     nextSteps: [...todo, ...(release ? [`False alarm? \`${release}\``] : [])],
     keywords: [plan.severity.toUpperCase(), exposure.accountId, exposure.source, plan.decision],
@@ -260,6 +269,7 @@ export function renderAlert(input: AlertInput): RenderedAlert {
     reasons: plan.reasons,
     humanSteps: todo,
     releaseCommand: release ?? null,
+    consoleLinks: links,
   });
 
   return { subject, text, chat, machine };
