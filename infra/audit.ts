@@ -53,6 +53,8 @@ export interface AuditProps {
    * `enforce` names a kind. @default - none
    */
   readonly eventBus?: events.IEventBus;
+  /** AWS Chatbot's topic: the digest's chat copy (encrypted with the alert topic's key). @default - none */
+  readonly chatTopic?: sns.ITopic;
   /** Users never announced nor disabled (the responder's exempt list). @default - none */
   readonly exemptPrincipals?: readonly string[];
 }
@@ -127,6 +129,7 @@ export class Audit extends Construct {
         [AUDIT_ENV.unusedDays]: String(props.unusedDays ?? DEFAULT_THRESHOLDS.unusedDays),
         [AUDIT_ENV.newKeyGraceDays]: String(props.newKeyGraceDays ?? DEFAULT_THRESHOLDS.newKeyGraceDays),
         [AUDIT_ENV.rootRecentDays]: String(props.rootRecentDays ?? DEFAULT_THRESHOLDS.rootRecentDays),
+        ...(props.chatTopic ? { [AUDIT_ENV.chatTopicArn]: props.chatTopic.topicArn } : {}),
         ...(props.exemptPrincipals?.length
           ? { [AUDIT_ENV.exemptPrincipals]: props.exemptPrincipals.join(",") }
           : {}),
@@ -179,6 +182,7 @@ export class Audit extends Construct {
       }),
     );
     props.alertTopic.grantPublish(this.auditFunction);
+    props.chatTopic?.grantPublish(this.auditFunction);
     if (enforcing(props) && props.eventBus) {
       // Enforcement signals only: the audit role holds no IAM write; the respond function disables.
       role.addToPolicy(

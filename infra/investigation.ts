@@ -29,6 +29,8 @@ export interface InvestigationProps {
   readonly alertTopic: sns.ITopic;
   /** The responder's own bus, where the respond function emits Incident Contained. */
   readonly eventBus: events.IEventBus;
+  /** AWS Chatbot's topic: each follow-up's chat copy (encrypted with the alert topic's key). @default - none */
+  readonly chatTopic?: sns.ITopic;
   /** Regions searched besides us-east-1 (always searched: IAM and STS calls are recorded only there). @default - us-east-1 only */
   readonly regions?: readonly string[];
   /** Retention of the function's logs. @default logs.RetentionDays.ONE_YEAR */
@@ -86,6 +88,7 @@ export class Investigation extends Construct {
         [INVESTIGATE_ENV.lookbackHours]: String(DEFAULT_LOOKBACK_HOURS),
         [INVESTIGATE_ENV.maxLookbackDays]: String(MAX_EVENT_HISTORY_DAYS),
         [INVESTIGATE_ENV.eventBusName]: props.eventBus.eventBusName,
+        ...(props.chatTopic ? { [INVESTIGATE_ENV.chatTopicArn]: props.chatTopic.topicArn } : {}),
       },
     });
     this.investigateFunction = fn;
@@ -153,6 +156,7 @@ export class Investigation extends Construct {
       }),
     );
     props.alertTopic.grantPublish(this.investigateFunction);
+    props.chatTopic?.grantPublish(this.investigateFunction);
     // On an encrypted topic, grantPublish also grants kms:Decrypt and kms:GenerateDataKey* on that topic's key.
     Validations.of(role).acknowledge({
       id: "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",

@@ -1,6 +1,7 @@
 import { Aws, Duration, RemovalPolicy, Stack, Tags } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -168,6 +169,12 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
 export class LeakedKeyResponder extends Construct {
   readonly incidentTable: dynamodb.Table;
   readonly alertTopic: sns.Topic;
+  /**
+   * AWS Chatbot's topic: every alert's custom-notification JSON, and the alarms. Chatbot subscribes
+   * over HTTPS like any webhook, so it gets its own topic; the alert topic's HTTPS subscribers get
+   * the incident JSON. Subscribe nothing but Chatbot here.
+   */
+  readonly chatTopic: sns.Topic;
   readonly respondFunction: NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
   /** Informational signals and drills, drained by the respond function at most two batches at a time. */
@@ -195,6 +202,11 @@ export class LeakedKeyResponder extends Construct {
     this.incidentTable = this.createIncidentTable();
     this.alertTopicKey = this.createAlertTopicKey();
     this.alertTopic = this.createAlertTopic(props.notificationEmails ?? []);
+    this.chatTopic = new sns.Topic(this, "ChatTopic", {
+      displayName: "Leaked key responder (AWS Chatbot)",
+      masterKey: this.alertTopicKey,
+      enforceSSL: true,
+    });
     this.addChatChannels(props);
     this.eventBus = responderBus(this, "ResponderBus");
 
@@ -228,6 +240,7 @@ export class LeakedKeyResponder extends Construct {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
       alertTopicKey: this.alertTopicKey,
+      chatTopic: this.chatTopic,
       deadLetterQueue: this.deadLetterQueue,
       informationalQueue: this.informationalQueue,
       eventBus: this.eventBus,
@@ -252,6 +265,7 @@ export class LeakedKeyResponder extends Construct {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
       eventBus: this.eventBus,
+      chatTopic: this.chatTopic,
       reservedConcurrency: reserved === UNRESERVED ? undefined : 1,
       regions: props.investigationRegions,
       logRetention,
@@ -262,6 +276,7 @@ export class LeakedKeyResponder extends Construct {
       alertTopic: this.alertTopic,
       logRetention,
       eventBus: this.eventBus,
+      chatTopic: this.chatTopic,
       exemptPrincipals: props.exemptPrincipals,
     });
     const auditEnforces = Object.keys(props.audit?.enforce ?? {}).length > 0;
@@ -283,18 +298,22 @@ export class LeakedKeyResponder extends Construct {
    * exactly this construct's alarms, on behalf of this account (confused deputy).
    */
   private letAlarmsPublish(alarms: readonly cloudwatch.Alarm[]): void {
-    this.alertTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: "OwnAlarmsPublish",
-        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
-        actions: ["sns:Publish"],
-        resources: [this.alertTopic.topicArn],
-        conditions: {
-          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
-          ArnEquals: { "aws:SourceArn": alarms.map((alarm) => alarm.alarmArn) },
-        },
-      }),
-    );
+    // Chatbot renders CloudWatch alarms natively: they go to its topic too.
+    for (const alarm of alarms) alarm.addAlarmAction(new cwActions.SnsAction(this.chatTopic));
+    for (const topic of [this.alertTopic, this.chatTopic]) {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: "OwnAlarmsPublish",
+          principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
+          actions: ["sns:Publish"],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+            ArnEquals: { "aws:SourceArn": alarms.map((alarm) => alarm.alarmArn) },
+          },
+        }),
+      );
+    }
   }
 
   private createIncidentTable(): dynamodb.Table {
@@ -374,6 +393,7 @@ export class LeakedKeyResponder extends Construct {
       ),
       [RESPOND_ENV.stackName]: props.stackNameForCli ?? Stack.of(this).stackName,
       [RESPOND_ENV.eventBusName]: this.eventBus.eventBusName,
+      [RESPOND_ENV.chatTopicArn]: this.chatTopic.topicArn,
       ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
     };
   }
@@ -458,7 +478,7 @@ export class LeakedKeyResponder extends Construct {
         slackChannelConfigurationName: `${Stack.of(this).stackName}-alerts`.slice(0, 128),
         slackWorkspaceId: props.slackChannel.workspaceId,
         slackChannelId: props.slackChannel.channelId,
-        notificationTopics: [this.alertTopic],
+        notificationTopics: [this.chatTopic],
         guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("ReadOnlyAccess")],
         loggingLevel: chatbot.LoggingLevel.ERROR,
       });
@@ -474,7 +494,7 @@ export class LeakedKeyResponder extends Construct {
         teamId: props.teamsChannel.teamId,
         teamsTenantId: props.teamsChannel.tenantId,
         teamsChannelId: props.teamsChannel.channelId,
-        snsTopicArns: [this.alertTopic.topicArn],
+        snsTopicArns: [this.chatTopic.topicArn],
         guardrailPolicies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
         loggingLevel: "ERROR",
       });

@@ -44,6 +44,10 @@ export class LeakedKeyResponderStack extends Stack {
       value: r.deadLetterQueue.queueUrl,
       description: "Signals that failed",
     });
+    new CfnOutput(this, STACK_OUTPUTS.chatTopicArn, {
+      value: r.chatTopic.topicArn,
+      description: "Chat topic: AWS Chatbot's notifications only (subscribe Chatbot here, nothing else)",
+    });
     new CfnOutput(this, STACK_OUTPUTS.eventBusName, {
       value: r.eventBus.eventBusName,
       description: "The responder's own event bus (drills)",

@@ -50,6 +50,7 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
   const reason = requireReason(ctx);
   const review = await incidentReview(ctx);
   const topicArn = await ctx.aws.topicArn();
+  const chatTopicArn = await ctx.aws.chatTopicArn();
   const caller = await callerIdentityOf(ctx.aws.sts());
   // Refuses an incident of another account before showing a plan: nothing changed, nothing written.
   const prepared = await prepareRelease(
@@ -78,7 +79,7 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
       incidents: review,
       iam: new IamReleaseAdapter(ctx.aws.iam()),
       callerAccountId: caller.accountId,
-      alerts: new SnsAlertPublisher(ctx.aws.sns(), topicArn),
+      alerts: new SnsAlertPublisher(ctx.aws.sns(), topicArn, chatTopicArn),
       now: ctx.io.now,
       stackName: ctx.aws.stackName,
     },

@@ -9,7 +9,17 @@ import {
   QUARANTINE_POLICY_ALLOWED,
   RESPOND_ENV,
 } from "./contract.js";
-import { type Env, list, matching, number, oneOf, optional, required, topicArn } from "./env.js";
+import {
+  type Env,
+  list,
+  matching,
+  number,
+  oneOf,
+  optional,
+  optionalTopicArn,
+  required,
+  topicArn,
+} from "./env.js";
 import { ConfigError } from "./errors.js";
 import { DEFAULT_GUARDDUTY_POLICY, type GuardDutyPolicy } from "./sources/guardduty.js";
 import { RESPONSE_MODES, type ResponseMode } from "./vocabulary.js";
@@ -23,6 +33,8 @@ export interface RespondConfig {
   readonly incidentTableName: string;
   /** ALERT_TOPIC_ARN (required). */
   readonly alertTopicArn: string;
+  /** CHAT_TOPIC_ARN: AWS Chatbot's topic; default none (alerts to the alert topic only). */
+  readonly chatTopicArn?: string | undefined;
   /** RESPONSE_MODE: `enforce` (default) or `notify-only`. */
   readonly mode: ResponseMode;
   /** QUARANTINE_POLICY_ARN, default AWS's AWSCompromisedKeyQuarantineV3. */
@@ -88,6 +100,7 @@ export function parseRespondConfig(env: Env): RespondConfig {
   return {
     incidentTableName: required(env, RESPOND_ENV.incidentTableName),
     alertTopicArn,
+    chatTopicArn: optionalTopicArn(env, RESPOND_ENV.chatTopicArn),
     mode,
     quarantinePolicyArn,
     exemptPrincipals: exemptNames(list(env, RESPOND_ENV.exemptPrincipals) ?? []),

@@ -51,6 +51,8 @@ export const RESPOND_ENV = {
   honorExemptTag: "HONOR_EXEMPT_TAG",
   /** ARNs of the responder's own roles: their tag calls are the responder's, not tampering. */
   responderRoleArns: "RESPONDER_ROLE_ARNS",
+  /** The chat topic AWS Chatbot subscribes to (its JSON only); unset: alerts go to the alert topic alone. */
+  chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;
 
 /** Environment variables of the investigate function. */
@@ -63,6 +65,7 @@ export const INVESTIGATE_ENV = {
   maxSessionKeys: "MAX_SESSION_KEYS",
   /** The bus its Incident Contained events arrive on (the stack's ResponderBus); it puts nothing there. */
   eventBusName: "EVENT_BUS_NAME",
+  chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;
 
 /** Outputs of the responder's stack; the lkr CLI finds the deployed responder through them. */
@@ -73,6 +76,8 @@ export const STACK_OUTPUTS = {
   deadLetterQueueUrl: "DeadLetterQueueUrl",
   /** The responder's own bus: `lkr drill` puts drill events there. */
   eventBusName: "EventBusName",
+  /** The chat topic (AWS Chatbot's JSON): `lkr release` sends its alert there too. */
+  chatTopicArn: "ChatTopicArn",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */
@@ -134,4 +139,5 @@ export const AUDIT_ENV = {
   exemptPrincipals: "EXEMPT_PRINCIPALS",
   /** The stack's ResponderBus: enforcement signals go there for the respond function. */
   eventBusName: "EVENT_BUS_NAME",
+  chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;

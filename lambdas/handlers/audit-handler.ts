@@ -59,7 +59,7 @@ export function createAuditHandler(config: AuditConfig, clients: AuditClients): 
     directory: new IamKeyDirectory(clients.iam),
     exposure: new DynamoDbExposureHistory(clients.dynamodb, config.incidentTableName),
     store: new DynamoDbAuditStore(clients.dynamodb, config.incidentTableName),
-    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
+    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn, config.chatTopicArn),
     log: logTo(logger),
     enforcement:
       config.eventBusName === undefined

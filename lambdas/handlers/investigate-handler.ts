@@ -74,7 +74,7 @@ export function createInvestigateHandler(
   };
   const activity = new CloudTrailActivitySource({ clientFor: clients.cloudTrailFor });
   const store = new DynamoDbInvestigationStore(clients.dynamodb, config.incidentTableName);
-  const alerts = new SnsAlertPublisher(clients.sns, config.alertTopicArn);
+  const alerts = new SnsAlertPublisher(clients.sns, config.alertTopicArn, config.chatTopicArn);
   const log = logTo(logger);
 
   return async (event, context) => {

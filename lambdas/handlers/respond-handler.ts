@@ -186,7 +186,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
   const revokerForAccount = roleRevokers(config, clients);
   const deps: Omit<RespondDeps, "iamFor" | "roleRevokerFor"> = {
     incidents: new DynamoDbIncidentStore(clients.dynamodb, config.incidentTableName),
-    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
+    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn, config.chatTopicArn),
     events: new EventBridgePublisher(clients.eventBridge, config.eventBusName),
     now: clients.now,
     // Lambda usually retries a failed asynchronous invocation in the same warm container.

@@ -66,6 +66,7 @@ const revokerLogStream = proof
 const investigateFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /InvestigateFunction/));
 const table = proof.arn(proof.logicalId("AWS::DynamoDB::Table", /IncidentTable/));
 const topic = proof.ref(proof.logicalId("AWS::SNS::Topic", /AlertTopic/));
+const chatTopic = proof.ref(proof.logicalId("AWS::SNS::Topic", /ChatTopic/));
 const topicKey = proof.arn(proof.logicalId("AWS::KMS::Key", /AlertTopicKey/));
 const respondDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /RespondDeadLetterQueue/));
 const investigateDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /InvestigateDeadLetterQueue/));
@@ -353,6 +354,7 @@ const revokerRole: ProofTable = {
     row("assumes no role", revoker, "sts:AssumeRole", webRole, "ImplicitlyDenied"),
     row("reads no incident", revoker, "dynamodb:GetItem", table, "ImplicitlyDenied"),
     row("publishes no alert", revoker, "sns:Publish", topic, "ImplicitlyDenied"),
+    row("publishes nothing to Chatbot", revoker, "sns:Publish", chatTopic, "ImplicitlyDenied"),
     row("writes its logs", revoker, "logs:PutLogEvents", revokerLogStream, "Allowed"),
     row("writes not the respond logs", revoker, "logs:PutLogEvents", respondLogStream, "ImplicitlyDenied"),
   ],
@@ -411,6 +413,7 @@ const respondOnOwnResources: ProofTable = {
     row("deletes no incident", respond, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
     row("scans no table", respond, "dynamodb:Scan", table, "ImplicitlyDenied"),
     row("publishes an alert", respond, "sns:Publish", topic, "Allowed"),
+    row("publishes the alert's chat copy", respond, "sns:Publish", chatTopic, "Allowed"),
     row(
       "publishes to no other topic",
       respond,
@@ -511,6 +514,7 @@ const investigateRole: ProofTable = {
     row("puts no item", investigate, "dynamodb:PutItem", table, "ImplicitlyDenied"),
     row("deletes no incident", investigate, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
     row("publishes an alert", investigate, "sns:Publish", topic, "Allowed"),
+    row("publishes the follow-up's chat copy", investigate, "sns:Publish", chatTopic, "Allowed"),
     row("decrypts with the alert key", investigate, "kms:Decrypt", topicKey, "Allowed"),
     row("sends to its DLQ", investigate, "sqs:SendMessage", investigateDlq, "Allowed"),
     row("sends not to the respond DLQ", investigate, "sqs:SendMessage", respondDlq, "ImplicitlyDenied"),
@@ -617,7 +621,7 @@ function alarmPublishRows(p: PolicyProof): Row[] {
       .filter((a) => a.startsWith("arn:aws:sns:"))
       .map((a) =>
         row(
-          `${alarm.replace(/^Responder/, "").replace(/[0-9A-F]{8}$/, "")} publishes`,
+          `${alarm.replace(/^Responder/, "").replace(/[0-9A-F]{8}$/, "")} publishes to ${a.includes("ChatTopic") ? "the chat topic" : "the alert topic"}`,
           "cloudwatch.amazonaws.com",
           "sns:Publish",
           a,
@@ -829,6 +833,7 @@ const auditRole: ProofTable = {
     row("scans no table", audit, "dynamodb:Scan", table, "ImplicitlyDenied"),
     row("deletes no incident", audit, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
     row("publishes the digest", audit, "sns:Publish", topic, "Allowed"),
+    row("publishes the digest's chat copy", audit, "sns:Publish", chatTopic, "Allowed"),
     row("sends to its DLQ", audit, "sqs:SendMessage", auditDlq, "Allowed"),
     row("sends not to the respond DLQ", audit, "sqs:SendMessage", respondDlq, "ImplicitlyDenied"),
   ],

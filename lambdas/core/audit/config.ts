@@ -1,6 +1,6 @@
 import { exemptNames } from "../config.js";
 import { AUDIT_ENV } from "../contract.js";
-import { type Env, list, number, oneOf, optional, required, topicArn } from "../env.js";
+import { type Env, list, number, oneOf, optional, optionalTopicArn, required, topicArn } from "../env.js";
 import { ConfigError } from "../errors.js";
 import type { EnforcementSettings } from "./audit.js";
 import { ALERT_MODES, type AlertMode } from "./digest.js";
@@ -14,6 +14,8 @@ export const DEFAULT_AUDIT_CONCURRENCY = 8;
 export interface AuditConfig {
   readonly incidentTableName: string;
   readonly alertTopicArn: string;
+  /** CHAT_TOPIC_ARN: AWS Chatbot's topic; default none. */
+  readonly chatTopicArn?: string | undefined;
   readonly thresholds: AuditThresholds;
   /** AUDIT_ALERT_MODE: `all` (default) or `change-only`. */
   readonly mode: AlertMode;
@@ -43,6 +45,7 @@ export function parseAuditConfig(env: Env): AuditConfig {
   return {
     incidentTableName: required(env, AUDIT_ENV.incidentTableName),
     alertTopicArn: topicArn(env, AUDIT_ENV.alertTopicArn),
+    chatTopicArn: optionalTopicArn(env, AUDIT_ENV.chatTopicArn),
     thresholds: {
       maxKeyAgeDays: number(env, AUDIT_ENV.maxKeyAgeDays, DEFAULT_THRESHOLDS.maxKeyAgeDays, days),
       unusedDays: number(env, AUDIT_ENV.unusedDays, DEFAULT_THRESHOLDS.unusedDays, days),

@@ -1,5 +1,5 @@
 import { INVESTIGATE_ENV, REGION_PATTERN } from "../contract.js";
-import { type Env, number, required, topicArn } from "../env.js";
+import { type Env, number, optionalTopicArn, required, topicArn } from "../env.js";
 import { ConfigError } from "../errors.js";
 
 /** IAM and STS calls (and every global service) are recorded in us-east-1 only: always searched. */
@@ -16,6 +16,8 @@ export interface InvestigateConfig {
   readonly incidentTableName: string;
   /** ALERT_TOPIC_ARN (required). */
   readonly alertTopicArn: string;
+  /** CHAT_TOPIC_ARN: AWS Chatbot's topic; default none. */
+  readonly chatTopicArn?: string | undefined;
   /** us-east-1, then INVESTIGATION_REGIONS (comma-separated; default none). */
   readonly regions: readonly string[];
   /** LOOKBACK_HOURS before detection, default 72. */
@@ -48,6 +50,7 @@ export function parseInvestigateConfig(env: Env): InvestigateConfig {
   return {
     incidentTableName: required(env, INVESTIGATE_ENV.incidentTableName),
     alertTopicArn,
+    chatTopicArn: optionalTopicArn(env, INVESTIGATE_ENV.chatTopicArn),
     regions: parseRegions(env[INVESTIGATE_ENV.regions]),
     lookbackHours: number(env, INVESTIGATE_ENV.lookbackHours, DEFAULT_LOOKBACK_HOURS, {
       min: 1,

@@ -31,6 +31,7 @@ describe("parseAuditConfig", () => {
       enforce: "AUDIT_ENFORCE",
       exemptPrincipals: "EXEMPT_PRINCIPALS",
       eventBusName: "EVENT_BUS_NAME",
+      chatTopicArn: "CHAT_TOPIC_ARN",
     });
     const config = parseAuditConfig({
       ...base,
