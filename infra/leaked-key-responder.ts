@@ -19,6 +19,7 @@ import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
 import { Audit, type AuditProps } from "./audit.js";
+import { ResponderDashboard } from "./dashboard.js";
 import {
   deadLetterQueue,
   failureAlarms,
@@ -114,6 +115,11 @@ export interface LeakedKeyResponderProps {
    * notice per finding kind before the respond function disables the key).
    * @default - daily at 06:00 UTC, digest on every run with findings, nothing enforced
    */
+  /**
+   * A CloudWatch dashboard: signals by source, incidents contained / notified, time to contain,
+   * failures, dead-letter depth, investigate duration. @default true
+   */
+  readonly dashboard?: boolean;
   readonly audit?: Omit<
     AuditProps,
     "incidentTable" | "alertTopic" | "logRetention" | "eventBus" | "exemptPrincipals"
@@ -188,6 +194,8 @@ export class LeakedKeyResponder extends Construct {
   readonly roleSessionRevoker: RoleSessionRevoker;
   /** The responder's own bus: drill and Incident Contained events, put only by its roles. */
   readonly eventBus: events.EventBus;
+  /** The CloudWatch dashboard; undefined when `dashboard` is false. */
+  readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -291,6 +299,19 @@ export class LeakedKeyResponder extends Construct {
       ...(props.operatorRoleArns ?? []),
     ]);
     this.letAlarmsPublish([...alarms, ...this.investigation.alarms, ...this.audit.alarms]);
+    if (props.dashboard ?? true) {
+      this.dashboard = new ResponderDashboard(this, "Dashboard", {
+        respondFunction: fn,
+        investigateFunction: this.investigation.investigateFunction,
+        auditFunction: this.audit.auditFunction,
+        queues: {
+          "respond DLQ": this.deadLetterQueue,
+          "investigate DLQ": this.investigation.deadLetterQueue,
+          "audit DLQ": this.audit.deadLetterQueue,
+          "informational queue": this.informationalQueue,
+        },
+      }).dashboard;
+    }
   }
 
   /**

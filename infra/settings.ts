@@ -25,6 +25,7 @@ export const SETTING_KEYS = [
   "investigationRegions",
   "operatorRoleArns",
   "auditEnforce",
+  "dashboard",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -110,6 +111,7 @@ export function readAppSettings(
       investigationRegions: list("investigationRegions"),
       operatorRoleArns: list("operatorRoleArns"),
       stackNameForCli: stackName,
+      ...(flag("dashboard") === undefined ? {} : { dashboard: flag("dashboard") }),
       // `key-old=30,key-unused=14`: days of notice per enforced finding kind.
       ...(auditEnforce === undefined ? {} : { audit: { enforce: enforcementSetting(auditEnforce) } }),
     },

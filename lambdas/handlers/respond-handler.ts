@@ -12,6 +12,7 @@ import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
 import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
+import { PowertoolsMetricsSink } from "../adapters/powertools-metrics.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { assumedRoleCredentials } from "../adapters/sts.js";
 import { unannouncedBecause } from "../core/audit/enforcement.js";
@@ -30,6 +31,7 @@ import type {
 } from "../core/ports.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
 import { exposuresOfDetached } from "../core/respond/tamper.js";
+import { failureMetricsOf, type MetricsSink, responseMetricsOf } from "../core/response-metrics.js";
 import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
 import { type QueuedEvent, queueBatchOf, queuedEventOf } from "../core/sources/queue-batch.js";
 import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
@@ -52,6 +54,8 @@ export interface RespondClients {
   /** IAM of another account with the assumed role's credentials; called once per account. */
   readonly memberIam: (credentials: AwsCredentialIdentityProvider) => IAMClient;
   readonly now: () => Date;
+  /** Where each handled signal's metrics go (the dashboard's). @default Powertools Metrics */
+  readonly metrics?: MetricsSink | undefined;
   /** The function's logger; the handler adds the response mode as a persistent key. */
   readonly logger: Logger;
 }
@@ -82,6 +86,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new PowertoolsMetricsSink(),
   };
 }
 
@@ -276,6 +281,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
         }
         const outcome = await respondToExposure(exposure, { ...deps, iamFor, roleRevokerFor });
         outcomes.push(outcome);
+        clients.metrics?.record(responseMetricsOf(exposure, outcome));
         if (exposure.source === "drill" && outcome.decision === "ignore") {
           logger.warn("drill ignored: not a drill canary", {
             principal: exposure.principal,
@@ -284,6 +290,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
         }
       } catch (error) {
         logger.error("response failed", { error: describeError(error) });
+        clients.metrics?.record(failureMetricsOf(exposure));
         failures.push(error);
       } finally {
         logger.removeKeys(Object.keys(keys));

@@ -43,3 +43,60 @@ describe("Chatbot gets its own topic; every other subscriber the alert topic", (
     t.hasOutput("ChatTopicArn", { Value: chatTopicRef });
   });
 });
+
+interface Widget {
+  properties: { title: string; metrics: (string | { expression?: string; stat?: string })[][] };
+}
+
+/** The dashboard's widgets, its body's `Fn::Join` joined with each reference as `<ref>`. */
+function widgetsOf(t: Template): Widget[] {
+  const [dashboard] = Object.values(t.findResources("AWS::CloudWatch::Dashboard"));
+  if (dashboard === undefined) throw new Error("no dashboard");
+  const [, parts] = dashboard.Properties.DashboardBody["Fn::Join"] as [string, unknown[]];
+  const body = parts.map((p) => (typeof p === "string" ? p : "<ref>")).join("");
+  return (JSON.parse(body) as { widgets: Widget[] }).widgets;
+}
+
+describe("the responder's dashboard", () => {
+  it("graphs signals by source, contained / notified, time to contain, failures, dead letters and investigate duration", () => {
+    const t = template();
+    t.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    const widgets = Object.fromEntries(widgetsOf(t).map((w) => [w.properties.title, w.properties.metrics]));
+    expect(Object.keys(widgets)).toEqual([
+      "Signals by source",
+      "Incidents contained / notified",
+      "Time to contain (signal to key disabled, ms)",
+      "Failures",
+      "Dead-letter queues (messages waiting)",
+      "Investigate duration (ms)",
+    ]);
+    // The respond function's Powertools metrics, by the names and dimensions it emits them with.
+    expect(widgets["Signals by source"]).toEqual([
+      [{ expression: `SEARCH('{LeakedKeyResponder,Source,service} MetricName="Signals"', 'Sum', 300)` }],
+    ]);
+    const own = (metric: string) => ["LeakedKeyResponder", metric, "service", "leaked-key-responder"];
+    expect(widgets["Incidents contained / notified"]?.map((m) => m.slice(0, 4))).toEqual([
+      own("IncidentsContained"),
+      own("IncidentsNotified"),
+    ]);
+    expect(
+      widgets["Time to contain (signal to key disabled, ms)"]?.map((m) => (m[4] as { stat: string }).stat),
+    ).toEqual(["p50", "p99", "Maximum"]);
+    expect(widgets.Failures?.map((m) => m[1])).toEqual([
+      "ContainmentFailures",
+      undefined,
+      "Errors",
+      "Errors",
+      "Errors",
+    ]);
+    expect(widgets["Dead-letter queues (messages waiting)"]).toHaveLength(4);
+    expect(widgets["Investigate duration (ms)"]?.map((m) => m.slice(0, 2))).toEqual([
+      ["AWS/Lambda", "Duration"],
+      ["AWS/Lambda", "Duration"],
+    ]);
+  });
+
+  it("is left out with dashboard: false", () => {
+    template({ dashboard: false }).resourceCountIs("AWS::CloudWatch::Dashboard", 0);
+  });
+});

@@ -14,6 +14,7 @@ import { AUDIT_ENFORCEMENT_RULE, toWirePattern } from "../../infra/signal-rules.
 import { getItem } from "../../lambdas/adapters/dynamodb-support.js";
 import { type AuditRecord, AuditRecordSchema, LATEST_AUDIT_ID } from "../../lambdas/core/audit/digest.js";
 import { parseRespondConfig } from "../../lambdas/core/config.js";
+import type { ResponseMetric } from "../../lambdas/core/response-metrics.js";
 import { createRespondHandler, respondClients } from "../../lambdas/handlers/respond-handler.js";
 import { SERVICE_NAME } from "../../lambdas/handlers/wiring.js";
 import { localAuditHandler } from "../../local/audit-handler.js";
@@ -39,6 +40,9 @@ function audit(now: Date) {
   })({ "detail-type": "Scheduled Event" });
 }
 
+/** What the respond function's metrics sink received. */
+const recorded: ResponseMetric[] = [];
+
 /** The respond function (a new container) at `now`, as the informational queue invokes it. */
 function respond(now: Date) {
   const config = parseRespondConfig(world.env({ EXEMPT_PRINCIPALS: people.exempt, EVENT_BUS_NAME: busName }));
@@ -47,6 +51,7 @@ function respond(now: Date) {
     roleSessionRevoker: localRoleSessionRevoker(world.endpoint, "ERROR"),
     logger: new Logger({ serviceName: SERVICE_NAME, logLevel: "ERROR" }),
     now: () => now,
+    metrics: { record: (list) => recorded.push(...list) },
   });
 }
 
@@ -184,6 +189,13 @@ describe("audit enforcement, notify first, against moto", () => {
       ["audit", "AUDIT_ENFORCEMENT_DUE", "contain"],
     ]);
     expect(incident?.actions[0]).toMatchObject({ kind: "disable-key", outcome: "done" });
+    // The dashboard's metrics: a signal of source audit, contained, with its time to contain.
+    expect(recorded.filter((m) => m.name === "Signals").map((m) => m.dimensions)).toEqual([
+      { Source: "audit" },
+      { Source: "audit" },
+    ]);
+    expect(recorded.filter((m) => m.name === "IncidentsContained")).toHaveLength(2);
+    expect(recorded.find((m) => m.name === "TimeToContain")).toMatchObject({ unit: "Milliseconds" });
     const alerts = await world.alerts();
     expect(alerts.map((a) => a.subject)).toEqual(
       expect.arrayContaining([expect.stringMatching(/Hygiene-enforced key AKIA\S+ disabled/)]),
