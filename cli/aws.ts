@@ -115,6 +115,19 @@ export class AwsContext {
   }
 
   /**
+   * The chat topic (AWS Chatbot's JSON), where `lkr release` sends its alert too: LKR_CHAT_TOPIC,
+   * else — when the topic itself came from the stack — its ChatTopicArn output; undefined when
+   * neither names one (a stack deployed before the chat topic existed).
+   */
+  async chatTopicArn(): Promise<string | undefined> {
+    const fromEnv = nonEmpty(this.env.LKR_CHAT_TOPIC);
+    if (fromEnv !== undefined || this.globals.topic !== undefined || nonEmpty(this.env.LKR_TOPIC))
+      return fromEnv;
+    this.outputs ??= this.readOutputs(this.globals.stack, this.config);
+    return nonEmpty((await this.outputs)[STACK_OUTPUTS.chatTopicArn]);
+  }
+
+  /**
    * --event-bus (the command's option, read by the caller), else LKR_EVENT_BUS, else the stack's
    * EventBusName output: the responder's own bus, the only one its drill rule listens on.
    */

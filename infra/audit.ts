@@ -9,11 +9,18 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ALERT_MODES, type AlertMode } from "../lambdas/core/audit/digest.js";
+import {
+  ENFORCE_ALLOWED,
+  type EnforcementPolicy,
+  enforcementEntryProblem,
+  formatEnforcementPolicy,
+} from "../lambdas/core/audit/enforcement.js";
 import { type AuditIamResource, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
 import { DEFAULT_THRESHOLDS } from "../lambdas/core/audit/rules.js";
 import { AUDIT_ENV } from "../lambdas/core/contract.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { PropsCheck } from "./props-check.js";
+import { busArnOf } from "./responder-bus.js";
 
 export interface AuditProps {
   /** The responder's incident table: exposure history is read from it, audit records (`audit#<date>`) written to it. */
@@ -34,6 +41,22 @@ export interface AuditProps {
   readonly rootRecentDays?: number;
   /** Retention of the function's logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Enforcement, notify first: per finding kind (`key-old`, `key-unused`, `key-never-used`,
+   * `two-active-keys`, `admin-key`), the days a key is announced in the digest before the respond
+   * function disables it (that key only, never deleted; `lkr release` undoes it). Kinds not named
+   * are only reported. @default - none: nothing is enforced
+   */
+  readonly enforce?: EnforcementPolicy;
+  /**
+   * The responder's own bus, where due keys are handed to the respond function; required when
+   * `enforce` names a kind. @default - none
+   */
+  readonly eventBus?: events.IEventBus;
+  /** AWS Chatbot's topic: the digest's chat copy (encrypted with the alert topic's key). @default - none */
+  readonly chatTopic?: sns.ITopic;
+  /** Users never announced nor disabled (the responder's exempt list). @default - none */
+  readonly exemptPrincipals?: readonly string[];
 }
 
 function validate(props: AuditProps): void {
@@ -51,7 +74,27 @@ function validate(props: AuditProps): void {
     .value(props.unusedDays, inRange(1), days("unusedDays", 1))
     .value(props.newKeyGraceDays, inRange(0), days("newKeyGraceDays", 0))
     .value(props.rootRecentDays, inRange(1), days("rootRecentDays", 1))
+    .each(
+      Object.entries(props.enforce ?? {}).map(([kind, notice]) => `${kind}=${notice}`),
+      (entry) => enforcementProblemOf(entry) === undefined,
+      (entry) => `enforce has ${enforcementProblemOf(entry)}; allowed: ${ENFORCE_ALLOWED}`,
+    )
+    .problem(
+      enforcing(props) && props.eventBus === undefined
+        ? "enforce names kinds but no eventBus carries their signals to the respond function"
+        : undefined,
+    )
     .throwIfInvalid();
+}
+
+function enforcementProblemOf(entry: string): string | undefined {
+  const [kind = "", notice = ""] = entry.split("=");
+  return enforcementEntryProblem(kind, Number(notice));
+}
+
+/** Whether any kind is enforced. */
+function enforcing(props: AuditProps): boolean {
+  return Object.keys(props.enforce ?? {}).length > 0;
 }
 
 /**
@@ -86,6 +129,16 @@ export class Audit extends Construct {
         [AUDIT_ENV.unusedDays]: String(props.unusedDays ?? DEFAULT_THRESHOLDS.unusedDays),
         [AUDIT_ENV.newKeyGraceDays]: String(props.newKeyGraceDays ?? DEFAULT_THRESHOLDS.newKeyGraceDays),
         [AUDIT_ENV.rootRecentDays]: String(props.rootRecentDays ?? DEFAULT_THRESHOLDS.rootRecentDays),
+        ...(props.chatTopic ? { [AUDIT_ENV.chatTopicArn]: props.chatTopic.topicArn } : {}),
+        ...(props.exemptPrincipals?.length
+          ? { [AUDIT_ENV.exemptPrincipals]: props.exemptPrincipals.join(",") }
+          : {}),
+        ...(enforcing(props) && props.eventBus
+          ? {
+              [AUDIT_ENV.enforce]: formatEnforcementPolicy(props.enforce ?? {}),
+              [AUDIT_ENV.eventBusName]: props.eventBus.eventBusName,
+            }
+          : {}),
       },
     });
     this.auditFunction = fn;
@@ -129,6 +182,17 @@ export class Audit extends Construct {
       }),
     );
     props.alertTopic.grantPublish(this.auditFunction);
+    props.chatTopic?.grantPublish(this.auditFunction);
+    if (enforcing(props) && props.eventBus) {
+      // Enforcement signals only: the audit role holds no IAM write; the respond function disables.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: "EnforcementSignals",
+          actions: ["events:PutEvents"],
+          resources: [busArnOf(props.eventBus)],
+        }),
+      );
+    }
     Validations.of(role).acknowledge(
       {
         id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",

@@ -34,6 +34,8 @@ export interface InvestigationProps {
   readonly alertTopic: sns.ITopic;
   /** The responder's own bus, where the respond function emits Incident Contained. */
   readonly eventBus: events.IEventBus;
+  /** AWS Chatbot's topic: each follow-up's chat copy (encrypted with the alert topic's key). @default - none */
+  readonly chatTopic?: sns.ITopic;
   /** Regions searched besides us-east-1 (always searched: IAM and STS calls are recorded only there). @default - us-east-1 only */
   readonly regions?: readonly string[];
   /** Retention of the function's logs. @default logs.RetentionDays.ONE_YEAR */
@@ -137,6 +139,7 @@ export class Investigation extends Construct {
         [INVESTIGATE_ENV.scheduleRoleArn]: this.scheduleRole.roleArn,
         [INVESTIGATE_ENV.scheduleDeadLetterArn]: this.deadLetterQueue.queueArn,
         ...(props.memberRoleName ? { [INVESTIGATE_ENV.memberRoleName]: props.memberRoleName } : {}),
+        ...(props.chatTopic ? { [INVESTIGATE_ENV.chatTopicArn]: props.chatTopic.topicArn } : {}),
       },
     });
     this.investigateFunction = fn;
@@ -287,6 +290,7 @@ export class Investigation extends Construct {
       acknowledgeMemberRoleWildcard([role], props.memberRoleName);
     }
     props.alertTopic.grantPublish(this.investigateFunction);
+    props.chatTopic?.grantPublish(this.investigateFunction);
     // On an encrypted topic, grantPublish also grants kms:Decrypt and kms:GenerateDataKey* on that topic's key.
     Validations.of(role).acknowledge({
       id: "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",

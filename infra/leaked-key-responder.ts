@@ -1,6 +1,7 @@
 import { Aws, Duration, RemovalPolicy, Stack, Tags } from "aws-cdk-lib";
 import * as chatbot from "aws-cdk-lib/aws-chatbot";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -28,6 +29,7 @@ import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
 import { Audit, type AuditProps } from "./audit.js";
+import { ResponderDashboard } from "./dashboard.js";
 import {
   deadLetterQueue,
   failureAlarms,
@@ -44,7 +46,13 @@ import { applyRespondPermissions, denyChangesToOwnRoles, exemptArnsOf } from "./
 import { admitOnly, responderBus } from "./responder-bus.js";
 import { publishResponderOutputs } from "./responder-outputs.js";
 import { RoleSessionRevoker } from "./role-session-revoker.js";
-import { DRILL_RULE, type Lane, PERSISTENCE_RULE, SIGNAL_RULES } from "./signal-rules.js";
+import {
+  AUDIT_ENFORCEMENT_RULE,
+  DRILL_RULE,
+  type Lane,
+  PERSISTENCE_RULE,
+  SIGNAL_RULES,
+} from "./signal-rules.js";
 
 const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
 
@@ -132,12 +140,24 @@ export interface LeakedKeyResponderProps {
   readonly operatorRoleArns?: readonly string[];
   /** Stack name shown in release commands of alerts. @default - the containing stack's name */
   readonly stackNameForCli?: string;
-  /** The daily key hygiene audit's settings (schedule, alert mode, thresholds). @default - daily at 06:00 UTC, digest on every run with findings */
-  readonly audit?: Omit<AuditProps, "incidentTable" | "alertTopic" | "logRetention">;
   /** IAM path of honey users (`lkr honeykey create` puts them there; the honey rule watches it; no other user may live under it). @default "/service/" */
   readonly honeyKeyPath?: string;
   /** Seconds during which further uses of one honey key from one source IP raise no second alert (a new IP always alerts). @default 3600 */
   readonly honeyAlertCooldownSeconds?: number;
+  /**
+   * A CloudWatch dashboard: signals by source, incidents contained / notified, time to contain,
+   * failures, dead-letter depth, investigate duration. @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * The daily key hygiene audit's settings (schedule, alert mode, thresholds, `enforce`: days of
+   * notice per finding kind before the respond function disables the key).
+   * @default - daily at 06:00 UTC, digest on every run with findings, nothing enforced
+   */
+  readonly audit?: Omit<
+    AuditProps,
+    "incidentTable" | "alertTopic" | "logRetention" | "eventBus" | "exemptPrincipals"
+  >;
 }
 
 /** Validates props, collecting every problem: each names the prop, the value given and what is allowed. */
@@ -206,6 +226,12 @@ function validate(scope: Construct, props: LeakedKeyResponderProps): void {
 export class LeakedKeyResponder extends Construct {
   readonly incidentTable: dynamodb.Table;
   readonly alertTopic: sns.Topic;
+  /**
+   * AWS Chatbot's topic: every alert's custom-notification JSON, and the alarms. Chatbot subscribes
+   * over HTTPS like any webhook, so it gets its own topic; the alert topic's HTTPS subscribers get
+   * the incident JSON. Subscribe nothing but Chatbot here.
+   */
+  readonly chatTopic: sns.Topic;
   readonly respondFunction: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   /** Informational signals and drills, drained by the respond function at most two batches at a time. */
@@ -221,6 +247,8 @@ export class LeakedKeyResponder extends Construct {
   readonly eventBus: events.EventBus;
   /** The honey key use rule and the last-used safety net. */
   readonly honeyKeys: HoneyKeys;
+  /** The CloudWatch dashboard; undefined when `dashboard` is false. */
+  readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LeakedKeyResponderProps = {}) {
     super(scope, id);
@@ -235,6 +263,11 @@ export class LeakedKeyResponder extends Construct {
     this.incidentTable = this.createIncidentTable();
     this.alertTopicKey = this.createAlertTopicKey();
     this.alertTopic = this.createAlertTopic(props.notificationEmails ?? []);
+    this.chatTopic = new sns.Topic(this, "ChatTopic", {
+      displayName: "Leaked key responder (AWS Chatbot)",
+      masterKey: this.alertTopicKey,
+      enforceSSL: true,
+    });
     this.addChatChannels(props);
     this.eventBus = responderBus(this, "ResponderBus");
 
@@ -268,6 +301,7 @@ export class LeakedKeyResponder extends Construct {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
       alertTopicKey: this.alertTopicKey,
+      chatTopic: this.chatTopic,
       deadLetterQueue: this.deadLetterQueue,
       informationalQueue: this.informationalQueue,
       eventBus: this.eventBus,
@@ -295,6 +329,7 @@ export class LeakedKeyResponder extends Construct {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
       eventBus: this.eventBus,
+      chatTopic: this.chatTopic,
       reservedConcurrency: reserved === UNRESERVED ? undefined : 1,
       regions: props.investigationRegions,
       logRetention,
@@ -307,6 +342,9 @@ export class LeakedKeyResponder extends Construct {
       incidentTable: this.incidentTable,
       alertTopic: this.alertTopic,
       logRetention,
+      eventBus: this.eventBus,
+      chatTopic: this.chatTopic,
+      exemptPrincipals: props.exemptPrincipals,
     });
     this.honeyKeys = new HoneyKeys(this, "HoneyKeys", {
       incidentTable: this.incidentTable,
@@ -321,12 +359,20 @@ export class LeakedKeyResponder extends Construct {
       RESPOND_ENV.honeyAlertCooldownSeconds,
       String(props.honeyAlertCooldownSeconds ?? DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS),
     );
+    const auditEnforces = Object.keys(props.audit?.enforce ?? {}).length > 0;
+    if (auditEnforces) this.addAuditEnforcementRule();
     this.protectOwnRoles(props.exemptPrincipals ?? []);
-    // The respond role emits Incident Contained; operators send drills; the investigate role puts
-    // Persistence Found, and nothing else, and no one else may.
+    // The respond role emits Incident Contained; operators send drills; the audit role, when it
+    // enforces, hands due keys over (the respond function checks each against the stored
+    // announcement); the investigate role puts Persistence Found, and nothing else, and no one else may.
+    const auditRole = this.audit.auditFunction.role;
     admitOnly(
       this.eventBus,
-      [role.roleArn, ...(props.operatorRoleArns ?? [])],
+      [
+        role.roleArn,
+        ...(auditEnforces && auditRole ? [auditRole.roleArn] : []),
+        ...(props.operatorRoleArns ?? []),
+      ],
       [
         {
           source: RESPONDER_EVENT_SOURCE,
@@ -341,6 +387,19 @@ export class LeakedKeyResponder extends Construct {
       ...this.audit.alarms,
       ...this.honeyKeys.alarms,
     ]);
+    if (props.dashboard ?? true) {
+      this.dashboard = new ResponderDashboard(this, "Dashboard", {
+        respondFunction: fn,
+        investigateFunction: this.investigation.investigateFunction,
+        auditFunction: this.audit.auditFunction,
+        queues: {
+          "respond DLQ": this.deadLetterQueue,
+          "investigate DLQ": this.investigation.deadLetterQueue,
+          "audit DLQ": this.audit.deadLetterQueue,
+          "informational queue": this.informationalQueue,
+        },
+      }).dashboard;
+    }
     publishResponderOutputs(this, this);
   }
 
@@ -349,18 +408,22 @@ export class LeakedKeyResponder extends Construct {
    * exactly this construct's alarms, on behalf of this account (confused deputy).
    */
   private letAlarmsPublish(alarms: readonly cloudwatch.Alarm[]): void {
-    this.alertTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: "OwnAlarmsPublish",
-        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
-        actions: ["sns:Publish"],
-        resources: [this.alertTopic.topicArn],
-        conditions: {
-          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
-          ArnEquals: { "aws:SourceArn": alarms.map((alarm) => alarm.alarmArn) },
-        },
-      }),
-    );
+    // Chatbot renders CloudWatch alarms natively: they go to its topic too.
+    for (const alarm of alarms) alarm.addAlarmAction(new cwActions.SnsAction(this.chatTopic));
+    for (const topic of [this.alertTopic, this.chatTopic]) {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: "OwnAlarmsPublish",
+          principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
+          actions: ["sns:Publish"],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+            ArnEquals: { "aws:SourceArn": alarms.map((alarm) => alarm.alarmArn) },
+          },
+        }),
+      );
+    }
   }
 
   private createIncidentTable(): dynamodb.Table {
@@ -440,6 +503,7 @@ export class LeakedKeyResponder extends Construct {
       ),
       [RESPOND_ENV.stackName]: props.stackNameForCli ?? Stack.of(this).stackName,
       [RESPOND_ENV.eventBusName]: this.eventBus.eventBusName,
+      [RESPOND_ENV.chatTopicArn]: this.chatTopic.topicArn,
       ...(props.memberRoleName ? { [RESPOND_ENV.memberRoleName]: props.memberRoleName } : {}),
       ...(props.alertRoutes?.length
         ? { [RESPOND_ENV.alertRoutes]: formatAlertRoutes(props.alertRoutes) }
@@ -467,6 +531,16 @@ export class LeakedKeyResponder extends Construct {
         targets: [target(rule.lane)],
       });
     }
+  }
+
+  /** The audit's enforcement signals (its own bus) → the informational queue → the respond function. */
+  private addAuditEnforcementRule(): void {
+    new events.Rule(this, AUDIT_ENFORCEMENT_RULE.id, {
+      description: AUDIT_ENFORCEMENT_RULE.description,
+      eventBus: this.eventBus,
+      eventPattern: AUDIT_ENFORCEMENT_RULE.pattern,
+      targets: [queueTarget(this.informationalQueue, this.deadLetterQueue)],
+    });
   }
 
   /**
@@ -520,7 +594,7 @@ export class LeakedKeyResponder extends Construct {
         slackChannelConfigurationName: `${Stack.of(this).stackName}-alerts`.slice(0, 128),
         slackWorkspaceId: props.slackChannel.workspaceId,
         slackChannelId: props.slackChannel.channelId,
-        notificationTopics: [this.alertTopic],
+        notificationTopics: [this.chatTopic],
         guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("ReadOnlyAccess")],
         loggingLevel: chatbot.LoggingLevel.ERROR,
       });
@@ -536,7 +610,7 @@ export class LeakedKeyResponder extends Construct {
         teamId: props.teamsChannel.teamId,
         teamsTenantId: props.teamsChannel.tenantId,
         teamsChannelId: props.teamsChannel.channelId,
-        snsTopicArns: [this.alertTopic.topicArn],
+        snsTopicArns: [this.chatTopic.topicArn],
         guardrailPolicies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
         loggingLevel: "ERROR",
       });

@@ -26,6 +26,8 @@ export interface RespondPermissionsProps {
   readonly incidentTable: dynamodb.ITable;
   readonly alertTopic: sns.ITopic;
   readonly alertTopicKey: kms.IKey;
+  /** AWS Chatbot's topic (encrypted with the alert topic's key): each alert's chat copy. */
+  readonly chatTopic?: sns.ITopic | undefined;
   readonly deadLetterQueue: sqs.IQueue;
   /** Informational signals and drills, drained through an event source mapping. */
   readonly informationalQueue: sqs.IQueue;
@@ -168,6 +170,9 @@ function ownResources(props: RespondPermissionsProps, bus: events.IEventBus): Ow
   return [
     { sid: "IncidentRecords", actions: INCIDENT_RECORD_ACTIONS, resource: props.incidentTable.tableArn },
     { sid: "PublishAlerts", actions: ["sns:Publish"], resource: props.alertTopic.topicArn },
+    ...(props.chatTopic
+      ? [{ sid: "PublishChatAlerts", actions: ["sns:Publish"], resource: props.chatTopic.topicArn }]
+      : []),
     {
       sid: "EncryptAlerts",
       actions: ["kms:GenerateDataKey", "kms:Decrypt"],

@@ -11,6 +11,7 @@ import { STACK_OUTPUTS } from "../lambdas/core/contract.js";
 export interface ResponderOutputsProps {
   readonly incidentTable: dynamodb.ITable;
   readonly alertTopic: sns.ITopic;
+  readonly chatTopic: sns.ITopic;
   readonly respondFunction: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
   readonly eventBus: events.IEventBus;
@@ -35,6 +36,11 @@ export function publishResponderOutputs(scope: Construct, props: ResponderOutput
   const outputs: readonly [keyof typeof STACK_OUTPUTS, string, string][] = [
     ["incidentTableName", props.incidentTable.tableName, "Incident table"],
     ["alertTopicArn", props.alertTopic.topicArn, "Alert topic"],
+    [
+      "chatTopicArn",
+      props.chatTopic.topicArn,
+      "Chat topic: AWS Chatbot's notifications only (subscribe Chatbot here, nothing else)",
+    ],
     ["respondFunctionName", props.respondFunction.functionName, "Respond function"],
     ["deadLetterQueueUrl", props.deadLetterQueue.queueUrl, "Signals that failed"],
     ["eventBusName", props.eventBus.eventBusName, "The responder's own event bus (drills)"],

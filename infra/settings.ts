@@ -1,4 +1,5 @@
 import { Duration } from "aws-cdk-lib";
+import { parseEnforcementPolicy } from "../lambdas/core/audit/enforcement.js";
 import { DEFAULT_STACK_NAME, LKR_CLI_ENV, REGION_PATTERN } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
 import { closestName } from "./did-you-mean.js";
@@ -39,6 +40,8 @@ export const SETTING_KEYS = [
   "forwardRegions",
   "centralAccountId",
   "alertRoutes",
+  "auditEnforce",
+  "dashboard",
 ] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -170,6 +173,7 @@ export function collectAppSettings(
       channelId: channelId as string,
     }),
   );
+  const auditEnforce = text("auditEnforce");
   const givenStackName = text("stackName");
   const stackNameOk = givenStackName === undefined || STACK_NAME_PATTERN.test(givenStackName);
   if (!stackNameOk)
@@ -200,6 +204,14 @@ export function collectAppSettings(
           centralAccountId: text("centralAccountId"),
           alertRoutes,
         };
+  let enforce: ReturnType<typeof enforcementSetting> | undefined;
+  if (auditEnforce !== undefined) {
+    try {
+      enforce = enforcementSetting(auditEnforce);
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
   const settings: AppSettings = {
     organization,
     stackName,
@@ -224,6 +236,9 @@ export function collectAppSettings(
       confirmContainmentAfter: minutes(number("confirmContainmentAfterMinutes")),
       honeyKeyPath: text("honeyKeyPath"),
       stackNameForCli: stackName,
+      ...(flag("dashboard") === undefined ? {} : { dashboard: flag("dashboard") }),
+      // `key-old=30,key-unused=14`: days of notice per enforced finding kind.
+      ...(enforce === undefined ? {} : { audit: { enforce } }),
     },
   };
   return { settings, problems };
@@ -243,4 +258,14 @@ function alertRoutesOf(entries: readonly string[] | undefined): AlertRoute[] | u
       throw new Error(`alertRoutes contains "${entry}"; expected <account|ou-…|tag:key=value>=<topic ARN>`);
     return { match: entry.slice(0, at), topicArn: entry.slice(at + 1) };
   });
+}
+
+function enforcementSetting(value: string) {
+  try {
+    return parseEnforcementPolicy(value);
+  } catch (error) {
+    throw new Error(`auditEnforce is "${value}": ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
 }

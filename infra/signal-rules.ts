@@ -1,4 +1,8 @@
 import type { EventPattern } from "aws-cdk-lib/aws-events";
+import {
+  AUDIT_ENFORCEMENT_DETAIL_TYPE,
+  AUDIT_ENFORCEMENT_SOURCE,
+} from "../lambdas/core/audit/enforcement.js";
 import { RESPONDER_EVENT_SOURCE } from "../lambdas/core/investigation/contained-event.js";
 import { PERSISTENCE_DETAIL_TYPE } from "../lambdas/core/investigation/persistence.js";
 import { DRILL_TAG } from "../lambdas/core/plan.js";
@@ -166,6 +170,21 @@ export const PERSISTENCE_RULE = {
   description:
     "Persistence found by the investigation (keys, users, login profiles, roles the leaked key made or used)",
   pattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [PERSISTENCE_DETAIL_TYPE] } satisfies EventPattern,
+} as const;
+
+/**
+ * The key hygiene audit's enforcement signals, on the responder's own bus: the respond function
+ * contains the key after checking the audit's stored announcement. The construct id is part of the
+ * deployed contract.
+ */
+export const AUDIT_ENFORCEMENT_RULE = {
+  id: "AuditEnforcementRule",
+  lane: "informational" satisfies Lane,
+  description: "Key hygiene enforcement: announced keys whose date has passed",
+  pattern: {
+    source: [AUDIT_ENFORCEMENT_SOURCE],
+    detailType: [AUDIT_ENFORCEMENT_DETAIL_TYPE],
+  } satisfies EventPattern,
 } as const;
 
 /** The pattern as EventBridge stores it (`detail-type`, no undefined keys). */

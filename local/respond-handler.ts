@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import { parseRespondConfig } from "../lambdas/core/config.js";
+import type { MetricsSink } from "../lambdas/core/response-metrics.js";
 import {
   createRespondHandler,
   type RespondHandler,
@@ -17,6 +18,8 @@ export interface LocalRespondOptions {
   readonly endpoint?: string;
   /** Default `ERROR`. */
   readonly logLevel?: LogLevel;
+  /** Where the handler's metrics go; default nowhere (Powertools would print them on stdout). */
+  readonly metrics?: MetricsSink;
 }
 
 /**
@@ -30,5 +33,6 @@ export function localRespondHandler(world: World, options: LocalRespondOptions =
     ...respondClients(motoClientConfig(endpoint)),
     roleSessionRevoker: localRoleSessionRevoker(endpoint, options.logLevel ?? "ERROR"),
     logger: new Logger({ serviceName: SERVICE_NAME, logLevel: options.logLevel ?? "ERROR" }),
+    metrics: options.metrics ?? { record: () => {} },
   });
 }

@@ -52,6 +52,7 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
   const reason = requireReason(ctx);
   const review = await incidentReview(ctx);
   const topicArn = await ctx.aws.topicArn();
+  const chatTopicArn = await ctx.aws.chatTopicArn();
   const caller = await callerIdentityOf(ctx.aws.sts());
   const incidentId = await resolveIncidentId(review, ctx.args.target);
   // A member account's incident: through the member role. Without one, an incident of another
@@ -79,7 +80,7 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
       incidents: review,
       iam: new IamReleaseAdapter(acting.iam),
       callerAccountId: acting.accountId,
-      alerts: new SnsAlertPublisher(ctx.aws.sns(), topicArn),
+      alerts: new SnsAlertPublisher(ctx.aws.sns(), topicArn, chatTopicArn),
       now: ctx.io.now,
       stackName: ctx.aws.stackName,
     },

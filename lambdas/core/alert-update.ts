@@ -21,6 +21,7 @@ const SHORT_SOURCE: Record<AlertInput["exposure"]["source"], string> = {
   cloudtrail: "CloudTrail",
   drill: "Drill",
   investigation: "Investigation",
+  audit: "Key hygiene audit",
 };
 
 /** What a later signal changed: not what every signal repeats (a tag rewrite, the session deny refreshed) nor an `already`. */

@@ -10,7 +10,17 @@ import {
   QUARANTINE_POLICY_ALLOWED,
   RESPOND_ENV,
 } from "./contract.js";
-import { type Env, list, matching, number, oneOf, optional, required, topicArn } from "./env.js";
+import {
+  type Env,
+  list,
+  matching,
+  number,
+  oneOf,
+  optional,
+  optionalTopicArn,
+  required,
+  topicArn,
+} from "./env.js";
 import { ConfigError } from "./errors.js";
 import {
   DEFAULT_HONEY_ALERT_COOLDOWN_SECONDS,
@@ -30,6 +40,8 @@ export interface RespondConfig {
   readonly incidentTableName: string;
   /** ALERT_TOPIC_ARN (required). */
   readonly alertTopicArn: string;
+  /** CHAT_TOPIC_ARN: AWS Chatbot's topic; default none (alerts to the alert topic only). */
+  readonly chatTopicArn?: string | undefined;
   /** RESPONSE_MODE: `enforce` (default) or `notify-only`. */
   readonly mode: ResponseMode;
   /** QUARANTINE_POLICY_ARN, default AWS's AWSCompromisedKeyQuarantineV4 (V3 where V4 does not exist). */
@@ -118,6 +130,7 @@ export function parseRespondConfig(env: Env): RespondConfig {
   return {
     incidentTableName: required(env, RESPOND_ENV.incidentTableName),
     alertTopicArn,
+    chatTopicArn: optionalTopicArn(env, RESPOND_ENV.chatTopicArn),
     mode,
     quarantinePolicyArn,
     exemptPrincipals: exemptNames(list(env, RESPOND_ENV.exemptPrincipals) ?? []),
@@ -142,7 +155,7 @@ export function parseRespondConfig(env: Env): RespondConfig {
 }
 
 /** The names of the exempt list, each entry a name or a user/role ARN; anything else fails the cold start. */
-function exemptNames(entries: readonly string[]): string[] {
+export function exemptNames(entries: readonly string[]): string[] {
   return entries.map((entry) => {
     const name = exemptNameOf(entry);
     if (name === undefined) {

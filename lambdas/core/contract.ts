@@ -24,6 +24,8 @@ export const METRICS_NAMESPACE = "LeakedKeyResponder";
 export const METRICS = {
   /** Drill events naming a principal that is not a drill canary (logged and counted, never alerted). */
   ignoredDrills: "IgnoredDrills",
+  /** Audit enforcement signals no stored announcement backs (logged and counted, never acted on). */
+  ignoredAuditSignals: "IgnoredAuditSignals",
 } as const;
 
 const INCIDENT_TABLE_NAME = "INCIDENT_TABLE_NAME";
@@ -55,6 +57,8 @@ export const RESPOND_ENV = {
   honeyAlertCooldownSeconds: "HONEY_ALERT_COOLDOWN_SECONDS",
   /** Extra alert topics per account, OU or account tag (`match=topicArn`, comma-separated). */
   alertRoutes: "ALERT_ROUTES",
+  /** The chat topic AWS Chatbot subscribes to (its JSON only); unset: alerts go to the alert topic alone. */
+  chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;
 
 /** Environment variables of the investigate function. */
@@ -77,6 +81,7 @@ export const INVESTIGATE_ENV = {
   scheduleDeadLetterArn: "SCHEDULE_DEAD_LETTER_ARN",
   /** Role assumed to search a member account's CloudTrail; unset: the home account only. */
   memberRoleName: "MEMBER_ROLE_NAME",
+  chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;
 
 /**
@@ -103,6 +108,8 @@ export const STACK_OUTPUTS = {
   investigateFunctionName: "InvestigateFunctionName",
   auditDeadLetterQueueUrl: "AuditDeadLetterQueueUrl",
   auditFunctionName: "AuditFunctionName",
+  /** The chat topic (AWS Chatbot's JSON): `lkr release` sends its alert there too. */
+  chatTopicArn: "ChatTopicArn",
 } as const;
 
 /** An SNS topic ARN, standard or FIFO, in any partition. */
@@ -158,6 +165,13 @@ export const AUDIT_ENV = {
   newKeyGraceDays: "AUDIT_NEW_KEY_GRACE_DAYS",
   rootRecentDays: "AUDIT_ROOT_RECENT_DAYS",
   alertMode: "AUDIT_ALERT_MODE",
+  /** Enforcement, notify first: `kind=days,...` (days of notice per enforced kind); unset: off. */
+  enforce: "AUDIT_ENFORCE",
+  /** The respond function's exempt list: never announced (names or ARNs). */
+  exemptPrincipals: "EXEMPT_PRINCIPALS",
+  /** The stack's ResponderBus: enforcement signals go there for the respond function. */
+  eventBusName: "EVENT_BUS_NAME",
+  chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;
 
 /** Environment variables of the honey key safety net function. */

@@ -64,6 +64,12 @@ export function number(env: Env, name: string, fallback: number, range: NumberRa
   return n;
 }
 
+/** An SNS topic ARN when set; undefined when unset or blank. */
+export function optionalTopicArn(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  return value === undefined ? undefined : matching(name, value, SNS_TOPIC_ARN_PATTERN, "an SNS topic ARN");
+}
+
 /** A required SNS topic ARN. */
 export function topicArn(env: Env, name: string): string {
   return matching(name, required(env, name), SNS_TOPIC_ARN_PATTERN, "an SNS topic ARN");

@@ -8,7 +8,9 @@ export type SourceName =
   | "cloudtrail"
   | "drill"
   /** Persistence the investigation found in what a contained key did (investigation/persistence.ts). */
-  | "investigation";
+  | "investigation"
+  /** The key hygiene audit's enforcement of an announced finding (audit/enforcement.ts). */
+  | "audit";
 
 export { maxSeverity, SEVERITY_ORDER, type Severity } from "./vocabulary.js";
 

@@ -153,6 +153,7 @@ export const SOURCE_NAMES = [
   "cloudtrail",
   "drill",
   "investigation",
+  "audit",
 ] as const satisfies readonly SourceName[];
 
 export const SignalRecordSchema = z.looseObject({

@@ -1,6 +1,7 @@
 import { maskAccessKeyId } from "./access-key.js";
 import { bullets, renderIncidentChat, todoSection, toSnsSubject } from "./alert-text.js";
 import { chatList } from "./chatbot.js";
+import { consoleLinksOf } from "./console-links.js";
 import { containmentFailed } from "./containment.js";
 import { CLI_INVOCATION } from "./contract.js";
 import { CANDIDATE_KEYS, KEY_INFERRED } from "./evidence-keys.js";
@@ -28,6 +29,7 @@ export const SOURCE_LABEL: Record<Exposure["source"], string> = {
   cloudtrail: "AWS CloudTrail",
   drill: "Responder drill",
   investigation: "Responder investigation (CloudTrail)",
+  audit: "Key hygiene audit (enforcement)",
 };
 
 function principalLabel(input: AlertInput): string {
@@ -89,6 +91,7 @@ function verbOf(exposure: Exposure): string {
     return exposure.signal === "UpdateAccessKey" ? "re-enabled" : "tampered";
   }
   if (exposure.source === "guardduty") return "abused";
+  if (exposure.source === "audit") return "hygiene-enforced";
   return "exposed";
 }
 
@@ -157,6 +160,13 @@ function humanSteps(input: AlertInput): string[] {
     steps.push(
       `AWS's quarantine record named no key: the responder disabled ${user}'s only Active key, ${key}. AWS's Health event, which follows, names the key and joins this incident; if it names another key, that key is contained in its own incident and this one can be released.`,
     );
+  }
+  if (exposure.source === "audit" && plan.decision === "contain" && !containmentFailed(input.actions)) {
+    return [
+      `The key hygiene audit announced this key (${exposure.evidence.kinds ?? "its findings"}) and disabled it when its date (${(exposure.evidence.dueAt ?? "").slice(0, 10)}) passed: it was not reported leaked.`,
+      `Give ${user} a new key (or better, a role) and move every use of this key to it; then delete this key: aws iam delete-access-key --user-name ${user} --access-key-id ${key}`,
+      "If the key must stay in use for now, release the incident (below): the audit does not disable a released key again.",
+    ];
   }
   if (plan.decision === "contain" && containmentFailed(input.actions)) {
     steps.push(
@@ -255,6 +265,7 @@ export function renderAlert(input: AlertInput): RenderedAlert {
   const todo = humanSteps(input);
   const release = releaseLine(input);
   const evidence = Object.entries(exposure.evidence).map(([k, v]) => `${k}: ${v}`);
+  const links = consoleLinksOf(exposure, input.principalName);
 
   const text = [
     subject,
@@ -278,6 +289,9 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       : plan.reasons.length > 0
         ? ["", `WHY NOTHING WAS CHANGED: ${plan.reasons.join("; ")}`]
         : []),
+    ...(links.length > 0
+      ? ["", `IN THE CONSOLE (account ${exposure.accountId})`, ...links.map((l) => `  ${l.label}: ${l.url}`)]
+      : []),
     "",
     ...todoSection(todo),
     ...(release
@@ -308,6 +322,10 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       chatList("Done", doneLines, "*Done:* nothing in IAM"),
       chatList("Would have done", withheldLines),
       plan.reasons.length > 0 ? `*Why not:* ${plan.reasons.join("; ")}` : "",
+      chatList(
+        "Console",
+        links.map((l) => `${l.label}: ${l.url}`),
+      ),
     ],
     nextSteps: [...todo, ...(release ? [`False alarm? \`${release}\``] : [])],
     keywords: [plan.severity.toUpperCase(), exposure.accountId, exposure.source, plan.decision],
@@ -339,6 +357,7 @@ export function renderAlert(input: AlertInput): RenderedAlert {
     reasons: plan.reasons,
     humanSteps: todo,
     releaseCommand: release ?? null,
+    consoleLinks: links,
   });
 
   return { subject, text, chat, machine };

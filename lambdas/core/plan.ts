@@ -146,6 +146,9 @@ export function revokePolicyName(accessKeyId: string): string {
 /** Why a drill naming anyone but a drill canary is ignored. */
 export const DRILL_NOT_CANARY = `drill event for a principal not tagged ${DRILL_TAG}=true: ignored`;
 
+/** Why the audit's enforcement signal for a released key is ignored. */
+export const AUDIT_KEY_RELEASED = "key released by an operator: the audit does not disable it again";
+
 function isDrillCanary(facts: PrincipalFacts): boolean {
   return facts.kind === "user" && facts.drillCanary;
 }
@@ -366,6 +369,18 @@ export function planResponse(exposure: Exposure, context: PlanContext): Response
       steps: [],
       withheld: [],
       status: incident?.status ?? "notified",
+    };
+  }
+  if (exposure.source === "audit" && (incident?.status === "released" || incident?.status === "releasing")) {
+    // An operator released this key: the audit's enforcement does not overrule them.
+    return {
+      incidentId,
+      decision: "ignore",
+      severity: exposure.severity,
+      reasons: [AUDIT_KEY_RELEASED],
+      steps: [],
+      withheld: [],
+      status: incident.status,
     };
   }
   const reasons = evaluateRules(exposure, context);

@@ -1,9 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDbAuditStore, DynamoDbExposureHistory } from "../adapters/dynamodb-audit.js";
 import { DynamoDbHoneyKeys } from "../adapters/dynamodb-honey.js";
+import { EventBridgeEnforcementSignals } from "../adapters/eventbridge-enforcement.js";
 import { IamCredentialReportSource, IamKeyDirectory, type ReportPolling } from "../adapters/iam-audit.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
 import { runScheduledAudit } from "../core/audit/audit.js";
@@ -16,6 +18,8 @@ export interface AuditClients {
   readonly iam: IAMClient;
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
+  /** The responder's bus (EVENT_BUS_NAME): enforcement signals. */
+  readonly eventBridge: EventBridgeClient;
   readonly now: () => Date;
   readonly logger: Logger;
   /** How the credential report is polled (tests shorten the waits). */
@@ -27,6 +31,8 @@ export interface AuditResult {
   readonly findings: number;
   readonly newFindings: number;
   readonly alerted: boolean;
+  /** Keys handed to the respond function to disable (enforcement). */
+  readonly enforced: number;
 }
 
 export type AuditHandler = (event: unknown) => Promise<AuditResult>;
@@ -37,6 +43,7 @@ export function auditClients(sdk: SdkClientConfig = {}): AuditClients {
     iam: new IAMClient({ ...sdk }),
     dynamodb: new DynamoDBClient({ ...sdk }),
     sns: new SNSClient({ ...sdk }),
+    eventBridge: new EventBridgeClient({ ...sdk }),
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: "audit" } }),
   };
@@ -54,24 +61,30 @@ export function createAuditHandler(config: AuditConfig, clients: AuditClients): 
     exposure: new DynamoDbExposureHistory(clients.dynamodb, config.incidentTableName),
     honeyUsers: new DynamoDbHoneyKeys(clients.dynamodb, config.incidentTableName),
     store: new DynamoDbAuditStore(clients.dynamodb, config.incidentTableName),
-    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
+    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn, config.chatTopicArn),
     log: logTo(logger),
+    enforcement:
+      config.eventBusName === undefined
+        ? undefined
+        : new EventBridgeEnforcementSignals(clients.eventBridge, config.eventBusName),
   };
   return async (event) => {
     logger.debug("event", { event });
     try {
-      const { digest, alerted } = await runScheduledAudit(deps, {
+      const { digest, alerted, enforced } = await runScheduledAudit(deps, {
         thresholds: config.thresholds,
         concurrency: DEFAULT_AUDIT_CONCURRENCY,
         now: clients.now(),
         mode: config.mode,
         topN: DEFAULT_TOP_FINDINGS,
+        enforcement: config.enforcement,
       });
       return {
         auditId: digest.auditId,
         findings: digest.findings.length,
         newFindings: digest.newFindings.length,
         alerted,
+        enforced,
       };
     } catch (error) {
       logger.error("audit failed", { error: describeError(error) });

@@ -159,7 +159,7 @@ export function createInvestigateHandler(
   };
   const activityFor = activityByAccount(config, clients);
   const store = new DynamoDbInvestigationStore(clients.dynamodb, config.incidentTableName);
-  const alerts = new SnsAlertPublisher(clients.sns, config.alertTopicArn);
+  const alerts = new SnsAlertPublisher(clients.sns, config.alertTopicArn, config.chatTopicArn);
   const log = logTo(logger);
   const persistence =
     config.eventBusName === undefined

@@ -8,15 +8,19 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { DynamoDbAuditStore } from "../adapters/dynamodb-audit.js";
 import { DynamoDbHoneyKeys } from "../adapters/dynamodb-honey.js";
 import { DynamoDbIncidentStore } from "../adapters/dynamodb-incidents.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-events.js";
 import { IamAdapter } from "../adapters/iam.js";
 import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/lambda-role-revoker.js";
 import { OrganizationsPlacement } from "../adapters/organizations.js";
+import { PowertoolsMetricsSink } from "../adapters/powertools-metrics.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
+import { assumedRoleCredentials } from "../adapters/sts.js";
 import { MemberAccounts } from "../adapters/sts-member-accounts.js";
 import { type AccountPlacement, extraTopicsFor, needsPlacement } from "../core/alert-routes.js";
+import { unannouncedBecause } from "../core/audit/enforcement.js";
 import type { RespondConfig } from "../core/config.js";
 import { METRICS } from "../core/contract.js";
 import { describeError, InvalidEventError } from "../core/errors.js";
@@ -38,6 +42,7 @@ import { quarantinePolicyArnsOf } from "../core/quarantine-fallback.js";
 import { exposuresOfAwsQuarantine } from "../core/respond/aws-quarantine.js";
 import { type ExposureOutcome, type RespondDeps, respondToExposure } from "../core/respond/respond.js";
 import { exposuresOfDetached } from "../core/respond/tamper.js";
+import { failureMetricsOf, type MetricsSink, responseMetricsOf } from "../core/response-metrics.js";
 import type { AwsQuarantine } from "../core/sources/aws-quarantine.js";
 import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
 import { type QueuedEvent, queueBatchOf, queuedEventOf } from "../core/sources/queue-batch.js";
@@ -63,6 +68,8 @@ export interface RespondClients {
   /** IAM of another account with the assumed role's credentials; called once per account. */
   readonly memberIam: (credentials: AwsCredentialIdentityProvider) => IAMClient;
   readonly now: () => Date;
+  /** Where each handled signal's metrics go (the dashboard's). @default Powertools Metrics */
+  readonly metrics?: MetricsSink | undefined;
   /** The function's logger; the handler adds the response mode as a persistent key. */
   readonly logger: Logger;
 }
@@ -96,6 +103,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new PowertoolsMetricsSink(),
   };
 }
 
@@ -286,7 +294,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
   const revokerForAccount = roleRevokers(config, clients);
   const deps: Omit<RespondDeps, "iamFor" | "roleRevokerFor"> = {
     incidents: new DynamoDbIncidentStore(clients.dynamodb, config.incidentTableName),
-    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
+    alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn, config.chatTopicArn),
     events: new EventBridgePublisher(clients.eventBridge, config.eventBusName),
     now: clients.now,
     // Lambda usually retries a failed asynchronous invocation in the same warm container.
@@ -298,6 +306,21 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
   };
 
   const alertsFor = routedAlerts(config, clients, deps.alerts, deps.log);
+  const auditRecords = new DynamoDbAuditStore(clients.dynamodb, config.incidentTableName);
+  /**
+   * Why an audit enforcement signal is not acted on (undefined: it is backed by the stored
+   * announcement). Anyone the responder's bus admits could send one; the audit's record cannot be
+   * forged that way. A read failure throws: the signal is retried.
+   */
+  const unbackedAuditSignal = async (exposure: Exposure): Promise<string | undefined> => {
+    if (exposure.source !== "audit") return undefined;
+    const principal = exposure.principal.type === "user" ? exposure.principal.name : undefined;
+    return unannouncedBecause(
+      { accountId: exposure.accountId, accessKeyId: exposure.accessKeyId, userName: principal },
+      await auditRecords.previous(),
+      clients.now(),
+    );
+  };
 
   const normalizeOptions: NormalizeOptions = {
     guardDutyPolicy: config.guardDutyPolicy,
@@ -387,6 +410,15 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       };
       logger.appendKeys(keys);
       try {
+        const unbacked = await unbackedAuditSignal(exposure);
+        if (unbacked !== undefined) {
+          logger.warn("audit enforcement signal ignored", {
+            reason: unbacked,
+            ...emfCount(METRICS.ignoredAuditSignals, clients.now()),
+          });
+          outcomes.push({ incidentId: keys.incidentId, decision: "ignore", actions: [], alerted: false });
+          continue;
+        }
         const outcome = await respondToExposure(exposure, {
           ...deps,
           alerts: await alertsFor(exposure.accountId),
@@ -395,6 +427,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
           roleRevokerFor,
         });
         outcomes.push(outcome);
+        clients.metrics?.record(responseMetricsOf(exposure, outcome));
         if (exposure.source === "drill" && outcome.decision === "ignore") {
           logger.warn("drill ignored: not a drill canary", {
             principal: exposure.principal,
@@ -403,6 +436,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
         }
       } catch (error) {
         logger.error("response failed", { error: describeError(error) });
+        clients.metrics?.record(failureMetricsOf(exposure));
         failures.push(error);
       } finally {
         logger.removeKeys(Object.keys(keys));

@@ -2,6 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Capture, Match, Template } from "aws-cdk-lib/assertions";
 import * as events from "aws-cdk-lib/aws-events";
 import { describe, expect, it } from "vitest";
+import { Audit } from "../../infra/audit.js";
 import { LeakedKeyResponder, type LeakedKeyResponderProps } from "../../infra/leaked-key-responder.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import { auditIamActionsFor } from "../../lambdas/core/audit/permissions.js";
@@ -118,5 +119,67 @@ describe("the key hygiene audit in the stack", () => {
           "- newKeyGraceDays is -1; allowed: an integer from 0 to 3650",
       }),
     );
+  });
+
+  it("enforces nothing by default: no enforcement variables, no bus grant, no enforcement rule", () => {
+    const variables = (fn.properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).not.toHaveProperty("AUDIT_ENFORCE");
+    expect(variables).not.toHaveProperty("EVENT_BUS_NAME");
+    expect(
+      t.findResources("AWS::Events::Rule", {
+        Properties: { Description: Match.stringLikeRegexp("enforcement") },
+      }),
+    ).toEqual({});
+  });
+
+  it("with enforce: hands the audit the policy, the exempt list and the responder's bus, and routes its signals to the respond function's queue", () => {
+    const enforcing = template({
+      exemptPrincipals: ["break-glass"],
+      audit: { enforce: { "key-unused": 14, "key-old": 30 } },
+    });
+    expect(
+      (auditFunction(enforcing).properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
+      AUDIT_ENFORCE: "key-old=30,key-unused=14",
+      EXEMPT_PRINCIPALS: "break-glass",
+      EVENT_BUS_NAME: { Ref: expect.stringMatching(/ResponderBus/) },
+    });
+    enforcing.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: Match.stringLikeRegexp("ResponderBus") },
+      EventPattern: {
+        source: ["leaked-key-responder.audit"],
+        "detail-type": ["Key Hygiene Enforcement Due"],
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("InformationalQueue"), "Arn"] },
+          DeadLetterConfig: {
+            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondDeadLetterQueue"), "Arn"] },
+          },
+        }),
+      ],
+    });
+  });
+
+  it("names every bad enforce entry, and refuses enforcement without a bus", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new LeakedKeyResponderStack(app, "Ok", { env: ENV });
+    expect(
+      () =>
+        new LeakedKeyResponder(stack, "Bad", {
+          audit: { enforce: { "root-key": 3, "key-old": 400 } as never },
+        }),
+    ).toThrow(
+      /enforce has "root-key" is not an enforceable kind;.*\n- enforce has key-old=400: days out of range/,
+    );
+    const responder = new LeakedKeyResponder(stack, "Good");
+    expect(
+      () =>
+        new Audit(stack, "NoBus", {
+          incidentTable: responder.incidentTable,
+          alertTopic: responder.alertTopic,
+          enforce: { "key-old": 30 },
+        }),
+    ).toThrow(/enforce names kinds but no eventBus carries their signals/);
   });
 });

@@ -27,6 +27,7 @@ describe("a responder inside someone else's stack", () => {
     expect(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.Value]))).toEqual({
       [STACK_OUTPUTS.incidentTableName]: ref(r.incidentTable),
       [STACK_OUTPUTS.alertTopicArn]: ref(r.alertTopic),
+      [STACK_OUTPUTS.chatTopicArn]: ref(r.chatTopic),
       [STACK_OUTPUTS.respondFunctionName]: ref(r.respondFunction),
       [STACK_OUTPUTS.deadLetterQueueUrl]: ref(r.deadLetterQueue),
       [STACK_OUTPUTS.eventBusName]: ref(r.eventBus),

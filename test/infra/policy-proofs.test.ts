@@ -1,6 +1,7 @@
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import type { LeakedKeyResponderProps } from "../../infra/leaked-key-responder.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import {
   type Decision,
@@ -32,7 +33,7 @@ const breakGlass = `arn:aws:iam::${ACCOUNT}:user/break-glass`;
 const breakGlassAtPath = `arn:aws:iam::${ACCOUNT}:user/ops/break-glass`;
 const adminRole = `arn:aws:iam::${ACCOUNT}:role/admin`;
 
-function synthTemplate(extra: { honorExemptTag?: boolean } = {}): unknown {
+function synthTemplate(extra: Partial<LeakedKeyResponderProps> = {}): unknown {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
   const stack = new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
     env: { account: ACCOUNT, region: "us-east-1" },
@@ -49,6 +50,9 @@ const template = synthTemplate();
 const proof = loadPolicyProof(template);
 const honouringTemplate = synthTemplate({ honorExemptTag: true });
 const honouring = loadPolicyProof(honouringTemplate);
+/** The audit enforcing one kind: its role may hand keys to the respond function over the bus. */
+const enforcingTemplate = synthTemplate({ audit: { enforce: { "key-old": 30 } } });
+const enforcing = loadPolicyProof(enforcingTemplate);
 
 const respond = proof.logicalId("AWS::IAM::Role", /RespondRole/);
 const investigate = proof.logicalId("AWS::IAM::Role", /InvestigateRole/);
@@ -64,6 +68,7 @@ const revokerLogStream = proof
 const investigateFunction = proof.arn(proof.logicalId("AWS::Lambda::Function", /InvestigateFunction/));
 const table = proof.arn(proof.logicalId("AWS::DynamoDB::Table", /IncidentTable/));
 const topic = proof.ref(proof.logicalId("AWS::SNS::Topic", /AlertTopic/));
+const chatTopic = proof.ref(proof.logicalId("AWS::SNS::Topic", /ChatTopic/));
 const topicKey = proof.arn(proof.logicalId("AWS::KMS::Key", /AlertTopicKey/));
 const respondDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /RespondDeadLetterQueue/));
 const investigateDlq = proof.arn(proof.logicalId("AWS::SQS::Queue", /InvestigateDeadLetterQueue/));
@@ -390,6 +395,7 @@ const revokerRole: ProofTable = {
     row("assumes no role", revoker, "sts:AssumeRole", webRole, "ImplicitlyDenied"),
     row("reads no incident", revoker, "dynamodb:GetItem", table, "ImplicitlyDenied"),
     row("publishes no alert", revoker, "sns:Publish", topic, "ImplicitlyDenied"),
+    row("publishes nothing to Chatbot", revoker, "sns:Publish", chatTopic, "ImplicitlyDenied"),
     row("writes its logs", revoker, "logs:PutLogEvents", revokerLogStream, "Allowed"),
     row("writes not the respond logs", revoker, "logs:PutLogEvents", respondLogStream, "ImplicitlyDenied"),
   ],
@@ -448,6 +454,7 @@ const respondOnOwnResources: ProofTable = {
     row("deletes no incident", respond, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
     row("scans no table", respond, "dynamodb:Scan", table, "ImplicitlyDenied"),
     row("publishes an alert", respond, "sns:Publish", topic, "Allowed"),
+    row("publishes the alert's chat copy", respond, "sns:Publish", chatTopic, "Allowed"),
     row(
       "publishes to no other topic",
       respond,
@@ -548,6 +555,7 @@ const investigateRole: ProofTable = {
     row("puts no item", investigate, "dynamodb:PutItem", table, "ImplicitlyDenied"),
     row("deletes no incident", investigate, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
     row("publishes an alert", investigate, "sns:Publish", topic, "Allowed"),
+    row("publishes the follow-up's chat copy", investigate, "sns:Publish", chatTopic, "Allowed"),
     row("decrypts with the alert key", investigate, "kms:Decrypt", topicKey, "Allowed"),
     row("sends to its DLQ", investigate, "sqs:SendMessage", investigateDlq, "Allowed"),
     row("sends not to the respond DLQ", investigate, "sqs:SendMessage", respondDlq, "ImplicitlyDenied"),
@@ -868,7 +876,7 @@ function alarmPublishRows(p: PolicyProof): Row[] {
       .filter((a) => a.startsWith("arn:aws:sns:"))
       .map((a) =>
         row(
-          `${alarm.replace(/^Responder/, "").replace(/[0-9A-F]{8}$/, "")} publishes`,
+          `${alarm.replace(/^Responder/, "").replace(/[0-9A-F]{8}$/, "")} publishes to ${a.includes("ChatTopic") ? "the chat topic" : "the alert topic"}`,
           "cloudwatch.amazonaws.com",
           "sns:Publish",
           a,
@@ -1054,11 +1062,18 @@ const auditRole: ProofTable = {
       "ImplicitlyDenied",
     ),
     row(
-      "disables no key (enforcement is not built)",
+      "disables no key (enforcement is the respond function's, through the bus)",
       audit,
       "iam:UpdateAccessKey",
       alice,
       "ImplicitlyDenied",
+    ),
+    row(
+      "puts no event on the responder's bus while nothing is enforced",
+      audit,
+      "events:PutEvents",
+      responderBus,
+      "ExplicitlyDenied",
     ),
     row("deletes no key", audit, "iam:DeleteAccessKey", alice, "ImplicitlyDenied"),
     row("creates no key", audit, "iam:CreateAccessKey", alice, "ImplicitlyDenied"),
@@ -1073,11 +1088,97 @@ const auditRole: ProofTable = {
     row("scans no table", audit, "dynamodb:Scan", table, "ImplicitlyDenied"),
     row("deletes no incident", audit, "dynamodb:DeleteItem", table, "ImplicitlyDenied"),
     row("publishes the digest", audit, "sns:Publish", topic, "Allowed"),
+    row("publishes the digest's chat copy", audit, "sns:Publish", chatTopic, "Allowed"),
     row("sends to its DLQ", audit, "sqs:SendMessage", auditDlq, "Allowed"),
     row("sends not to the respond DLQ", audit, "sqs:SendMessage", respondDlq, "ImplicitlyDenied"),
   ],
   weakenings: {
     "widen-allow-resources": ["sends not to the respond DLQ"],
+  },
+};
+
+/** The audit → bus → respond hop, on a stack whose audit enforces `key-old`. */
+const enforcingAudit = enforcing.logicalId("AWS::IAM::Role", /AuditRole/);
+const enforcingRespond = enforcing.logicalId("AWS::IAM::Role", /RespondRole/);
+const enforcingBus = enforcing.arn(enforcing.logicalId("AWS::Events::EventBus", /ResponderBus/));
+const enforcementRule = enforcing.arn(enforcing.logicalId("AWS::Events::Rule", /AuditEnforcementRule/));
+const enforcingQueue = enforcing.arn(enforcing.logicalId("AWS::SQS::Queue", /InformationalQueue/));
+const auditEnforcement: ProofTable = {
+  name: "audit enforcement: audit → responder's bus → respond",
+  template: enforcingTemplate,
+  rows: [
+    row(
+      "the audit role puts its signal on the responder's bus",
+      enforcingAudit,
+      "events:PutEvents",
+      enforcingBus,
+      "Allowed",
+    ),
+    row(
+      "the audit role puts no event on the default bus",
+      enforcingAudit,
+      "events:PutEvents",
+      defaultBus,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "the audit role still disables no key",
+      enforcingAudit,
+      "iam:UpdateAccessKey",
+      alice,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "the audit role still deletes no key",
+      enforcingAudit,
+      "iam:DeleteAccessKey",
+      alice,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "the audit role attaches no policy",
+      enforcingAudit,
+      "iam:AttachUserPolicy",
+      alice,
+      "ImplicitlyDenied",
+      {
+        context: { "iam:PolicyARN": QUARANTINE_POLICY },
+      },
+    ),
+    row(
+      "the enforcement rule queues the signal for the respond function",
+      "events.amazonaws.com",
+      "sqs:SendMessage",
+      enforcingQueue,
+      "Allowed",
+      { context: { "aws:SourceArn": enforcementRule } },
+    ),
+    row("the respond role disables the key", enforcingRespond, "iam:UpdateAccessKey", alice, "Allowed"),
+    row(
+      "the respond role disables no key of an exempt-listed user",
+      enforcingRespond,
+      "iam:UpdateAccessKey",
+      breakGlass,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "the respond role deletes no key",
+      enforcingRespond,
+      "iam:DeleteAccessKey",
+      alice,
+      "ExplicitlyDenied",
+    ),
+    row(
+      "an administrator still puts no audit signal on the responder's bus",
+      admin,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { identityPolicies: ADMIN_POLICY_DOCUMENT },
+    ),
+  ],
+  weakenings: {
+    "drop-deny-statements": ["an administrator still puts no audit signal on the responder's bus"],
   },
 };
 
@@ -1170,9 +1271,11 @@ const TABLES = [
   servicesOnResources,
   honeyUserCanDoNothing,
   honeyCheckRole,
+  auditEnforcement,
 ];
 
-const proofOf = (t: ProofTable): PolicyProof => (t.template === undefined ? proof : honouring);
+const proofOf = (t: ProofTable): PolicyProof =>
+  t.template === undefined ? proof : t.template === enforcingTemplate ? enforcing : honouring;
 
 async function decideAll(p: PolicyProof, rows: readonly Row[]): Promise<Decision[]> {
   return Promise.all(rows.map((r) => p.decide(r.request)));

@@ -334,7 +334,7 @@ describe("LeakedKeyResponder stack", () => {
     });
   });
 
-  it("alarms to the alert topic on function errors and on messages in the DLQ", () => {
+  it("alarms to the alert topic (and Chatbot's topic) on function errors and on messages in the DLQ", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
       (a) => (a as { Properties: { MetricName: string; AlarmActions: unknown[] } }).Properties,
     );
@@ -351,7 +351,10 @@ describe("LeakedKeyResponder stack", () => {
       "Errors",
     ]);
     for (const alarm of alarms)
-      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlertTopic/) }]);
+      expect(alarm.AlarmActions).toEqual([
+        { Ref: expect.stringMatching(/AlertTopic/) },
+        { Ref: expect.stringMatching(/ChatTopic/) },
+      ]);
   });
 
   it("puts Incident Contained on its own bus, named to the function by a Ref, whose policy admits only the respond role (and the investigate role for Persistence Found)", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { snsMessageOf } from "../../lambdas/adapters/sns-alerts.js";
+import { chatMessageOf, snsMessageOf } from "../../lambdas/adapters/sns-alerts.js";
 import { toSnsSubject } from "../../lambdas/core/alert-text.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord } from "../../lambdas/core/incident.js";
@@ -177,8 +177,9 @@ describe("renderAlert", () => {
     });
   });
 
-  it("gives each SNS protocol its own body: text to email, Chatbot JSON over HTTPS, incident JSON to machines", () => {
+  it("gives each SNS protocol of the alert topic its own body: text to email, incident JSON to every machine, HTTPS webhooks included", () => {
     const alert = { subject: "s", text: "TEXT", chat: "CHAT", machine: "MACHINE" };
+    expect(JSON.parse(chatMessageOf(alert))).toEqual({ default: "CHAT" });
     expect(JSON.parse(snsMessageOf(alert))).toEqual({
       default: "TEXT",
       email: "TEXT",
@@ -187,7 +188,7 @@ describe("renderAlert", () => {
       lambda: "MACHINE",
       firehose: "MACHINE",
       http: "MACHINE",
-      https: "CHAT",
+      https: "MACHINE",
     });
   });
 });

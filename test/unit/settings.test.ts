@@ -36,6 +36,17 @@ describe("readAppSettings", () => {
     });
   });
 
+  it("reads audit enforcement (-c auditEnforce=... or LKR_AUDIT_ENFORCE): days of notice per finding kind", () => {
+    expect(envNameOf("auditEnforce")).toBe("LKR_AUDIT_ENFORCE");
+    expect(readAppSettings(none, { LKR_AUDIT_ENFORCE: "key-old=30,key-unused=14" }).responder.audit).toEqual({
+      enforce: { "key-old": 30, "key-unused": 14 },
+    });
+    expect(readAppSettings(none, {}).responder.audit).toBeUndefined();
+    expect(() => readAppSettings((k) => (k === "auditEnforce" ? "root-key=1" : undefined), {})).toThrow(
+      'auditEnforce is "root-key=1": "root-key" is not an enforceable kind',
+    );
+  });
+
   it("reads context first, then LKR_ environment variables", () => {
     const context: Record<string, unknown> = {
       notificationEmails: ["a@example.com", "b@example.com"],

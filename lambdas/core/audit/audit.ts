@@ -9,10 +9,22 @@ import {
   renderDigestAlert,
   shouldAlert,
 } from "./digest.js";
+import {
+  type EnforcementPolicy,
+  enforcementSignalsOf,
+  planAnnouncements,
+  withDisableDates,
+} from "./enforcement.js";
 import { type AuditFacts, evaluateAudit } from "./evaluate.js";
 import type { Finding } from "./findings.js";
 import { type KeyFacts, type KeyLastUsed, keyFactsOf, keysNeedingLastUsed } from "./keys.js";
-import type { AuditStore, CredentialReportSource, ExposureHistory, KeyDirectory } from "./ports.js";
+import type {
+  AuditStore,
+  CredentialReportSource,
+  EnforcementSignals,
+  ExposureHistory,
+  KeyDirectory,
+} from "./ports.js";
 import { type CredentialUser, parseCredentialReport } from "./report.js";
 import type { AdminScope, AuditThresholds } from "./rules.js";
 
@@ -125,35 +137,65 @@ export interface ScheduledAuditDeps extends AuditSources {
   readonly store: AuditStore;
   readonly alerts: AlertPublisher;
   readonly log: Log;
+  /** Where due keys are handed to the respond function; absent: nothing is enforced. */
+  readonly enforcement?: EnforcementSignals | undefined;
+}
+
+/** Enforcement, notify first: days of notice per kind (none: off), and who is never announced. */
+export interface EnforcementSettings {
+  readonly policy: EnforcementPolicy;
+  /** User names (the respond function's exempt list): never announced, never disabled. */
+  readonly exemptPrincipals: readonly string[];
 }
 
 export interface ScheduledAuditSettings extends AuditOptions {
   readonly mode: AlertMode;
   readonly topN: number;
+  /** @default - off: no announcements, nothing handed to the responder */
+  readonly enforcement?: EnforcementSettings | undefined;
 }
 
 export interface ScheduledAuditOutcome {
   readonly digest: AuditDigest;
   readonly alerted: boolean;
+  /** Enforcement signals put on the bus (one per key due). */
+  readonly enforced: number;
 }
 
 /**
- * The daily audit: findings, compared with the last audit; the digest alerted (every run with
- * findings, or only new ones in change-only mode), then stored. Alert before record: a failed
- * record is retried and may alert twice, never not at all.
+ * The daily audit: findings, compared with the last audit; the announcements of enforcement kept,
+ * made or cleared; the digest alerted (every run with findings, or only new ones in change-only
+ * mode), then stored; then the keys due handed to the respond function. Alert before record: a
+ * failed record is retried and may alert twice, never not at all. Record before the signals: the
+ * respond function acts only on a key the stored record announces.
  */
 export async function runScheduledAudit(
   deps: ScheduledAuditDeps,
   settings: ScheduledAuditSettings,
 ): Promise<ScheduledAuditOutcome> {
-  const { gathered, findings } = await auditFindings(deps, settings);
+  const { gathered, findings: found } = await auditFindings(deps, settings);
   const previous = await deps.store.previous();
+  // Without a bus to hand keys to, nothing is announced: an announcement is a promise to disable.
+  const policy = deps.enforcement ? (settings.enforcement?.policy ?? {}) : {};
+  const announced = previous?.announcements ?? [];
+  const enforcement =
+    Object.keys(policy).length === 0 && announced.length === 0
+      ? undefined
+      : planAnnouncements({
+          findings: found,
+          previous: announced,
+          policy,
+          exemptPrincipals: settings.enforcement?.exemptPrincipals ?? [],
+          now: settings.now,
+        });
+  const findings = enforcement ? withDisableDates(found, enforcement.announcements) : found;
   const digest = digestOf({
     accountId: gathered.accountId,
     now: settings.now,
     reportGeneratedAt: gathered.reportGeneratedAt,
     findings,
     previous,
+    enforcement,
   });
   deps.log.info("audit evaluated", {
     users: gathered.facts.users.length,
@@ -167,5 +209,10 @@ export async function runScheduledAudit(
   }
   await deps.store.record(recordOf(digest));
   deps.log.info("audit recorded", { auditId: digest.auditId, alerted });
-  return { digest, alerted };
+  const signals = enforcement && deps.enforcement ? enforcementSignalsOf(enforcement.due, digest) : [];
+  for (const signal of signals) {
+    await deps.enforcement?.emit(signal);
+    deps.log.info("enforcement signalled", { accessKeyId: signal.accessKeyId, kinds: signal.kinds });
+  }
+  return { digest, alerted, enforced: signals.length };
 }

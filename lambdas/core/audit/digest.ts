@@ -3,6 +3,7 @@ import { maskAccessKeyId } from "../access-key.js";
 import { bullets, renderIncidentChat, toSnsSubject } from "../alert-text.js";
 import { chatList } from "../chatbot.js";
 import type { RenderedAlert } from "../ports.js";
+import { type AnnouncementPlan, AnnouncementSchema, dueDateOf } from "./enforcement.js";
 import { FINDING_KINDS, type Finding, type FindingKind, FindingSchema, fingerprintOf } from "./findings.js";
 
 /** Audit records live in the incident table under this prefix; incident listings skip it. */
@@ -43,6 +44,8 @@ export const AuditRecordSchema = z.object({
   findingsComplete: z.boolean(),
   fingerprints: z.array(z.string()),
   fingerprintsComplete: z.boolean(),
+  /** Enforcement: the keys announced, each with its stable due date (absent on records of older versions). */
+  announcements: z.optional(z.array(AnnouncementSchema)),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 
@@ -55,6 +58,8 @@ export interface AuditDigest {
   /** Findings not in the previous audit (all of them when there was none). */
   readonly newFindings: readonly Finding[];
   readonly counts: Readonly<Record<FindingKind, number>>;
+  /** Enforcement's announcements after this audit; absent when enforcement was not evaluated. */
+  readonly enforcement?: AnnouncementPlan | undefined;
 }
 
 export function countsOf(findings: readonly Finding[]): Record<FindingKind, number> {
@@ -79,6 +84,7 @@ export function digestOf(input: {
   reportGeneratedAt: string | undefined;
   findings: readonly Finding[];
   previous: AuditRecord | undefined;
+  enforcement?: AnnouncementPlan | undefined;
 }): AuditDigest {
   return {
     auditId: auditIdOf(input.now),
@@ -88,12 +94,17 @@ export function digestOf(input: {
     findings: input.findings,
     newFindings: newFindingsOf(input.findings, input.previous),
     counts: countsOf(input.findings),
+    ...(input.enforcement ? { enforcement: input.enforcement } : {}),
   };
 }
 
-/** Whether the digest is sent: always with findings in `all` mode, only with new ones in `change-only`. */
+/**
+ * Whether the digest is sent: always with findings in `all` mode, only with new findings or keys
+ * announced for the first time in `change-only`.
+ */
 export function shouldAlert(digest: AuditDigest, mode: AlertMode): boolean {
-  return mode === "all" ? digest.findings.length > 0 : digest.newFindings.length > 0;
+  if (mode === "all") return digest.findings.length > 0;
+  return digest.newFindings.length > 0 || (digest.enforcement?.fresh.length ?? 0) > 0;
 }
 
 export function recordOf(digest: AuditDigest): AuditRecord {
@@ -111,6 +122,7 @@ export function recordOf(digest: AuditDigest): AuditRecord {
     findingsComplete: digest.findings.length <= MAX_STORED_FINDINGS,
     fingerprints: fingerprints.slice(0, MAX_FINGERPRINTS),
     fingerprintsComplete: fingerprints.length <= MAX_FINGERPRINTS,
+    ...(digest.enforcement ? { announcements: [...digest.enforcement.announcements] } : {}),
   };
 }
 
@@ -121,7 +133,42 @@ function keyLabel(f: Finding): string {
 
 /** `risk 95  key-old  alice  AKIA...WXYZ  created 400 days ago ...` */
 export function findingLine(f: Finding): string {
-  return `risk ${f.risk}  ${f.kind}  ${f.userName}  ${keyLabel(f)}  ${f.detail}`;
+  const enforced = f.disableOn === undefined ? "" : `  (would be disabled on ${f.disableOn})`;
+  return `risk ${f.risk}  ${f.kind}  ${f.userName}  ${keyLabel(f)}  ${f.detail}${enforced}`;
+}
+
+/** The enforcement section: keys disabled now, keys announced with their date, keys no longer announced. */
+function enforcementLines(plan: AnnouncementPlan, now: string): string[] {
+  const label = (a: { accessKeyId: string }) => maskAccessKeyId(a.accessKeyId);
+  const dueKeys = new Set(plan.due.map((a) => a.accessKeyId));
+  return [
+    ...plan.due.map(
+      (a) =>
+        `${a.kind}  ${a.userName}  ${label(a)}  due ${dueDateOf(a.dueAt)}: handed to the responder to disable`,
+    ),
+    ...plan.announcements
+      .filter((a) => !dueKeys.has(a.accessKeyId) && a.dueAt > now)
+      .map(
+        (a) =>
+          `${a.kind}  ${a.userName}  ${label(a)}  would be disabled on ${dueDateOf(a.dueAt)}${plan.fresh.includes(a) ? " (new)" : ""}`,
+      ),
+    ...plan.cleared.map((a) => `${a.kind}  ${a.userName}  ${label(a)}  no longer matches: not disabled`),
+  ];
+}
+
+/** The enforcement facts of the machine JSON: every key announced, due or cleared. */
+function enforcementJson(plan: AnnouncementPlan) {
+  const entry = (a: AnnouncementPlan["announcements"][number]) => ({
+    kind: a.kind,
+    userName: a.userName,
+    accessKeyId: a.accessKeyId,
+    disableOn: dueDateOf(a.dueAt),
+  });
+  return {
+    announced: plan.announcements.map(entry),
+    due: plan.due.map(entry),
+    cleared: plan.cleared.map(entry),
+  };
 }
 
 function countLines(counts: Readonly<Record<FindingKind, number>>): string[] {
@@ -147,8 +194,17 @@ export function renderDigestAlert(
     "",
     `WORST ${options.mode === "change-only" ? "NEW " : ""}FINDINGS (highest risk first)`,
     ...bullets(shown.map(findingLine), "none"),
+    ...(digest.enforcement
+      ? [
+          "",
+          "ENFORCEMENT (notify first)",
+          ...bullets(enforcementLines(digest.enforcement, digest.generatedAt), "none"),
+        ]
+      : []),
     "",
-    "Every finding: lkr audit (or --json). Findings are per access key; nothing was changed.",
+    (digest.enforcement?.due.length ?? 0) > 0
+      ? "Every finding: lkr audit (or --json). Keys due are disabled by the responder (that key only, never deleted; lkr release undoes it); the audit changed nothing itself."
+      : "Every finding: lkr audit (or --json). Findings are per access key; nothing was changed.",
   ].join("\n");
   const chat = renderIncidentChat({
     id: digest.auditId,
@@ -161,6 +217,9 @@ export function renderDigestAlert(
         "Worst",
         shown.map((f) => `${f.risk} \`${f.kind}\` ${f.userName} ${keyLabel(f)}`),
       ),
+      ...(digest.enforcement
+        ? [chatList("Enforcement", enforcementLines(digest.enforcement, digest.generatedAt))]
+        : []),
     ],
     nextSteps: ["Run `lkr audit` for every finding", "Rotate or delete the keys named"],
     keywords: ["key-hygiene", digest.accountId],
@@ -180,6 +239,7 @@ export function renderDigestAlert(
     total: findings.length,
     newCount: newFindings.length,
     findings: shown,
+    ...(digest.enforcement ? { enforcement: enforcementJson(digest.enforcement) } : {}),
   });
   return { subject, text, chat, machine };
 }

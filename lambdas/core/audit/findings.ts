@@ -33,6 +33,8 @@ export const FindingSchema = z.object({
   admin: z.optional(z.boolean()),
   /** Incidents of the responder about this key (public exposure history). */
   incidents: z.optional(z.array(z.string())),
+  /** Enforcement: the day (UTC, `YYYY-MM-DD`) the key would be disabled for this finding; absent when not enforced. */
+  disableOn: z.optional(z.string()),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 

@@ -1,4 +1,5 @@
 import type { AuditRecord } from "./digest.js";
+import type { EnforcementDetail } from "./enforcement.js";
 import type { KeyLastUsed, ListedKey } from "./keys.js";
 import type { AdminScope } from "./rules.js";
 
@@ -30,4 +31,9 @@ export interface ExposureHistory {
 export interface AuditStore {
   previous(): Promise<AuditRecord | undefined>;
   record(record: AuditRecord): Promise<void>;
+}
+
+/** The stack's own bus: enforcement signals for the respond function (the audit disables nothing itself). */
+export interface EnforcementSignals {
+  emit(detail: EnforcementDetail): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { IAM_PRINCIPAL_NAME_PATTERN, INVESTIGATE_ENV, REGION_PATTERN } from "../contract.js";
-import { type Env, number, optional, required, topicArn } from "../env.js";
+import { type Env, number, optional, optionalTopicArn, required, topicArn } from "../env.js";
 import { ConfigError } from "../errors.js";
 import { DEFAULT_CONFIRM_AFTER_MINUTES } from "./confirmation.js";
 
@@ -17,6 +17,8 @@ export interface InvestigateConfig {
   readonly incidentTableName: string;
   /** ALERT_TOPIC_ARN (required). */
   readonly alertTopicArn: string;
+  /** CHAT_TOPIC_ARN: AWS Chatbot's topic; default none. */
+  readonly chatTopicArn?: string | undefined;
   /** us-east-1, then INVESTIGATION_REGIONS (comma-separated; default none). */
   readonly regions: readonly string[];
   /** LOOKBACK_HOURS before detection, default 72. */
@@ -67,6 +69,7 @@ export function parseInvestigateConfig(env: Env): InvestigateConfig {
     ...(memberRoleName !== undefined ? { memberRoleName } : {}),
     incidentTableName: required(env, INVESTIGATE_ENV.incidentTableName),
     alertTopicArn,
+    chatTopicArn: optionalTopicArn(env, INVESTIGATE_ENV.chatTopicArn),
     regions: parseRegions(env[INVESTIGATE_ENV.regions]),
     lookbackHours: number(env, INVESTIGATE_ENV.lookbackHours, DEFAULT_LOOKBACK_HOURS, {
       min: 1,

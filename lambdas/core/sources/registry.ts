@@ -1,5 +1,10 @@
 import type { Exposure } from "../exposure.js";
 import { RESPONDER_EVENT_SOURCE } from "../investigation/contained-event.js";
+import {
+  AUDIT_ENFORCEMENT_DETAIL_TYPE,
+  AUDIT_ENFORCEMENT_SOURCE,
+  auditEnforcementToExposures,
+} from "./audit-enforcement.js";
 import { type AwsQuarantine, type AwsQuarantineRead, readAwsQuarantine } from "./aws-quarantine.js";
 import { CLOUDTRAIL_DETAIL_TYPE, cloudTrailToExposures, IAM_SOURCE } from "./cloudtrail.js";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE, drillToExposures } from "./drill.js";
@@ -69,6 +74,11 @@ export const SIGNAL_SOURCES: readonly SignalSource[] = [
     source: RESPONDER_EVENT_SOURCE,
     detailType: PERSISTENCE_DETAIL_TYPE,
     toExposures: persistenceToExposures,
+  },
+  {
+    source: AUDIT_ENFORCEMENT_SOURCE,
+    detailType: AUDIT_ENFORCEMENT_DETAIL_TYPE,
+    toExposures: auditEnforcementToExposures,
   },
 ];
 

@@ -176,7 +176,8 @@ describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mock
     expect(message.email).toContain(
       "SESSION KEYS MINTED WITH THE KEY\n  - ASIA9F6MXE9HSYOXYQOS via AssumeRole",
     );
-    expect(JSON.parse(message.https ?? "{}")).toMatchObject({ metadata: { threadId: INCIDENT } });
+    // HTTPS subscribers (a webhook, PagerDuty) get the incident JSON; Chatbot's copy goes to its own topic.
+    expect(JSON.parse(message.https ?? "{}")).toMatchObject({ incidentId: INCIDENT });
     expect(JSON.parse(message.sqs ?? "{}")).toMatchObject({
       incidentId: INCIDENT,
       summary: { totalCalls: 3 },

@@ -169,7 +169,7 @@ describe("renderInvestigationAlert", () => {
     });
     const message = JSON.parse(snsMessageOf(alert)) as Record<string, string>;
     expect(message.email).toBe(alert.text);
-    expect(message.https).toBe(alert.chat);
+    expect(message.https).toBe(alert.machine);
     expect(message.sqs).toBe(alert.machine);
   });
 
