@@ -32,16 +32,18 @@ export function alertSubscriberCount(topic: sns.ITopic): number {
 }
 
 /**
- * Fails synth of the stack when nobody would hear an alert (a deploy is then silent however many
+ * Fails synth of the stack when nobody would hear an alert (on the alert topic or the topics that
+ * carry every alert too, such as the chat topic) (a deploy is then silent however many
  * keys it contains). A template synthesized without an account (`npx cdk synth` offline, no
  * credentials: a template to review, not a deployment) gets a warning instead: `cdk deploy`
  * resolves the account and then fails.
  */
-export function requireAlertSubscriber(topic: sns.ITopic): void {
+export function requireAlertSubscriber(topic: sns.ITopic, ...alsoCarryingAlerts: sns.ITopic[]): void {
   const stack = Stack.of(topic);
   stack.node.addValidation({
     validate: () => {
-      if (alertSubscriberCount(topic) > 0) return [];
+      // The chat topic carries every alert too (to AWS Chatbot): a channel there is a listener.
+      if ([topic, ...alsoCarryingAlerts].some((t) => alertSubscriberCount(t) > 0)) return [];
       if (Token.isUnresolved(stack.account)) {
         Annotations.of(stack).addWarningV2(
           "leaked-key-responder:noAlertSubscriber",

@@ -41,7 +41,8 @@ exitOnConfigProblems((problems) => {
     }
     return central;
   });
-  if (stack !== undefined && !settings.allowNoSubscribers) requireAlertSubscriber(stack.responder.alertTopic);
+  if (stack !== undefined && !settings.allowNoSubscribers)
+    requireAlertSubscriber(stack.responder.alertTopic, stack.responder.chatTopic);
   problems.throwIfAny();
   app.synth();
 });

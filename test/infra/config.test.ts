@@ -17,7 +17,7 @@ const NO_BUNDLING = { "aws:cdk:bundling-stacks": [] };
 function stackWith(props: LeakedKeyResponderStackProps) {
   const app = new App({ context: NO_BUNDLING, outdir: mkdtempSync(join(tmpdir(), "lkr-config-")) });
   const stack = new LeakedKeyResponderStack(app, "S", props);
-  requireAlertSubscriber(stack.responder.alertTopic);
+  requireAlertSubscriber(stack.responder.alertTopic, stack.responder.chatTopic);
   return { app, stack };
 }
 
@@ -45,7 +45,10 @@ describe("an alert topic nobody listens to", () => {
   ])("synthesizes with %s subscribed", (_, responder) => {
     const { app, stack } = stackWith({ env: ENV, responder });
     expect(() => app.synth()).not.toThrow();
-    expect(alertSubscriberCount(stack.responder.alertTopic)).toBe(1);
+    // email on the alert topic; a Chatbot channel on the chat topic (which carries every alert too)
+    expect(
+      alertSubscriberCount(stack.responder.alertTopic) + alertSubscriberCount(stack.responder.chatTopic),
+    ).toBe(1);
   });
 
   it("counts a subscription added in the deployer's own code after the responder was built", () => {

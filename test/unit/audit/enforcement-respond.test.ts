@@ -103,7 +103,7 @@ describe("the audit's enforcement signal in the respond function", () => {
     expect(alert.text).toContain(
       "announced this key (key-old,admin-key) and disabled it when its date (2026-12-15)",
     );
-    expect(alert.text).toContain(`npx lkr release ${plan.incidentId}`);
+    expect(alert.text).toContain(`npx leaked-key-responder release ${plan.incidentId}`);
   });
 
   it("honours the exempt list (notify, never touch) and notify-only mode", () => {
