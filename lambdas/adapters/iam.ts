@@ -53,6 +53,10 @@ export class IamAdapter implements IamPort {
     await setAccessKeyStatus(this.client, userName, accessKeyId, "Inactive");
   }
 
+  async enableKey(userName: string, accessKeyId: string): Promise<void> {
+    await setAccessKeyStatus(this.client, userName, accessKeyId, "Active");
+  }
+
   async attachPolicy(target: FenceTarget, policyArn: string): Promise<"attached" | "already"> {
     if (await isPolicyAttached(this.client, target, policyArn)) return "already";
     await onPrincipal(this.client, target, PRINCIPAL_OPERATIONS.attachPolicy, { PolicyArn: policyArn });

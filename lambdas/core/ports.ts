@@ -29,6 +29,11 @@ export interface IamPort {
   /** Every access key of a user with its status (a user has two at most); NoSuchEntityError when the user does not exist. */
   listUserKeys(userName: string): Promise<readonly UserKey[]>;
   disableKey(userName: string, accessKeyId: string): Promise<void>;
+  /**
+   * Sets a key Active again: only to undo the responder's own early disable of a honey key, which
+   * must stay Active to stay a tripwire (respond/early-record.ts).
+   */
+  enableKey?(userName: string, accessKeyId: string): Promise<void>;
   /** Attaches a managed policy unless it is attached already. */
   attachPolicy(target: FenceTarget, policyArn: string): Promise<"attached" | "already">;
   tagPrincipal(target: FenceTarget, tags: Readonly<Record<string, string>>): Promise<void>;

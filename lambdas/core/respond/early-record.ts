@@ -21,6 +21,19 @@ export async function recordUnplannedEarlyDisable(run: Execution): Promise<void>
   }
   const previous = previousStatusOf(run.lookup.facts, run.lookup.incident);
   if (previous.outcome === "already") return;
+  const facts = run.lookup.facts;
+  const enableKey = run.lookup.iam?.enableKey?.bind(run.lookup.iam);
+  if (facts.kind === "user" && facts.honeyKey === true && previous.previousStatus === "Active" && enableKey) {
+    // A honey key is powerless already and must stay Active to stay a tripwire: the early disable
+    // (sent before the reads said so) is undone at once. Failing that, it stays Inactive and recorded.
+    try {
+      await enableKey(early.userName, early.accessKeyId);
+      run.log.warn("early disable of a honey key undone", { accessKeyId: early.accessKeyId });
+      return;
+    } catch (error) {
+      run.log.error("early disable of a honey key could not be undone", { error: describeError(error) });
+    }
+  }
   const why = run.plan.reasons.join("; ") || run.plan.decision;
   run.record(unplannedDisableAction(early, previous, run.now(), run.exposure.signalId, why));
 }
