@@ -35,7 +35,9 @@ function forwardingOf(ruleIds: readonly (keyof typeof SIGNAL_RULES)[]): Forwarde
  * What a regional forwarder stack (the central account, every region but the home one) sends to
  * the central bus. GuardDuty is regional, and its delegated administrator already receives every
  * member's findings on its own default bus in each region: forwarded from there, never from members.
- * One exported list: a pattern added here (a honey-key CloudTrail rule, say) is forwarded from every region.
+ * One exported list: a pattern added here is forwarded from every region. Its sources must be named
+ * (the central bus admits them by name); honey key use, whose sources cannot be, is added by
+ * `regionalForwardedPatterns`.
  */
 export const REGIONAL_FORWARDED_PATTERNS: readonly ForwardedPattern[] = forwardingOf([
   "GuardDutyAccessKeyRule",

@@ -55,7 +55,8 @@ export function forwarderRoleArnPattern(centralStackName: string): string {
  * arrive here (cross-region and cross-account EventBridge delivery) and take the same lanes as on the
  * home region's default bus. Its policy admits `PutEvents` only from principals of the Organization and
  * only for the forwarded sources (all `aws.*`, which no caller can put itself: only EventBridge rules
- * forward them), so no custom event is ever accepted here.
+ * forward them), so no custom event is ever accepted here; CloudTrail calls of any `aws.*` source
+ * (honey key use) only from the regional forwarder roles (see `orgBusPolicy`).
  */
 export class OrganizationIntake extends Construct {
   readonly bus: events.EventBus;
