@@ -2,7 +2,7 @@ import { App } from "aws-cdk-lib";
 import { BUNDLING_STACKS } from "aws-cdk-lib/cx-api";
 import { requireAlertSubscriber } from "./alert-subscribers.js";
 import { exitOnConfigProblems } from "./config-problems.js";
-import { centralBusName } from "./org-intake.js";
+import { centralBusName, forwarderRoleName } from "./org-intake.js";
 import { centralBusArnIn, ForwarderStack } from "./org-stacks.js";
 import { collectAppSettings, unknownSettingProblems } from "./settings.js";
 import { DEFAULT_HOME_REGION, LeakedKeyResponderStack } from "./stack.js";
@@ -36,6 +36,8 @@ exitOnConfigProblems((problems) => {
       new ForwarderStack(app, `${settings.stackName}-Forwarder-${region}`, {
         env: { account, region },
         centralBusArn: centralBusArnIn(homeRegion, centralBusName(settings.stackName)),
+        honeyKeyPath: settings.responder.honeyKeyPath,
+        roleName: forwarderRoleName(settings.stackName, region),
         description: `leaked-key-responder: forwards ${region} signals to the central bus in ${homeRegion}`,
       });
     }

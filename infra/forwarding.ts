@@ -1,4 +1,5 @@
 import type { EventPattern } from "aws-cdk-lib/aws-events";
+import { HONEY_USE_RULE, honeyUsePattern } from "./honey-keys.js";
 import { type Lane, SIGNAL_RULES } from "./signal-rules.js";
 
 /** A signal pattern forwarded to the central bus, under the construct id of its forwarding rule. */
@@ -11,6 +12,8 @@ export interface ForwardedPattern {
   readonly lane: Lane;
   readonly description: string;
   readonly pattern: EventPattern;
+  /** The forwarding rule's state, when not plain ENABLED (CfnRule `State`). @default - ENABLED */
+  readonly state?: string;
 }
 
 /** The signal rules named, as forwarding patterns (same pattern, so nothing is forwarded that the centre would drop). */
@@ -32,7 +35,9 @@ function forwardingOf(ruleIds: readonly (keyof typeof SIGNAL_RULES)[]): Forwarde
  * What a regional forwarder stack (the central account, every region but the home one) sends to
  * the central bus. GuardDuty is regional, and its delegated administrator already receives every
  * member's findings on its own default bus in each region: forwarded from there, never from members.
- * One exported list: a pattern added here (a honey-key CloudTrail rule, say) is forwarded from every region.
+ * One exported list: a pattern added here is forwarded from every region. Its sources must be named
+ * (the central bus admits them by name); honey key use, whose sources cannot be, is added by
+ * `regionalForwardedPatterns`.
  */
 export const REGIONAL_FORWARDED_PATTERNS: readonly ForwardedPattern[] = forwardingOf([
   "GuardDutyAccessKeyRule",
@@ -57,6 +62,29 @@ export const MEMBER_FORWARDED_PATTERNS: readonly ForwardedPattern[] = forwarding
   "RevokePolicyDeletedRule",
   "PrincipalTagChangeRule",
 ]);
+
+/**
+ * Honey key use (#15), forwarded from every regional forwarder: a honey key is tried in whatever
+ * region the finder picks, and CloudTrail delivers a call to EventBridge only in the region it was
+ * made in. Same pattern and state as the home rule (read-only calls included). Its sources are
+ * every `aws.*` service, so the central bus admits it by a separate statement (the forwarder roles,
+ * CloudTrail's detail-type only), not by source name: see `orgBusPolicy`.
+ */
+export function honeyForwardedPattern(path?: string): ForwardedPattern {
+  return {
+    id: `Forward${HONEY_USE_RULE.id}`,
+    ruleId: HONEY_USE_RULE.id,
+    lane: HONEY_USE_RULE.lane,
+    description: `Forward to the central bus: ${HONEY_USE_RULE.description}`,
+    pattern: honeyUsePattern(path),
+    state: HONEY_USE_RULE.state,
+  };
+}
+
+/** Everything a regional forwarder sends: the named-source patterns and honey key use under `honeyKeyPath`. */
+export function regionalForwardedPatterns(honeyKeyPath?: string): ForwardedPattern[] {
+  return [...REGIONAL_FORWARDED_PATTERNS, honeyForwardedPattern(honeyKeyPath)];
+}
 
 /** Every source the central bus accepts from the Organization (its policy's `events:source` condition). */
 export function forwardedSources(

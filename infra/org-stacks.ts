@@ -1,8 +1,9 @@
 import { Aws, CfnStackSet, Stack, type StackProps } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { type ForwardedPattern, REGIONAL_FORWARDED_PATTERNS } from "./forwarding.js";
+import { type ForwardedPattern, regionalForwardedPatterns } from "./forwarding.js";
 import { deadLetterQueue } from "./function-parts.js";
 import { MEMBER_PARAMETERS, type MemberTemplateProps, memberTemplate } from "./member-template.js";
 
@@ -12,8 +13,16 @@ const MEMBER_STACK_REGION = "us-east-1";
 export interface ForwarderStackProps extends StackProps {
   /** The central bus's ARN (home region of the same account). */
   readonly centralBusArn: string;
-  /** Forwarded to the central bus. @default REGIONAL_FORWARDED_PATTERNS */
+  /** Forwarded to the central bus. @default regionalForwardedPatterns(honeyKeyPath): GuardDuty and honey key use */
   readonly patterns?: readonly ForwardedPattern[];
+  /** IAM path of honey users, watched in this region (the central stack's `honeyKeyPath`). @default "/service/" */
+  readonly honeyKeyPath?: string;
+  /**
+   * Name of the role the forwarding rules put events with: the central bus admits CloudTrail calls of
+   * any `aws.*` source (honey key use) only from roles named `forwarderRoleName(centralStackName, region)`.
+   * @default - a name CloudFormation generates (the central bus then refuses honey key use from it)
+   */
+  readonly roleName?: string;
 }
 
 /**
@@ -28,14 +37,21 @@ export class ForwarderStack extends Stack {
     super(scope, id, props);
     const bus = events.EventBus.fromEventBusArn(this, "CentralBus", props.centralBusArn);
     const dlq = deadLetterQueue(this, "ForwardDeadLetterQueue");
-    this.rules = (props.patterns ?? REGIONAL_FORWARDED_PATTERNS).map(
-      (p) =>
-        new events.Rule(this, p.id, {
-          description: p.description,
-          eventPattern: p.pattern,
-          targets: [new targets.EventBus(bus, { deadLetterQueue: dlq })],
-        }),
-    );
+    // One role for every rule (EventBridge assumes it to put on the cross-region bus); the target grants it PutEvents there.
+    const role = new iam.Role(this, "ForwardRole", {
+      roleName: props.roleName,
+      assumedBy: new iam.ServicePrincipal("events.amazonaws.com"),
+      description: "EventBridge forwards this region's signals to the central bus",
+    });
+    this.rules = (props.patterns ?? regionalForwardedPatterns(props.honeyKeyPath)).map((p) => {
+      const rule = new events.Rule(this, p.id, {
+        description: p.description,
+        eventPattern: p.pattern,
+        targets: [new targets.EventBus(bus, { deadLetterQueue: dlq, role })],
+      });
+      if (p.state !== undefined) (rule.node.defaultChild as events.CfnRule).state = p.state;
+      return rule;
+    });
   }
 }
 

@@ -58,6 +58,7 @@ export class LeakedKeyResponderStack extends Stack {
     const intake = new OrganizationIntake(this, "Organization", {
       responder: r,
       organizationId: org.organizationId,
+      honeyKeyPath: responder.honeyKeyPath,
     });
     this.organizationIntake = intake;
     const centralRoles = [

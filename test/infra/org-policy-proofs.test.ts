@@ -2,6 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { memberTemplate } from "../../infra/member-template.js";
+import { forwarderRoleName } from "../../infra/org-intake.js";
 import type { OrganizationSettings } from "../../infra/organization.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import {
@@ -370,8 +371,15 @@ const memberRoleGrants: ProofTable = {
   },
 };
 
-/** A principal putting an event of `source` on the central bus. */
-function put(says: string, principal: string, source: string, orgId: string, expected: Decision): Row {
+/** A principal putting an event of `source` (and `detailType`, when given) on the central bus. */
+function put(
+  says: string,
+  principal: string,
+  source: string,
+  orgId: string,
+  expected: Decision,
+  detailType?: string,
+): Row {
   return {
     says,
     request: {
@@ -379,11 +387,20 @@ function put(says: string, principal: string, source: string, orgId: string, exp
       action: "events:PutEvents",
       resource: orgBus,
       identityPolicies: ADMIN,
-      context: { "aws:PrincipalOrgID": orgId, "events:source": [source] },
+      context: {
+        "aws:PrincipalOrgID": orgId,
+        "aws:PrincipalArn": principal,
+        "events:source": [source],
+        ...(detailType === undefined ? {} : { "events:detail-type": [detailType] }),
+      },
     },
     expected,
   };
 }
+
+const API_CALL = "AWS API Call via CloudTrail";
+/** The regional forwarder role of eu-west-1 (its name from forwarderRoleName, as infra/app.ts gives it). */
+const FORWARDER = `arn:aws:iam::${CENTRAL}:role/${forwarderRoleName("LeakedKeyResponder", "eu-west-1")}`;
 
 const centralBus: ProofTable = {
   name: "the central bus",
@@ -432,6 +449,46 @@ const centralBus: ProofTable = {
       ORG_ID,
       "ExplicitlyDenied",
     ),
+    put(
+      "a regional forwarder role puts honey key use (a CloudTrail call of any aws.* source)",
+      FORWARDER,
+      "aws.sts",
+      ORG_ID,
+      "Allowed",
+      API_CALL,
+    ),
+    put(
+      "a regional forwarder role puts no other detail-type of a source not forwarded",
+      FORWARDER,
+      "aws.sts",
+      ORG_ID,
+      "ExplicitlyDenied",
+      "Some Other Event",
+    ),
+    put(
+      "an administrator of the central account puts no CloudTrail call of a source not forwarded",
+      `arn:aws:iam::${CENTRAL}:role/admin`,
+      "aws.sts",
+      ORG_ID,
+      "ExplicitlyDenied",
+      API_CALL,
+    ),
+    put(
+      "a member role named like a forwarder puts no honey key use (forwarders live in the central account)",
+      `arn:aws:iam::${MEMBER}:role/${forwarderRoleName("LeakedKeyResponder", "eu-west-1")}`,
+      "aws.sts",
+      ORG_ID,
+      "ExplicitlyDenied",
+      API_CALL,
+    ),
+    put(
+      "a principal outside the Organization puts no honey key use",
+      "arn:aws:iam::444455556666:role/LeakedKeyResponder-forwarder-eu-west-1",
+      "aws.sts",
+      OTHER_ORG,
+      "ExplicitlyDenied",
+      API_CALL,
+    ),
   ],
   weakenings: {
     "drop-deny-statements": [
@@ -439,6 +496,10 @@ const centralBus: ProofTable = {
       "a member role puts no custom event",
       "an administrator of the central account puts no custom event",
       "a member puts no source that is not forwarded",
+      "a regional forwarder role puts no other detail-type of a source not forwarded",
+      "an administrator of the central account puts no CloudTrail call of a source not forwarded",
+      "a member role named like a forwarder puts no honey key use (forwarders live in the central account)",
+      "a principal outside the Organization puts no honey key use",
     ],
   },
 };

@@ -11,8 +11,9 @@ import {
   MEMBER_FORWARDED_PATTERNS,
   REGIONAL_FORWARDED_PATTERNS,
 } from "../../infra/forwarding.js";
+import { ALL_MANAGEMENT_EVENTS_STATE, HONEY_USE_RULE, honeyUsePattern } from "../../infra/honey-keys.js";
 import { GRANT_ACTIONS, memberRoleActions, memberTemplate } from "../../infra/member-template.js";
-import { centralBusName } from "../../infra/org-intake.js";
+import { centralBusName, forwarderRoleName } from "../../infra/org-intake.js";
 import { centralBusArnIn, ForwarderStack, MemberStackSet } from "../../infra/org-stacks.js";
 import { type OrganizationSettings, validateOrganization } from "../../infra/organization.js";
 import { readAppSettings } from "../../infra/settings.js";
@@ -147,7 +148,8 @@ describe("the central stack of an Organization", () => {
       JSON.stringify(r.Properties.EventBusName ?? "").includes("OrgSignalBus"),
     );
     const forwarded = [...REGIONAL_FORWARDED_PATTERNS, ...MEMBER_FORWARDED_PATTERNS];
-    expect(busRules).toHaveLength(forwarded.length);
+    // ... and the honey key use rule (below).
+    expect(busRules).toHaveLength(forwarded.length + 1);
     for (const p of forwarded) {
       const lane = SIGNAL_RULES[p.ruleId]?.lane;
       template.hasResourceProperties("AWS::Events::Rule", {
@@ -169,6 +171,80 @@ describe("the central stack of an Organization", () => {
       });
     }
     template.hasResourceProperties("AWS::Events::EventBus", { Name: centralBusName("LeakedKeyResponder") });
+  });
+
+  it("routes honey key use forwarded from the regions like the home rule: same pattern and state, informational queue", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: Match.stringLikeRegexp("OrgSignalBus") },
+      EventPattern: toWirePattern(honeyUsePattern()),
+      State: ALL_MANAGEMENT_EVENTS_STATE,
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("InformationalQueue"), "Arn"] },
+          DeadLetterConfig: {
+            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondDeadLetterQueue"), "Arn"] },
+          },
+        }),
+      ],
+    });
+    const custom = new App({ context: NO_BUNDLING });
+    const ops = Template.fromStack(
+      new LeakedKeyResponderStack(custom, "LeakedKeyResponder", {
+        env: { account: ACCOUNT, region: "us-east-1" },
+        responder: { notificationEmails: ["secops@example.com"], honeyKeyPath: "/ops/" },
+        organization: ORG,
+      }),
+    );
+    ops.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: Match.stringLikeRegexp("OrgSignalBus") },
+      EventPattern: toWirePattern(honeyUsePattern("/ops/")),
+      State: ALL_MANAGEMENT_EVENTS_STATE,
+    });
+  });
+
+  it("admits CloudTrail calls of any aws.* source only from the regional forwarder roles, by its bus policy", () => {
+    const forwarders = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":iam::",
+          { Ref: "AWS::AccountId" },
+          ":role/LeakedKeyResponder-forwarder-*",
+        ],
+      ],
+    };
+    template.hasResourceProperties("AWS::Events::EventBus", {
+      Policy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: "RegionalForwardersPutCloudTrailCalls",
+            Effect: "Allow",
+            Condition: {
+              StringEquals: { "aws:PrincipalOrgID": ORG.organizationId },
+              "ForAllValues:StringEquals": { "events:detail-type": ["AWS API Call via CloudTrail"] },
+              ArnLike: { "aws:PrincipalArn": forwarders },
+            },
+          }),
+          Match.objectLike({
+            Sid: "OnlyForwardedSources",
+            Effect: "Deny",
+            Condition: Match.objectLike({ ArnNotLike: { "aws:PrincipalArn": forwarders } }),
+          }),
+          Match.objectLike({
+            Sid: "ForwardersOnlyCloudTrailCallsBeyondSources",
+            Effect: "Deny",
+            Condition: Match.objectLike({
+              "ForAnyValue:StringNotEquals": {
+                "events:source": Match.anyValue(),
+                "events:detail-type": ["AWS API Call via CloudTrail"],
+              },
+            }),
+          }),
+        ]),
+      },
+    });
   });
 
   it("deploys the member stack with a service-managed StackSet, auto-deployed to the OUs, in us-east-1", () => {
@@ -289,12 +365,15 @@ describe("a regional forwarder stack", () => {
   const stack = new ForwarderStack(app, "LeakedKeyResponder-Forwarder-eu-west-1", {
     env: { account: ACCOUNT, region: "eu-west-1" },
     centralBusArn: busArn,
+    honeyKeyPath: "/ops/",
+    roleName: forwarderRoleName("LeakedKeyResponder", "eu-west-1"),
   });
   const template = Template.fromStack(stack);
+  const honey = { pattern: honeyUsePattern("/ops/") };
 
-  it("forwards exactly the regional patterns to the central bus in us-east-1, through a role, with a DLQ", () => {
-    template.resourceCountIs("AWS::Events::Rule", REGIONAL_FORWARDED_PATTERNS.length);
-    for (const p of REGIONAL_FORWARDED_PATTERNS) {
+  it("forwards exactly the regional patterns and honey key use to the central bus in us-east-1, through its named role, with a DLQ", () => {
+    template.resourceCountIs("AWS::Events::Rule", REGIONAL_FORWARDED_PATTERNS.length + 1);
+    for (const p of [...REGIONAL_FORWARDED_PATTERNS, honey]) {
       template.hasResourceProperties("AWS::Events::Rule", {
         EventPattern: toWirePattern(p.pattern),
         Targets: [
@@ -312,7 +391,7 @@ describe("a regional forwarder stack", () => {
                 ],
               ],
             },
-            RoleArn: { "Fn::GetAtt": [Match.anyValue(), "Arn"] },
+            RoleArn: { "Fn::GetAtt": [Match.stringLikeRegexp("ForwardRole"), "Arn"] },
             DeadLetterConfig: {
               Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("ForwardDeadLetterQueue"), "Arn"] },
             },
@@ -320,6 +399,25 @@ describe("a regional forwarder stack", () => {
         ],
       });
     }
+    template.resourceCountIs("AWS::IAM::Role", 1);
+    template.hasResourceProperties("AWS::IAM::Role", {
+      RoleName: "LeakedKeyResponder-forwarder-eu-west-1",
+    });
+  });
+
+  it("forwards honey key use in the home rule's state, so read-only calls (GetCallerIdentity) are seen", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: toWirePattern(honey.pattern),
+      State: HONEY_USE_RULE.state,
+    });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: toWirePattern(REGIONAL_FORWARDED_PATTERNS[0]?.pattern ?? {}),
+      State: "ENABLED",
+    });
+  });
+
+  it("refuses a forwarder role name longer than IAM allows", () => {
+    expect(() => forwarderRoleName("x".repeat(40), "ap-southeast-2")).toThrow(/IAM allows 64/);
   });
 
   it("refuses a forwarded pattern whose source is not literal (the bus policy admits sources by name)", () => {

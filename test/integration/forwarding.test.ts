@@ -4,6 +4,7 @@ import {
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
+  type RuleState,
 } from "@aws-sdk/client-eventbridge";
 import {
   CreateQueueCommand,
@@ -15,10 +16,10 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
   type ForwardedPattern,
   MEMBER_FORWARDED_PATTERNS,
-  REGIONAL_FORWARDED_PATTERNS,
+  regionalForwardedPatterns,
 } from "../../infra/forwarding.js";
 import { toWirePattern } from "../../infra/signal-rules.js";
-import { readFixture } from "../../local/events.js";
+import { cloudTrailApiCallEvent, readCloudTrailRecord, readFixture } from "../../local/events.js";
 import { useMoto } from "../../local/world.js";
 
 /**
@@ -45,6 +46,7 @@ async function forwardRules(bus: string, patterns: readonly ForwardedPattern[]):
         Name: p.id,
         EventBusName: bus,
         EventPattern: JSON.stringify(toWirePattern(p.pattern)),
+        ...(p.state === undefined ? {} : { State: p.state as RuleState }),
       }),
     );
     await remote.send(
@@ -57,9 +59,13 @@ async function forwardRules(bus: string, patterns: readonly ForwardedPattern[]):
   }
 }
 
-/** The central rules (one per forwarded pattern, as OrganizationIntake builds them) that a fixture put on `bus` reaches. */
-async function deliveredCentralRules(bus: string, fixture: string): Promise<string[]> {
-  const event = readFixture(fixture) as { source: string; "detail-type": string; detail: unknown };
+/** The central rules (one per forwarded pattern, as OrganizationIntake builds them) that a fixture (or an event) put on `bus` reaches. */
+async function deliveredCentralRules(bus: string, fixture: string | object): Promise<string[]> {
+  const event = (typeof fixture === "string" ? readFixture(fixture) : fixture) as {
+    source: string;
+    "detail-type": string;
+    detail: unknown;
+  };
   const out = await remote.send(
     new PutEventsCommand({
       Entries: [
@@ -89,7 +95,7 @@ beforeAll(async () => {
   remote = new EventBridgeClient({ region: "eu-west-1" });
   sqs = new SQSClient({ region: "us-east-1" });
   await central.send(new CreateEventBusCommand({ Name: centralBus }));
-  for (const p of [...REGIONAL_FORWARDED_PATTERNS, ...MEMBER_FORWARDED_PATTERNS]) {
+  for (const p of [...regionalForwardedPatterns(), ...MEMBER_FORWARDED_PATTERNS]) {
     const url =
       (await sqs.send(new CreateQueueCommand({ QueueName: `Org${p.ruleId}-${stamp}` }))).QueueUrl ?? "";
     const arn = (
@@ -101,6 +107,7 @@ beforeAll(async () => {
         Name: name,
         EventBusName: centralBus,
         EventPattern: JSON.stringify(toWirePattern(p.pattern)),
+        ...(p.state === undefined ? {} : { State: p.state as RuleState }),
       }),
     );
     await central.send(
@@ -108,7 +115,7 @@ beforeAll(async () => {
     );
     queues.set(p.ruleId, url);
   }
-  await forwardRules(forwarders.regional, REGIONAL_FORWARDED_PATTERNS);
+  await forwardRules(forwarders.regional, regionalForwardedPatterns());
   await forwardRules(forwarders.member, MEMBER_FORWARDED_PATTERNS);
 });
 
@@ -129,6 +136,32 @@ describe("a regional forwarder (eu-west-1) → the central bus (us-east-1), real
     "aws.health/risk-credentials-exposed.json",
   ])("%s is not forwarded", async (fixture) => {
     expect(await deliveredCentralRules(forwarders.regional, fixture)).toEqual([]);
+  });
+});
+
+/** A published GetCallerIdentity record (read-only), signed by a user at `arn`. */
+const callerIdentityBy = (arn: string) =>
+  cloudTrailApiCallEvent(readCloudTrailRecord("stratus-get-caller-identity-iam-user.json"), {
+    arn,
+    userName: arn.split("/").pop() ?? "",
+    key: "AKIAIOSFODNN7EXAMPLE",
+    sourceIp: "203.0.113.7",
+  });
+
+describe("honey key use in a regional forwarder (eu-west-1) → the central bus → the honey rule", () => {
+  it("a read-only call by a user under the honey path arrives at exactly the honey rule", async () => {
+    const use = callerIdentityBy(`arn:aws:iam::${ACCOUNT}:user/service/build-uploader`);
+    expect(await deliveredCentralRules(forwarders.regional, use)).toEqual(["HoneyKeyUseRule"]);
+  });
+
+  it("the same call by a user outside the honey path is not forwarded", async () => {
+    const ordinary = callerIdentityBy(`arn:aws:iam::${ACCOUNT}:user/alice`);
+    expect(await deliveredCentralRules(forwarders.regional, ordinary)).toEqual([]);
+  });
+
+  it("members do not forward honey key use (the regional forwarders of the central account do)", async () => {
+    const use = callerIdentityBy(`arn:aws:iam::${ACCOUNT}:user/service/build-uploader`);
+    expect(await deliveredCentralRules(forwarders.member, use)).toEqual([]);
   });
 });
 
