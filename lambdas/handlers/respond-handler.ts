@@ -17,7 +17,6 @@ import { LambdaRoleSessionRevoker, NoRoleRevokerInAccount } from "../adapters/la
 import { OrganizationsPlacement } from "../adapters/organizations.js";
 import { PowertoolsMetricsSink } from "../adapters/powertools-metrics.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
-import { assumedRoleCredentials } from "../adapters/sts.js";
 import { MemberAccounts } from "../adapters/sts-member-accounts.js";
 import { type AccountPlacement, extraTopicsFor, needsPlacement } from "../core/alert-routes.js";
 import { unannouncedBecause } from "../core/audit/enforcement.js";
