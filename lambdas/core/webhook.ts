@@ -33,6 +33,11 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** Slack reads `&`, `<` and `>` in mrkdwn as markup (`<!channel>` would notify everyone): escaped. */
+function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
@@ -120,13 +125,13 @@ export function slackMessageOf(alert: WebhookAlert): Record<string, unknown> {
       type: "section",
       fields: alert.facts
         .slice(i, i + SLACK_FIELDS_MAX)
-        .map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${value}` })),
+        .map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${slackEscape(value)}` })),
     });
   }
   if (alert.lines.length > 0) {
     blocks.push({
       type: "section",
-      text: { type: "mrkdwn", text: clip(alert.lines.join("\n"), SLACK_TEXT_MAX) },
+      text: { type: "mrkdwn", text: clip(slackEscape(alert.lines.join("\n")), SLACK_TEXT_MAX) },
     });
   }
   if (alert.links.length > 0) {
