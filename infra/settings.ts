@@ -276,8 +276,9 @@ function webhookSetting(
     return undefined;
   }
   if (!SECRET_ARN_PATTERN.test(secretArn)) {
+    // Not echoed: a webhook URL given here by mistake is itself a secret, and synth output lands in CI logs.
     problems.push(
-      `${arn.name} is "${secretArn}"; expected a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`,
+      `${arn.name} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); store the webhook URL in a secret and give its ARN`,
     );
     return undefined;
   }
