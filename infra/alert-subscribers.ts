@@ -6,7 +6,7 @@ import type { IConstruct } from "constructs";
 /** What to do about it, written once for the error and the warning. */
 export const NO_SUBSCRIBER_PROBLEM =
   "nobody is subscribed to the alert topic: set notificationEmails, slackWorkspaceId + slackChannelId, " +
-  "or teamsTeamId + teamsTenantId + teamsChannelId (or subscribe the topic in your own code), " +
+  "teamsTeamId + teamsTenantId + teamsChannelId, or webhookSecretArn (or subscribe the topic in your own code), " +
   "or set allowNoSubscribers=true to deploy without alerts";
 
 /**

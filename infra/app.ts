@@ -28,6 +28,7 @@ exitOnConfigProblems((problems) => {
       allowNonDefaultHomeRegion: settings.allowNonDefaultHomeRegion,
       responder: settings.responder,
       organization: settings.organization,
+      webhook: settings.webhook,
       description: "leaked-key-responder: contains leaked AWS access keys within seconds",
     });
     // The Organization deployment: one forwarder stack per other region of the central account.

@@ -31,6 +31,7 @@ export const LAMBDA_HANDLERS = [
   "audit",
   "revoke-role-sessions",
   "honey-check",
+  "webhook-forwarder",
 ] as const;
 export type LambdaHandler = (typeof LAMBDA_HANDLERS)[number];
 

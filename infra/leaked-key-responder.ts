@@ -53,6 +53,7 @@ import {
   PERSISTENCE_RULE,
   SIGNAL_RULES,
 } from "./signal-rules.js";
+import { WebhookForwarder, type WebhookTarget } from "./webhook-forwarder.js";
 
 const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
 
@@ -91,6 +92,12 @@ export interface LeakedKeyResponderProps {
   readonly slackChannel?: SlackChannel;
   /** Microsoft Teams channel for alerts through AWS Chatbot. @default - none */
   readonly teamsChannel?: TeamsChannel;
+  /**
+   * A Slack or Microsoft Teams incoming webhook for alerts, for teams without AWS Chatbot: a small
+   * forwarder function (own DLQ and alarms) posts every alert-topic message to the URL held in
+   * `secret`, as Block Kit (Slack) or an Adaptive Card (Teams). @default - none
+   */
+  readonly webhook?: WebhookTarget;
   /** `enforce` contains keys; `notify-only` reports what it would have done. @default "enforce" */
   readonly responseMode?: ResponseMode;
   /** Users and roles (names or ARNs) never changed, only reported; enforced by an explicit IAM Deny too. @default - none */
@@ -232,6 +239,8 @@ export class LeakedKeyResponder extends Construct {
    * the incident JSON. Subscribe nothing but Chatbot here.
    */
   readonly chatTopic: sns.Topic;
+  /** The Slack / Teams webhook forwarder, when `webhook` is given. */
+  readonly webhookForwarder?: WebhookForwarder;
   readonly respondFunction: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   /** Informational signals and drills, drained by the respond function at most two batches at a time. */
@@ -381,8 +390,16 @@ export class LeakedKeyResponder extends Construct {
         },
       ],
     );
+    if (props.webhook) {
+      this.webhookForwarder = new WebhookForwarder(this, "WebhookForwarder", {
+        ...props.webhook,
+        alertTopic: this.alertTopic,
+        logRetention,
+      });
+    }
     this.letAlarmsPublish([
       ...alarms,
+      ...(this.webhookForwarder?.alarms ?? []),
       ...this.investigation.alarms,
       ...this.audit.alarms,
       ...this.honeyKeys.alarms,

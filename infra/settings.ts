@@ -2,10 +2,12 @@ import { Duration } from "aws-cdk-lib";
 import { parseEnforcementPolicy } from "../lambdas/core/audit/enforcement.js";
 import { DEFAULT_STACK_NAME, LKR_CLI_ENV, REGION_PATTERN } from "../lambdas/core/contract.js";
 import type { ResponseMode } from "../lambdas/core/plan.js";
+import { WEBHOOK_FORMATS, type WebhookFormat } from "../lambdas/core/webhook.js";
 import { closestName } from "./did-you-mean.js";
 import type { LeakedKeyResponderProps } from "./leaked-key-responder.js";
 import { type AlertRoute, DEFAULT_MEMBER_ROLE_NAME, type OrganizationSettings } from "./organization.js";
 import { InvalidSettingsError } from "./props-check.js";
+import type { WebhookSetting } from "./webhook-forwarder.js";
 
 /**
  * Every setting, read from `cdk.json`/`-c key=value` context first, then `LKR_<KEY>` environment
@@ -23,6 +25,8 @@ export const SETTING_KEYS = [
   "teamsTeamId",
   "teamsTenantId",
   "teamsChannelId",
+  "webhookSecretArn",
+  "webhookFormat",
   "responseMode",
   "exemptPrincipals",
   "honorExemptTag",
@@ -99,6 +103,8 @@ export interface AppSettings {
   readonly responder: LeakedKeyResponderProps;
   /** Set when `organizationId` is: the Organization deployment (central stack, forwarders, member StackSet). */
   readonly organization?: OrganizationSettings | undefined;
+  /** `webhookSecretArn` (+ `webhookFormat`, default slack): the Slack / Teams incoming-webhook forwarder. */
+  readonly webhook?: WebhookSetting | undefined;
 }
 
 /**
@@ -173,6 +179,11 @@ export function collectAppSettings(
       channelId: channelId as string,
     }),
   );
+  const webhook = webhookSetting(
+    { value: text("webhookSecretArn"), name: nameOf("webhookSecretArn") },
+    { value: text("webhookFormat"), name: nameOf("webhookFormat") },
+    problems,
+  );
   const auditEnforce = text("auditEnforce");
   const givenStackName = text("stackName");
   const stackNameOk = givenStackName === undefined || STACK_NAME_PATTERN.test(givenStackName);
@@ -218,6 +229,7 @@ export function collectAppSettings(
     homeRegion: homeRegion !== undefined && REGION_PATTERN.test(homeRegion) ? homeRegion : undefined,
     allowNonDefaultHomeRegion: flag("allowNonDefaultHomeRegion") === true,
     allowNoSubscribers: flag("allowNoSubscribers") === true,
+    webhook,
     responder: {
       notificationEmails: list("notificationEmails"),
       slackChannel,
@@ -242,6 +254,35 @@ export function collectAppSettings(
     },
   };
   return { settings, problems };
+}
+
+/** A Secrets Manager secret ARN (complete, or partial: without the random suffix). */
+const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+/** The webhook forwarder's settings; a format without a secret, a bad ARN or format is a problem. */
+function webhookSetting(
+  arn: { value: string | undefined; name: string },
+  formatGiven: { value: string | undefined; name: string },
+  problems: string[],
+): WebhookSetting | undefined {
+  const secretArn = arn.value;
+  const format = formatGiven.value;
+  if (format !== undefined && !(WEBHOOK_FORMATS as readonly string[]).includes(format)) {
+    problems.push(`${formatGiven.name} is "${format}"; allowed: ${WEBHOOK_FORMATS.join(", ")}`);
+    return undefined;
+  }
+  if (secretArn === undefined) {
+    if (format !== undefined) problems.push(`${formatGiven.name} is set but ${arn.name} is not; set both`);
+    return undefined;
+  }
+  if (!SECRET_ARN_PATTERN.test(secretArn)) {
+    // Not echoed: a webhook URL given here by mistake is itself a secret, and synth output lands in CI logs.
+    problems.push(
+      `${arn.name} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); store the webhook URL in a secret and give its ARN`,
+    );
+    return undefined;
+  }
+  return { secretArn, format: (format ?? "slack") as WebhookFormat };
 }
 
 /** Minutes as a Duration (validated by the construct: whole minutes, 5 to 1440). */

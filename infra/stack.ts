@@ -7,6 +7,7 @@ import { OrganizationIntake } from "./org-intake.js";
 import { MemberStackSet } from "./org-stacks.js";
 import { type OrganizationSettings, validateOrganization } from "./organization.js";
 import { InvalidPropsError } from "./props-check.js";
+import { type WebhookSetting, webhookTargetOf } from "./webhook-forwarder.js";
 
 /** IAM CloudTrail events and Health RISK events reach EventBridge only in us-east-1. */
 export const DEFAULT_HOME_REGION = "us-east-1";
@@ -18,6 +19,11 @@ export interface LeakedKeyResponderStackProps extends StackProps {
   readonly allowNonDefaultHomeRegion?: boolean;
   /** The Organization deployment: the central bus for forwarded signals and the member StackSet. @default - single account */
   readonly organization?: OrganizationSettings;
+  /**
+   * The Slack / Teams incoming-webhook forwarder with the secret given by ARN (the construct's
+   * `responder.webhook` takes the secret itself and wins). @default - none
+   */
+  readonly webhook?: WebhookSetting;
 }
 
 export class LeakedKeyResponderStack extends Stack {
@@ -39,6 +45,7 @@ export class LeakedKeyResponderStack extends Stack {
     const org = props.organization;
     if (org) validateOrganization(org);
     this.responder = new LeakedKeyResponder(this, "Responder", {
+      ...(props.webhook ? { webhook: webhookTargetOf(this, props.webhook) } : {}),
       ...props.responder,
       ...(org
         ? {

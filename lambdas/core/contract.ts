@@ -182,6 +182,13 @@ export const HONEY_CHECK_ENV = {
   lastUsedToleranceSeconds: "HONEY_LAST_USED_TOLERANCE_SECONDS",
 } as const;
 
+/** The webhook forwarder's environment (Slack / Teams incoming webhooks without AWS Chatbot). */
+export const WEBHOOK_ENV = {
+  secretArn: "WEBHOOK_SECRET_ARN",
+  format: "WEBHOOK_FORMAT",
+  timeoutMs: "WEBHOOK_TIMEOUT_MS",
+} as const;
+
 /** Environment variables the lkr CLI reads (not settings of the app: infra/settings.ts lets them be). */
 export const LKR_CLI_ENV = {
   table: "LKR_TABLE",

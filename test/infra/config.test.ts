@@ -51,6 +51,18 @@ describe("an alert topic nobody listens to", () => {
     ).toBe(1);
   });
 
+  it("synthesizes with a Slack / Teams webhook forwarder subscribed", () => {
+    const { app, stack } = stackWith({
+      env: ENV,
+      webhook: {
+        secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:lkr/hook",
+        format: "slack",
+      },
+    });
+    expect(() => app.synth()).not.toThrow();
+    expect(alertSubscriberCount(stack.responder.alertTopic)).toBe(1);
+  });
+
   it("counts a subscription added in the deployer's own code after the responder was built", () => {
     const { app, stack } = stackWith({ env: ENV });
     stack.responder.alertTopic.addSubscription(

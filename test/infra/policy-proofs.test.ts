@@ -1,7 +1,9 @@
-import { App } from "aws-cdk-lib";
+import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { describe, expect, it } from "vitest";
-import type { LeakedKeyResponderProps } from "../../infra/leaked-key-responder.js";
+import { LeakedKeyResponder, type LeakedKeyResponderProps } from "../../infra/leaked-key-responder.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import {
   type Decision,
@@ -1259,6 +1261,94 @@ const honeyCheckRole: ProofTable = {
   weakenings: { "widen-allow-resources": ["reads no other table"] },
 };
 
+/** The Slack webhook forwarder, its secret (in the same stack) encrypted with a customer managed key. */
+/** A stack with the responder construct and the forwarder, the way a construct user builds it. */
+const webhookTemplate = (() => {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new Stack(app, "LeakedKeyResponder", { env: { account: ACCOUNT, region: "us-east-1" } });
+  const secret = new secretsmanager.Secret(stack, "HookSecret", {
+    encryptionKey: new kms.Key(stack, "HookKey"),
+  });
+  new LeakedKeyResponder(stack, "Responder", { webhook: { secret, format: "slack" } });
+  return Template.fromStack(stack).toJSON();
+})();
+const webhookProof = loadPolicyProof(webhookTemplate);
+const WEBHOOK_SECRET = webhookProof.ref(webhookProof.logicalId("AWS::SecretsManager::Secret", /HookSecret/));
+const WEBHOOK_KEY = webhookProof.arn(webhookProof.logicalId("AWS::KMS::Key", /HookKey/));
+const forwarder = webhookProof.logicalId("AWS::IAM::Role", /WebhookForwarderForwarderRole/);
+const forwarderFunction = webhookProof.arn(
+  webhookProof.logicalId("AWS::Lambda::Function", /WebhookForwarderForwarderFunction/),
+);
+const webhookTopic = webhookProof.ref(webhookProof.logicalId("AWS::SNS::Topic", /AlertTopic/));
+const SECRETS_MANAGER = "secretsmanager.us-east-1.amazonaws.com";
+
+const webhookForwarderRole: ProofTable = {
+  name: "webhook forwarder role, and the alert topic's hop to it",
+  template: webhookTemplate,
+  rows: [
+    row("reads the webhook secret", forwarder, "secretsmanager:GetSecretValue", WEBHOOK_SECRET, "Allowed"),
+    row(
+      "reads no other secret",
+      forwarder,
+      "secretsmanager:GetSecretValue",
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/db-password-XyZ123`,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "changes not the webhook secret",
+      forwarder,
+      "secretsmanager:PutSecretValue",
+      WEBHOOK_SECRET,
+      "ImplicitlyDenied",
+    ),
+    row(
+      "decrypts the secret's key through Secrets Manager",
+      forwarder,
+      "kms:Decrypt",
+      WEBHOOK_KEY,
+      "Allowed",
+      {
+        context: { "kms:ViaService": SECRETS_MANAGER },
+      },
+    ),
+    row(
+      "decrypts nothing with that key directly",
+      forwarder,
+      "kms:Decrypt",
+      WEBHOOK_KEY,
+      "ImplicitlyDenied",
+      {
+        context: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+      },
+    ),
+    row("publishes nothing", forwarder, "sns:Publish", webhookTopic, "ImplicitlyDenied"),
+    row("changes no IAM user", forwarder, "iam:UpdateAccessKey", alice, "ImplicitlyDenied"),
+    row("grants nothing", forwarder, "iam:AttachRolePolicy", appRole, "ImplicitlyDenied"),
+    row(
+      "the alert topic invokes the forwarder",
+      "sns.amazonaws.com",
+      "lambda:InvokeFunction",
+      forwarderFunction,
+      "Allowed",
+      {
+        context: { "aws:SourceArn": webhookTopic },
+      },
+    ),
+    row(
+      "another topic invokes it not",
+      "sns.amazonaws.com",
+      "lambda:InvokeFunction",
+      forwarderFunction,
+      "ImplicitlyDenied",
+      { context: { "aws:SourceArn": `arn:aws:sns:us-east-1:${ACCOUNT}:not-the-responders` } },
+    ),
+  ],
+  weakenings: {
+    "widen-allow-resources": ["reads no other secret"],
+    "drop-allow-conditions": ["decrypts nothing with that key directly", "another topic invokes it not"],
+  },
+};
+
 const TABLES = [
   respondOnIam,
   revokerRole,
@@ -1272,10 +1362,17 @@ const TABLES = [
   honeyUserCanDoNothing,
   honeyCheckRole,
   auditEnforcement,
+  webhookForwarderRole,
 ];
 
 const proofOf = (t: ProofTable): PolicyProof =>
-  t.template === undefined ? proof : t.template === enforcingTemplate ? enforcing : honouring;
+  t.template === undefined
+    ? proof
+    : t.template === enforcingTemplate
+      ? enforcing
+      : t.template === webhookTemplate
+        ? webhookProof
+        : honouring;
 
 async function decideAll(p: PolicyProof, rows: readonly Row[]): Promise<Decision[]> {
   return Promise.all(rows.map((r) => p.decide(r.request)));

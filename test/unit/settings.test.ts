@@ -198,3 +198,33 @@ describe("closestName", () => {
     expect(closestName(name, SETTING_KEYS)).toBe(expected);
   });
 });
+
+describe("the webhook settings", () => {
+  const read = (context: Record<string, string>, env: Record<string, string> = {}) =>
+    collectAppSettings((k) => context[k], env);
+  const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:lkr/slack-webhook";
+
+  it("reads webhookSecretArn and webhookFormat (slack unless told), from context or LKR_ variables", () => {
+    expect(read({ webhookSecretArn: ARN })).toMatchObject({
+      settings: { webhook: { secretArn: ARN, format: "slack" } },
+      problems: [],
+    });
+    expect(read({}, { LKR_WEBHOOK_SECRET_ARN: ARN, LKR_WEBHOOK_FORMAT: "teams" })).toMatchObject({
+      settings: { webhook: { secretArn: ARN, format: "teams" } },
+      problems: [],
+    });
+    expect(read({}).settings.webhook).toBeUndefined();
+  });
+
+  it("refuses an unknown format, a format without a secret and an ARN that is no secret's (without echoing it: it may be the URL)", () => {
+    expect(read({ webhookSecretArn: ARN, webhookFormat: "discord" }).problems).toEqual([
+      'webhookFormat is "discord"; allowed: slack, teams',
+    ]);
+    expect(read({}, { LKR_WEBHOOK_FORMAT: "teams" }).problems).toEqual([
+      "LKR_WEBHOOK_FORMAT is set but webhookSecretArn is not; set both",
+    ]);
+    expect(read({ webhookSecretArn: "https://hooks.slack.com/services/T0/B0/x" }).problems).toEqual([
+      "webhookSecretArn is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); store the webhook URL in a secret and give its ARN",
+    ]);
+  });
+});
