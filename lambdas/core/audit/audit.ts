@@ -173,23 +173,45 @@ export async function auditOrganization(
   options: AuditOptions,
 ): Promise<OrganizationFindings> {
   const { gathered, findings: homeFindings } = await auditFindings(home, options);
-  const tag = (accountId: string, fs: readonly Finding[]) => fs.map((f) => ({ ...f, accountId }));
-  const findings = tag(gathered.accountId, homeFindings);
-  const audited = [gathered.accountId];
+  const accounts = (await organization.activeAccounts()).filter((a) => a !== gathered.accountId);
+  const others = await auditAccounts(accounts, organization.sourcesOf, home, options);
+  return {
+    gathered,
+    findings: sortByRisk([
+      ...homeFindings.map((f) => ({ ...f, accountId: gathered.accountId })),
+      ...others.findings,
+    ]),
+    audited: [gathered.accountId, ...others.audited],
+    unreachable: others.unreachable,
+  };
+}
+
+/**
+ * The accounts named (sorted), one at a time, each with the sources `sourcesOf` gives (the member
+ * role's, for another account) and the shared exposure history and honey users; findings carry
+ * their accountId. An account that cannot be reached is listed as unreachable with why.
+ */
+export async function auditAccounts(
+  accountIds: readonly string[],
+  sourcesOf: OrganizationAccounts["sourcesOf"],
+  shared: Pick<AuditSources, "exposure" | "honeyUsers">,
+  options: AuditOptions,
+): Promise<Omit<OrganizationFindings, "gathered">> {
+  const findings: Finding[] = [];
+  const audited: string[] = [];
   const unreachable: UnreachableAccount[] = [];
-  const accounts = (await organization.activeAccounts()).filter((a) => a !== gathered.accountId).sort();
-  for (const accountId of accounts) {
+  for (const accountId of [...new Set(accountIds)].sort()) {
     try {
-      const sources = await organization.sourcesOf(accountId);
+      const sources = await sourcesOf(accountId);
       const member = await auditFindings(
         {
           ...sources,
-          ...(home.exposure ? { exposure: home.exposure } : {}),
-          ...(home.honeyUsers ? { honeyUsers: home.honeyUsers } : {}),
+          ...(shared.exposure ? { exposure: shared.exposure } : {}),
+          ...(shared.honeyUsers ? { honeyUsers: shared.honeyUsers } : {}),
         },
         options,
       );
-      findings.push(...tag(accountId, member.findings));
+      findings.push(...member.findings.map((f) => ({ ...f, accountId })));
       audited.push(accountId);
     } catch (error) {
       const reason = unreachableReason(error);
@@ -197,7 +219,7 @@ export async function auditOrganization(
       unreachable.push({ accountId, reason });
     }
   }
-  return { gathered, findings: sortByRisk(findings), audited, unreachable };
+  return { findings: sortByRisk(findings), audited, unreachable };
 }
 
 export interface ScheduledAuditDeps extends AuditSources {
