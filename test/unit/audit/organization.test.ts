@@ -6,7 +6,7 @@ import {
   PutItemCommand,
   QueryCommand,
 } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
   GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
@@ -48,9 +48,13 @@ const sts = mockClient(STSClient);
 const organizations = mockClient(OrganizationsClient);
 const dynamodb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
+const eventBridge = mockClient(EventBridgeClient);
 const memberCredentials: AwsCredentialIdentityProvider[] = [];
 
-function reportFor(mock: typeof homeMock, csv: string): void {
+const HOME_KEY = "AKIACREDCREDCREDCRED";
+const MEMBER_KEY = "AKIAMEMBERMEMBERKEY1";
+
+function reportFor(mock: typeof homeMock, csv: string, keyId: string): void {
   mock.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
   mock
     .on(GetCredentialReportCommand)
@@ -60,7 +64,7 @@ function reportFor(mock: typeof homeMock, csv: string): void {
     AccessKeyMetadata: [
       {
         UserName: "credential-user",
-        AccessKeyId: "AKIACREDCREDCREDCRED",
+        AccessKeyId: keyId,
         Status: "Active",
         CreateDate: new Date("2015-10-22T14:45:00Z"),
       },
@@ -79,10 +83,11 @@ const denied = () =>
   });
 
 beforeEach(() => {
-  for (const m of [homeMock, memberMock, sts, organizations, dynamodb, sns]) m.reset();
+  for (const m of [homeMock, memberMock, sts, organizations, dynamodb, sns, eventBridge]) m.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
   memberCredentials.length = 0;
-  reportFor(homeMock, HOME_REPORT);
-  reportFor(memberMock, MEMBER_REPORT);
+  reportFor(homeMock, HOME_REPORT, HOME_KEY);
+  reportFor(memberMock, MEMBER_REPORT, MEMBER_KEY);
   organizations
     .on(ListAccountsCommand)
     .resolvesOnce({
@@ -202,6 +207,30 @@ describe("the scheduled audit of an Organization", () => {
       );
     await expect(handler()({})).rejects.toThrow();
     expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
+  it("enforcement stays in the home account: a member account's old key is reported, never announced nor disabled", async () => {
+    const result = await handler({
+      ...ENV,
+      MEMBER_ROLE_NAME: "LkrMember",
+      AUDIT_ENFORCE: "key-old=0",
+      EVENT_BUS_NAME: "responder-bus",
+    })({});
+    const record = storedRecord();
+    const findings = record.findings as { accountId?: string; kind: string; accessKeyId: string | null }[];
+    expect(findings.filter((f) => f.kind === "key-old").map((f) => [f.accountId, f.accessKeyId])).toEqual(
+      expect.arrayContaining([
+        [HOME, HOME_KEY],
+        [MEMBER, MEMBER_KEY],
+      ]),
+    );
+    expect((record.announcements as { accessKeyId: string }[]).map((a) => a.accessKeyId)).toEqual([HOME_KEY]);
+    const signalled = eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((e) => JSON.parse(e.Detail ?? "{}") as { accessKeyId: string; accountId: string });
+    expect(signalled.map((d) => [d.accountId, d.accessKeyId])).toEqual([[HOME, HOME_KEY]]);
+    expect(result.enforced).toBe(1);
   });
 
   it("without MEMBER_ROLE_NAME: the home account only, no account listed, findings and records as before", async () => {
