@@ -26,6 +26,7 @@ export const OPTIONS = {
   path: { type: "string" },
   "name-pattern": { type: "string" },
   queue: { type: "string" },
+  organization: { type: "boolean" },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -40,7 +41,7 @@ export const COMMANDS = {
   release: { options: ["reason", "yes"], positionals: 1 },
   resolve: { options: ["reason"], positionals: 1 },
   drill: { options: ["timeout", "event-bus"], positionals: 0 },
-  audit: { options: [], positionals: 0 },
+  audit: { options: ["account", "organization"], positionals: 0 },
   // `honeykey <subcommand> [<key>]`: checked against HONEYKEY_SUBCOMMANDS.
   honeykey: { options: ["placement", "path", "name-pattern", "timeout"], positionals: -1 },
   dlq: { options: ["queue", "yes"], positionals: 1, minPositionals: 0 },
@@ -89,7 +90,7 @@ export interface ParsedCommand {
   readonly target: string | undefined;
   readonly status: string | undefined;
   readonly since: string | undefined;
-  /** `incidents --account`: account ids, comma-separated. */
+  /** `incidents --account`, `audit --account`: account ids, comma-separated. */
   readonly account: string | undefined;
   readonly reason: string | undefined;
   readonly yes: boolean;
@@ -101,6 +102,8 @@ export interface ParsedCommand {
   readonly path?: string | undefined;
   readonly namePattern?: string | undefined;
   readonly queue: string | undefined;
+  /** `audit --organization`: every active account of the Organization. */
+  readonly organization?: boolean;
 }
 
 /** `lkr --help`. */
@@ -185,6 +188,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     path: values.path,
     namePattern: values["name-pattern"],
     queue: values.queue,
+    organization: values.organization === true,
   };
 }
 

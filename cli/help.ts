@@ -76,10 +76,17 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     details: ["Creates and deletes an IAM user of its own; run it as a role named in operatorRoleArns."],
   },
   audit: {
-    usage: ["audit"],
+    usage: ["audit [--account 111122223333,... | --organization]"],
     summary: "key hygiene of this account's IAM users, per access key, worst first",
-    options: [],
-    details: ["Reads only: the credential report, the users' keys and policies, their incidents."],
+    options: [
+      ["--account A", "audit these accounts (comma-separated ids) through the member role"],
+      ["--organization", "audit every active account of the Organization (needs organizations:ListAccounts)"],
+    ],
+    details: [
+      "Reads only: the credential report, the users' keys and policies, their incidents.",
+      "Other accounts are read through the member role (LKR_MEMBER_ROLE_NAME or the stack's MemberRoleName output);",
+      "an account whose role cannot be assumed is reported as unreachable (exit 1), never skipped silently.",
+    ],
   },
   honeykey: {
     usage: [

@@ -15,11 +15,16 @@ import {
   enforcementEntryProblem,
   formatEnforcementPolicy,
 } from "../lambdas/core/audit/enforcement.js";
-import { type AuditIamResource, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
+import {
+  AUDIT_ORGANIZATIONS_ACTIONS,
+  type AuditIamResource,
+  auditIamActionsFor,
+} from "../lambdas/core/audit/permissions.js";
 import { DEFAULT_THRESHOLDS } from "../lambdas/core/audit/rules.js";
 import { AUDIT_ENV } from "../lambdas/core/contract.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { PropsCheck } from "./props-check.js";
+import { acknowledgeMemberRoleWildcard, assumeMemberRoleStatement } from "./respond-permissions.js";
 import { busArnOf } from "./responder-bus.js";
 
 export interface AuditProps {
@@ -57,6 +62,14 @@ export interface AuditProps {
   readonly chatTopic?: sns.ITopic;
   /** Users never announced nor disabled (the responder's exempt list). @default - none */
   readonly exemptPrincipals?: readonly string[];
+  /**
+   * Organization deployments: every ACTIVE account of the Organization is audited through this
+   * member role (organizations:ListAccounts and sts:AssumeRole on it are granted only then).
+   * @default - the home account only
+   */
+  readonly memberRoleName?: string | undefined;
+  /** The Organization the member role must belong to (`aws:ResourceOrgID`). @default - no Organization condition */
+  readonly organizationId?: string | undefined;
 }
 
 function validate(props: AuditProps): void {
@@ -129,6 +142,7 @@ export class Audit extends Construct {
         [AUDIT_ENV.unusedDays]: String(props.unusedDays ?? DEFAULT_THRESHOLDS.unusedDays),
         [AUDIT_ENV.newKeyGraceDays]: String(props.newKeyGraceDays ?? DEFAULT_THRESHOLDS.newKeyGraceDays),
         [AUDIT_ENV.rootRecentDays]: String(props.rootRecentDays ?? DEFAULT_THRESHOLDS.rootRecentDays),
+        ...(props.memberRoleName ? { [AUDIT_ENV.memberRoleName]: props.memberRoleName } : {}),
         ...(props.chatTopic ? { [AUDIT_ENV.chatTopicArn]: props.chatTopic.topicArn } : {}),
         ...(props.exemptPrincipals?.length
           ? { [AUDIT_ENV.exemptPrincipals]: props.exemptPrincipals.join(",") }
@@ -183,6 +197,19 @@ export class Audit extends Construct {
     );
     props.alertTopic.grantPublish(this.auditFunction);
     props.chatTopic?.grantPublish(this.auditFunction);
+    if (props.memberRoleName) {
+      // Reads only: the accounts of the Organization, then each one's IAM reads as its member role.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: "ListOrganizationAccounts",
+          actions: [...AUDIT_ORGANIZATIONS_ACTIONS],
+          resources: ["*"],
+        }),
+      );
+      const memberRole = `arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`;
+      role.addToPolicy(assumeMemberRoleStatement(memberRole, props.organizationId));
+      acknowledgeMemberRoleWildcard([role], props.memberRoleName);
+    }
     if (enforcing(props) && props.eventBus) {
       // Enforcement signals only: the audit role holds no IAM write; the respond function disables.
       role.addToPolicy(
@@ -197,7 +224,7 @@ export class Audit extends Construct {
       {
         id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
         reason:
-          'iam:GenerateCredentialReport, iam:GetCredentialReport and iam:GetAccountAuthorizationDetails have no resource-level permissions: "*" is their only Resource. All three only read.',
+          'iam:GenerateCredentialReport, iam:GetCredentialReport, iam:GetAccountAuthorizationDetails (and, in Organization deployments, organizations:ListAccounts) have no resource-level permissions: "*" is their only Resource. All only read.',
       },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]`,

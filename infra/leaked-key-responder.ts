@@ -163,7 +163,13 @@ export interface LeakedKeyResponderProps {
    */
   readonly audit?: Omit<
     AuditProps,
-    "incidentTable" | "alertTopic" | "logRetention" | "eventBus" | "exemptPrincipals"
+    | "incidentTable"
+    | "alertTopic"
+    | "logRetention"
+    | "eventBus"
+    | "exemptPrincipals"
+    | "memberRoleName"
+    | "organizationId"
   >;
 }
 
@@ -354,6 +360,8 @@ export class LeakedKeyResponder extends Construct {
       eventBus: this.eventBus,
       chatTopic: this.chatTopic,
       exemptPrincipals: props.exemptPrincipals,
+      memberRoleName: props.memberRoleName,
+      organizationId: props.organizationId,
     });
     this.honeyKeys = new HoneyKeys(this, "HoneyKeys", {
       incidentTable: this.incidentTable,

@@ -5,6 +5,7 @@ import { App, Aws, BootstraplessSynthesizer, CfnParameter, Stack, Tags } from "a
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
+import { AUDIT_ACTIONS, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
 import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
 import { memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
@@ -66,12 +67,13 @@ export const GRANT_ACTIONS = [
 
 /**
  * Every action the member role holds: the respond function's (the permissions table), the
- * release's (lkr release / resolve through the role) and the investigation's (CloudTrail lookups).
+ * release's (lkr release / resolve through the role), the investigation's (CloudTrail lookups) and
+ * the audit's (IAM reads: credential report, keys, admin scope).
  */
 export function memberRoleActions(): string[] {
   const respond = [...iamActionsFor("user"), ...iamActionsFor("role")];
   const release = [...RELEASE_IAM_ACTIONS.user, ...RELEASE_IAM_ACTIONS.role];
-  return [...new Set([...respond, ...release, ...INVESTIGATION_ACTIONS])].sort();
+  return [...new Set([...respond, ...release, ...INVESTIGATION_ACTIONS, ...AUDIT_ACTIONS])].sort();
 }
 
 /**
@@ -126,6 +128,17 @@ export class MemberStack extends Stack {
         sid: "LookUpCloudTrailEvents",
         actions: [...INVESTIGATION_ACTIONS],
         resources: ["*"],
+      }),
+      // The key hygiene audit (lambdas/core/audit/permissions.ts): reads only.
+      new iam.PolicyStatement({
+        sid: "AuditCredentialReport",
+        actions: auditIamActionsFor("*"),
+        resources: ["*"],
+      }),
+      new iam.PolicyStatement({
+        sid: "AuditReadUserKeys",
+        actions: auditIamActionsFor("user"),
+        resources: [owners.user],
       }),
       new iam.PolicyStatement({
         sid: "NoGrantPower",

@@ -71,6 +71,7 @@ export class LeakedKeyResponderStack extends Stack {
     const centralRoles = [
       r.respondFunction.role?.roleArn,
       r.investigation.investigateFunction.role?.roleArn,
+      r.audit.auditFunction.role?.roleArn,
       ...(responder.operatorRoleArns ?? []),
     ].filter((arn): arn is string => arn !== undefined);
     new CfnOutput(this, STACK_OUTPUTS.memberRoleName, {

@@ -172,6 +172,8 @@ export const AUDIT_ENV = {
   /** The stack's ResponderBus: enforcement signals go there for the respond function. */
   eventBusName: "EVENT_BUS_NAME",
   chatTopicArn: "CHAT_TOPIC_ARN",
+  /** Organization deployments: every active account is audited through this member role. */
+  memberRoleName: "MEMBER_ROLE_NAME",
 } as const;
 
 /** Environment variables of the honey key safety net function. */

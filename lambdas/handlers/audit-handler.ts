@@ -2,13 +2,18 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { DynamoDbAuditStore, DynamoDbExposureHistory } from "../adapters/dynamodb-audit.js";
 import { DynamoDbHoneyKeys } from "../adapters/dynamodb-honey.js";
 import { EventBridgeEnforcementSignals } from "../adapters/eventbridge-enforcement.js";
 import { IamCredentialReportSource, IamKeyDirectory, type ReportPolling } from "../adapters/iam-audit.js";
+import { activeAccountsOf } from "../adapters/organizations-accounts.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
-import { runScheduledAudit } from "../core/audit/audit.js";
+import { MemberAccounts } from "../adapters/sts-member-accounts.js";
+import { type OrganizationAccounts, runScheduledAudit } from "../core/audit/audit.js";
 import { type AuditConfig, DEFAULT_AUDIT_CONCURRENCY, DEFAULT_TOP_FINDINGS } from "../core/audit/config.js";
 import { describeError } from "../core/errors.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
@@ -22,6 +27,12 @@ export interface AuditClients {
   readonly eventBridge: EventBridgeClient;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Organization deployments: STS of the home account (the member roles are assumed with it). */
+  readonly sts?: () => STSClient;
+  /** Organization deployments: ListAccounts. */
+  readonly organizations?: () => OrganizationsClient;
+  /** IAM of a member account, as its member role. */
+  readonly memberIam?: (credentials: AwsCredentialIdentityProvider) => IAMClient;
   /** How the credential report is polled (tests shorten the waits). */
   readonly polling?: ReportPolling;
 }
@@ -44,8 +55,35 @@ export function auditClients(sdk: SdkClientConfig = {}): AuditClients {
     dynamodb: new DynamoDBClient({ ...sdk }),
     sns: new SNSClient({ ...sdk }),
     eventBridge: new EventBridgeClient({ ...sdk }),
+    sts: () => new STSClient({ ...sdk }),
+    organizations: () => new OrganizationsClient({ ...sdk }),
+    memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: "audit" } }),
+  };
+}
+
+/**
+ * Organization deployments (MEMBER_ROLE_NAME set): the active accounts, and each member account's
+ * report and key reads through its member role (assumed credentials cached per account).
+ */
+export function organizationAccounts(memberRoleName: string, clients: AuditClients): OrganizationAccounts {
+  const members = new MemberAccounts({
+    roleName: memberRoleName,
+    sts: clients.sts ?? (() => new STSClient({})),
+    sessionName: SERVICE_NAME,
+  });
+  const organizations = clients.organizations ?? (() => new OrganizationsClient({}));
+  const memberIam = clients.memberIam ?? ((credentials) => new IAMClient({ credentials }));
+  return {
+    activeAccounts: () => activeAccountsOf(organizations()),
+    sourcesOf: async (accountId) => {
+      const iam = memberIam(await members.credentialsFor(accountId, "the audit's account"));
+      return {
+        report: new IamCredentialReportSource(iam, clients.polling),
+        directory: new IamKeyDirectory(iam),
+      };
+    },
   };
 }
 
@@ -67,6 +105,8 @@ export function createAuditHandler(config: AuditConfig, clients: AuditClients): 
       config.eventBusName === undefined
         ? undefined
         : new EventBridgeEnforcementSignals(clients.eventBridge, config.eventBusName),
+    organization:
+      config.memberRoleName === undefined ? undefined : organizationAccounts(config.memberRoleName, clients),
   };
   return async (event) => {
     logger.debug("event", { event });

@@ -50,6 +50,8 @@ const central = loadPolicyProof(centralTemplate);
 const respond = central.logicalId("AWS::IAM::Role", /RespondRole/);
 const investigate = central.logicalId("AWS::IAM::Role", /InvestigateRole/);
 const audit = central.logicalId("AWS::IAM::Role", /AuditRole/);
+const revoker = central.logicalId("AWS::IAM::Role", /RoleSessionRevokerRole/);
+const auditArn = central.role(audit).arn;
 const respondArn = central.role(respond).arn;
 const investigateArn = central.role(investigate).arn;
 const orgBus = central.arn(central.logicalId("AWS::Events::EventBus", /OrgSignalBus/));
@@ -65,7 +67,7 @@ const memberOptions: ProofOptions = {
   stackName: "StackSet-members",
   awsManagedPolicies: {},
   parameters: {
-    CentralRoleArns: [respondArn, investigateArn, OPERATOR],
+    CentralRoleArns: [respondArn, investigateArn, auditArn, OPERATOR],
     CentralBusArn: `arn:aws:events:us-east-1:${CENTRAL}:event-bus/LeakedKeyResponder-org-signals`,
   },
 };
@@ -132,7 +134,8 @@ const memberTrust: ProofTable = {
       },
       expected: "Allowed",
     },
-    assume("another central role (the audit role) assumes it not", audit, "ImplicitlyDenied"),
+    assume("the central audit role assumes it (the Organization audit)", audit, "Allowed"),
+    assume("another central role (the session revoker's) assumes it not", revoker, "ImplicitlyDenied"),
     assume("the respond role ARN from outside the Organization assumes it not", respond, "ImplicitlyDenied", {
       "aws:PrincipalOrgID": OTHER_ORG,
     }),
@@ -209,19 +212,64 @@ const centralAssume: ProofTable = {
       expected: "ImplicitlyDenied",
     },
     {
-      says: "the audit role assumes no member role",
+      says: "the audit role may assume the member role of an account in the Organization",
       request: {
         principal: audit,
         action: "sts:AssumeRole",
         resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
         context: { "aws:ResourceOrgID": ORG_ID },
       },
+      expected: "Allowed",
+    },
+    {
+      says: "the audit role may not assume a member role outside the Organization",
+      request: {
+        principal: audit,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+        context: { "aws:ResourceOrgID": OTHER_ORG },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the audit role assumes no administrator role (only the member role)",
+      request: {
+        principal: audit,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the audit role lists the Organization's accounts",
+      request: { principal: audit, action: "organizations:ListAccounts", resource: "*" },
+      expected: "Allowed",
+    },
+    {
+      says: "the audit role changes nothing in the Organization",
+      request: { principal: audit, action: "organizations:CreateAccount", resource: "*" },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the audit role disables no key itself",
+      request: {
+        principal: audit,
+        action: "iam:UpdateAccessKey",
+        resource: `arn:aws:iam::${CENTRAL}:user/bob`,
+      },
       expected: "ImplicitlyDenied",
     },
   ],
   weakenings: {
-    "drop-allow-conditions": ["the investigate role may not assume a member role outside the Organization"],
-    "widen-allow-resources": ["the respond role assumes no administrator role of its own account"],
+    "drop-allow-conditions": [
+      "the investigate role may not assume a member role outside the Organization",
+      "the audit role may not assume a member role outside the Organization",
+    ],
+    "widen-allow-resources": [
+      "the respond role assumes no administrator role of its own account",
+      "the audit role assumes no administrator role (only the member role)",
+    ],
   },
 };
 
@@ -304,6 +352,26 @@ const memberRoleGrants: ProofTable = {
         context: { "aws:TagKeys": ["leaked-key-responder:exempt"] },
       },
       expected: "ExplicitlyDenied",
+    },
+    {
+      says: "generates the credential report (audit)",
+      request: { principal: memberRole, action: "iam:GenerateCredentialReport", resource: "*" },
+      expected: "Allowed",
+    },
+    {
+      says: "reads the credential report (audit)",
+      request: { principal: memberRole, action: "iam:GetCredentialReport", resource: "*" },
+      expected: "Allowed",
+    },
+    {
+      says: "lists a user's keys and their last use (audit)",
+      request: { principal: memberRole, action: "iam:ListAccessKeys", resource: bob },
+      expected: "Allowed",
+    },
+    {
+      says: "reads the account's authorization details (audit: admin scope)",
+      request: { principal: memberRole, action: "iam:GetAccountAuthorizationDetails", resource: "*" },
+      expected: "Allowed",
     },
     {
       says: "looks up the member's CloudTrail (investigation)",

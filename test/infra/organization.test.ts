@@ -266,6 +266,8 @@ describe("the central stack of an Organization", () => {
                 { "Fn::GetAtt": [Match.stringLikeRegexp("RespondRole"), "Arn"] },
                 ",",
                 { "Fn::GetAtt": [Match.stringLikeRegexp("InvestigateRole"), "Arn"] },
+                ",",
+                { "Fn::GetAtt": [Match.stringLikeRegexp("AuditRole"), "Arn"] },
               ],
             ],
           },
@@ -274,8 +276,8 @@ describe("the central stack of an Organization", () => {
     });
   });
 
-  it("lets the respond and investigate roles assume only the member role, and only inside the Organization", () => {
-    for (const role of ["RespondRole", "InvestigateRole"]) {
+  it("lets the respond, investigate and audit roles assume only the member role, and only inside the Organization", () => {
+    for (const role of ["RespondRole", "InvestigateRole", "AuditRole"]) {
       template.hasResourceProperties("AWS::IAM::Policy", {
         Roles: [{ Ref: Match.stringLikeRegexp(role) }],
         PolicyDocument: {

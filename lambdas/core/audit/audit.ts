@@ -1,5 +1,7 @@
+import { AwsCallError, TransientAwsError } from "../errors.js";
 import type { HoneyUserDirectory } from "../honeykey/ports.js";
 import type { Log } from "../log.js";
+import { MemberAccountUnreachableError, NoMemberRoleError } from "../organization.js";
 import type { AlertPublisher } from "../ports.js";
 import {
   type AlertMode,
@@ -8,6 +10,7 @@ import {
   recordOf,
   renderDigestAlert,
   shouldAlert,
+  type UnreachableAccount,
 } from "./digest.js";
 import {
   type EnforcementPolicy,
@@ -16,7 +19,7 @@ import {
   withDisableDates,
 } from "./enforcement.js";
 import { type AuditFacts, evaluateAudit } from "./evaluate.js";
-import type { Finding } from "./findings.js";
+import { type Finding, sortByRisk } from "./findings.js";
 import { type KeyFacts, type KeyLastUsed, keyFactsOf, keysNeedingLastUsed } from "./keys.js";
 import type {
   AuditStore,
@@ -133,7 +136,95 @@ export async function auditFindings(
   return { gathered, findings };
 }
 
+/** The Organization's accounts, and each member account's IAM reads through its member role. */
+export interface OrganizationAccounts {
+  /** The ACTIVE accounts of the Organization (organizations:ListAccounts). */
+  activeAccounts(): Promise<string[]>;
+  /** The report and key reads of a member account, as its member role; throws when it cannot be assumed. */
+  sourcesOf(accountId: string): Promise<Pick<AuditSources, "report" | "directory">>;
+}
+
+/** Why a member account could not be audited, or undefined when the error is not about reaching it (thrown on). */
+function unreachableReason(error: unknown): string | undefined {
+  if (error instanceof TransientAwsError) return undefined;
+  if (error instanceof MemberAccountUnreachableError || error instanceof NoMemberRoleError)
+    return error.message;
+  // AccessDenied on a read: a member stack older than the audit's actions.
+  if (error instanceof AwsCallError) return error.message;
+  return undefined;
+}
+
+export interface OrganizationFindings {
+  readonly gathered: GatheredAudit;
+  /** Every account's findings, each carrying its accountId, worst first. */
+  readonly findings: Finding[];
+  readonly audited: string[];
+  readonly unreachable: UnreachableAccount[];
+}
+
+/**
+ * The home account with its own credentials, then every other active account of the Organization
+ * through its member role, one at a time. An account whose role cannot be assumed (or refuses the
+ * reads) is listed as unreachable, never skipped silently; a transient error is thrown (retried).
+ */
+export async function auditOrganization(
+  home: AuditSources,
+  organization: OrganizationAccounts,
+  options: AuditOptions,
+): Promise<OrganizationFindings> {
+  const { gathered, findings: homeFindings } = await auditFindings(home, options);
+  const accounts = (await organization.activeAccounts()).filter((a) => a !== gathered.accountId);
+  const others = await auditAccounts(accounts, organization.sourcesOf, home, options);
+  return {
+    gathered,
+    findings: sortByRisk([
+      ...homeFindings.map((f) => ({ ...f, accountId: gathered.accountId })),
+      ...others.findings,
+    ]),
+    audited: [gathered.accountId, ...others.audited],
+    unreachable: others.unreachable,
+  };
+}
+
+/**
+ * The accounts named (sorted), one at a time, each with the sources `sourcesOf` gives (the member
+ * role's, for another account) and the shared exposure history and honey users; findings carry
+ * their accountId. An account that cannot be reached is listed as unreachable with why.
+ */
+export async function auditAccounts(
+  accountIds: readonly string[],
+  sourcesOf: OrganizationAccounts["sourcesOf"],
+  shared: Pick<AuditSources, "exposure" | "honeyUsers">,
+  options: AuditOptions,
+): Promise<Omit<OrganizationFindings, "gathered">> {
+  const findings: Finding[] = [];
+  const audited: string[] = [];
+  const unreachable: UnreachableAccount[] = [];
+  for (const accountId of [...new Set(accountIds)].sort()) {
+    try {
+      const sources = await sourcesOf(accountId);
+      const member = await auditFindings(
+        {
+          ...sources,
+          ...(shared.exposure ? { exposure: shared.exposure } : {}),
+          ...(shared.honeyUsers ? { honeyUsers: shared.honeyUsers } : {}),
+        },
+        options,
+      );
+      findings.push(...member.findings.map((f) => ({ ...f, accountId })));
+      audited.push(accountId);
+    } catch (error) {
+      const reason = unreachableReason(error);
+      if (reason === undefined) throw error;
+      unreachable.push({ accountId, reason });
+    }
+  }
+  return { findings: sortByRisk(findings), audited, unreachable };
+}
+
 export interface ScheduledAuditDeps extends AuditSources {
+  /** Organization deployments: every active account is audited through its member role. @default - the home account only */
+  readonly organization?: OrganizationAccounts | undefined;
   readonly store: AuditStore;
   readonly alerts: AlertPublisher;
   readonly log: Log;
@@ -173,7 +264,12 @@ export async function runScheduledAudit(
   deps: ScheduledAuditDeps,
   settings: ScheduledAuditSettings,
 ): Promise<ScheduledAuditOutcome> {
-  const { gathered, findings: found } = await auditFindings(deps, settings);
+  const org = deps.organization ? await auditOrganization(deps, deps.organization, settings) : undefined;
+  const { gathered, findings: all } = org ?? (await auditFindings(deps, settings));
+  // Enforcement stays in the home account: the member role holds no audit-driven disable path.
+  const isHome = (f: Finding) => f.accountId === undefined || f.accountId === gathered.accountId;
+  const found = all.filter(isHome).map(({ accountId: _, ...f }) => f);
+  const elsewhere = all.filter((f) => !isHome(f));
   const previous = await deps.store.previous();
   // Without a bus to hand keys to, nothing is announced: an announcement is a promise to disable.
   const policy = deps.enforcement ? (settings.enforcement?.policy ?? {}) : {};
@@ -188,7 +284,10 @@ export async function runScheduledAudit(
           exemptPrincipals: settings.enforcement?.exemptPrincipals ?? [],
           now: settings.now,
         });
-  const findings = enforcement ? withDisableDates(found, enforcement.announcements) : found;
+  const homeFindings = enforcement ? withDisableDates(found, enforcement.announcements) : found;
+  const findings = org
+    ? sortByRisk([...homeFindings.map((f) => ({ ...f, accountId: gathered.accountId })), ...elsewhere])
+    : homeFindings;
   const digest = digestOf({
     accountId: gathered.accountId,
     now: settings.now,
@@ -196,12 +295,14 @@ export async function runScheduledAudit(
     findings,
     previous,
     enforcement,
+    organization: org ? { audited: org.audited, unreachable: org.unreachable } : undefined,
   });
   deps.log.info("audit evaluated", {
     users: gathered.facts.users.length,
     findings: findings.length,
     newFindings: digest.newFindings.length,
     counts: digest.counts,
+    ...(org ? { accounts: digest.accounts, unreachable: org.unreachable } : {}),
   });
   const alerted = shouldAlert(digest, settings.mode);
   if (alerted) {

@@ -23,6 +23,8 @@ export interface AuditConfig {
   readonly enforcement: EnforcementSettings;
   /** EVENT_BUS_NAME: the stack's ResponderBus; unset: enforcement stays off (nothing is announced). */
   readonly eventBusName: string | undefined;
+  /** MEMBER_ROLE_NAME: set in Organization deployments, every active account is audited through it; unset: this account only. */
+  readonly memberRoleName?: string | undefined;
 }
 
 function enforcementPolicy(env: Env): EnforcementPolicy {
@@ -61,5 +63,6 @@ export function parseAuditConfig(env: Env): AuditConfig {
       exemptPrincipals: exemptNames(list(env, AUDIT_ENV.exemptPrincipals) ?? []),
     },
     eventBusName: optional(env, AUDIT_ENV.eventBusName),
+    memberRoleName: optional(env, AUDIT_ENV.memberRoleName),
   };
 }

@@ -46,6 +46,10 @@ export const AuditRecordSchema = z.object({
   fingerprintsComplete: z.boolean(),
   /** Enforcement: the keys announced, each with its stable due date (absent on records of older versions). */
   announcements: z.optional(z.array(AnnouncementSchema)),
+  /** Organization audits: findings per account audited (absent on single-account audits). */
+  accounts: z.optional(z.record(z.string(), z.number())),
+  /** Organization audits: accounts whose member role could not be assumed, with why. */
+  unreachable: z.optional(z.array(z.object({ accountId: z.string(), reason: z.string() }))),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 
@@ -60,6 +64,27 @@ export interface AuditDigest {
   readonly counts: Readonly<Record<FindingKind, number>>;
   /** Enforcement's announcements after this audit; absent when enforcement was not evaluated. */
   readonly enforcement?: AnnouncementPlan | undefined;
+  /** Organization audits: every account audited, with its number of findings. */
+  readonly accounts?: Readonly<Record<string, number>> | undefined;
+  /** Organization audits: accounts not audited because their member role could not be assumed. */
+  readonly unreachable?: readonly UnreachableAccount[] | undefined;
+}
+
+/** An account of the Organization the audit could not read, and why (reported, never skipped silently). */
+export interface UnreachableAccount {
+  readonly accountId: string;
+  readonly reason: string;
+}
+
+/** Findings per account: every audited account named, 0 when clean. */
+export function countsByAccount(
+  audited: readonly string[],
+  findings: readonly Finding[],
+): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(audited.map((a) => [a, 0]));
+  for (const f of findings)
+    if (f.accountId !== undefined) counts[f.accountId] = (counts[f.accountId] ?? 0) + 1;
+  return counts;
 }
 
 export function countsOf(findings: readonly Finding[]): Record<FindingKind, number> {
@@ -85,6 +110,8 @@ export function digestOf(input: {
   findings: readonly Finding[];
   previous: AuditRecord | undefined;
   enforcement?: AnnouncementPlan | undefined;
+  /** Organization audits: the accounts audited and those unreachable. */
+  organization?: { audited: readonly string[]; unreachable: readonly UnreachableAccount[] } | undefined;
 }): AuditDigest {
   return {
     auditId: auditIdOf(input.now),
@@ -95,6 +122,12 @@ export function digestOf(input: {
     newFindings: newFindingsOf(input.findings, input.previous),
     counts: countsOf(input.findings),
     ...(input.enforcement ? { enforcement: input.enforcement } : {}),
+    ...(input.organization
+      ? {
+          accounts: countsByAccount(input.organization.audited, input.findings),
+          unreachable: input.organization.unreachable,
+        }
+      : {}),
   };
 }
 
@@ -123,6 +156,8 @@ export function recordOf(digest: AuditDigest): AuditRecord {
     fingerprints: fingerprints.slice(0, MAX_FINGERPRINTS),
     fingerprintsComplete: fingerprints.length <= MAX_FINGERPRINTS,
     ...(digest.enforcement ? { announcements: [...digest.enforcement.announcements] } : {}),
+    ...(digest.accounts ? { accounts: { ...digest.accounts } } : {}),
+    ...(digest.unreachable ? { unreachable: digest.unreachable.map((u) => ({ ...u })) } : {}),
   };
 }
 
@@ -175,6 +210,24 @@ function countLines(counts: Readonly<Record<FindingKind, number>>): string[] {
   return FINDING_KINDS.filter((k) => counts[k] > 0).map((k) => `${k}: ${counts[k]}`);
 }
 
+/** Organization audits: findings per account, then each unreachable account with why. */
+function accountLines(digest: AuditDigest): string[] {
+  return [
+    ...Object.entries(digest.accounts ?? {}).map(([account, n]) => `${account}: ${n}`),
+    ...(digest.unreachable ?? []).map((u) => `${u.accountId}: UNREACHABLE (${u.reason})`),
+  ];
+}
+
+function organizationLines(digest: AuditDigest): string[] {
+  if (digest.accounts === undefined) return [];
+  const unreachable = digest.unreachable?.length ?? 0;
+  return [
+    "",
+    `ACCOUNTS: ${Object.keys(digest.accounts).length} audited${unreachable > 0 ? `, ${unreachable} UNREACHABLE (not audited)` : ""}`,
+    ...bullets(accountLines(digest), "none"),
+  ];
+}
+
 /** The digest as one SNS message: email text, AWS Chatbot JSON, machine JSON. */
 export function renderDigestAlert(
   digest: AuditDigest,
@@ -191,6 +244,7 @@ export function renderDigestAlert(
     "",
     `FINDINGS: ${findings.length} (${newFindings.length} new since the last audit)`,
     ...bullets(countLines(digest.counts), "none"),
+    ...organizationLines(digest),
     "",
     `WORST ${options.mode === "change-only" ? "NEW " : ""}FINDINGS (highest risk first)`,
     ...bullets(shown.map(findingLine), "none"),
@@ -213,6 +267,7 @@ export function renderDigestAlert(
     emoji: findings.some((f) => f.risk >= 80) ? ":rotating_light:" : ":key:",
     description: [
       chatList("Counts", countLines(digest.counts), "No findings."),
+      ...(digest.accounts ? [chatList("Accounts", accountLines(digest))] : []),
       chatList(
         "Worst",
         shown.map((f) => `${f.risk} \`${f.kind}\` ${f.userName} ${keyLabel(f)}`),
@@ -239,6 +294,7 @@ export function renderDigestAlert(
     total: findings.length,
     newCount: newFindings.length,
     findings: shown,
+    ...(digest.accounts ? { accounts: digest.accounts, unreachable: digest.unreachable ?? [] } : {}),
     ...(digest.enforcement ? { enforcement: enforcementJson(digest.enforcement) } : {}),
   });
   return { subject, text, chat, machine };

@@ -18,6 +18,8 @@ export type FindingKind = z.infer<typeof FindingKindSchema>;
 /** A finding as printed (`lkr audit --json`), alerted and stored. */
 export const FindingSchema = z.object({
   kind: FindingKindSchema,
+  /** The account of the key (Organization audits); absent: the audited account of the run. */
+  accountId: z.optional(z.string()),
   userName: z.string(),
   /** The key the finding is about; null for user findings and root keys (the report names no id). */
   accessKeyId: z.nullable(z.string()),
@@ -39,8 +41,10 @@ export const FindingSchema = z.object({
 export type Finding = z.infer<typeof FindingSchema>;
 
 /** What identifies a finding from one audit to the next (change-only mode compares these). */
-export function fingerprintOf(f: Pick<Finding, "kind" | "userName" | "accessKeyId" | "keySlot">): string {
-  return `${f.kind}:${f.userName}:${f.accessKeyId ?? (f.keySlot === undefined ? "-" : `slot${f.keySlot}`)}`;
+export function fingerprintOf(
+  f: Pick<Finding, "kind" | "userName" | "accessKeyId" | "keySlot" | "accountId">,
+): string {
+  return `${f.accountId === undefined ? "" : `${f.accountId}:`}${f.kind}:${f.userName}:${f.accessKeyId ?? (f.keySlot === undefined ? "-" : `slot${f.keySlot}`)}`;
 }
 
 /** Worst first; ties by user, key and kind so the order is stable. */

@@ -21,3 +21,14 @@ export function auditIamActionsFor(resource: AuditIamResource): string[] {
   const actions = Object.values(AUDIT_IAM_PERMISSIONS).flatMap((row) => row[resource] ?? []);
   return [...new Set(actions)].sort();
 }
+
+/**
+ * Every IAM action the audit calls, for the member role of an Organization deployment (the audit
+ * reads each member account through it): all reads, the same table as the audit role's.
+ */
+export const AUDIT_ACTIONS: readonly string[] = [
+  ...new Set([...auditIamActionsFor("*"), ...auditIamActionsFor("user")]),
+].sort();
+
+/** Listing the Organization's accounts (the audit role only, Organization deployments only): a read. */
+export const AUDIT_ORGANIZATIONS_ACTIONS = ["organizations:ListAccounts"] as const;

@@ -32,6 +32,7 @@ describe("parseAuditConfig", () => {
       exemptPrincipals: "EXEMPT_PRINCIPALS",
       eventBusName: "EVENT_BUS_NAME",
       chatTopicArn: "CHAT_TOPIC_ARN",
+      memberRoleName: "MEMBER_ROLE_NAME",
     });
     const config = parseAuditConfig({
       ...base,
@@ -62,6 +63,11 @@ describe("parseAuditConfig", () => {
       exemptPrincipals: ["breakglass", "ci-deployer"],
     });
     expect(config.eventBusName).toBe("responder-bus");
+  });
+
+  it("reads the member role of an Organization deployment; unset: the home account only", () => {
+    expect(parseAuditConfig({ ...base, MEMBER_ROLE_NAME: "LkrMember" }).memberRoleName).toBe("LkrMember");
+    expect(parseAuditConfig(base).memberRoleName).toBeUndefined();
   });
 
   it.each([
