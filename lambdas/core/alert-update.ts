@@ -45,6 +45,9 @@ export function alertFormOf(
   if (exposure.sample || incident === undefined) return { form: "full", severity: plan.severity };
   const severity = maxSeverity(plan.severity, incident.severity);
   if (!isOpen(incident)) return { form: "full", severity };
+  // Persistence the investigation found is news in itself (what the attacker made, reported even
+  // when nothing is done about it, as for an exempt user): always the full alert.
+  if (exposure.source === "investigation") return { form: "full", severity };
   const failed = plan.decision === "contain" && containmentFailed(actions);
   return failed || newsIn(actions).length > 0 ? { form: "full", severity } : { form: "update", severity };
 }

@@ -33,7 +33,7 @@ import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.
  */
 const MEMBER_ACCOUNT = "210987654321";
 const ROLE = "LkrMember";
-const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const LAMBDA_CONTEXT = { invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:respond` };
 
 let world: World;

@@ -16,7 +16,7 @@ import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
 import { type CloudTrailRecord, FakeEventHistory, loadRecord, place } from "../unit/investigation/support.js";
 
-const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 
 let world: World;
 let investigation: LocalInvestigation;
@@ -226,8 +226,9 @@ describe("persistence closed, against moto (CloudTrail LookupEvents from publish
       [QUARANTINE, world.sessionDenyPolicyArn].sort(),
     );
     expect((await world.incident(leaked.incidentId))?.principal).toEqual({ type: "user", name: leaked.user });
+    // At the incident's severity (critical), never lower: one incident, one story.
     expect((await world.alerts()).map((a) => a.subject)).toEqual([
-      expect.stringMatching(new RegExp(`^\\[HIGH\\] Tampered: fence of user ${console.name} put back`)),
+      expect.stringMatching(new RegExp(`^\\[CRITICAL\\] Tampered: fence of user ${console.name} put back`)),
     ]);
 
     // Release the leaked key's incident: everything done for it is given back; the made user keeps

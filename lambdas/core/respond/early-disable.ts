@@ -33,6 +33,9 @@ export function earlyDisableTargetOf(
 ): EarlyDisableTarget | undefined {
   const p = exposure.principal;
   if (exposure.sample || exposure.intent !== "contain" || exposure.source === "drill") return undefined;
+  // The audit's enforcement is not a leak: whether it may act (announced, due, not released since)
+  // is read first, never raced.
+  if (exposure.source === "audit") return undefined;
   if (settings.mode !== "enforce" || settings.honorExemptTag === true) return undefined;
   if (p.type !== "user" || p.name === undefined || isListed(p.name, settings.exemptPrincipals)) {
     return undefined;
