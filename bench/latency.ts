@@ -47,7 +47,9 @@ interface ChildReport {
 }
 
 /** Imports the bundle (Lambda's init), then invokes its handler once per event (cold, then warm). */
+const REPORT_MARK = "BENCH_REPORT ";
 const CHILD = `
+const REPORT_MARK = ${JSON.stringify(REPORT_MARK)};
 const wall = () => performance.timeOrigin + performance.now();
 const initStart = wall();
 const { handler } = await import(process.env.BENCH_BUNDLE);
@@ -59,7 +61,7 @@ for (const event of events) {
   await handler(event, { invokedFunctionArn: "arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:respond" });
   invocations.push({ entry, end: wall() });
 }
-process.stdout.write(JSON.stringify({ initStart, initEnd, invocations }));
+process.stdout.write("\\n" + REPORT_MARK + JSON.stringify({ initStart, initEnd, invocations }) + "\\n");
 `;
 
 type EventFor = (key: string, user: string, id: string) => unknown;
@@ -132,7 +134,10 @@ export async function benchLatency(world: World, proxy: LatencyProxy, runs: numb
         env: { ...env, BENCH_EVENTS: JSON.stringify(events) },
         encoding: "utf8",
       });
-      const report = JSON.parse(stdout) as ChildReport;
+      // The handler writes its own lines too (Powertools Metrics prints EMF to stdout): the report is the marked one.
+      const line = stdout.split("\n").find((l) => l.startsWith(REPORT_MARK));
+      if (line === undefined) throw new Error(`the child process printed no report: ${stdout.slice(0, 500)}`);
+      const report = JSON.parse(line.slice(REPORT_MARK.length)) as ChildReport;
       const initMs = report.initEnd - report.initStart;
       const [c, w] = report.invocations;
       if (!c || !w) throw new Error("the child process did not invoke twice");
