@@ -14,6 +14,11 @@ export interface DeadLetterQueueSpec {
   /** The stack output holding the queue's URL. */
   readonly output: string;
   readonly redrive: RedriveTarget;
+  /**
+   * The stack has this queue only with some props (the webhook forwarder's): when its output is
+   * missing, `lkr dlq` says nothing about it unless it was asked for by `--queue`.
+   */
+  readonly optional?: boolean;
 }
 
 /**
@@ -38,6 +43,14 @@ export const DEAD_LETTER_QUEUES: readonly DeadLetterQueueSpec[] = [
     output: STACK_OUTPUTS.auditDeadLetterQueueUrl,
     redrive: { kind: "function", output: STACK_OUTPUTS.auditFunctionName },
   },
+  // SNS invokes the forwarder asynchronously: Lambda keeps the original SNS event (Records[0].Sns)
+  // as the message body, so invoking it again with that body posts the alert as the first time.
+  {
+    name: "webhook",
+    output: STACK_OUTPUTS.webhookDeadLetterQueueUrl,
+    redrive: { kind: "function", output: STACK_OUTPUTS.webhookFunctionName },
+    optional: true,
+  },
 ];
 
 /** The parts of an EventBridge event a listing shows; anything else stays in the body. */
@@ -46,6 +59,16 @@ const EventHeadSchema = z.looseObject({
   source: z.optional(z.string()),
   "detail-type": z.optional(z.string()),
   time: z.optional(z.string()),
+});
+
+/** The parts of an SNS event (the forwarder's) a listing shows: the topic's message, not an EventBridge event. */
+const SnsEventSchema = z.looseObject({
+  Records: z.tuple([
+    z.looseObject({
+      EventSource: z.literal("aws:sns"),
+      Sns: z.looseObject({ MessageId: z.optional(z.string()), Subject: z.optional(z.nullable(z.string())) }),
+    }),
+  ]),
 });
 
 /** Why a message failed: Lambda's async-invoke DLQ attributes, or EventBridge's target DLQ ones. */
@@ -69,8 +92,13 @@ export function summarizeDeadLetter(
 ): DeadLetterSummary {
   let head: z.infer<typeof EventHeadSchema> = {};
   try {
-    const parsed = EventHeadSchema.safeParse(JSON.parse(body));
-    if (parsed.success) head = parsed.data;
+    const json: unknown = JSON.parse(body);
+    const sns = SnsEventSchema.safeParse(json);
+    const parsed = EventHeadSchema.safeParse(json);
+    if (sns.success) {
+      const { MessageId, Subject } = sns.data.Records[0].Sns;
+      head = { source: "aws:sns", "detail-type": Subject ?? undefined, id: MessageId };
+    } else if (parsed.success) head = parsed.data;
   } catch {
     head = { source: "(not JSON)" };
   }

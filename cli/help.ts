@@ -118,8 +118,9 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       "list: each dead-letter queue of the stack (from its outputs), its depth, and the events it holds:",
       "  source, detail type, event id, why it failed. Listing leaves the messages where they are.",
       "redrive: each message goes back to where it failed (respond: the informational queue the respond",
-      "  function drains; investigate and audit: an asynchronous invoke of the function), and is deleted",
-      "  from the dead-letter queue only once that succeeded. Fix the cause first (see why it failed).",
+      "  function drains; investigate, audit and webhook: an asynchronous invoke of the function), and is",
+      "  deleted from the dead-letter queue only once that succeeded. Fix the cause first (see why it failed).",
+      "webhook: the Slack/Teams forwarder's queue, only on a stack with a webhook (its SNS events, as kept).",
     ],
   },
   completion: {

@@ -421,6 +421,7 @@ export class LeakedKeyResponder extends Construct {
           "respond DLQ": this.deadLetterQueue,
           "investigate DLQ": this.investigation.deadLetterQueue,
           "audit DLQ": this.audit.deadLetterQueue,
+          ...(this.webhookForwarder ? { "webhook DLQ": this.webhookForwarder.deadLetterQueue } : {}),
           "informational queue": this.informationalQueue,
         },
       }).dashboard;

@@ -24,6 +24,8 @@ export interface ResponderOutputsProps {
     readonly investigateFunction: lambda.IFunction;
   };
   readonly audit: { readonly deadLetterQueue: sqs.IQueue; readonly auditFunction: lambda.IFunction };
+  /** The Slack / Teams forwarder, when there is one: its outputs are published only then. */
+  readonly webhookForwarder?: { readonly deadLetterQueue: sqs.IQueue; readonly fn: lambda.IFunction };
 }
 
 /**
@@ -33,7 +35,18 @@ export interface ResponderOutputsProps {
  * synth on the duplicate output name.
  */
 export function publishResponderOutputs(scope: Construct, props: ResponderOutputsProps): void {
-  const outputs: readonly [keyof typeof STACK_OUTPUTS, string, string][] = [
+  type Output = [keyof typeof STACK_OUTPUTS, string, string];
+  const webhook: Output[] = props.webhookForwarder
+    ? [
+        [
+          "webhookDeadLetterQueueUrl",
+          props.webhookForwarder.deadLetterQueue.queueUrl,
+          "Alerts the Slack/Teams webhook did not take",
+        ],
+        ["webhookFunctionName", props.webhookForwarder.fn.functionName, "Webhook forwarder function"],
+      ]
+    : [];
+  const outputs: readonly Output[] = [
     ["incidentTableName", props.incidentTable.tableName, "Incident table"],
     ["alertTopicArn", props.alertTopic.topicArn, "Alert topic"],
     [
@@ -54,6 +67,7 @@ export function publishResponderOutputs(scope: Construct, props: ResponderOutput
     ["investigateFunctionName", props.investigation.investigateFunction.functionName, "Investigate function"],
     ["auditDeadLetterQueueUrl", props.audit.deadLetterQueue.queueUrl, "Audits that failed"],
     ["auditFunctionName", props.audit.auditFunction.functionName, "Audit function"],
+    ...webhook,
   ];
   for (const [key, value, description] of outputs) {
     const name = STACK_OUTPUTS[key];

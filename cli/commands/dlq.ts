@@ -31,7 +31,11 @@ function selectedQueues(ctx: CommandContext): readonly DeadLetterQueueSpec[] {
   return [spec];
 }
 
-/** The queues the stack names; one it does not name (a stack deployed before it had that output) is reported, not fatal. */
+/**
+ * The queues the stack names; one it does not name (a stack deployed before it had that output) is
+ * reported, not fatal. An optional queue the stack does not have (no webhook) is not mentioned,
+ * unless `--queue` asked for it.
+ */
 async function findQueues(ctx: CommandContext): Promise<{ found: QueueFound[]; missing: string[] }> {
   const found: QueueFound[] = [];
   const missing: string[] = [];
@@ -40,6 +44,7 @@ async function findQueues(ctx: CommandContext): Promise<{ found: QueueFound[]; m
       found.push({ spec, url: await ctx.aws.output(spec.output) });
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
+      if (spec.optional && ctx.args.queue === undefined) continue;
       missing.push(`${spec.name}: ${error.message}`);
     }
   }

@@ -108,6 +108,9 @@ export const STACK_OUTPUTS = {
   investigateFunctionName: "InvestigateFunctionName",
   auditDeadLetterQueueUrl: "AuditDeadLetterQueueUrl",
   auditFunctionName: "AuditFunctionName",
+  /** Only when the construct has a Slack / Teams webhook: its forwarder's DLQ, and the forwarder. */
+  webhookDeadLetterQueueUrl: "WebhookDeadLetterQueueUrl",
+  webhookFunctionName: "WebhookFunctionName",
   /** The chat topic (AWS Chatbot's JSON): `lkr release` sends its alert there too. */
   chatTopicArn: "ChatTopicArn",
 } as const;

@@ -148,8 +148,39 @@ describe("the outputs `lkr dlq` reads", () => {
       AuditFunctionName: ref(r.audit.auditFunction),
     };
     for (const [name, value] of Object.entries(expected)) template.hasOutput(name, { Value: value });
-    for (const queue of DEAD_LETTER_QUEUES) {
+    for (const queue of DEAD_LETTER_QUEUES.filter((q) => !q.optional)) {
       expect(Object.keys(expected)).toEqual(expect.arrayContaining([queue.output, queue.redrive.output]));
     }
+    // No webhook, no webhook queue: lkr dlq says nothing about it.
+    const outputs = Object.keys(template.toJSON().Outputs as Record<string, unknown>);
+    expect(outputs).not.toContain("WebhookDeadLetterQueueUrl");
+    expect(outputs).not.toContain("WebhookFunctionName");
+  });
+
+  it("name the webhook forwarder's queue and function only when there is a webhook", () => {
+    const { stack } = stackWith({
+      env: ENV,
+      webhook: {
+        secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:lkr/hook",
+        format: "teams",
+      },
+    });
+    const template = Template.fromStack(stack);
+    const forwarder = stack.responder.webhookForwarder;
+    expect(forwarder).toBeDefined();
+    const ref = (construct: { node: { defaultChild?: unknown } }) => ({
+      Ref: stack.getLogicalId(construct.node.defaultChild as never),
+    });
+    template.hasOutput("WebhookDeadLetterQueueUrl", { Value: ref(forwarder?.deadLetterQueue as never) });
+    template.hasOutput("WebhookFunctionName", { Value: ref(forwarder?.fn as never) });
+    const webhook = DEAD_LETTER_QUEUES.find((q) => q.name === "webhook");
+    expect(webhook).toMatchObject({
+      output: "WebhookDeadLetterQueueUrl",
+      redrive: { kind: "function", output: "WebhookFunctionName" },
+      optional: true,
+    });
+    // The dashboard's dead-letter graph shows its depth too.
+    const body = JSON.stringify(template.findResources("AWS::CloudWatch::Dashboard"));
+    expect(body).toContain(stack.getLogicalId(forwarder?.deadLetterQueue.node.defaultChild as never));
   });
 });

@@ -207,9 +207,69 @@ describe("lkr dlq", () => {
     });
     const unknownQueue = await lkr(["dlq", "--queue", "respnd"]);
     expect(unknownQueue.code).toBe(EXIT.usage);
-    expect(unknownQueue.stderr).toContain('--queue "respnd": expected one of respond, investigate, audit');
+    expect(unknownQueue.stderr).toContain(
+      '--queue "respnd": expected one of respond, investigate, audit, webhook',
+    );
     const unknownAction = await lkr(["dlq", "purge"]);
     expect(unknownAction.code).toBe(EXIT.usage);
     expect(unknownAction.stderr).toContain('dlq "purge": expected list or redrive');
+  });
+
+  it("lists the webhook forwarder's queue only on a stack that has one, and keeps its SNS event until the forwarder took it back", async () => {
+    // No webhook: not mentioned when listing everything, an error when asked for by name.
+    const without = JSON.parse((await lkr(["dlq", "--json"])).stdout) as { missing: string[] };
+    expect(without.missing.some((m) => m.startsWith("webhook"))).toBe(false);
+    const asked = await lkr(["dlq", "--queue", "webhook"]);
+    expect(asked.code).not.toBe(EXIT.ok);
+    expect(asked.stderr).toContain(
+      "webhook: Stack LeakedKeyResponder has no output WebhookDeadLetterQueueUrl",
+    );
+
+    const webhookDlq = await queue("webhook-dlq");
+    outputs[STACK_OUTPUTS.webhookDeadLetterQueueUrl] = webhookDlq;
+    outputs[STACK_OUTPUTS.webhookFunctionName] = `webhook-${world.suffix}`; // no such function in moto
+    try {
+      const snsEvent = {
+        Records: [
+          {
+            EventSource: "aws:sns",
+            EventVersion: "1.0",
+            EventSubscriptionArn: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:alerts:21be56ed-a058-49f5-8c98-aedd2564c486`,
+            Sns: {
+              Type: "Notification",
+              MessageId: "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+              TopicArn: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:alerts`,
+              Subject: "Leaked key contained",
+              Message: "{}",
+              Timestamp: "2026-12-02T02:00:00.000Z",
+            },
+          },
+        ],
+      };
+      await lambdaDeadLetter(webhookDlq, snsEvent, "webhook answered 500");
+      const listed = JSON.parse((await lkr(["dlq", "--json"])).stdout) as {
+        queues: { name: string; messages: Record<string, unknown>[] }[];
+      };
+      const webhook = listed.queues.find((q) => q.name === "webhook");
+      expect(webhook?.messages.map((m) => [m.source, m.detailType, m.eventId, m.error, m.body])).toEqual([
+        [
+          "aws:sns",
+          "Leaked key contained",
+          "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+          "200: webhook answered 500",
+          JSON.stringify(snsEvent),
+        ],
+      ]);
+      // The forwarder could not be invoked: the message stays, the failure is said.
+      const run = await lkr(["dlq", "redrive", "--queue", "webhook", "--yes"]);
+      expect(run.code).toBe(EXIT.failure);
+      expect(run.stdout).toMatch(
+        /webhook: 0 sent back, 1 FAILED \(left in the queue\):\n {2}\S+: .*lambda:InvokeFunction/,
+      );
+      expect(await depth(webhookDlq)).toEqual({ visible: 0, inFlight: 1 });
+    } finally {
+      delete outputs[STACK_OUTPUTS.webhookDeadLetterQueueUrl];
+      delete outputs[STACK_OUTPUTS.webhookFunctionName];
+    }
   });
 });

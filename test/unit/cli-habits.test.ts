@@ -158,7 +158,7 @@ describe("shell completion", () => {
     expect(complete(script, "incidents", "--status", "")).toEqual([...STATUS_CHOICES]);
     expect(complete(script, "--stack", "My", "sh")).toEqual(["show"]);
     expect(complete(script, "help", "dl")).toEqual(["dlq"]);
-    expect(complete(script, "dlq", "--queue", "")).toEqual(["respond", "investigate", "audit"]);
+    expect(complete(script, "dlq", "--queue", "")).toEqual(["respond", "investigate", "audit", "webhook"]);
     expect(complete(script, "release", "--re")).toEqual(["--reason", "--region"]);
   });
 
@@ -239,6 +239,40 @@ describe("dead letters", () => {
       error: "SDK_CLIENT_ERROR",
     });
     expect(summarizeDeadLetter("{}", {}).error).toBeUndefined();
+  });
+
+  it("says what the webhook forwarder's dead letter is: the SNS event Lambda kept as is (topic message id, subject)", () => {
+    // The SNS event Lambda's documentation shows for an SNS-triggered function ("Using Lambda with Amazon SNS").
+    const body = JSON.stringify({
+      Records: [
+        {
+          EventVersion: "1.0",
+          EventSubscriptionArn:
+            "arn:aws:sns:us-east-1:123456789012:sns-lambda:21be56ed-a058-49f5-8c98-aedd2564c486",
+          EventSource: "aws:sns",
+          Sns: {
+            SignatureVersion: "1",
+            Timestamp: "2019-01-02T12:45:07.000Z",
+            Signature: "tcc6faL2yUC6dgZdmrwh1Y4cGa/ebXEkAi6RibDsvpi+tE/1+82j...65r==",
+            SigningCertUrl:
+              "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-ac565b8b1a6c5d002d285f9598aa1d9b.pem",
+            MessageId: "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+            Message: "Hello from SNS!",
+            MessageAttributes: {},
+            Type: "Notification",
+            UnsubscribeUrl: "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+            TopicArn: "arn:aws:sns:us-east-1:123456789012:sns-lambda",
+            Subject: "TestInvoke",
+          },
+        },
+      ],
+    });
+    expect(summarizeDeadLetter(body, { ErrorCode: "200", ErrorMessage: "webhook answered 500" })).toEqual({
+      source: "aws:sns",
+      detailType: "TestInvoke",
+      eventId: "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+      error: "200: webhook answered 500",
+    });
   });
 
   const lambda = mockClient(LambdaClient);
