@@ -1,7 +1,7 @@
 import { maskAccessKeyId } from "./access-key.js";
 import { bullets, renderIncidentChat, todoSection, toSnsSubject } from "./alert-text.js";
 import { chatList } from "./chatbot.js";
-import { consoleLinksOf } from "./console-links.js";
+import { consoleLinksOf, consoleSection } from "./console-links.js";
 import { containmentFailed } from "./containment.js";
 import { CLI_INVOCATION } from "./contract.js";
 import { CANDIDATE_KEYS, KEY_INFERRED } from "./evidence-keys.js";
@@ -289,9 +289,7 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       : plan.reasons.length > 0
         ? ["", `WHY NOTHING WAS CHANGED: ${plan.reasons.join("; ")}`]
         : []),
-    ...(links.length > 0
-      ? ["", `IN THE CONSOLE (account ${exposure.accountId})`, ...links.map((l) => `  ${l.label}: ${l.url}`)]
-      : []),
+    ...consoleSection(exposure.accountId, links),
     "",
     ...todoSection(todo),
     ...(release

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consoleLinksOf } from "../../lambdas/core/console-links.js";
+import { consoleLinksOf, keyConsoleLinks } from "../../lambdas/core/console-links.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import { renderAlert } from "../../lambdas/core/notification.js";
 import { planResponse } from "../../lambdas/core/plan.js";
@@ -95,5 +95,38 @@ describe("consoleLinksOf", () => {
     expect(alert.text).toContain(`  GuardDuty finding: ${finding}`);
     expect(JSON.parse(alert.chat).content.description).toContain(`GuardDuty finding: ${finding}`);
     expect(JSON.parse(alert.machine).consoleLinks).toHaveLength(4);
+  });
+});
+
+describe("keyConsoleLinks (the follow-up and release alerts, from the stored incident)", () => {
+  it("a user's key seen in eu-west-1: the user's credentials page, CloudTrail by key in us-east-1 and eu-west-1", () => {
+    expect(keyConsoleLinks({ type: "user", name: "alice" }, "AKIAIOSFODNN7EXAMPLE", "eu-west-1")).toEqual([
+      {
+        label: "IAM user alice (security credentials)",
+        url: "https://us-east-1.console.aws.amazon.com/iam/home#/users/details/alice?section=security_credentials",
+      },
+      {
+        label: "CloudTrail event history of the key (us-east-1)",
+        url: "https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events?AccessKeyId=AKIAIOSFODNN7EXAMPLE",
+      },
+      {
+        label: "CloudTrail event history of the key (eu-west-1)",
+        url: "https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events?AccessKeyId=AKIAIOSFODNN7EXAMPLE",
+      },
+    ]);
+  });
+
+  it("a role's page; no IAM page for root, another principal or an unnamed user; region global is us-east-1", () => {
+    expect(
+      keyConsoleLinks({ type: "role", name: "app+ci" }, "ASIAIOSFODNN7EXAMPLE", "global").map((l) => l.url),
+    ).toEqual([
+      "https://us-east-1.console.aws.amazon.com/iam/home#/roles/details/app%2Bci",
+      "https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events?AccessKeyId=ASIAIOSFODNN7EXAMPLE",
+    ]);
+    for (const principal of [{ type: "root" }, { type: "other", name: "AWSService" }, { type: "user" }]) {
+      expect(keyConsoleLinks(principal, "AKIAIOSFODNN7EXAMPLE", "us-east-1").map((l) => l.label)).toEqual([
+        "CloudTrail event history of the key (us-east-1)",
+      ]);
+    }
   });
 });

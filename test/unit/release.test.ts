@@ -504,6 +504,28 @@ describe("executeRelease", () => {
     );
     expect(alerts[0]?.text).toContain(`Released by: ${BY.by}`);
     expect(JSON.parse(alerts[0]?.machine ?? "{}")).toMatchObject({ complete: true, status: "released" });
+    // Where to check the key now: its user's credentials page and its CloudTrail event history.
+    const links = [
+      {
+        label: "IAM user alice (security credentials)",
+        url: "https://us-east-1.console.aws.amazon.com/iam/home#/users/details/alice?section=security_credentials",
+      },
+      {
+        label: "CloudTrail event history of the key (us-east-1)",
+        url: "https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events?AccessKeyId=AKIAIOSFODNN7EXAMPLE",
+      },
+    ];
+    expect(alerts[0]?.text).toContain(
+      [
+        "",
+        "IN THE CONSOLE (account 123456789012)",
+        `  IAM user alice (security credentials): ${links[0]?.url}`,
+        `  CloudTrail event history of the key (us-east-1): ${links[1]?.url}`,
+        "",
+        "WHAT YOU MUST STILL DO",
+      ].join("\n"),
+    );
+    expect(JSON.parse(alerts[0]?.machine ?? "{}").consoleLinks).toEqual(links);
   });
 
   it("records a deleted key as not-found, gives back the rest, and reports the conflict", async () => {

@@ -1,5 +1,6 @@
 import { maskAccessKeyId } from "../access-key.js";
 import { renderIncidentChat, toSnsSubject } from "../alert-text.js";
+import { type ConsoleLink, consoleSection, keyConsoleLinks } from "../console-links.js";
 import type { RenderedAlert } from "../ports.js";
 import { principalLabelOf } from "../vocabulary.js";
 import type { ContainedDetail } from "./contained-event.js";
@@ -216,6 +217,11 @@ const NOTES = [
   "Calls can take up to 15 minutes to reach CloudTrail: a new follow-up is sent if a later run finds more.",
 ];
 
+/** The key's IAM page and its CloudTrail event history (us-east-1 and the signal's region). */
+function linksOf(detail: InvestigationAlertInput["detail"]): ConsoleLink[] {
+  return keyConsoleLinks(detail.principal, detail.accessKeyId, detail.region);
+}
+
 function textBody(input: InvestigationAlertInput, subject: string, steps: readonly string[]): string {
   const { detail, summary } = input;
   const lines: string[] = [
@@ -229,6 +235,7 @@ function textBody(input: InvestigationAlertInput, subject: string, steps: readon
     `  Window:      ${when(summary.window.start)} to ${when(summary.window.end)} (${basisLabel(summary.window.basis)})`,
     `  Regions:     ${summary.regions.join(", ")}`,
     `  Searches:    ${plural(summary.searches.length, "search", "searches")}, ${summary.complete ? "all complete" : `${incompleteSearches(summary).length} incomplete`}`,
+    ...consoleSection(detail.accountId, linksOf(detail)),
     "",
   ];
   if (summary.totalCalls === 0) {
@@ -408,6 +415,7 @@ export function renderInvestigationAlert(input: InvestigationAlertInput): Render
     containedAt: detail.containedAt,
     fingerprint,
     nextSteps: steps,
+    consoleLinks: linksOf(detail),
     summary,
   });
   return { subject, text: textBody(input, subject, steps), chat, machine };

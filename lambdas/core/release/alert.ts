@@ -1,6 +1,7 @@
 import { maskAccessKeyId } from "../access-key.js";
 import { bullets, renderIncidentChat, section, todoSection, toSnsSubject } from "../alert-text.js";
 import { chatList } from "../chatbot.js";
+import { consoleSection, keyConsoleLinks } from "../console-links.js";
 import { CLI_INVOCATION } from "../contract.js";
 import type { ActionRecord, Incident, IncidentStatus } from "../incident.js";
 import type { RenderedAlert } from "../ports.js";
@@ -61,6 +62,13 @@ export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
     );
   }
   if (todo.length === 0) todo.push("Nothing: the responder holds nothing of this incident any more.");
+  // Where to check the key now: its user's or role's page, its CloudTrail event history (us-east-1,
+  // and the first signal's region).
+  const links = keyConsoleLinks(
+    incident.principal,
+    incident.accessKeyId,
+    incident.signals[0]?.region ?? "us-east-1",
+  );
 
   const text = [
     subject,
@@ -78,6 +86,7 @@ export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
     ...bullets(undone, "Nothing: the responder had changed nothing in IAM."),
     ...section("LEFT AS IT WAS", kept),
     ...section("CONFLICTS", conflicts),
+    ...consoleSection(incident.accountId, links),
     "",
     ...todoSection(todo),
     "",
@@ -118,6 +127,7 @@ export function renderReleaseAlert(input: ReleaseAlertInput): RenderedAlert {
     kept: input.plan.kept.map((k) => ({ kind: k.action.kind, target: k.action.target, reason: k.reason })),
     conflicts: verdict.conflicts.map((r) => ({ kind: r.kind, target: r.target, detail: r.detail })),
     failures: verdict.failures.map((r) => ({ kind: r.kind, target: r.target, detail: r.detail })),
+    consoleLinks: links,
   });
 
   return { subject, text, chat, machine };

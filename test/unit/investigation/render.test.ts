@@ -157,6 +157,32 @@ describe("renderInvestigationAlert", () => {
     });
   });
 
+  it("links the key's IAM user page and its CloudTrail event history in the console, in the email and the JSON", () => {
+    const { alert } = render(attack);
+    const links = [
+      {
+        label: "IAM user christophe (security credentials)",
+        url: "https://us-east-1.console.aws.amazon.com/iam/home#/users/details/christophe?section=security_credentials",
+      },
+      {
+        label: "CloudTrail event history of the key (us-east-1)",
+        url: `https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events?AccessKeyId=${KEY}`,
+      },
+    ];
+    expect(alert.text).toContain(
+      [
+        "  Searches:    4 searches, all complete",
+        "",
+        "IN THE CONSOLE (account 123456789012)",
+        `  IAM user christophe (security credentials): ${links[0]?.url}`,
+        `  CloudTrail event history of the key (us-east-1): ${links[1]?.url}`,
+        "",
+        "WHAT THE KEY DID",
+      ].join("\n"),
+    );
+    expect(JSON.parse(alert.machine).consoleLinks).toEqual(links);
+  });
+
   it("sends machines the summary as JSON, linked by incident id", () => {
     const { alert, summary, fingerprint } = render(attack);
     expect(JSON.parse(alert.machine)).toMatchObject({
