@@ -5,6 +5,10 @@
  * source: module init, handler entry to the first request, and handler entry to the
  * UpdateAccessKey answer in ms and in round trips, for the cold invocation (the first of the
  * process) and a warm one (the next).
+ *
+ * To see where a cold invocation spends its time: BENCH_MINIFY=0 keeps the bundle's names and
+ * BENCH_CHILD_NODE_ARGS passes node options to the child, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof --cpu-prof-interval=100`.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -31,7 +35,7 @@ export async function bundleRespond(): Promise<string> {
     platform: "node",
     format: "esm",
     target: "node20",
-    minify: true,
+    minify: process.env.BENCH_MINIFY !== "0",
     mainFields: ["module", "main"],
     banner: { js: "import{createRequire}from'module';const require=createRequire(import.meta.url);" },
     logLevel: "error",
@@ -130,10 +134,15 @@ export async function benchLatency(world: World, proxy: LatencyProxy, runs: numb
         eventFor(keys[j] as string, u.name, `lat-${world.suffix}-${i}-${j}`),
       );
       // Asynchronously: the proxy serving the child runs in this process.
-      const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", CHILD], {
-        env: { ...env, BENCH_EVENTS: JSON.stringify(events) },
-        encoding: "utf8",
-      });
+      const nodeArgs = process.env.BENCH_CHILD_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [...nodeArgs, "--input-type=module", "-e", CHILD],
+        {
+          env: { ...env, BENCH_EVENTS: JSON.stringify(events) },
+          encoding: "utf8",
+        },
+      );
       // The handler writes its own lines too (Powertools Metrics prints EMF to stdout): the report is the marked one.
       const line = stdout.split("\n").find((l) => l.startsWith(REPORT_MARK));
       if (line === undefined) throw new Error(`the child process printed no report: ${stdout.slice(0, 500)}`);

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { IAMClient } from "@aws-sdk/client-iam";
+import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -47,6 +47,7 @@ import type { PolicyDetached, TagNotice } from "../core/sources/iam-watch.js";
 import { type QueuedEvent, queueBatchOf, queuedEventOf } from "../core/sources/queue-batch.js";
 import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
 import { renderTagNotice } from "../core/tag-notice.js";
+import { dryRunCommand } from "./warm-sdk.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
 
 /** The AWS clients, clock and logger the respond function runs with. */
@@ -109,8 +110,9 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
 /**
  * Does during init what the first request would otherwise do after handler entry: each client's
  * credentials, region, endpoint variant, retry and user-agent settings resolved (each a provider the
- * client memoizes; some read the shared config files). Best effort: a failure here is left
- * for the first request to meet and report, as it would have without the warm-up.
+ * client memoizes; some read the shared config files), and IAM's and DynamoDB's first command
+ * run through their middleware without being sent (dryRunCommand). Best effort: a failure here is
+ * left for the first request to meet and report, as it would have without the warm-up.
  */
 export async function warmRespondClients(clients: RespondClients): Promise<void> {
   await Promise.all(
@@ -127,6 +129,14 @@ export async function warmRespondClients(clients: RespondClients): Promise<void>
       ]).catch(() => undefined);
     }),
   );
+  // The first requests after handler entry are IAM's and DynamoDB's: their first command's cost is paid here.
+  await Promise.all([
+    dryRunCommand(clients.iam, new ListAccessKeysCommand({})),
+    dryRunCommand(
+      clients.dynamodb,
+      new GetItemCommand({ TableName: "dry-run", Key: { incidentId: { S: "dry-run" } } }),
+    ),
+  ]);
 }
 
 /** The function's own account, from its ARN; unknown when invoked without a Lambda context. */
