@@ -135,12 +135,17 @@ describe("audit enforcement, notify first, against moto", () => {
       findings: { kind: string; accessKeyId: string; disableOn?: string }[];
       enforcement: { announced: { accessKeyId: string; disableOn: string }[] };
     };
-    expect(body.findings.find((f) => f.kind === "key-old" && f.accessKeyId === keys.old)?.disableOn).toBe(
-      due,
-    );
-    expect(
-      body.findings.find((f) => f.kind === "key-old" && f.accessKeyId === keys.exempt),
-    ).not.toHaveProperty("disableOn");
+    // moto is shared by every integration file, so the digest's top 10 may be other files' keys:
+    // the stored record (up to 300 findings) is where this file's findings are sure to be.
+    const stored = (await latest()).findings;
+    expect(stored.find((f) => f.kind === "key-old" && f.accessKeyId === keys.old)?.disableOn).toBe(due);
+    const exempt = stored.find((f) => f.kind === "key-old" && f.accessKeyId === keys.exempt);
+    expect(exempt?.kind).toBe("key-old");
+    expect(exempt).not.toHaveProperty("disableOn");
+    // Whatever the digest shows of this file's announced keys carries the same date.
+    for (const f of body.findings.filter((f) => f.kind === "key-old" && f.accessKeyId === keys.old)) {
+      expect(f.disableOn).toBe(due);
+    }
     expect(body.enforcement.announced).toEqual(
       expect.arrayContaining([
         { kind: "key-old", userName: people.old, accessKeyId: keys.old, disableOn: due },
