@@ -4,6 +4,7 @@ import { guardDutyEvent } from "../../local/events.js";
 import { type MotoServer, startMoto } from "../../local/moto-server.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { IamVisibilityProxy } from "../support/iam-visibility-proxy.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
 
 const V4 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
@@ -14,15 +15,20 @@ const V3 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
  * policies end at V3). The default quarantine policy, V4, answers NoSuchEntity there.
  */
 let moto: MotoServer;
+let proxy: IamVisibilityProxy | undefined;
 let world: World;
 
 beforeAll(async () => {
   moto = await startMoto({ quarantineV4: false });
-  useMoto(moto.endpoint); // lkr resolves its clients from the environment
-  world = await new World(moto.endpoint).create();
+  // Behind the same proxy as the shared moto (global-setup.ts): an IAM change becomes visible to a
+  // concurrent read as late as AWS makes it, so the read beside the early disable sees Active.
+  proxy = await new IamVisibilityProxy(moto.endpoint).start();
+  useMoto(proxy.endpoint); // lkr resolves its clients from the environment
+  world = await new World(proxy.endpoint).create();
 });
 
 afterAll(async () => {
+  await proxy?.stop();
   await moto?.stop();
 });
 
