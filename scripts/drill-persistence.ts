@@ -41,7 +41,7 @@ export async function persistenceStage(
   respond: ReturnType<typeof localRespondHandler>,
   { say, check }: StageIo,
 ): Promise<void> {
-  const victim = await world.user("bob");
+  const victim = await world.user("erin");
   const leaked = victim.keys[0] as string;
   const backdoor = await world.user("backdoor");
   const made = backdoor.keys[0] as string;
