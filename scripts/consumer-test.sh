@@ -74,7 +74,8 @@ check_template() {
     const assets = JSON.parse(readFileSync(join(out, `${stack}.assets.json`), "utf8")).files;
     const functions = Object.values(template.Resources).filter((r) => r.Type === "AWS::Lambda::Function");
     const ours = functions.filter((f) => f.Properties.Handler === "index.handler");
-    if (ours.length !== 4) throw new Error(`${stack}: ${ours.length} responder functions, expected 4`);
+    // respond, investigate, audit, the role-session revoker, the honey key check (no webhook forwarder: not configured)
+    if (ours.length !== 5) throw new Error(`${stack}: ${ours.length} responder functions, expected 5`);
     const shipped = join(dir, "node_modules", "leaked-key-responder", "dist", "lambda");
     const prebuilt = new Set(readdirSync(shipped).map((h) => readFileSync(join(shipped, h, "index.mjs"), "latin1")));
     for (const fn of ours) {
