@@ -4,10 +4,10 @@ import type { ActionRecord } from "../../lambdas/core/incident.js";
 import { renderAlert } from "../../lambdas/core/notification.js";
 import { type PlanContext, planResponse } from "../../lambdas/core/plan.js";
 
-// The same contained alert as test/unit/notification.test.ts: alice's exposed key, disabled.
+// The contained alert the notification and webhook specs share: alice's exposed key, disabled.
 export const KEY = "AKIAIOSFODNN7EXAMPLE";
-const NOW = "2026-11-28T12:00:00.000Z";
-const exposure: Exposure = {
+export const NOW = "2026-11-28T12:00:00.000Z";
+export const exposure: Exposure = {
   source: "health",
   signal: "AWS_RISK_CREDENTIALS_EXPOSED",
   signalId: "health:arn:c:AKIAIOSFODNN7EXAMPLE",
@@ -23,7 +23,7 @@ const exposure: Exposure = {
   title: "Your AWS Access Key was found publicly available",
   evidence: { eventArn: "arn:aws:health:global::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/x" },
 };
-const context: PlanContext = {
+export const context: PlanContext = {
   mode: "enforce",
   now: NOW,
   quarantinePolicyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
@@ -31,7 +31,7 @@ const context: PlanContext = {
   incident: undefined,
   facts: { kind: "user", name: "alice", exempt: false, drillCanary: false, keyStatus: "Active" },
 };
-const actions: ActionRecord[] = [
+export const actions: ActionRecord[] = [
   {
     kind: "disable-key",
     target: `${KEY} (user alice)`,

@@ -2,46 +2,10 @@ import { describe, expect, it } from "vitest";
 import { chatMessageOf, snsMessageOf } from "../../lambdas/adapters/sns-alerts.js";
 import { toSnsSubject } from "../../lambdas/core/alert-text.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
-import type { ActionRecord } from "../../lambdas/core/incident.js";
 import { renderAlert } from "../../lambdas/core/notification.js";
-import { type PlanContext, planResponse } from "../../lambdas/core/plan.js";
+import { planResponse } from "../../lambdas/core/plan.js";
 
-const KEY = "AKIAIOSFODNN7EXAMPLE";
-const NOW = "2026-11-28T12:00:00.000Z";
-const exposure: Exposure = {
-  source: "health",
-  signal: "AWS_RISK_CREDENTIALS_EXPOSED",
-  signalId: "health:arn:c:AKIAIOSFODNN7EXAMPLE",
-  sourceEventId: "e1",
-  accountId: "123456789012",
-  region: "us-east-1",
-  accessKeyId: KEY,
-  principal: { type: "user", name: undefined },
-  intent: "contain",
-  severity: "critical",
-  sample: false,
-  observedAt: NOW,
-  title: "Your AWS Access Key was found publicly available",
-  evidence: { eventArn: "arn:aws:health:global::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/x" },
-};
-const context: PlanContext = {
-  mode: "enforce",
-  now: NOW,
-  quarantinePolicyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
-  exemptPrincipals: [],
-  incident: undefined,
-  facts: { kind: "user", name: "alice", exempt: false, drillCanary: false, keyStatus: "Active" },
-};
-const actions: ActionRecord[] = [
-  {
-    kind: "disable-key",
-    target: `${KEY} (user alice)`,
-    at: NOW,
-    outcome: "done",
-    signalId: "s",
-    undo: { previousStatus: "Active" },
-  },
-];
+import { actions, context, exposure, KEY, NOW } from "../support/contained-alert.js";
 
 /** The alert for alice's key, contained in enforce mode. */
 function containedAlert() {
