@@ -91,7 +91,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   honeykey: {
     usage: [
       'honeykey create --placement "where it will be planted" [--path /service/] [--name-pattern "{word}-{env}-{n}"]',
-      "honeykey list | show <key> | rotate <key> | retire <key>",
+      "honeykey create --placement P --account 111122223333 (--account-profile NAME | --role-arn ARN)",
+      "honeykey list [--account A] | show <key> | rotate <key> | retire <key>",
       "honeykey test <key> [--timeout 300]",
     ],
     summary: "plant, list, rotate, retire and test honey keys (powerless keys whose any use is a leak)",
@@ -100,11 +101,19 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ["--path PATH", "create: the honey users' IAM path (default: the stack's HoneyKeyPath output)"],
       ["--name-pattern P", "create: the user name pattern; never canary/honey/decoy"],
       ["--timeout S", "test: seconds to wait for the alert"],
+      ["--account A", "the member account the honey key is (to be) in; list: only its keys"],
+      [
+        "--account-profile NAME",
+        "create/rotate/retire in --account with your profile there (checked with STS)",
+      ],
+      ["--role-arn ARN", "create/rotate/retire in --account by assuming your role there (checked with STS)"],
     ],
     details: [
       "create prints the key once (credentials profile, env vars, JSON); list and show never print a secret.",
       "retire sets the key Inactive and deletes nothing; rotate plants a new user and key for the same placement.",
       "test signs a real sts:GetCallerIdentity with the key (secret from LKR_HONEYKEY_SECRET or asked) and waits for the alert.",
+      "The member role never creates users or keys: planting in a member account takes your own credentials there;",
+      "the record goes to the central table. retire in a member account without them uses the member role (disable only).",
     ],
   },
   dlq: {

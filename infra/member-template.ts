@@ -5,6 +5,7 @@ import { App, Aws, BootstraplessSynthesizer, CfnParameter, Stack, Tags } from "a
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
+import { HONEYKEY_CHECK_IAM_ACTIONS } from "../lambdas/adapters/iam-honey.js";
 import { AUDIT_ACTIONS, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
 import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
 import { memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
@@ -67,13 +68,22 @@ export const GRANT_ACTIONS = [
 
 /**
  * Every action the member role holds: the respond function's (the permissions table), the
- * release's (lkr release / resolve through the role), the investigation's (CloudTrail lookups) and
- * the audit's (IAM reads: credential report, keys, admin scope).
+ * release's (lkr release / resolve through the role), the investigation's (CloudTrail lookups),
+ * the audit's (IAM reads: credential report, keys, admin scope) and the honey key safety net's
+ * (reads of the honey users planted in the account).
  */
 export function memberRoleActions(): string[] {
   const respond = [...iamActionsFor("user"), ...iamActionsFor("role")];
   const release = [...RELEASE_IAM_ACTIONS.user, ...RELEASE_IAM_ACTIONS.role];
-  return [...new Set([...respond, ...release, ...INVESTIGATION_ACTIONS, ...AUDIT_ACTIONS])].sort();
+  return [
+    ...new Set([
+      ...respond,
+      ...release,
+      ...INVESTIGATION_ACTIONS,
+      ...AUDIT_ACTIONS,
+      ...HONEYKEY_CHECK_IAM_ACTIONS,
+    ]),
+  ].sort();
 }
 
 /**
@@ -138,6 +148,12 @@ export class MemberStack extends Stack {
       new iam.PolicyStatement({
         sid: "AuditReadUserKeys",
         actions: auditIamActionsFor("user"),
+        resources: [owners.user],
+      }),
+      // The honey key safety net (lambdas/adapters/iam-honey.ts): reads only, of the users honey keys belong to.
+      new iam.PolicyStatement({
+        sid: "HoneyKeyCheckReads",
+        actions: [...HONEYKEY_CHECK_IAM_ACTIONS],
         resources: [owners.user],
       }),
       new iam.PolicyStatement({
