@@ -79,7 +79,7 @@ export function honeyCheckClients(sdk: SdkClientConfig = {}): HoneyCheckClients 
 export function memberHoneyReaders(
   memberRoleName: string,
   homeAccount: () => string,
-  clients: HoneyCheckClients,
+  clients: Pick<HoneyCheckClients, "sts" | "memberIam">,
 ): (accountId: string) => Promise<HoneyIamReader> {
   const members = new MemberAccounts({
     roleName: memberRoleName,
