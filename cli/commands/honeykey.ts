@@ -381,5 +381,11 @@ const SUBCOMMANDS = {
 export async function honeykeyCommand(ctx: CommandContext): Promise<number> {
   const sub = ctx.args.subcommand;
   if (sub === undefined) throw new UsageError("honeykey needs a subcommand");
+  if ((sub === "list" || sub === "show" || sub === "test") && (ctx.args.accountProfile ?? ctx.args.roleArn)) {
+    // They only read the central table (test signs with the honey key itself): no credentials of the account.
+    throw new UsageError(
+      `honeykey ${sub} takes --account alone (--account-profile and --role-arn are for create, rotate, retire)`,
+    );
+  }
   return SUBCOMMANDS[sub](ctx);
 }

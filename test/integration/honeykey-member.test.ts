@@ -241,6 +241,17 @@ describe("lkr honeykey create --account (a member account of the Organization)",
     expect(noAccount.code).toBe(2);
     expect(noAccount.stderr).toMatch(/need --account/);
 
+    const listWithProfile = await lkr([
+      "honeykey",
+      "list",
+      "--account",
+      MEMBER,
+      "--account-profile",
+      "honey-admin",
+    ]);
+    expect(listWithProfile.code).toBe(2);
+    expect(listWithProfile.stderr).toMatch(/takes --account alone/);
+
     expect({ member: await honeyUserNames(memberIam), central: await honeyUserNames(world.iam) }).toEqual(
       before,
     );
