@@ -52,7 +52,7 @@ function missingOf(p: DrillProgress): string[] {
 }
 
 /** Redraws one line on a terminal; prints a line per change otherwise. */
-export class ProgressDisplay {
+class ProgressDisplay {
   private last = "";
   constructor(private readonly io: Io) {}
   update(elapsedMs: number, p: DrillProgress): void {
