@@ -42,7 +42,7 @@ export const COMMANDS = {
   show: { options: [], positionals: 1 },
   release: { options: ["reason", "yes"], positionals: 1 },
   resolve: { options: ["reason"], positionals: 1 },
-  drill: { options: ["timeout", "event-bus"], positionals: 0 },
+  drill: { options: ["timeout", "event-bus", "account"], positionals: 0 },
   audit: { options: ["account", "organization"], positionals: 0 },
   // `honeykey <subcommand> [<key>]`: checked against HONEYKEY_SUBCOMMANDS.
   honeykey: {

@@ -64,7 +64,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     details: ['Example: lkr resolve AKIAIOSFODNN7EXAMPLE --reason "rotated; delete the old key next week"'],
   },
   drill: {
-    usage: ["drill [--timeout 120] [--event-bus NAME]"],
+    usage: ["drill [--timeout 120] [--event-bus NAME] [--account 111122223333]"],
     summary: "prove the responder works: canary user + key, drill event, time to containment, cleanup",
     options: [
       ["--timeout S", "seconds to wait for the containment (1 to 900, default 120)"],
@@ -72,8 +72,13 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
         "--event-bus NAME",
         `the responder's bus (default: the stack's EventBusName output; env ${LKR_CLI_ENV.eventBus})`,
       ],
+      ["--account A", "drill a member account of the Organization through the member role"],
     ],
-    details: ["Creates and deletes an IAM user of its own; run it as a role named in operatorRoleArns."],
+    details: [
+      "Creates and deletes an IAM user of its own; run it as a role named in operatorRoleArns.",
+      "--account: uses the member stack's drill user instead (deny-all, one key Inactive at rest): sets its key",
+      "Active, waits for the responder to disable it, resolves the incident, takes the fence off; creates nothing.",
+    ],
   },
   audit: {
     usage: ["audit [--account 111122223333,... | --organization]"],

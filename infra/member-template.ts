@@ -8,9 +8,15 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { HONEYKEY_CHECK_IAM_ACTIONS } from "../lambdas/adapters/iam-honey.js";
 import { AUDIT_ACTIONS, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
 import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
+import {
+  MEMBER_DRILL_POLICY_DOCUMENT,
+  MEMBER_DRILL_POLICY_NAME,
+  MEMBER_DRILL_USER_NAME,
+  MEMBER_DRILL_USER_PATH,
+} from "../lambdas/core/member-drill.js";
 import { memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
-import { EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
+import { DRILL_TAG, EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
 import {
   RELEASE_DETACH_ACTIONS,
   RELEASE_IAM_ACTIONS,
@@ -92,6 +98,7 @@ export function memberRoleActions(): string[] {
  * - the member role, assumable only by the central roles named (and only from inside the
  *   Organization), holding exactly the actions of the permissions tables, never one that grants;
  * - the member's own deny-only session policy (the one the member role may attach besides quarantine);
+ * - the drill user `lkr drill --account` exercises (the member role may create no user or key);
  * - rules forwarding the member's signals to the central bus, through a role, with a DLQ.
  */
 export class MemberStack extends Stack {
@@ -188,8 +195,25 @@ export class MemberStack extends Stack {
       tags: [{ key: EXEMPT_TAG, value: "true" }],
     });
 
+    this.drillUser();
     this.forwardSignals(props.patterns ?? MEMBER_FORWARDED_PATTERNS, centralBus.valueAsString);
     Tags.of(this).add(`${TAG_PREFIX}:component`, "member");
+  }
+
+  /**
+   * The member drill's user (lambdas/core/member-drill.ts): under the canary path, tagged as a
+   * drill canary, denied everything, with one access key created Inactive. The key's secret is
+   * never output nor referenced: nobody signs with it, the drill only switches it Active and
+   * watches the responder disable it.
+   */
+  private drillUser(): void {
+    const user = new iam.CfnUser(this, "DrillUser", {
+      userName: MEMBER_DRILL_USER_NAME,
+      path: MEMBER_DRILL_USER_PATH,
+      policies: [{ policyName: MEMBER_DRILL_POLICY_NAME, policyDocument: MEMBER_DRILL_POLICY_DOCUMENT }],
+      tags: [{ key: DRILL_TAG, value: "true" }],
+    });
+    new iam.CfnAccessKey(this, "DrillUserKey", { userName: user.ref, status: "Inactive" });
   }
 
   /** One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ. */

@@ -5,6 +5,8 @@ import { memberTemplate } from "../../infra/member-template.js";
 import { forwarderRoleName } from "../../infra/org-intake.js";
 import type { OrganizationSettings } from "../../infra/organization.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
+import { MEMBER_DRILL_IAM_ACTIONS } from "../../lambdas/adapters/iam-member-drill.js";
+import { MEMBER_DRILL_USER_NAME, MEMBER_DRILL_USER_PATH } from "../../lambdas/core/member-drill.js";
 import {
   type Decision,
   loadPolicyProof,
@@ -648,7 +650,76 @@ const centralBus: ProofTable = {
   },
 };
 
-describe.each([memberTrust, centralAssume, memberRoleGrants, centralBus])("$name", (t) => {
+/** The member stack's drill user (lkr drill --account): what the member role may do to it, and never. */
+const drillUser = `arn:aws:iam::${MEMBER}:user${MEMBER_DRILL_USER_PATH}${MEMBER_DRILL_USER_NAME}`;
+const onDrillUser = (
+  says: string,
+  action: string,
+  expected: Decision,
+  context?: Record<string, string | string[]>,
+): Row => ({
+  says,
+  request: { principal: memberRole, action, resource: drillUser, ...(context ? { context } : {}) },
+  expected,
+});
+
+const memberDrill: ProofTable = {
+  name: "the member role and the member stack's drill user",
+  template: memberBody,
+  options: memberOptions,
+  rows: [
+    ...MEMBER_DRILL_IAM_ACTIONS.filter((a) => a !== "iam:DetachUserPolicy" && a !== "iam:UntagUser").map(
+      (action) => onDrillUser(`the drill sends ${action} on the drill user`, action, "Allowed"),
+    ),
+    onDrillUser("the drill detaches the quarantine policy from it", "iam:DetachUserPolicy", "Allowed", {
+      "iam:PolicyARN": QUARANTINE,
+    }),
+    onDrillUser(
+      "the drill detaches the member's session deny policy from it",
+      "iam:DetachUserPolicy",
+      "Allowed",
+      {
+        "iam:PolicyARN": memberSessionDeny,
+      },
+    ),
+    onDrillUser("the drill removes the quarantine mark", "iam:UntagUser", "Allowed", {
+      "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"],
+    }),
+    onDrillUser("the responder fences it (quarantine policy)", "iam:AttachUserPolicy", "Allowed", {
+      "iam:PolicyARN": QUARANTINE,
+    }),
+    onDrillUser("never removes the drill mark", "iam:UntagUser", "ImplicitlyDenied", {
+      "aws:TagKeys": ["leaked-key-responder:drill"],
+    }),
+    onDrillUser("never detaches another policy from it", "iam:DetachUserPolicy", "ImplicitlyDenied", {
+      "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll",
+    }),
+    onDrillUser("never removes its deny-all policy", "iam:DeleteUserPolicy", "ImplicitlyDenied"),
+    onDrillUser("never creates a key for it", "iam:CreateAccessKey", "ExplicitlyDenied"),
+    onDrillUser("never deletes its key", "iam:DeleteAccessKey", "ExplicitlyDenied"),
+    onDrillUser("never deletes it", "iam:DeleteUser", "ExplicitlyDenied"),
+    onDrillUser("never puts a policy on it", "iam:PutUserPolicy", "ExplicitlyDenied"),
+    onDrillUser("never gives it a console password", "iam:CreateLoginProfile", "ExplicitlyDenied"),
+    onDrillUser("never exempts it", "iam:TagUser", "ExplicitlyDenied", {
+      "aws:TagKeys": ["leaked-key-responder:exempt"],
+    }),
+    {
+      says: "creates no other drill user",
+      request: {
+        principal: memberRole,
+        action: "iam:CreateUser",
+        resource: `arn:aws:iam::${MEMBER}:user${MEMBER_DRILL_USER_PATH}another`,
+      },
+      expected: "ExplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    "drop-deny-statements": ["never creates a key for it", "never exempts it", "creates no other drill user"],
+    "drop-allow-conditions": ["never removes the drill mark", "never detaches another policy from it"],
+  },
+};
+
+describe.each([memberTrust, centralAssume, memberRoleGrants, centralBus, memberDrill])("$name", (t) => {
   const decideAll = (p: PolicyProof) => Promise.all(t.rows.map((r) => p.decide(r.request)));
 
   it(`decides each of its ${t.rows.length} rows as expected`, async () => {
