@@ -841,3 +841,58 @@ describe("one incident, one story: a later signal about a contained key", () => 
     expect(alerts[1]?.subject).toMatch(/^\[CRITICAL\] Abused key AKIA\.\.\.MPLE disabled/);
   });
 });
+
+describe("signalCount: each signal counted once, whoever records it", () => {
+  const id = `123456789012-${KEY}`;
+
+  it("a duplicate that read before the first attempt recorded, then took over the claim it handed back, counts the signal once", async () => {
+    const iam = new FakeIam();
+    const store = new FakeStore();
+    // The duplicate's reads happened before the first attempt recorded anything: no incident, no signal.
+    const staleReads: IncidentStore = Object.assign(Object.create(store) as FakeStore, {
+      get: async () => undefined,
+      getSignal: async () => undefined,
+    });
+    await expect(respondToExposure(exposure, deps(iam, store, [], { snsDown: true }))).rejects.toMatchObject({
+      failedSteps: ["notify"],
+    });
+    expect(store.signalStates.get(`${id}#guardduty:f1`)?.claimOwner).toBeUndefined(); // handed back
+    await respondToExposure(exposure, { ...deps(iam, store, []), incidents: staleReads });
+    expect(store.incidents.get(id)).toMatchObject({
+      signalCount: 1,
+      signals: [{ signalId: "guardduty:f1" }],
+    });
+  });
+
+  it("a response planned again after a release got in between its record and its fence counts its signal once", async () => {
+    const store = new FakeStore();
+    let released = false;
+    const append = store.appendToContainment.bind(store);
+    store.appendToContainment = async (incidentId: string, actions: readonly ActionRecord[]) => {
+      const incident = store.incidents.get(incidentId);
+      if (!released && incident) {
+        released = true;
+        store.incidents.set(incidentId, {
+          ...incident,
+          status: "released",
+          version: (incident.version ?? 0) + 2,
+        });
+      }
+      return append(incidentId, actions);
+    };
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    expect(store.incidents.get(id)).toMatchObject({
+      signalCount: 1,
+      signals: [{ signalId: "guardduty:f1" }],
+    });
+  });
+
+  it("a signal's retry after its record counts it once; a second signal counts once more", async () => {
+    const iam = new FakeIam();
+    const store = new FakeStore();
+    await expect(respondToExposure(exposure, deps(iam, store, [], { snsDown: true }))).rejects.toThrow();
+    await respondToExposure(exposure, deps(iam, store, []));
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, deps(iam, store, []));
+    expect(store.incidents.get(id)?.signalCount).toBe(2);
+  });
+});
