@@ -96,12 +96,12 @@ class FakeStore implements IncidentStore {
   async claimSignal(id: string, signalId: string, owner: string, now: string, until: string) {
     this.check();
     const state = this.state(id, signalId);
-    if (state.completedAt !== undefined) return "completed" as const;
+    if (state.completedAt !== undefined) return { kind: "completed" as const };
     const free =
       state.claimOwner === undefined || state.claimOwner === owner || (state.claimExpiresAt ?? "") < now;
-    if (!free) return "in-progress" as const;
+    if (!free) return { kind: "in-progress" as const };
     this.setState(id, signalId, { claimOwner: owner, claimExpiresAt: until });
-    return "claimed" as const;
+    return { kind: "claimed" as const, recorded: state.signal !== undefined };
   }
   async releaseSignalClaim(id: string, signalId: string, owner: string) {
     if (this.state(id, signalId).claimOwner === owner)
@@ -848,9 +848,11 @@ describe("signalCount: each signal counted once, whoever records it", () => {
   it("a duplicate that read before the first attempt recorded, then took over the claim it handed back, counts the signal once", async () => {
     const iam = new FakeIam();
     const store = new FakeStore();
-    // The duplicate's reads happened before the first attempt recorded anything: no incident, no signal.
+    // The duplicate's first reads happened before the first attempt recorded anything: no incident,
+    // no signal. Its record then conflicts (the incident exists), and it reads the incident again.
+    let reads = 0;
     const staleReads: IncidentStore = Object.assign(Object.create(store) as FakeStore, {
-      get: async () => undefined,
+      get: async (incidentId: string) => (reads++ === 0 ? undefined : store.get(incidentId)),
       getSignal: async () => undefined,
     });
     await expect(respondToExposure(exposure, deps(iam, store, [], { snsDown: true }))).rejects.toMatchObject({
