@@ -898,3 +898,69 @@ describe("signalCount: each signal counted once, whoever records it", () => {
     expect(store.incidents.get(id)?.signalCount).toBe(2);
   });
 });
+
+describe("a containment over a release in progress (the release may die after reactivating the key)", () => {
+  const id = `123456789012-${KEY}`;
+  /** A contained incident an operator's release has moved to releasing (and, with `until`, is reactivating). */
+  async function releasing(store: FakeStore, until?: string) {
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    const incident = store.incidents.get(id) as Incident;
+    store.incidents.set(id, {
+      ...incident,
+      status: "releasing",
+      version: (incident.version ?? 0) + 2,
+      ...(until ? { reactivatingUntil: until } : {}),
+    });
+  }
+
+  it("waits until the release's reactivation window has passed, then disables the key again and records it with the first disable's undo", async () => {
+    const store = new FakeStore();
+    await releasing(store, "2026-11-28T12:00:10.000Z");
+    const iam = new FakeIam();
+    const slept: number[] = [];
+    const run = { ...deps(iam, store, []), sleep: async (ms: number) => void slept.push(ms) };
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, run);
+    expect(iam.calls.filter((c) => c.startsWith("disableKey"))).toEqual([
+      `disableKey:${KEY}`,
+      `disableKey:${KEY}`,
+    ]);
+    // The window ends 10 s after the clock's start; the response is a few ms in, and waits a second more.
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(10_900);
+    expect(slept[0]).toBeLessThanOrEqual(11_000);
+    const incident = store.incidents.get(id);
+    expect(incident?.status).toBe("contained");
+    expect(incident?.actions.at(-1)).toMatchObject({
+      kind: "disable-key",
+      outcome: "done",
+      signalId: "guardduty:f2",
+      detail: "disabled again after a release in progress could no longer reactivate it",
+      undo: { previousStatus: "Active" },
+    });
+  });
+
+  it("disables the key again at once when the release recorded no window (its reactivation answered before the read, or never went out)", async () => {
+    const store = new FakeStore();
+    await releasing(store);
+    const iam = new FakeIam();
+    const slept: number[] = [];
+    await respondToExposure(
+      { ...exposure, signalId: "guardduty:f2" },
+      { ...deps(iam, store, []), sleep: async (ms: number) => void slept.push(ms) },
+    );
+    expect(iam.calls.filter((c) => c.startsWith("disableKey"))).toHaveLength(2);
+    expect(slept).toEqual([]);
+  });
+
+  it("disables once when no release is in progress: a contained incident, or a released one", async () => {
+    const store = new FakeStore();
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    const contained = new FakeIam();
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, deps(contained, store, []));
+    store.incidents.set(id, { ...(store.incidents.get(id) as Incident), status: "released" });
+    const released = new FakeIam();
+    await respondToExposure({ ...exposure, signalId: "guardduty:f3" }, deps(released, store, []));
+    expect(contained.calls.filter((c) => c.startsWith("disableKey"))).toHaveLength(1);
+    expect(released.calls.filter((c) => c.startsWith("disableKey"))).toHaveLength(1);
+  });
+});
