@@ -13,11 +13,9 @@ import { healthEvent } from "../local/events.js";
 import { LocalInvestigation } from "../local/investigate-handler.js";
 import type { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, type World } from "../local/world.js";
+import type { DrillOutput } from "./drill-output.js";
 
-export interface StageIo {
-  readonly say: (text?: string) => void;
-  readonly check: (ok: boolean, what: string) => void;
-}
+export type StageIo = Pick<DrillOutput, "say" | "check">;
 
 const RECORD = new URL("../test/fixtures/cloudtrail-records/stratus-create-access-key.json", import.meta.url);
 
