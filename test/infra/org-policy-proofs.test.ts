@@ -10,10 +10,10 @@ import {
   loadPolicyProof,
   type PolicyProof,
   type ProofOptions,
-  type ProofRequest,
   type Weakening,
   weakenTemplate,
 } from "../support/iam-proof.js";
+import { type ProofRow as Row, row } from "../support/proof-rows.js";
 
 /**
  * What the Organization deployment's policies allow, decided by iam-simulate over the synthesized
@@ -79,11 +79,6 @@ const bob = `arn:aws:iam::${MEMBER}:user/bob`;
 const appRole = `arn:aws:iam::${MEMBER}:role/app`;
 const breakGlass = `arn:aws:iam::${MEMBER}:user/break-glass`;
 
-interface Row {
-  readonly says: string;
-  readonly request: ProofRequest;
-  readonly expected: Decision;
-}
 interface ProofTable {
   readonly name: string;
   readonly template: unknown;
@@ -103,17 +98,10 @@ function assume(
   context: Record<string, string> = {},
 ): Row {
   const role = central.role(centralRole);
-  return {
-    says,
-    request: {
-      principal: role.arn,
-      action: "sts:AssumeRole",
-      resource: memberRoleArn,
-      identityPolicies: role.identityPolicies,
-      context: { "aws:PrincipalOrgID": ORG_ID, "aws:ResourceOrgID": ORG_ID, ...context },
-    },
-    expected,
-  };
+  return row(says, role.arn, "sts:AssumeRole", memberRoleArn, expected, {
+    identityPolicies: role.identityPolicies,
+    context: { "aws:PrincipalOrgID": ORG_ID, "aws:ResourceOrgID": ORG_ID, ...context },
+  });
 }
 
 const memberTrust: ProofTable = {
@@ -123,17 +111,10 @@ const memberTrust: ProofTable = {
   rows: [
     assume("the central respond role assumes it", respond, "Allowed"),
     assume("the central investigate role assumes it", investigate, "Allowed"),
-    {
-      says: "the operator role named assumes it",
-      request: {
-        principal: OPERATOR,
-        action: "sts:AssumeRole",
-        resource: memberRoleArn,
-        identityPolicies: ADMIN,
-        context: inOrg(),
-      },
-      expected: "Allowed",
-    },
+    row("the operator role named assumes it", OPERATOR, "sts:AssumeRole", memberRoleArn, "Allowed", {
+      context: inOrg(),
+      identityPolicies: ADMIN,
+    }),
     assume("the central audit role assumes it (the Organization audit)", audit, "Allowed"),
     assume("another central role (the session revoker's) assumes it not", revoker, "ImplicitlyDenied"),
     assume("the respond role ARN from outside the Organization assumes it not", respond, "ImplicitlyDenied", {
@@ -147,28 +128,22 @@ const memberTrust: ProofTable = {
         "aws:ResourceOrgID": OTHER_ORG,
       },
     ),
-    {
-      says: "an administrator of another Organization assumes it not",
-      request: {
-        principal: `arn:aws:iam::444455556666:role/admin`,
-        action: "sts:AssumeRole",
-        resource: memberRoleArn,
-        identityPolicies: ADMIN,
-        context: { "aws:PrincipalOrgID": OTHER_ORG },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "an administrator of the member account itself assumes it not",
-      request: {
-        principal: `arn:aws:iam::${MEMBER}:role/admin`,
-        action: "sts:AssumeRole",
-        resource: memberRoleArn,
-        identityPolicies: ADMIN,
-        context: inOrg(),
-      },
-      expected: "ImplicitlyDenied",
-    },
+    row(
+      "an administrator of another Organization assumes it not",
+      `arn:aws:iam::444455556666:role/admin`,
+      "sts:AssumeRole",
+      memberRoleArn,
+      "ImplicitlyDenied",
+      { context: { "aws:PrincipalOrgID": OTHER_ORG }, identityPolicies: ADMIN },
+    ),
+    row(
+      "an administrator of the member account itself assumes it not",
+      `arn:aws:iam::${MEMBER}:role/admin`,
+      "sts:AssumeRole",
+      memberRoleArn,
+      "ImplicitlyDenied",
+      { context: inOrg(), identityPolicies: ADMIN },
+    ),
   ],
   weakenings: {
     // (the aws:ResourceOrgID row's condition is the central template's: the next table weakens it)
@@ -181,85 +156,75 @@ const centralAssume: ProofTable = {
   template: centralTemplate,
   options: {},
   rows: [
-    {
-      says: "the respond role assumes no administrator role of its own account",
-      request: {
-        principal: respond,
-        action: "sts:AssumeRole",
-        resource: `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
-        context: { "aws:ResourceOrgID": ORG_ID },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "the respond role may assume the member role of its own account, in the Organization",
-      request: {
-        principal: respond,
-        action: "sts:AssumeRole",
-        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
-        context: { "aws:ResourceOrgID": ORG_ID },
-      },
-      expected: "Allowed",
-    },
-    {
-      says: "the investigate role may not assume a member role outside the Organization",
-      request: {
-        principal: investigate,
-        action: "sts:AssumeRole",
-        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
-        context: { "aws:ResourceOrgID": OTHER_ORG },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "the audit role may assume the member role of an account in the Organization",
-      request: {
-        principal: audit,
-        action: "sts:AssumeRole",
-        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
-        context: { "aws:ResourceOrgID": ORG_ID },
-      },
-      expected: "Allowed",
-    },
-    {
-      says: "the audit role may not assume a member role outside the Organization",
-      request: {
-        principal: audit,
-        action: "sts:AssumeRole",
-        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
-        context: { "aws:ResourceOrgID": OTHER_ORG },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "the audit role assumes no administrator role (only the member role)",
-      request: {
-        principal: audit,
-        action: "sts:AssumeRole",
-        resource: `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
-        context: { "aws:ResourceOrgID": ORG_ID },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "the audit role lists the Organization's accounts",
-      request: { principal: audit, action: "organizations:ListAccounts", resource: "*" },
-      expected: "Allowed",
-    },
-    {
-      says: "the audit role changes nothing in the Organization",
-      request: { principal: audit, action: "organizations:CreateAccount", resource: "*" },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "the audit role disables no key itself",
-      request: {
-        principal: audit,
-        action: "iam:UpdateAccessKey",
-        resource: `arn:aws:iam::${CENTRAL}:user/bob`,
-      },
-      expected: "ImplicitlyDenied",
-    },
+    row(
+      "the respond role assumes no administrator role of its own account",
+      respond,
+      "sts:AssumeRole",
+      `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
+      "ImplicitlyDenied",
+      { context: { "aws:ResourceOrgID": ORG_ID } },
+    ),
+    row(
+      "the respond role may assume the member role of its own account, in the Organization",
+      respond,
+      "sts:AssumeRole",
+      `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+      "Allowed",
+      { context: { "aws:ResourceOrgID": ORG_ID } },
+    ),
+    row(
+      "the investigate role may not assume a member role outside the Organization",
+      investigate,
+      "sts:AssumeRole",
+      `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+      "ImplicitlyDenied",
+      { context: { "aws:ResourceOrgID": OTHER_ORG } },
+    ),
+    row(
+      "the audit role may assume the member role of an account in the Organization",
+      audit,
+      "sts:AssumeRole",
+      `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+      "Allowed",
+      { context: { "aws:ResourceOrgID": ORG_ID } },
+    ),
+    row(
+      "the audit role may not assume a member role outside the Organization",
+      audit,
+      "sts:AssumeRole",
+      `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+      "ImplicitlyDenied",
+      { context: { "aws:ResourceOrgID": OTHER_ORG } },
+    ),
+    row(
+      "the audit role assumes no administrator role (only the member role)",
+      audit,
+      "sts:AssumeRole",
+      `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
+      "ImplicitlyDenied",
+      { context: { "aws:ResourceOrgID": ORG_ID } },
+    ),
+    row(
+      "the audit role lists the Organization's accounts",
+      audit,
+      "organizations:ListAccounts",
+      "*",
+      "Allowed",
+    ),
+    row(
+      "the audit role changes nothing in the Organization",
+      audit,
+      "organizations:CreateAccount",
+      "*",
+      "ImplicitlyDenied",
+    ),
+    row(
+      "the audit role disables no key itself",
+      audit,
+      "iam:UpdateAccessKey",
+      `arn:aws:iam::${CENTRAL}:user/bob`,
+      "ImplicitlyDenied",
+    ),
   ],
   weakenings: {
     "drop-allow-conditions": [
@@ -278,156 +243,62 @@ const memberRoleGrants: ProofTable = {
   template: memberBody,
   options: memberOptions,
   rows: [
-    {
-      says: "disables a key",
-      request: { principal: memberRole, action: "iam:UpdateAccessKey", resource: bob },
-      expected: "Allowed",
-    },
-    {
-      says: "attaches the quarantine policy",
-      request: {
-        principal: memberRole,
-        action: "iam:AttachUserPolicy",
-        resource: bob,
-        context: { "iam:PolicyARN": QUARANTINE },
-      },
-      expected: "Allowed",
-    },
-    {
-      says: "attaches the member's session deny policy",
-      request: {
-        principal: memberRole,
-        action: "iam:AttachUserPolicy",
-        resource: bob,
-        context: { "iam:PolicyARN": memberSessionDeny },
-      },
-      expected: "Allowed",
-    },
-    {
-      says: "attaches no administrator policy",
-      request: {
-        principal: memberRole,
-        action: "iam:AttachRolePolicy",
-        resource: appRole,
-        context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "detaches the quarantine policy (release)",
-      request: {
-        principal: memberRole,
-        action: "iam:DetachUserPolicy",
-        resource: bob,
-        context: { "iam:PolicyARN": QUARANTINE },
-      },
-      expected: "Allowed",
-    },
-    {
-      says: "detaches no other policy",
-      request: {
-        principal: memberRole,
-        action: "iam:DetachUserPolicy",
-        resource: bob,
-        context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll" },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "tags a quarantine mark",
-      request: {
-        principal: memberRole,
-        action: "iam:TagUser",
-        resource: bob,
-        context: { "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"] },
-      },
-      expected: "Allowed",
-    },
-    {
-      says: "never sets the exempt tag",
-      request: {
-        principal: memberRole,
-        action: "iam:TagUser",
-        resource: bob,
-        context: { "aws:TagKeys": ["leaked-key-responder:exempt"] },
-      },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "generates the credential report (audit)",
-      request: { principal: memberRole, action: "iam:GenerateCredentialReport", resource: "*" },
-      expected: "Allowed",
-    },
-    {
-      says: "reads the credential report (audit)",
-      request: { principal: memberRole, action: "iam:GetCredentialReport", resource: "*" },
-      expected: "Allowed",
-    },
-    {
-      says: "lists a user's keys and their last use (audit)",
-      request: { principal: memberRole, action: "iam:ListAccessKeys", resource: bob },
-      expected: "Allowed",
-    },
-    {
-      says: "reads the account's authorization details (audit: admin scope)",
-      request: { principal: memberRole, action: "iam:GetAccountAuthorizationDetails", resource: "*" },
-      expected: "Allowed",
-    },
-    {
-      says: "looks up the member's CloudTrail (investigation)",
-      request: { principal: memberRole, action: "cloudtrail:LookupEvents", resource: "*" },
-      expected: "Allowed",
-    },
-    {
-      says: "puts no inline policy",
-      request: { principal: memberRole, action: "iam:PutUserPolicy", resource: bob },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "puts no role policy",
-      request: { principal: memberRole, action: "iam:PutRolePolicy", resource: appRole },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "creates no key",
-      request: { principal: memberRole, action: "iam:CreateAccessKey", resource: bob },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "deletes no key",
-      request: { principal: memberRole, action: "iam:DeleteAccessKey", resource: bob },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "changes no trust policy",
-      request: { principal: memberRole, action: "iam:UpdateAssumeRolePolicy", resource: appRole },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "passes no role",
-      request: { principal: memberRole, action: "iam:PassRole", resource: appRole },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "changes no exempt-listed user",
-      request: { principal: memberRole, action: "iam:UpdateAccessKey", resource: breakGlass },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "never fences itself",
-      request: {
-        principal: memberRole,
-        action: "iam:AttachRolePolicy",
-        resource: memberRoleArn,
-        context: { "iam:PolicyARN": QUARANTINE },
-      },
-      expected: "ExplicitlyDenied",
-    },
-    {
-      says: "reads no S3",
-      request: { principal: memberRole, action: "s3:GetObject", resource: "arn:aws:s3:::bucket/key" },
-      expected: "ImplicitlyDenied",
-    },
+    row("disables a key", memberRole, "iam:UpdateAccessKey", bob, "Allowed"),
+    row("attaches the quarantine policy", memberRole, "iam:AttachUserPolicy", bob, "Allowed", {
+      context: { "iam:PolicyARN": QUARANTINE },
+    }),
+    row("attaches the member's session deny policy", memberRole, "iam:AttachUserPolicy", bob, "Allowed", {
+      context: { "iam:PolicyARN": memberSessionDeny },
+    }),
+    row("attaches no administrator policy", memberRole, "iam:AttachRolePolicy", appRole, "ImplicitlyDenied", {
+      context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
+    }),
+    row("detaches the quarantine policy (release)", memberRole, "iam:DetachUserPolicy", bob, "Allowed", {
+      context: { "iam:PolicyARN": QUARANTINE },
+    }),
+    row("detaches no other policy", memberRole, "iam:DetachUserPolicy", bob, "ImplicitlyDenied", {
+      context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll" },
+    }),
+    row("tags a quarantine mark", memberRole, "iam:TagUser", bob, "Allowed", {
+      context: { "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"] },
+    }),
+    row("never sets the exempt tag", memberRole, "iam:TagUser", bob, "ExplicitlyDenied", {
+      context: { "aws:TagKeys": ["leaked-key-responder:exempt"] },
+    }),
+    row(
+      "generates the credential report (audit)",
+      memberRole,
+      "iam:GenerateCredentialReport",
+      "*",
+      "Allowed",
+    ),
+    row("reads the credential report (audit)", memberRole, "iam:GetCredentialReport", "*", "Allowed"),
+    row("lists a user's keys and their last use (audit)", memberRole, "iam:ListAccessKeys", bob, "Allowed"),
+    row(
+      "reads the account's authorization details (audit: admin scope)",
+      memberRole,
+      "iam:GetAccountAuthorizationDetails",
+      "*",
+      "Allowed",
+    ),
+    row(
+      "looks up the member's CloudTrail (investigation)",
+      memberRole,
+      "cloudtrail:LookupEvents",
+      "*",
+      "Allowed",
+    ),
+    row("puts no inline policy", memberRole, "iam:PutUserPolicy", bob, "ExplicitlyDenied"),
+    row("puts no role policy", memberRole, "iam:PutRolePolicy", appRole, "ExplicitlyDenied"),
+    row("creates no key", memberRole, "iam:CreateAccessKey", bob, "ExplicitlyDenied"),
+    row("deletes no key", memberRole, "iam:DeleteAccessKey", bob, "ExplicitlyDenied"),
+    row("changes no trust policy", memberRole, "iam:UpdateAssumeRolePolicy", appRole, "ExplicitlyDenied"),
+    row("passes no role", memberRole, "iam:PassRole", appRole, "ExplicitlyDenied"),
+    row("changes no exempt-listed user", memberRole, "iam:UpdateAccessKey", breakGlass, "ExplicitlyDenied"),
+    row("never fences itself", memberRole, "iam:AttachRolePolicy", memberRoleArn, "ExplicitlyDenied", {
+      context: { "iam:PolicyARN": QUARANTINE },
+    }),
+    row("reads no S3", memberRole, "s3:GetObject", "arn:aws:s3:::bucket/key", "ImplicitlyDenied"),
   ],
   weakenings: {
     "drop-deny-statements": [
@@ -448,22 +319,15 @@ function put(
   expected: Decision,
   detailType?: string,
 ): Row {
-  return {
-    says,
-    request: {
-      principal,
-      action: "events:PutEvents",
-      resource: orgBus,
-      identityPolicies: ADMIN,
-      context: {
-        "aws:PrincipalOrgID": orgId,
-        "aws:PrincipalArn": principal,
-        "events:source": [source],
-        ...(detailType === undefined ? {} : { "events:detail-type": [detailType] }),
-      },
+  return row(says, principal, "events:PutEvents", orgBus, expected, {
+    identityPolicies: ADMIN,
+    context: {
+      "aws:PrincipalOrgID": orgId,
+      "aws:PrincipalArn": principal,
+      "events:source": [source],
+      ...(detailType === undefined ? {} : { "events:detail-type": [detailType] }),
     },
-    expected,
-  };
+  });
 }
 
 const API_CALL = "AWS API Call via CloudTrail";
