@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { capturedIo } from "../../cli/io.js";
 import { confirmationScheduleOf } from "../../lambdas/core/investigation/confirmation.js";
 import { guardDutyEvent, tamperEvent } from "../../local/events.js";
-import { LocalInvestigation } from "../../local/investigate-handler.js";
+import { incidentContainedEvent, LocalInvestigation } from "../../local/investigate-handler.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
@@ -84,21 +84,6 @@ async function lkr(args: readonly string[]) {
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
-/** What the Incident Contained of `incidentId` asks the investigate function to do. */
-function containedEventOf(incidentId: string) {
-  return {
-    version: "0",
-    id: `contained-${incidentId}`,
-    "detail-type": "Incident Contained",
-    source: "leaked-key-responder",
-    account: ACCOUNT_ID,
-    time: new Date().toISOString(),
-    region: "us-east-1",
-    resources: [],
-    detail: { incidentId },
-  };
-}
-
 describe("persistence closed, against moto (CloudTrail LookupEvents from published records)", () => {
   it("contains the key, the user and the login profile the leaked key made, revokes the role it assumed, alerts the trust policy it changed; lkr release undoes exactly that", async () => {
     const leaked = await containedUser("leaked");
@@ -139,7 +124,7 @@ describe("persistence closed, against moto (CloudTrail LookupEvents from publish
     ct.reset();
     ct.on(LookupEventsCommand).callsFake(history.handle);
 
-    const investigated = await investigation.handler()(containedEventOf(leaked.incidentId), {
+    const investigated = await investigation.handler()(incidentContainedEvent(leaked.incidentId), {
       invokedFunctionArn: investigation.functionArn,
     });
     expect(investigated).toMatchObject({ status: "alerted", persistence: 5 });
@@ -260,7 +245,7 @@ describe("persistence closed, against moto (CloudTrail LookupEvents from publish
     ct.reset();
     ct.on(LookupEventsCommand).callsFake(history.handle);
     await world.alerts();
-    await investigation.handler()(containedEventOf(leaked.incidentId), {
+    await investigation.handler()(incidentContainedEvent(leaked.incidentId), {
       invokedFunctionArn: investigation.functionArn,
     });
     const [event] = await investigation.persistenceEvents();
@@ -282,7 +267,7 @@ describe("containment confirmed, against moto", () => {
     history = new FakeEventHistory();
     ct.reset();
     ct.on(LookupEventsCommand).callsFake(history.handle);
-    await investigation.handler()(containedEventOf(leaked.incidentId), {
+    await investigation.handler()(incidentContainedEvent(leaked.incidentId), {
       invokedFunctionArn: investigation.functionArn,
     });
     const incident = await world.incident(leaked.incidentId);
