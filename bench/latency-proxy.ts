@@ -1,5 +1,5 @@
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { ForwardingProxy, type ProxiedRequest } from "../local/forwarding-proxy.js";
 
 /** One AWS call as the proxy saw it, in wall-clock milliseconds (comparable across processes). */
 export interface ProxiedCall {
@@ -25,72 +25,32 @@ export function wallNow(): number {
  * does. moto answers in about 2 ms, so with a 50 ms delay a call costs about one delay: the number
  * of calls on the critical path is the number of round trips.
  */
-export class LatencyProxy {
+export class LatencyProxy extends ForwardingProxy {
   readonly calls: ProxiedCall[] = [];
-  endpoint = "";
-  private server: Server | undefined;
 
   constructor(
-    private readonly upstream: string,
+    upstream: string,
     readonly delayMs = 50,
-  ) {}
+  ) {
+    super(upstream);
+  }
 
-  async start(): Promise<this> {
-    const upstream = new URL(this.upstream);
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks);
-        const text = body.toString("utf8");
-        const target = req.headers["x-amz-target"];
-        const call: ProxiedCall = {
-          operation:
-            /(?:^|&)Action=(\w+)/.exec(text)?.[1] ??
-            (typeof target === "string" ? (target.split(".").pop() ?? target) : "?"),
-          accessKeyId: /(?:^|&)AccessKeyId=(\w+)/.exec(text)?.[1],
-          status: /(?:^|&)Status=(\w+)/.exec(text)?.[1],
-          arrivedAt: wallNow(),
-          answeredAt: undefined,
-        };
-        this.calls.push(call);
-        setTimeout(() => {
-          const forward = request(
-            {
-              host: upstream.hostname,
-              port: upstream.port,
-              method: req.method,
-              path: req.url,
-              headers: req.headers,
-            },
-            (answer) => {
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              answer.pipe(res);
-              answer.on("end", () => (call.answeredAt = wallNow()));
-            },
-          );
-          forward.on("error", (error) => {
-            res.writeHead(502);
-            res.end(String(error));
-          });
-          forward.end(body);
-        }, this.delayMs);
-      });
-    });
-    const server = this.server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
+  protected override route(arrived: ProxiedRequest, res: ServerResponse): void {
+    const text = arrived.body.toString("utf8");
+    const call: ProxiedCall = {
+      operation: arrived.operation,
+      accessKeyId: /(?:^|&)AccessKeyId=(\w+)/.exec(text)?.[1],
+      status: /(?:^|&)Status=(\w+)/.exec(text)?.[1],
+      arrivedAt: wallNow(),
+      answeredAt: undefined,
+    };
+    this.calls.push(call);
+    setTimeout(() => this.forward(arrived, res, () => (call.answeredAt = wallNow())), this.delayMs);
   }
 
   /** The calls that arrived in [from, to]. */
   between(from: number, to: number): ProxiedCall[] {
     return this.calls.filter((c) => c.arrivedAt >= from && c.arrivedAt <= to);
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
 

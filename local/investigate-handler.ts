@@ -21,11 +21,33 @@ import {
 import { PERSISTENCE_RULE, toWirePattern } from "../infra/signal-rules.js";
 import { parseInvestigateConfig } from "../lambdas/core/investigation/config.js";
 import {
+  INCIDENT_CONTAINED_DETAIL_TYPE,
+  RESPONDER_EVENT_SOURCE,
+} from "../lambdas/core/investigation/contained-event.js";
+import {
   createInvestigateHandler,
   type InvestigateHandler,
 } from "../lambdas/handlers/investigate-handler.js";
 import { SERVICE_NAME } from "../lambdas/handlers/wiring.js";
 import { ACCOUNT_ID, motoClientConfig, REGION, type World } from "./world.js";
+
+/**
+ * The Incident Contained of `incidentId` as the responder's bus hands it to the investigate
+ * function. It names only the incident: the investigation reads every fact from the stored one.
+ */
+export function incidentContainedEvent(incidentId: string) {
+  return {
+    version: "0",
+    id: `contained-${incidentId}`,
+    "detail-type": INCIDENT_CONTAINED_DETAIL_TYPE,
+    source: RESPONDER_EVENT_SOURCE,
+    account: ACCOUNT_ID,
+    time: new Date().toISOString(),
+    region: "us-east-1",
+    resources: [],
+    detail: { incidentId },
+  };
+}
 
 /**
  * The responder's bus, schedule group and schedule role as the stack makes them, in moto: the bus's

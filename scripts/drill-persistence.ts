@@ -10,14 +10,12 @@ import { readFileSync } from "node:fs";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { mockClient } from "aws-sdk-client-mock";
 import { healthEvent } from "../local/events.js";
-import { LocalInvestigation } from "../local/investigate-handler.js";
+import { incidentContainedEvent, LocalInvestigation } from "../local/investigate-handler.js";
 import type { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, type World } from "../local/world.js";
+import type { DrillOutput } from "./drill-output.js";
 
-export interface StageIo {
-  readonly say: (text?: string) => void;
-  readonly check: (ok: boolean, what: string) => void;
-}
+export type StageIo = Pick<DrillOutput, "say" | "check">;
 
 const RECORD = new URL("../test/fixtures/cloudtrail-records/stratus-create-access-key.json", import.meta.url);
 
@@ -75,20 +73,9 @@ export async function persistenceStage(
     });
   try {
     const investigation = await new LocalInvestigation(world).create();
-    const investigated = await investigation.handler()(
-      {
-        version: "0",
-        id: "drill-contained",
-        "detail-type": "Incident Contained",
-        source: "leaked-key-responder",
-        account: ACCOUNT_ID,
-        time: new Date().toISOString(),
-        region: "us-east-1",
-        resources: [],
-        detail: { incidentId: `${ACCOUNT_ID}-${leaked}` },
-      },
-      { invokedFunctionArn: investigation.functionArn },
-    );
+    const investigated = await investigation.handler()(incidentContainedEvent(`${ACCOUNT_ID}-${leaked}`), {
+      invokedFunctionArn: investigation.functionArn,
+    });
     say(
       `   investigate: ${"persistence" in investigated ? investigated.persistence : 0} persistence finding(s) handed over; containment check due ${"checkAt" in investigated ? investigated.checkAt : "?"}`,
     );

@@ -9,8 +9,6 @@
  * expectation held.
  */
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { capturedIo } from "../cli/io.js";
-import { main as lkrMain } from "../cli/main.js";
 import { DynamoDbHoneyKeys } from "../lambdas/adapters/dynamodb-honey.js";
 import {
   createHoneyCheckHandler,
@@ -20,67 +18,18 @@ import {
 import { startCloudTrailEmulator } from "../local/cloudtrail-emulator.js";
 import { cloudTrailApiCallEvent, readCloudTrailRecord } from "../local/events.js";
 import { routeHoneyUses } from "../local/honey-keys.js";
-import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
+import type { MotoServer } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, motoClientConfig, REGION, useMoto, World } from "../local/world.js";
+import { drillLkr, drillOutput, type LkrOptions, runDrill } from "./drill-output.js";
 
 const PATH = "/service/";
 const PLACEMENT = "github.com/acme/payments-api: .env.example (public repo)";
-const failures: string[] = [];
+const out = drillOutput();
+const { say, heading, check, indent } = out;
 
-function say(text = ""): void {
-  process.stdout.write(`${text}\n`);
-}
-function heading(n: number, text: string): void {
-  say();
-  say(`${n}. ${text}`);
-}
-function check(ok: boolean, what: string): void {
-  say(`   ${ok ? "ok  " : "FAIL"} ${what}`);
-  if (!ok) failures.push(what);
-}
-function indent(text: string, prefix = "   │ "): string {
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((line) => `${prefix}${line}`)
-    .join("\n");
-}
-
-async function lkr(
-  args: readonly string[],
-  world: World,
-  options: { env?: Record<string, string>; endpoint?: string; quiet?: boolean } = {},
-): Promise<{ code: number; stdout: string }> {
-  say(`   $ lkr ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ")}`);
-  let out = "";
-  let stdout = "";
-  const { io } = capturedIo({
-    env: options.env ?? {},
-    stdout: (t) => {
-      out += t;
-      stdout += t;
-    },
-    stderr: (t) => {
-      out += t;
-    },
-  });
-  const code = await lkrMain(
-    [
-      ...args,
-      "--table",
-      world.tableName,
-      "--topic",
-      world.topicArn,
-      "--region",
-      REGION,
-      ...(options.endpoint ? ["--endpoint-url", options.endpoint] : []),
-    ],
-    { io },
-  );
-  if (!options.quiet) say(indent(out));
-  return { code, stdout };
-}
+const lkr = (args: readonly string[], world: World, options: LkrOptions = {}) =>
+  drillLkr(out, args, world, options);
 
 async function drill(moto: MotoServer): Promise<void> {
   useMoto(moto.endpoint);
@@ -225,32 +174,4 @@ async function drill(moto: MotoServer): Promise<void> {
   }
 }
 
-async function run(): Promise<number> {
-  let moto: MotoServer;
-  try {
-    moto = await startMoto();
-  } catch (error) {
-    if (error instanceof Error && error.message === MOTO_INSTALL_HINT) {
-      process.stderr.write(`${MOTO_INSTALL_HINT}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  try {
-    await drill(moto);
-  } catch (error) {
-    failures.push(
-      `the drill stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
-  } finally {
-    await moto.stop();
-  }
-  if (failures.length > 0) {
-    process.stderr.write(`\nHONEY KEY DRILL FAILED:\n${failures.map((f) => `  - ${f}`).join("\n")}\n`);
-    return 1;
-  }
-  say("Honey key drill passed.");
-  return 0;
-}
-
-process.exitCode = await run();
+process.exitCode = await runDrill("Honey key drill", out, drill);

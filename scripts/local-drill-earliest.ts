@@ -9,12 +9,7 @@
 import type { RespondHandler } from "../lambdas/handlers/respond-handler.js";
 import { awsQuarantineEvent, healthEvent } from "../local/events.js";
 import { ACCOUNT_ID, type World } from "../local/world.js";
-
-export interface DrillOutput {
-  readonly say: (text?: string) => void;
-  readonly heading: (n: number, text: string) => void;
-  readonly check: (ok: boolean, what: string) => void;
-}
+import type { DrillOutput } from "./drill-output.js";
 
 export async function earliestSignalDrill(
   n: number,

@@ -13,15 +13,14 @@
  */
 import { performance } from "node:perf_hooks";
 import { recordAwsCalls } from "../bench/aws-call-log.js";
-import { capturedIo } from "../cli/io.js";
-import { main as lkrMain } from "../cli/main.js";
 import { quietSdkNodeVersionWarning } from "../cli/sdk-warnings.js";
 import { DEFAULT_QUARANTINE_POLICY_ARN } from "../lambdas/core/config.js";
 import { DEFAULT_STACK_NAME, STATUS_INDEX } from "../lambdas/core/contract.js";
 import { guardDutyEvent, healthEvent } from "../local/events.js";
-import { MOTO_INSTALL_HINT, type MotoServer, startMoto } from "../local/moto-server.js";
+import type { MotoServer } from "../local/moto-server.js";
 import { localRespondHandler } from "../local/respond-handler.js";
 import { ACCOUNT_ID, REGION, useMoto, World } from "../local/world.js";
+import { drillLkr, drillOutput, runDrill } from "./drill-output.js";
 import { persistenceStage } from "./drill-persistence.js";
 import { earliestSignalDrill } from "./local-drill-earliest.js";
 
@@ -29,58 +28,12 @@ quietSdkNodeVersionWarning(); // as lkr does: the drill's output is the SDK call
 const QUARANTINE = DEFAULT_QUARANTINE_POLICY_ARN;
 const EMAIL = "secops@example.com";
 
-const failures: string[] = [];
-
-function say(text = ""): void {
-  process.stdout.write(`${text}\n`);
-}
-
-function heading(n: number, text: string): void {
-  say();
-  say(`${n}. ${text}`);
-}
-
-function check(ok: boolean, what: string): void {
-  say(`   ${ok ? "ok  " : "FAIL"} ${what}`);
-  if (!ok) failures.push(what);
-}
-
-function indent(text: string, prefix = "   │ "): string {
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((line) => `${prefix}${line}`)
-    .join("\n");
-}
+const out = drillOutput();
+const { say, heading, check, indent } = out;
 
 /** lkr, in-process, against the emulator: the same main() that bin/lkr.mjs runs. */
 async function lkr(args: readonly string[], world: World, endpoint: string): Promise<number> {
-  say(`   $ lkr ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ")}`);
-  let out = "";
-  const { io } = capturedIo({
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      out += t;
-    },
-  });
-  const code = await lkrMain(
-    [
-      ...args,
-      "--table",
-      world.tableName,
-      "--topic",
-      world.topicArn,
-      "--endpoint-url",
-      endpoint,
-      "--region",
-      REGION,
-    ],
-    { io },
-  );
-  say(indent(out));
-  return code;
+  return (await drillLkr(out, args, world, { endpoint })).code;
 }
 
 async function drill(moto: MotoServer): Promise<void> {
@@ -201,32 +154,4 @@ async function drill(moto: MotoServer): Promise<void> {
   );
 }
 
-async function run(): Promise<number> {
-  let moto: MotoServer;
-  try {
-    moto = await startMoto();
-  } catch (error) {
-    if (error instanceof Error && error.message === MOTO_INSTALL_HINT) {
-      process.stderr.write(`${MOTO_INSTALL_HINT}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  try {
-    await drill(moto);
-  } catch (error) {
-    failures.push(
-      `the drill stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
-  } finally {
-    await moto.stop();
-  }
-  if (failures.length > 0) {
-    process.stderr.write(`\nLOCAL DRILL FAILED:\n${failures.map((f) => `  - ${f}`).join("\n")}\n`);
-    return 1;
-  }
-  say("Local drill passed.");
-  return 0;
-}
-
-process.exitCode = await run();
+process.exitCode = await runDrill("Local drill", out, drill);

@@ -12,10 +12,10 @@ import {
   loadPolicyProof,
   type PolicyProof,
   type ProofOptions,
-  type ProofRequest,
   type Weakening,
   weakenTemplate,
 } from "../support/iam-proof.js";
+import { type ProofRow as Row, row } from "../support/proof-rows.js";
 
 /**
  * What the Organization deployment's policies allow, decided by iam-simulate over the synthesized
@@ -85,11 +85,6 @@ const breakGlass = `arn:aws:iam::${MEMBER}:user/break-glass`;
 /** A honey user planted in the member account (lkr honeykey create --account, with the operator's own credentials). */
 const honeyUser = `arn:aws:iam::${MEMBER}:user/service/etl-prod-04`;
 
-interface Row {
-  readonly says: string;
-  readonly request: ProofRequest;
-  readonly expected: Decision;
-}
 interface ProofTable {
   readonly name: string;
   readonly template: unknown;
@@ -109,17 +104,10 @@ function assume(
   context: Record<string, string> = {},
 ): Row {
   const role = central.role(centralRole);
-  return {
-    says,
-    request: {
-      principal: role.arn,
-      action: "sts:AssumeRole",
-      resource: memberRoleArn,
-      identityPolicies: role.identityPolicies,
-      context: { "aws:PrincipalOrgID": ORG_ID, "aws:ResourceOrgID": ORG_ID, ...context },
-    },
-    expected,
-  };
+  return row(says, role.arn, "sts:AssumeRole", memberRoleArn, expected, {
+    identityPolicies: role.identityPolicies,
+    context: { "aws:PrincipalOrgID": ORG_ID, "aws:ResourceOrgID": ORG_ID, ...context },
+  });
 }
 
 const memberTrust: ProofTable = {
@@ -129,17 +117,10 @@ const memberTrust: ProofTable = {
   rows: [
     assume("the central respond role assumes it", respond, "Allowed"),
     assume("the central investigate role assumes it", investigate, "Allowed"),
-    {
-      says: "the operator role named assumes it",
-      request: {
-        principal: OPERATOR,
-        action: "sts:AssumeRole",
-        resource: memberRoleArn,
-        identityPolicies: ADMIN,
-        context: inOrg(),
-      },
-      expected: "Allowed",
-    },
+    row("the operator role named assumes it", OPERATOR, "sts:AssumeRole", memberRoleArn, "Allowed", {
+      context: inOrg(),
+      identityPolicies: ADMIN,
+    }),
     assume("the central audit role assumes it (the Organization audit)", audit, "Allowed"),
     assume("the central honey check role assumes it (honey keys of member accounts)", honeyCheck, "Allowed"),
     assume("another central role (the session revoker's) assumes it not", revoker, "ImplicitlyDenied"),
@@ -154,28 +135,22 @@ const memberTrust: ProofTable = {
         "aws:ResourceOrgID": OTHER_ORG,
       },
     ),
-    {
-      says: "an administrator of another Organization assumes it not",
-      request: {
-        principal: `arn:aws:iam::444455556666:role/admin`,
-        action: "sts:AssumeRole",
-        resource: memberRoleArn,
-        identityPolicies: ADMIN,
-        context: { "aws:PrincipalOrgID": OTHER_ORG },
-      },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "an administrator of the member account itself assumes it not",
-      request: {
-        principal: `arn:aws:iam::${MEMBER}:role/admin`,
-        action: "sts:AssumeRole",
-        resource: memberRoleArn,
-        identityPolicies: ADMIN,
-        context: inOrg(),
-      },
-      expected: "ImplicitlyDenied",
-    },
+    row(
+      "an administrator of another Organization assumes it not",
+      `arn:aws:iam::444455556666:role/admin`,
+      "sts:AssumeRole",
+      memberRoleArn,
+      "ImplicitlyDenied",
+      { context: { "aws:PrincipalOrgID": OTHER_ORG }, identityPolicies: ADMIN },
+    ),
+    row(
+      "an administrator of the member account itself assumes it not",
+      `arn:aws:iam::${MEMBER}:role/admin`,
+      "sts:AssumeRole",
+      memberRoleArn,
+      "ImplicitlyDenied",
+      { context: inOrg(), identityPolicies: ADMIN },
+    ),
   ],
   weakenings: {
     // (the aws:ResourceOrgID row's condition is the central template's: the next table weakens it)
@@ -526,22 +501,15 @@ function put(
   expected: Decision,
   detailType?: string,
 ): Row {
-  return {
-    says,
-    request: {
-      principal,
-      action: "events:PutEvents",
-      resource: orgBus,
-      identityPolicies: ADMIN,
-      context: {
-        "aws:PrincipalOrgID": orgId,
-        "aws:PrincipalArn": principal,
-        "events:source": [source],
-        ...(detailType === undefined ? {} : { "events:detail-type": [detailType] }),
-      },
+  return row(says, principal, "events:PutEvents", orgBus, expected, {
+    identityPolicies: ADMIN,
+    context: {
+      "aws:PrincipalOrgID": orgId,
+      "aws:PrincipalArn": principal,
+      "events:source": [source],
+      ...(detailType === undefined ? {} : { "events:detail-type": [detailType] }),
     },
-    expected,
-  };
+  });
 }
 
 const API_CALL = "AWS API Call via CloudTrail";

@@ -9,10 +9,10 @@ import {
   type Decision,
   loadPolicyProof,
   type PolicyProof,
-  type ProofRequest,
   type Weakening,
   weakenTemplate,
 } from "../support/iam-proof.js";
+import { type ProofRow as Row, row } from "../support/proof-rows.js";
 
 /**
  * What the deployed policies allow, decided by iam-simulate over the synthesized template
@@ -112,14 +112,6 @@ const ADMIN_POLICY_DOCUMENT = [
   { name: "AdministratorAccess", policy: { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } },
 ];
 
-interface Row {
-  readonly says: string;
-  readonly request: ProofRequest;
-  readonly expected: Decision;
-  /** Today's decision is wrong; the fix belongs to another change. */
-  readonly knownGap?: string;
-}
-
 interface ProofTable {
   readonly name: string;
   /** The template the rows are decided on. @default the default stack's */
@@ -128,30 +120,6 @@ interface ProofTable {
   /** Each weakening of the template must change the decision of at least these rows. */
   readonly weakenings: Partial<Record<Weakening, readonly string[]>>;
 }
-
-const row = (
-  says: string,
-  principal: string,
-  action: string,
-  resource: string,
-  expected: Decision,
-  extra: {
-    context?: Record<string, string | string[]>;
-    knownGap?: string;
-    identityPolicies?: ProofRequest["identityPolicies"];
-  } = {},
-): Row => ({
-  says,
-  request: {
-    principal,
-    action,
-    resource,
-    ...(extra.context && { context: extra.context }),
-    ...(extra.identityPolicies && { identityPolicies: extra.identityPolicies }),
-  },
-  expected,
-  ...(extra.knownGap && { knownGap: extra.knownGap }),
-});
 
 const respondOnIam: ProofTable = {
   name: "respond role on IAM principals",
@@ -1613,52 +1581,47 @@ describe("the proof harness on a hand-written template", () => {
   ];
   const member = `arn:aws:iam::${OTHER_ACCOUNT}:role/x`;
   const stranger = "arn:aws:iam::999999999999:role/x";
-  const rows: { says: string; request: ProofRequest; expected: Decision }[] = [
-    {
-      says: "the member role puts events on the bus (inline policy within its boundary)",
-      request: { principal: "Member", action: "events:PutEvents", resource: bus },
-      expected: "Allowed",
-    },
-    {
-      says: "the member role sends to the queue (attached policy)",
-      request: { principal: "Member", action: "sqs:SendMessage", resource: queue },
-      expected: "Allowed",
-    },
-    {
-      says: "the member role receives from the queue (AWS managed policy)",
-      request: { principal: "Member", action: "sqs:ReceiveMessage", resource: queue },
-      expected: "Allowed",
-    },
-    {
-      says: "the boundary caps the attached policy",
-      request: { principal: "Member", action: "iam:ListUsers", resource: "*" },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "a member account's role puts events (bus policy and its own identity policy)",
-      request: {
-        principal: member,
-        action: "events:PutEvents",
-        resource: bus,
-        identityPolicies: putAnyEvents,
-      },
-      expected: "Allowed",
-    },
-    {
-      says: "a member account's role without an identity policy puts none",
-      request: { principal: member, action: "events:PutEvents", resource: bus },
-      expected: "ImplicitlyDenied",
-    },
-    {
-      says: "another account puts no events",
-      request: {
-        principal: stranger,
-        action: "events:PutEvents",
-        resource: bus,
-        identityPolicies: putAnyEvents,
-      },
-      expected: "ImplicitlyDenied",
-    },
+  const rows: Row[] = [
+    row(
+      "the member role puts events on the bus (inline policy within its boundary)",
+      "Member",
+      "events:PutEvents",
+      bus,
+      "Allowed",
+    ),
+    row(
+      "the member role sends to the queue (attached policy)",
+      "Member",
+      "sqs:SendMessage",
+      queue,
+      "Allowed",
+    ),
+    row(
+      "the member role receives from the queue (AWS managed policy)",
+      "Member",
+      "sqs:ReceiveMessage",
+      queue,
+      "Allowed",
+    ),
+    row("the boundary caps the attached policy", "Member", "iam:ListUsers", "*", "ImplicitlyDenied"),
+    row(
+      "a member account's role puts events (bus policy and its own identity policy)",
+      member,
+      "events:PutEvents",
+      bus,
+      "Allowed",
+      { identityPolicies: putAnyEvents },
+    ),
+    row(
+      "a member account's role without an identity policy puts none",
+      member,
+      "events:PutEvents",
+      bus,
+      "ImplicitlyDenied",
+    ),
+    row("another account puts no events", stranger, "events:PutEvents", bus, "ImplicitlyDenied", {
+      identityPolicies: putAnyEvents,
+    }),
   ];
 
   it(`decides each of its ${rows.length} rows as expected`, async () => {

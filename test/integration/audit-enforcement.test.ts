@@ -8,8 +8,6 @@ import {
   ReceiveMessageCommand,
 } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { capturedIo } from "../../cli/io.js";
-import { main } from "../../cli/main.js";
 import { AUDIT_ENFORCEMENT_RULE, toWirePattern } from "../../infra/signal-rules.js";
 import { getItem } from "../../lambdas/adapters/dynamodb-support.js";
 import { type AuditRecord, AuditRecordSchema, LATEST_AUDIT_ID } from "../../lambdas/core/audit/digest.js";
@@ -20,6 +18,7 @@ import { SERVICE_NAME } from "../../lambdas/handlers/wiring.js";
 import { localAuditHandler } from "../../local/audit-handler.js";
 import { localRoleSessionRevoker } from "../../local/role-session-revoker.js";
 import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.js";
+import { lkrAgainst } from "../support/lkr.js";
 
 const DAY = 86_400_000;
 /** moto's keys are all new: the audit looks from 100 days on, when every key is old (> 90 days). */
@@ -235,23 +234,15 @@ describe("audit enforcement, notify first, against moto", () => {
 
   it("released with lkr release: the key is Active again, and the next audits do not disable it again", async () => {
     const id = `${ACCOUNT_ID}-${keys.released}`;
-    const run = capturedIo();
-    const code = await main(
-      [
-        "release",
-        id,
-        "--reason",
-        "build key, rotating next week",
-        "--yes",
-        "--table",
-        world.tableName,
-        "--topic",
-        world.topicArn,
-      ],
-      { io: run.io },
-    );
-    expect(run.stderr()).toBe("");
-    expect(code).toBe(0);
+    const run = await lkrAgainst(world, [
+      "release",
+      id,
+      "--reason",
+      "build key, rotating next week",
+      "--yes",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
     expect(await world.keyStatuses(people.released)).toEqual({ [keys.released]: "Active" });
     expect((await world.incident(id))?.status).toBe("released");
     await world.alerts();

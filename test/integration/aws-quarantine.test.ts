@@ -1,10 +1,10 @@
 import { UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { capturedIo } from "../../cli/io.js";
 import { awsQuarantineEvent, healthEvent, readFixture } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
+import { lkrAgainst } from "../support/lkr.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 /** AWS's quarantine under the user's own identity, naming the key (Panther's AWS.IAM.AccessKeyCompromised test). */
@@ -27,12 +27,7 @@ afterEach(async () => {
 });
 
 /** lkr in-process against moto, with the world's table and topic. */
-async function lkr(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import("../../cli/main.js");
-  const run = capturedIo({});
-  const code = await main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: run.io });
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
+const lkr = (args: readonly string[]) => lkrAgainst(world, args);
 
 beforeAll(async () => {
   useMoto(inject("motoEndpoint")); // lkr resolves its clients from the environment

@@ -11,6 +11,7 @@ import { drillEvent, guardDutyEvent, healthEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
+import { lkrAgainst } from "../support/lkr.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const MOTO_CALLER = `arn:aws:sts::${ACCOUNT_ID}:user/moto`;
@@ -39,12 +40,9 @@ interface Run {
 }
 
 /** Runs lkr in-process against moto, with the test's table and topic; no terminal unless `answer` is given. */
-async function lkr(args: readonly string[], options: { answer?: string } = {}): Promise<Run> {
-  const run = capturedIo({
-    ask: options.answer === undefined ? undefined : async () => options.answer as string,
-  });
-  const code = await main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: run.io });
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
+function lkr(args: readonly string[], options: { answer?: string } = {}): Promise<Run> {
+  const answer = options.answer;
+  return lkrAgainst(world, args, { io: { ask: answer === undefined ? undefined : async () => answer } });
 }
 
 function json<T>(run: Run): T {

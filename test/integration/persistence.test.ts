@@ -7,13 +7,13 @@ import {
 import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { capturedIo } from "../../cli/io.js";
 import { confirmationScheduleOf } from "../../lambdas/core/investigation/confirmation.js";
 import { guardDutyEvent, tamperEvent } from "../../local/events.js";
-import { LocalInvestigation } from "../../local/investigate-handler.js";
+import { incidentContainedEvent, LocalInvestigation } from "../../local/investigate-handler.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
+import { lkrAgainst } from "../support/lkr.js";
 import { type CloudTrailRecord, FakeEventHistory, loadRecord, place } from "../unit/investigation/support.js";
 
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
@@ -77,27 +77,7 @@ async function containedUser(base: string) {
   return { user: user.name, key, incidentId: `${ACCOUNT_ID}-${key}` };
 }
 
-async function lkr(args: readonly string[]) {
-  const { main } = await import("../../cli/main.js");
-  const run = capturedIo();
-  const code = await main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: run.io });
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
-
-/** What the Incident Contained of `incidentId` asks the investigate function to do. */
-function containedEventOf(incidentId: string) {
-  return {
-    version: "0",
-    id: `contained-${incidentId}`,
-    "detail-type": "Incident Contained",
-    source: "leaked-key-responder",
-    account: ACCOUNT_ID,
-    time: new Date().toISOString(),
-    region: "us-east-1",
-    resources: [],
-    detail: { incidentId },
-  };
-}
+const lkr = (args: readonly string[]) => lkrAgainst(world, args);
 
 describe("persistence closed, against moto (CloudTrail LookupEvents from published records)", () => {
   it("contains the key, the user and the login profile the leaked key made, revokes the role it assumed, alerts the trust policy it changed; lkr release undoes exactly that", async () => {
@@ -139,7 +119,7 @@ describe("persistence closed, against moto (CloudTrail LookupEvents from publish
     ct.reset();
     ct.on(LookupEventsCommand).callsFake(history.handle);
 
-    const investigated = await investigation.handler()(containedEventOf(leaked.incidentId), {
+    const investigated = await investigation.handler()(incidentContainedEvent(leaked.incidentId), {
       invokedFunctionArn: investigation.functionArn,
     });
     expect(investigated).toMatchObject({ status: "alerted", persistence: 5 });
@@ -260,7 +240,7 @@ describe("persistence closed, against moto (CloudTrail LookupEvents from publish
     ct.reset();
     ct.on(LookupEventsCommand).callsFake(history.handle);
     await world.alerts();
-    await investigation.handler()(containedEventOf(leaked.incidentId), {
+    await investigation.handler()(incidentContainedEvent(leaked.incidentId), {
       invokedFunctionArn: investigation.functionArn,
     });
     const [event] = await investigation.persistenceEvents();
@@ -282,7 +262,7 @@ describe("containment confirmed, against moto", () => {
     history = new FakeEventHistory();
     ct.reset();
     ct.on(LookupEventsCommand).callsFake(history.handle);
-    await investigation.handler()(containedEventOf(leaked.incidentId), {
+    await investigation.handler()(incidentContainedEvent(leaked.incidentId), {
       invokedFunctionArn: investigation.functionArn,
     });
     const incident = await world.incident(leaked.incidentId);

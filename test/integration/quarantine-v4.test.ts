@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { capturedIo } from "../../cli/io.js";
 import { guardDutyEvent } from "../../local/events.js";
 import { type MotoServer, startMoto } from "../../local/moto-server.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { IamVisibilityProxy } from "../support/iam-visibility-proxy.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
+import { lkrAgainst } from "../support/lkr.js";
 
 const V4 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const V3 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
@@ -53,24 +53,9 @@ describe("the default quarantine policy V4, where the partition does not have it
     });
     expect(await checkIncidentInvariant(world, { quarantinePolicyArn: V3 })).toEqual([]);
 
-    const { main } = await import("../../cli/main.js");
-    const run = capturedIo({});
-    const code = await main(
-      [
-        "release",
-        id,
-        "--reason",
-        "drill of the fallback",
-        "--yes",
-        "--table",
-        world.tableName,
-        "--topic",
-        world.topicArn,
-      ],
-      { io: run.io },
-    );
-    expect(run.stderr()).toBe("");
-    expect(code).toBe(0);
+    const run = await lkrAgainst(world, ["release", id, "--reason", "drill of the fallback", "--yes"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
     expect(await world.keyStatuses(alice.name)).toEqual({ [key]: "Active" });
     expect(await world.userState(alice.name)).toEqual({ attached: [], inline: [], tags: {} });
   });

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { capturedIo, type Io } from "../../cli/io.js";
 import type { RespondHandler } from "../../lambdas/handlers/respond-handler.js";
 import { guardDutyEvent, healthEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
+import { lkrAgainst } from "../support/lkr.js";
 import { RaceProxy } from "../support/race-proxy.js";
 
 /**
@@ -17,20 +17,12 @@ import { RaceProxy } from "../support/race-proxy.js";
 
 let proxy: RaceProxy;
 let world: World;
-let main: (argv: readonly string[], options?: { io?: Io }) => Promise<number>;
 
 function container(): RespondHandler {
   return localRespondHandler(world, { endpoint: proxy.endpoint, logLevel: "SILENT" });
 }
 
-async function lkr(args: readonly string[]) {
-  const run = capturedIo();
-  const code = await main(
-    [...args, "--table", world.tableName, "--topic", world.topicArn, "--endpoint-url", proxy.endpoint],
-    { io: run.io },
-  );
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
+const lkr = (args: readonly string[]) => lkrAgainst(world, args, { endpoint: proxy.endpoint });
 
 const release = (id: string) => lkr(["release", id, "--reason", "false alarm", "--yes"]);
 const finding = (key: string, user: string, id: string) =>
@@ -40,7 +32,6 @@ beforeAll(async () => {
   const moto = inject("motoEndpoint");
   useMoto(moto);
   proxy = await new RaceProxy(moto).start();
-  main = (await import("../../cli/main.js")).main;
 });
 
 afterAll(async () => {

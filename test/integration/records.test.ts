@@ -1,12 +1,12 @@
 import { CreateEventBusCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { capturedIo, type Io } from "../../cli/io.js";
 import type { Incident } from "../../lambdas/core/incident.js";
 import type { RespondHandler } from "../../lambdas/handlers/respond-handler.js";
 import { guardDutyEvent, healthEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant, itemBytes, scanItems } from "../support/invariant.js";
+import { lkrAgainst } from "../support/lkr.js";
 import { RaceProxy } from "../support/race-proxy.js";
 
 /**
@@ -44,7 +44,6 @@ let moto: string;
 let proxy: RaceProxy;
 let world: World;
 let quietBus: string;
-let main: (argv: readonly string[], options?: { io?: Io }) => Promise<number>;
 
 /**
  * A new respond Lambda container, its clients going through the proxy. Its Incident Contained
@@ -79,14 +78,7 @@ interface Run {
 }
 
 /** Runs lkr in-process against moto through the proxy, with this test's table and topic. */
-async function lkr(args: readonly string[]): Promise<Run> {
-  const run = capturedIo();
-  const code = await main(
-    [...args, "--table", world.tableName, "--topic", world.topicArn, "--endpoint-url", proxy.endpoint],
-    { io: run.io },
-  );
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
+const lkr = (args: readonly string[]): Promise<Run> => lkrAgainst(world, args, { endpoint: proxy.endpoint });
 
 function release(incidentId: string): Promise<Run> {
   return lkr(["release", incidentId, "--reason", "false alarm", "--yes"]);
@@ -123,7 +115,6 @@ beforeAll(async () => {
   moto = inject("motoEndpoint");
   useMoto(moto); // lkr resolves its credentials and region from the environment
   proxy = await new RaceProxy(moto).start();
-  main = (await import("../../cli/main.js")).main;
 });
 
 afterAll(async () => {

@@ -5,12 +5,12 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { capturedIo, type Io } from "../../cli/io.js";
 import type { RespondResult } from "../../lambdas/handlers/respond-handler.js";
 import { cloudTrailEvent, guardDutyEvent, readFixture, tamperEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
 import { checkIncidentInvariant } from "../support/invariant.js";
+import { lkrAgainst } from "../support/lkr.js";
 
 /**
  * The tamper watch against moto: someone undoes part of a containment while the responder holds
@@ -18,7 +18,6 @@ import { checkIncidentInvariant } from "../support/invariant.js";
  * incident's thread; the operator's own release is not tampering.
  */
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
-type Main = (argv: readonly string[], options?: { io?: Io }) => Promise<number>;
 
 let world: World;
 
@@ -27,10 +26,9 @@ afterEach(async () => {
   expect(await checkIncidentInvariant(world)).toEqual([]);
 });
 let handler: (event: unknown) => Promise<RespondResult>;
-let main: Main;
 
 async function lkr(args: readonly string[]): Promise<number> {
-  return main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: capturedIo().io });
+  return (await lkrAgainst(world, args)).code;
 }
 
 /** A user whose key the real handler contained (its containment alert drained). */
@@ -70,7 +68,6 @@ beforeAll(async () => {
   useMoto(inject("motoEndpoint")); // lkr resolves its clients from the environment
   world = await new World(inject("motoEndpoint")).create();
   handler = localRespondHandler(world, { logLevel: "SILENT" });
-  main = (await import("../../cli/main.js")).main;
 });
 
 beforeEach(async () => {

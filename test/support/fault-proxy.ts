@@ -1,5 +1,5 @@
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { ForwardingProxy, type ProxiedRequest } from "../../local/forwarding-proxy.js";
 
 /** What to answer instead of forwarding: one AWS-shaped error, for the next `times` matching calls. */
 export interface Fault {
@@ -8,13 +8,6 @@ export interface Fault {
   readonly status: number;
   /** Error code as AWS spells it (Throttling, ServiceUnavailable, InternalServerError, ...). */
   readonly code: string;
-}
-
-/** Name of the AWS operation in a request: Query protocol `Action=` body, or JSON `X-Amz-Target`. */
-export function operationOf(body: string, target: string | undefined): string {
-  const action = /(?:^|&)Action=(\w+)/.exec(body)?.[1];
-  if (action) return action;
-  return target?.split(".").pop() ?? "?";
 }
 
 function errorBody(fault: Fault, json: boolean): string {
@@ -26,13 +19,9 @@ function errorBody(fault: Fault, json: boolean): string {
  * An HTTP proxy in front of moto_server on a loopback port: forwards every request, except that
  * it answers the configured faults itself. It records every operation it saw, in order.
  */
-export class FaultProxy {
+export class FaultProxy extends ForwardingProxy {
   readonly seen: { operation: string; injected: boolean }[] = [];
   private faults: Fault[] = [];
-  private server: Server | undefined;
-  endpoint = "";
-
-  constructor(private readonly upstream: string) {}
 
   inject(...faults: Fault[]): void {
     this.faults.push(...faults.map((f) => ({ ...f })));
@@ -49,55 +38,20 @@ export class FaultProxy {
     this.faults = [];
   }
 
-  async start(): Promise<this> {
-    const upstream = new URL(this.upstream);
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks);
-        const target = req.headers["x-amz-target"];
-        const operation = operationOf(body.toString("utf8"), typeof target === "string" ? target : undefined);
-        const index = this.faults.findIndex((f) => f.operation === operation && f.times > 0);
-        const fault = index >= 0 ? this.faults[index] : undefined;
-        this.seen.push({ operation, injected: fault !== undefined });
-        if (fault) {
-          (fault as { times: number }).times -= 1;
-          const json = typeof target === "string";
-          res.writeHead(fault.status, {
-            "content-type": json ? "application/x-amz-json-1.0" : "text/xml",
-            "x-amzn-errortype": fault.code,
-          });
-          res.end(errorBody(fault, json));
-          return;
-        }
-        const forward = request(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            method: req.method,
-            path: req.url,
-            headers: req.headers,
-          },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        forward.on("error", (error) => {
-          res.writeHead(502);
-          res.end(String(error));
-        });
-        forward.end(body);
-      });
+  protected override route(arrived: ProxiedRequest, res: ServerResponse): void {
+    const { operation, json } = arrived;
+    const index = this.faults.findIndex((f) => f.operation === operation && f.times > 0);
+    const fault = index >= 0 ? this.faults[index] : undefined;
+    this.seen.push({ operation, injected: fault !== undefined });
+    if (!fault) {
+      this.forward(arrived, res);
+      return;
+    }
+    (fault as { times: number }).times -= 1;
+    res.writeHead(fault.status, {
+      "content-type": json ? "application/x-amz-json-1.0" : "text/xml",
+      "x-amzn-errortype": fault.code,
     });
-    const server = this.server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    res.end(errorBody(fault, json));
   }
 }

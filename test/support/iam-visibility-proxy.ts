@@ -1,6 +1,5 @@
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { operationOf } from "./fault-proxy.js";
+import type { ServerResponse } from "node:http";
+import { ForwardingProxy, type ProxiedRequest } from "../../local/forwarding-proxy.js";
 
 /**
  * The proxy every integration spec talks to moto through (test/integration/global-setup.ts).
@@ -18,53 +17,9 @@ export const VISIBILITY_DELAY_MS = 25;
 
 const DELAYED = new Set(["UpdateAccessKey"]);
 
-export class IamVisibilityProxy {
-  endpoint = "";
-  private server: Server | undefined;
-
-  constructor(private readonly upstream: string) {}
-
-  async start(): Promise<this> {
-    const upstream = new URL(this.upstream);
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks);
-        const target = req.headers["x-amz-target"];
-        const operation = operationOf(body.toString("utf8"), typeof target === "string" ? target : undefined);
-        const forward = () => {
-          const out = request(
-            {
-              host: upstream.hostname,
-              port: upstream.port,
-              method: req.method,
-              path: req.url,
-              headers: req.headers,
-            },
-            (answer) => {
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              answer.pipe(res);
-            },
-          );
-          out.on("error", (error) => {
-            res.writeHead(502);
-            res.end(String(error));
-          });
-          out.end(body);
-        };
-        if (DELAYED.has(operation)) setTimeout(forward, VISIBILITY_DELAY_MS);
-        else forward();
-      });
-    });
-    const server = this.server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+export class IamVisibilityProxy extends ForwardingProxy {
+  protected override route(arrived: ProxiedRequest, res: ServerResponse): void {
+    if (DELAYED.has(arrived.operation)) setTimeout(() => this.forward(arrived, res), VISIBILITY_DELAY_MS);
+    else this.forward(arrived, res);
   }
 }

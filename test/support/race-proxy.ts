@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { operationOf } from "./fault-proxy.js";
+import { operationOf } from "../../local/forwarding-proxy.js";
 
 /**
  * An HTTP proxy in front of moto_server on a loopback port that makes moto behave like DynamoDB

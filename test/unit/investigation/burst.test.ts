@@ -8,6 +8,7 @@ import { investigateIncident } from "../../../lambdas/core/investigation/investi
 import type { RenderedAlert } from "../../../lambdas/core/ports.js";
 import {
   ACCOUNT_ID,
+  containedDetail,
   FakeEventHistory,
   fakeTime,
   loadRecord,
@@ -66,16 +67,7 @@ describe("a 10,000-call burst", () => {
     }
     const time = fakeTime(NOW.getTime());
     const published: RenderedAlert[] = [];
-    const detail: ContainedDetail = {
-      incidentId: INCIDENT,
-      accountId: ACCOUNT_ID,
-      region: "us-east-1",
-      accessKeyId: KEY,
-      principal: { type: "user", name: "christophe" },
-      signal: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-      severity: "high",
-      containedAt: "2024-08-01T14:00:00.000Z",
-    };
+    const detail: ContainedDetail = containedDetail(KEY);
 
     const heapBefore = process.memoryUsage().heapUsed;
     const started = performance.now();

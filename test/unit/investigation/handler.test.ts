@@ -1,91 +1,27 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  type GetItemCommandInput,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-} from "@aws-sdk/client-dynamodb";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { mockClient } from "aws-sdk-client-mock";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { PublishCommand } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { InvalidEventError } from "../../../lambdas/core/errors.js";
-import { parseInvestigateConfig } from "../../../lambdas/core/investigation/config.js";
 import { IncidentNotFoundError } from "../../../lambdas/core/investigation/errors.js";
+import type { InvestigateHandler } from "../../../lambdas/handlers/investigate-handler.js";
 import {
-  createInvestigateHandler,
-  type InvestigateHandler,
-} from "../../../lambdas/handlers/investigate-handler.js";
-import {
-  ACCOUNT_ID,
-  containedEvent,
-  FakeEventHistory,
-  loadRecord,
-  place,
-  storedIncident,
-} from "./support.js";
+  buildHandler,
+  ct,
+  ddb,
+  type FakeIncidentTable,
+  freshInvestigation,
+  INCIDENT,
+  KEY,
+  minutesAgo,
+  SESSION,
+  sns,
+  TOPIC,
+} from "./handler-support.js";
+import { containedEvent, type FakeEventHistory, loadRecord, place, storedIncident } from "./support.js";
 
-const KEY = "AKIAR7ISFR69YWROPYAN";
-const SESSION = "ASIA9F6MXE9HSYOXYQOS";
-const INCIDENT = `${ACCOUNT_ID}-${KEY}`;
-const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT_ID}:leaked-key-alerts`;
 const CONTEXT = { getRemainingTimeInMillis: () => 900_000 };
-// The handler reads the real clock: place everything relative to it.
-const START = Date.now();
-const minutesAgo = (m: number) => new Date(START - m * 60_000).toISOString();
 const CONTAINED_AT = minutesAgo(2);
 const contained = () => containedEvent(KEY, { containedAt: CONTAINED_AT });
-
-const ct = mockClient(CloudTrailClient);
-const ddb = mockClient(DynamoDBClient);
-const sns = mockClient(SNSClient);
-
-/** One DynamoDB item with the conditions the investigation store sends, evaluated as DynamoDB would. */
-class FakeIncidentTable {
-  readonly items = new Map<string, Record<string, unknown>>();
-
-  get = async (input: GetItemCommandInput) => {
-    const id = unmarshall(input.Key ?? {}).incidentId as string;
-    const item = this.items.get(id);
-    return { Item: item ? marshall(item, { removeUndefinedValues: true }) : undefined, $metadata: {} };
-  };
-
-  update = async (input: UpdateItemCommandInput) => {
-    const id = unmarshall(input.Key ?? {}).incidentId as string;
-    const values = unmarshall(input.ExpressionAttributeValues ?? {});
-    const item = this.items.get(id);
-    const fail = () => {
-      throw new ConditionalCheckFailedException({
-        message: "The conditional request failed",
-        $metadata: { httpStatusCode: 400 },
-        ...(item ? { Item: marshall(item, { removeUndefinedValues: true }) } : {}),
-      });
-    };
-    if (":summary" in values) {
-      if (item === undefined) return fail();
-      if (item.investigationFingerprint === values[":fp"]) return fail();
-      const last = item.investigationLastEventAt as string | undefined;
-      if (last !== undefined && last > (values[":last"] as string)) return fail();
-      this.items.set(id, {
-        ...item,
-        investigation: values[":summary"],
-        investigationFingerprint: values[":fp"],
-        investigationLastEventAt: values[":last"],
-        investigatedAt: values[":now"],
-      });
-      return { $metadata: {} };
-    }
-    if (":c" in values) {
-      if (item === undefined) return fail();
-      this.items.set(id, { ...item, investigatedContainment: values[":c"] });
-      return { $metadata: {} };
-    }
-    throw new Error(`unexpected UpdateItem ${input.UpdateExpression}`);
-  };
-}
 
 function at(file: string, eventTime: string, awsRegion: string, accessKeyId?: string) {
   return place(loadRecord(file), { eventTime, awsRegion, ...(accessKeyId ? { accessKeyId } : {}) });
@@ -98,34 +34,14 @@ const ENV = {
   INVESTIGATION_REGIONS: "eu-west-1",
 };
 
-/** The handler as the deployed module builds it, with a silent logger and clients in us-east-1. */
-function buildHandler(): InvestigateHandler {
-  return createInvestigateHandler(parseInvestigateConfig(ENV), {
-    cloudTrailFor: (region) => new CloudTrailClient({ region }),
-    dynamodb: new DynamoDBClient({ region: "us-east-1" }),
-    sns: new SNSClient({ region: "us-east-1" }),
-    now: () => new Date(),
-    logger: new Logger({ logLevel: "SILENT" }),
-  });
-}
-
 describe("investigate handler, end to end with CloudTrail, DynamoDB and SNS mocked", () => {
   let history: FakeEventHistory;
   let table: FakeIncidentTable;
   let handler: InvestigateHandler;
 
   beforeEach(() => {
-    handler = buildHandler();
-    ct.reset();
-    ddb.reset();
-    sns.reset();
-    history = new FakeEventHistory();
-    table = new FakeIncidentTable();
-    table.items.set(INCIDENT, storedIncident(KEY, CONTAINED_AT));
-    ct.on(LookupEventsCommand).callsFake(history.handle);
-    ddb.on(GetItemCommand).callsFake(table.get);
-    ddb.on(UpdateItemCommand).callsFake(table.update);
-    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    handler = buildHandler(ENV);
+    ({ history, table } = freshInvestigation(storedIncident(KEY, CONTAINED_AT)));
     // The key assumed a role; the role session tried to mine in eu-west-1; the key created a user.
     history
       .add("us-east-1", KEY, [

@@ -11,6 +11,7 @@ import {
 import type { RenderedAlert } from "../../../lambdas/core/ports.js";
 import {
   ACCOUNT_ID,
+  containedDetail,
   FakeEventHistory,
   fakeTime,
   loadRecord,
@@ -26,16 +27,7 @@ const CHAINED_KEY = "ASIAWHOJDLGPOEXAMPLE"; // minted by a role session: second 
 const INCIDENT = `${ACCOUNT_ID}-${KEY}`;
 const NOW = new Date("2024-08-01T14:05:00.000Z");
 
-const detail: ContainedDetail = {
-  incidentId: INCIDENT,
-  accountId: ACCOUNT_ID,
-  region: "us-east-1",
-  accessKeyId: KEY,
-  principal: { type: "user", name: "christophe" },
-  signal: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-  severity: "high",
-  containedAt: "2024-08-01T14:00:00.000Z",
-};
+const detail: ContainedDetail = containedDetail(KEY);
 const settings: InvestigateSettings = {
   regions: ["us-east-1", "eu-west-1", "ap-southeast-1"],
   window: { lookbackHours: 72, maxLookbackDays: 90 },

@@ -1,92 +1,43 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  type GetItemCommandInput,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-} from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { PublishCommand } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ActionRecord } from "../../../lambdas/core/incident.js";
 import { PersistenceNotHandedOverError } from "../../../lambdas/core/investigation/close-persistence.js";
-import { parseInvestigateConfig } from "../../../lambdas/core/investigation/config.js";
+import type { InvestigateHandler } from "../../../lambdas/handlers/investigate-handler.js";
 import {
-  createInvestigateHandler,
-  type InvestigateHandler,
-} from "../../../lambdas/handlers/investigate-handler.js";
+  buildHandler,
+  type FakeIncidentTable,
+  freshInvestigation,
+  INCIDENT,
+  KEY,
+  minutesAgo,
+  SESSION,
+  sns,
+  TOPIC,
+} from "./handler-support.js";
 import {
   ACCOUNT_ID,
   containedEvent,
-  FakeEventHistory,
+  type FakeEventHistory,
   loadRecord,
   place,
   storedIncident,
 } from "./support.js";
 
-const KEY = "AKIAR7ISFR69YWROPYAN";
-const SESSION = "ASIA9F6MXE9HSYOXYQOS";
-const INCIDENT = `${ACCOUNT_ID}-${KEY}`;
-const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT_ID}:leaked-key-alerts`;
 const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:investigate`;
 const SCHEDULE_ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/containment-checks`;
 const DLQ = `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:investigate-dlq`;
 const CONTEXT = { getRemainingTimeInMillis: () => 900_000, invokedFunctionArn: FUNCTION_ARN };
-const START = Date.now();
-const minutesAgo = (m: number) => new Date(START - m * 60_000).toISOString();
 const CONTAINED_AT = minutesAgo(40);
 const DISABLED_AT = new Date(Date.parse(CONTAINED_AT) + 300).toISOString();
 const CONTAINMENT = `guardduty:finding-1@${CONTAINED_AT}`;
 
-const ct = mockClient(CloudTrailClient);
-const ddb = mockClient(DynamoDBClient);
-const sns = mockClient(SNSClient);
 const bus = mockClient(EventBridgeClient);
 const iam = mockClient(IAMClient);
 const scheduler = mockClient(SchedulerClient);
-
-/** The incident item and the investigation's writes to it (the attributes its role may write). */
-class Table {
-  readonly items = new Map<string, Record<string, unknown>>();
-  get = async (input: GetItemCommandInput) => {
-    const item = this.items.get(unmarshall(input.Key ?? {}).incidentId as string);
-    return { Item: item ? marshall(item, { removeUndefinedValues: true }) : undefined, $metadata: {} };
-  };
-  update = async (input: UpdateItemCommandInput) => {
-    const id = unmarshall(input.Key ?? {}).incidentId as string;
-    const values = unmarshall(input.ExpressionAttributeValues ?? {});
-    const item = this.items.get(id);
-    if (item === undefined) {
-      throw new ConditionalCheckFailedException({ message: "failed", $metadata: { httpStatusCode: 400 } });
-    }
-    if (":summary" in values) {
-      this.items.set(id, {
-        ...item,
-        investigation: values[":summary"],
-        investigationFingerprint: values[":fp"],
-      });
-    } else if (":c" in values) {
-      this.items.set(id, { ...item, investigatedContainment: values[":c"] });
-    } else if (":check" in values) {
-      const { confirmedAt: _dropped, ...rest } = item;
-      this.items.set(id, {
-        ...(input.UpdateExpression?.includes("REMOVE confirmedAt") ? rest : item),
-        containmentCheck: values[":check"],
-        ...(":at" in values ? { confirmedAt: values[":at"] } : {}),
-      });
-    } else {
-      throw new Error(`unexpected UpdateItem ${input.UpdateExpression}`);
-    }
-    return { $metadata: {} };
-  };
-}
 
 const ENV = {
   INCIDENT_TABLE_NAME: "incidents",
@@ -97,18 +48,12 @@ const ENV = {
   SCHEDULE_DEAD_LETTER_ARN: DLQ,
 };
 
-function buildHandler(): InvestigateHandler {
-  return createInvestigateHandler(parseInvestigateConfig(ENV), {
-    cloudTrailFor: (region) => new CloudTrailClient({ region }),
-    dynamodb: new DynamoDBClient({ region: "us-east-1" }),
-    sns: new SNSClient({ region: "us-east-1" }),
+const buildPersistenceHandler = () =>
+  buildHandler(ENV, {
     eventBridge: new EventBridgeClient({ region: "us-east-1" }),
     iam: new IAMClient({ region: "us-east-1" }),
     scheduler: new SchedulerClient({ region: "us-east-1" }),
-    now: () => new Date(),
-    logger: new Logger({ logLevel: "SILENT" }),
   });
-}
 
 const disabled: ActionRecord = {
   kind: "disable-key",
@@ -121,19 +66,13 @@ const disabled: ActionRecord = {
 };
 
 let history: FakeEventHistory;
-let table: Table;
+let table: FakeIncidentTable;
 let handler: InvestigateHandler;
 
 beforeEach(() => {
-  for (const mock of [ct, ddb, sns, bus, iam, scheduler]) mock.reset();
-  handler = buildHandler();
-  history = new FakeEventHistory();
-  table = new Table();
-  table.items.set(INCIDENT, storedIncident(KEY, CONTAINED_AT, { actions: [disabled] }));
-  ct.on(LookupEventsCommand).callsFake(history.handle);
-  ddb.on(GetItemCommand).callsFake(table.get);
-  ddb.on(UpdateItemCommand).callsFake(table.update);
-  sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+  for (const mock of [bus, iam, scheduler]) mock.reset();
+  handler = buildPersistenceHandler();
+  ({ history, table } = freshInvestigation(storedIncident(KEY, CONTAINED_AT, { actions: [disabled] })));
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
   scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: "arn:aws:scheduler:::schedule/x" });
 });

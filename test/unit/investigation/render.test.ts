@@ -5,20 +5,11 @@ import type { ContainedDetail } from "../../../lambdas/core/investigation/contai
 import { toApiCall } from "../../../lambdas/core/investigation/record.js";
 import { renderInvestigationAlert } from "../../../lambdas/core/investigation/render.js";
 import { ActivityAggregator, activityFingerprint } from "../../../lambdas/core/investigation/summary.js";
-import { loadRecord, place, toLookupEvent } from "./support.js";
+import { containedDetail, loadRecord, place, toLookupEvent } from "./support.js";
 
 const KEY = "AKIAR7ISFR69YWROPYAN";
 const SESSION = "ASIA9F6MXE9HSYOXYQOS";
-const detail: ContainedDetail = {
-  incidentId: `123456789012-${KEY}`,
-  accountId: "123456789012",
-  region: "us-east-1",
-  accessKeyId: KEY,
-  principal: { type: "user", name: "christophe" },
-  signal: "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-  severity: "high",
-  containedAt: "2024-08-01T14:00:00.000Z",
-};
+const detail: ContainedDetail = containedDetail(KEY);
 const WINDOW = {
   start: "2024-07-29T14:00:00.000Z",
   end: "2024-08-01T14:05:00.000Z",

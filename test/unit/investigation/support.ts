@@ -160,13 +160,12 @@ export class FakeEventHistory {
 
 export const ACCOUNT_ID = "123456789012";
 
-/** A ContainedEvent as the respond function emits it (ports.ts), in its EventBridge envelope. */
-export function containedEvent(
+/** The detail of a ContainedEvent as the respond function emits it (ports.ts): christophe's key, contained. */
+export function containedDetail(
   accessKeyId: string,
   overrides: Partial<ContainedDetail> = {},
-  envelope: Record<string, unknown> = {},
-): Record<string, unknown> {
-  const detail: ContainedDetail = {
+): ContainedDetail {
+  return {
     incidentId: `${ACCOUNT_ID}-${accessKeyId}`,
     accountId: ACCOUNT_ID,
     region: "us-east-1",
@@ -177,6 +176,15 @@ export function containedEvent(
     containedAt: "2024-08-01T14:00:00.000Z",
     ...overrides,
   };
+}
+
+/** A ContainedEvent as the respond function emits it (ports.ts), in its EventBridge envelope. */
+export function containedEvent(
+  accessKeyId: string,
+  overrides: Partial<ContainedDetail> = {},
+  envelope: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const detail = containedDetail(accessKeyId, overrides);
   return {
     version: "0",
     id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
