@@ -231,13 +231,14 @@ function routedAlerts(config: RespondConfig, clients: RespondClients, central: A
 async function exposuresOfAllDetached(
   detached: readonly PolicyDetached[],
   iamFor: IamPortFor,
+  alertsFor: (accountId: string) => Promise<AlertPublisher>,
   log: Log,
   failures: unknown[],
 ): Promise<Exposure[]> {
   const exposures: Exposure[] = [];
   for (const d of detached) {
     try {
-      exposures.push(...(await exposuresOfDetached(d, iamFor, log)));
+      exposures.push(...(await exposuresOfDetached(d, iamFor, log, await alertsFor(d.accountId))));
     } catch (error) {
       log.error("tamper not handled", { error: describeError(error) });
       failures.push(error);
@@ -341,6 +342,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       ].filter((arn): arn is string => arn !== undefined),
       responderRoleArns: config.responderRoleArns,
       responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
+      memberRoleName: config.memberRoleName,
     },
   };
 
@@ -405,7 +407,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     const failures: unknown[] = [];
     const exposures = [
       ...normalized.exposures,
-      ...(await exposuresOfAllDetached(detached, iamFor, deps.log, failures)),
+      ...(await exposuresOfAllDetached(detached, iamFor, alertsFor, deps.log, failures)),
       ...(await exposuresOfAllQuarantined(quarantined, iamFor, deps.log, failures)),
     ];
     await alertNotices(notices, config, deps.alerts, deps.log, failures);
