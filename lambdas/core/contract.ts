@@ -61,6 +61,12 @@ export const RESPOND_ENV = {
   chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;
 
+/** Environment variables of the role-session revoker function (none is required). */
+export const ROLE_SESSION_REVOKER_ENV = {
+  /** The Organization's member role name: a member account's revoker role is named after it; unset: the home account only. */
+  memberRoleName: "MEMBER_ROLE_NAME",
+} as const;
+
 /** Environment variables of the investigate function. */
 export const INVESTIGATE_ENV = {
   incidentTableName: INCIDENT_TABLE_NAME,

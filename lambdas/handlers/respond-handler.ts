@@ -61,6 +61,8 @@ export interface RespondClients {
   readonly lambda: LambdaClient;
   /** The revoker itself, in place of invoking the function (the local drill and tests run it in-process). */
   readonly roleSessionRevoker?: RoleSessionRevoker | undefined;
+  /** A member account's revoker, in place of invoking the function with the account (the local drill and tests). */
+  readonly memberRoleSessionRevoker?: ((accountId: string) => RoleSessionRevoker) | undefined;
   /** STS for member-account roles; called once, on the first event for another account. */
   readonly sts: () => STSClient;
   /** Organizations, for alert routes by OU or account tag; called once, on the first such route. */
@@ -175,18 +177,27 @@ function settingsForAccount(config: RespondConfig, members: MemberAccounts) {
 }
 
 /**
- * The role-session revoker for an account: the function (or the in-process one given), in the
- * home account only; a member account's roles are out of its reach.
+ * The role-session revoker for an account: the function (or the in-process one given); for a member
+ * account, the same function told the account (it acts there through the member stack's revoker
+ * role), only where a member role is configured.
  */
 function roleRevokers(config: RespondConfig, clients: RespondClients) {
+  const fn = config.roleSessionRevokerFunction;
   const home: RoleSessionRevoker =
     clients.roleSessionRevoker ??
-    (config.roleSessionRevokerFunction === undefined
+    (fn === undefined
       ? new NoRoleRevokerInAccount("this account (ROLE_SESSION_REVOKER_FUNCTION unset)")
-      : new LambdaRoleSessionRevoker(clients.lambda, config.roleSessionRevokerFunction));
+      : new LambdaRoleSessionRevoker(clients.lambda, fn));
+  const member = (accountId: string): RoleSessionRevoker => {
+    if (config.memberRoleName === undefined) return new NoRoleRevokerInAccount(accountId);
+    if (clients.memberRoleSessionRevoker !== undefined) return clients.memberRoleSessionRevoker(accountId);
+    return fn === undefined
+      ? new NoRoleRevokerInAccount(accountId)
+      : new LambdaRoleSessionRevoker(clients.lambda, fn, accountId);
+  };
   return (homeAccount: string | undefined): RoleSessionRevokerFor =>
     (accountId: string) =>
-      homeAccount === undefined || accountId === homeAccount ? home : new NoRoleRevokerInAccount(accountId);
+      homeAccount === undefined || accountId === homeAccount ? home : member(accountId);
 }
 
 /**
