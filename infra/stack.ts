@@ -87,6 +87,7 @@ export class LeakedKeyResponderStack extends Stack {
       organizationalUnitIds: org.memberOrganizationalUnitIds,
       centralRoleArns: centralRoles,
       centralBusArn: intake.busArn,
+      centralRevokerRoleArn: r.roleSessionRevoker.role.roleArn,
     });
   }
 }
