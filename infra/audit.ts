@@ -10,6 +10,8 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ALERT_MODES, type AlertMode } from "../lambdas/core/audit/digest.js";
 import {
+  AUDIT_ENFORCEMENT_DETAIL_TYPE,
+  AUDIT_ENFORCEMENT_SOURCE,
   ENFORCE_ALLOWED,
   type EnforcementPolicy,
   enforcementEntryProblem,
@@ -25,7 +27,15 @@ import { AUDIT_ENV } from "../lambdas/core/contract.js";
 import { deadLetterQueue, failureAlarms, handlerFunction, lambdaTarget } from "./function-parts.js";
 import { PropsCheck } from "./props-check.js";
 import { acknowledgeMemberRoleWildcard, assumeMemberRoleStatement } from "./respond-permissions.js";
-import { busArnOf } from "./responder-bus.js";
+import { busArnOf, onlyEntriesOf, type ReservedDetailType } from "./responder-bus.js";
+
+/**
+ * The audit's enforcement signal as an exclusive entry of the responder's bus: only the audit role
+ * puts it, and the audit role puts nothing else (admitOnly's reserved detail-types).
+ */
+export function auditEnforcementEntryOf(roleArn: string): ReservedDetailType {
+  return { source: AUDIT_ENFORCEMENT_SOURCE, detailType: AUDIT_ENFORCEMENT_DETAIL_TYPE, roleArn };
+}
 
 export interface AuditProps {
   /** The responder's incident table: exposure history is read from it, audit records (`audit#<date>`) written to it. */
@@ -217,6 +227,10 @@ export class Audit extends Construct {
           sid: "EnforcementSignals",
           actions: ["events:PutEvents"],
           resources: [busArnOf(props.eventBus)],
+          conditions: onlyEntriesOf({
+            source: AUDIT_ENFORCEMENT_SOURCE,
+            detailType: AUDIT_ENFORCEMENT_DETAIL_TYPE,
+          }),
         }),
       );
     }

@@ -28,7 +28,7 @@ import { PERSISTENCE_DETAIL_TYPE } from "../lambdas/core/investigation/persisten
 import { EXEMPT_TAG, type ResponseMode } from "../lambdas/core/plan.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
 import { DEFAULT_GUARDDUTY_POLICY } from "../lambdas/core/sources/guardduty.js";
-import { Audit, type AuditProps } from "./audit.js";
+import { Audit, type AuditProps, auditEnforcementEntryOf } from "./audit.js";
 import { ResponderDashboard } from "./dashboard.js";
 import {
   deadLetterQueue,
@@ -372,6 +372,8 @@ export class LeakedKeyResponder extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       path: props.honeyKeyPath,
       logRetention,
+      memberRoleName: props.memberRoleName,
+      organizationId: props.organizationId,
     });
     fn.addEnvironment(RESPOND_ENV.honeyKeyPath, this.honeyKeys.path);
     fn.addEnvironment(
@@ -383,21 +385,19 @@ export class LeakedKeyResponder extends Construct {
     this.protectOwnRoles(props.exemptPrincipals ?? []);
     // The respond role emits Incident Contained; operators send drills; the audit role, when it
     // enforces, hands due keys over (the respond function checks each against the stored
-    // announcement); the investigate role puts Persistence Found, and nothing else, and no one else may.
+    // announcement); the investigate role puts Persistence Found. The audit's signal and Persistence
+    // Found are exclusive entries: each only from its one role, which puts nothing else.
     const auditRole = this.audit.auditFunction.role;
     admitOnly(
       this.eventBus,
-      [
-        role.roleArn,
-        ...(auditEnforces && auditRole ? [auditRole.roleArn] : []),
-        ...(props.operatorRoleArns ?? []),
-      ],
+      [role.roleArn, ...(props.operatorRoleArns ?? [])],
       [
         {
           source: RESPONDER_EVENT_SOURCE,
           detailType: PERSISTENCE_DETAIL_TYPE,
           roleArn: this.investigation.investigateRole.roleArn,
         },
+        ...(auditEnforces && auditRole ? [auditEnforcementEntryOf(auditRole.roleArn)] : []),
       ],
     );
     if (props.webhook) {

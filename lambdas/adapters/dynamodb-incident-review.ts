@@ -149,6 +149,33 @@ export class DynamoDbIncidentReview implements IncidentReviewStore {
     return next;
   }
 
+  async beginReactivation(incidentId: string, version: number, until: string, now: string): Promise<number> {
+    const moved = await updateIfAllowed(this.client, this.tableName, incidentId, {
+      update: "SET #reactivatingUntil = :until, #version = :next, #updatedAt = :now",
+      condition: "#status = :releasing AND #version = :version",
+      names: names("reactivatingUntil", "version", "updatedAt", "status"),
+      values: {
+        ":until": until,
+        ":next": version + 1,
+        ":now": now,
+        ":releasing": "releasing",
+        ":version": version,
+      },
+    });
+    if (!moved) throw new IncidentChangedError(incidentId);
+    return version + 1;
+  }
+
+  async endReactivation(incidentId: string, version: number, now: string): Promise<void> {
+    const ended = await updateIfAllowed(this.client, this.tableName, incidentId, {
+      update: "SET #updatedAt = :now REMOVE #reactivatingUntil",
+      condition: "#status = :releasing AND #version = :version",
+      names: names("reactivatingUntil", "updatedAt", "status", "version"),
+      values: { ":now": now, ":releasing": "releasing", ":version": version },
+    });
+    if (!ended) throw new IncidentChangedError(incidentId);
+  }
+
   /**
    * One UpdateItem: status, version, updatedAt, the actions and the release record appended —
    * only while the incident still has the status and the version that were read.

@@ -9,6 +9,7 @@ import {
 import type { IncidentStore, SignalClaim, SignalWrite } from "../core/ports.js";
 import { type FenceTarget, SEVERITY_ORDER, type Severity, severityRank } from "../core/vocabulary.js";
 import {
+  conditionFailureOf,
   fenceItemKey,
   getItem,
   ITEM_TYPE,
@@ -83,17 +84,24 @@ export class DynamoDbIncidentStore implements IncidentStore {
     now: string,
     until: string,
   ): Promise<SignalClaim> {
-    const claimed = await updateIfAllowed(this.client, this.tableName, signalItemKey(incidentId, signalId), {
-      update: "SET #itemType = :type, #signalId = :sid, #claimOwner = :owner, #claimExpiresAt = :until",
-      // Unclaimed, or claimed by this attempt, or by one whose claim ran out; never once completed.
-      condition:
-        "attribute_not_exists(#completedAt) AND (attribute_not_exists(#claimOwner) OR #claimOwner = :owner OR #claimExpiresAt < :now)",
-      names: names(ITEM_TYPE, "signalId", "claimOwner", "claimExpiresAt", "completedAt"),
-      values: { ":type": "signal", ":sid": signalId, ":owner": owner, ":until": until, ":now": now },
-    });
-    if (claimed) return "claimed";
+    try {
+      const out = await updateItem(this.client, this.tableName, signalItemKey(incidentId, signalId), {
+        update: "SET #itemType = :type, #signalId = :sid, #claimOwner = :owner, #claimExpiresAt = :until",
+        // Unclaimed, or claimed by this attempt, or by one whose claim ran out; never once completed.
+        condition:
+          "attribute_not_exists(#completedAt) AND (attribute_not_exists(#claimOwner) OR #claimOwner = :owner OR #claimExpiresAt < :now)",
+        names: names(ITEM_TYPE, "signalId", "claimOwner", "claimExpiresAt", "completedAt"),
+        values: { ":type": "signal", ":sid": signalId, ":owner": owner, ":until": until, ":now": now },
+        // The item as this claim left it: whether an attempt before (one that handed the claim back,
+        // or whose claim ran out) recorded the signal already, read atomically with the takeover.
+        returnValues: "ALL_NEW",
+      });
+      return { kind: "claimed", recorded: out.Attributes?.signal !== undefined };
+    } catch (error) {
+      if (conditionFailureOf(error) === undefined) throw error;
+    }
     const state = await this.getSignal(incidentId, signalId);
-    return state?.completedAt !== undefined ? "completed" : "in-progress";
+    return { kind: state?.completedAt !== undefined ? "completed" : "in-progress" };
   }
 
   async releaseSignalClaim(incidentId: string, signalId: string, owner: string): Promise<void> {

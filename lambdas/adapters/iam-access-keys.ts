@@ -9,9 +9,13 @@ export async function setAccessKeyStatus(
   userName: string,
   accessKeyId: string,
   status: "Active" | "Inactive",
+  abortSignal?: AbortSignal,
 ): Promise<void> {
   await call("iam:UpdateAccessKey", () =>
-    client.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status })),
+    client.send(
+      new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+      abortSignal ? { abortSignal } : {},
+    ),
   );
 }
 

@@ -86,8 +86,12 @@ export class IamReleaseAdapter implements IamReleasePort {
     };
   }
 
-  async reactivateKey(userName: string, accessKeyId: string): Promise<void> {
-    await setAccessKeyStatus(this.client, userName, accessKeyId, "Active");
+  async reactivateKey(userName: string, accessKeyId: string, deadline?: Date): Promise<void> {
+    // Given up (retries included) at the deadline: a reactivation must not land after its window.
+    const abortSignal = deadline
+      ? AbortSignal.timeout(Math.max(0, deadline.getTime() - Date.now()))
+      : undefined;
+    await setAccessKeyStatus(this.client, userName, accessKeyId, "Active", abortSignal);
   }
 
   async detachPolicy(target: FenceTarget, policyArn: string): Promise<"detached" | "not-attached"> {

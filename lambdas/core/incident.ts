@@ -207,6 +207,13 @@ export const IncidentSchema = z.looseObject({
   version: z.optional(z.number()),
   /** How many signals reached the incident; `signals` keeps only the first few (each has its own item). */
   signalCount: z.optional(z.number()),
+  /**
+   * Set (with the version bumped) by a release just before it sends the key's UpdateAccessKey
+   * Active, and removed once that answered: until this instant (ISO) the reactivation may still
+   * land. A signal that contains the key over a release waits it out and disables the key again
+   * (lambdas/core/respond/release-window.ts), so a release that dies mid-way never leaves it Active.
+   */
+  reactivatingUntil: z.optional(z.string()),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
 

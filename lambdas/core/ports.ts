@@ -103,8 +103,15 @@ export interface SignalWrite {
   readonly now: string;
 }
 
-/** What claiming a signal found: this attempt has it, another live attempt has it, or it was completed. */
-export type SignalClaim = "claimed" | "in-progress" | "completed";
+/**
+ * What claiming a signal found: this attempt has it (and whether an earlier attempt already recorded
+ * the signal on the incident, as the claimed item says at the moment it was taken), another live
+ * attempt has it, or it was completed.
+ */
+export type SignalClaim =
+  | { readonly kind: "claimed"; readonly recorded: boolean }
+  | { readonly kind: "in-progress" }
+  | { readonly kind: "completed" };
 
 export interface IncidentStore {
   get(incidentId: string): Promise<Incident | undefined>;
@@ -112,7 +119,8 @@ export interface IncidentStore {
   getSignal(incidentId: string, signalId: string): Promise<SignalState | undefined>;
   /**
    * Claims a signal for one attempt until `until` (ISO): a concurrent duplicate finds it in progress
-   * and acts no further; a claim whose attempt died expires, and a retry takes it.
+   * and acts no further; a claim whose attempt died expires, and a retry takes it. Whether the
+   * signal is recorded already is read in the same write: a takeover never counts it twice.
    */
   claimSignal(
     incidentId: string,

@@ -1105,6 +1105,22 @@ const enforcingRespond = enforcing.logicalId("AWS::IAM::Role", /RespondRole/);
 const enforcingBus = enforcing.arn(enforcing.logicalId("AWS::Events::EventBus", /ResponderBus/));
 const enforcementRule = enforcing.arn(enforcing.logicalId("AWS::Events::Rule", /AuditEnforcementRule/));
 const enforcingQueue = enforcing.arn(enforcing.logicalId("AWS::SQS::Queue", /InformationalQueue/));
+const enforcingInvestigate = enforcing.logicalId("AWS::IAM::Role", /InvestigateRole/);
+/** The audit's enforcement signal: its own source and detail-type, one value per entry of the request. */
+const AUDIT_SIGNAL = {
+  "events:source": ["leaked-key-responder.audit"],
+  "events:detail-type": ["Key Hygiene Enforcement Due"],
+};
+/** An Incident Contained as the audit role would forge it (the respond function acts on those). */
+const AUDIT_FORGED_CONTAINED = {
+  "events:source": ["leaked-key-responder.audit"],
+  "events:detail-type": ["Incident Contained"],
+};
+/** One audit signal beside a Persistence Found: the whole request is refused. */
+const AUDIT_MIXED = {
+  "events:source": ["leaked-key-responder.audit", "leaked-key-responder"],
+  "events:detail-type": ["Key Hygiene Enforcement Due", "Persistence Found"],
+};
 const auditEnforcement: ProofTable = {
   name: "audit enforcement: audit → responder's bus → respond",
   template: enforcingTemplate,
@@ -1115,6 +1131,64 @@ const auditEnforcement: ProofTable = {
       "events:PutEvents",
       enforcingBus,
       "Allowed",
+      { context: AUDIT_SIGNAL },
+    ),
+    // An exclusive entry, as Persistence Found has: only the audit role, and only its detail-type.
+    row(
+      "the audit role puts no Incident Contained",
+      enforcingAudit,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { context: INCIDENT_CONTAINED },
+    ),
+    row(
+      "the audit role puts no Persistence Found",
+      enforcingAudit,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { context: PERSISTENCE_FOUND },
+    ),
+    row(
+      "the audit role forges no Incident Contained under its own source",
+      enforcingAudit,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { context: AUDIT_FORGED_CONTAINED },
+    ),
+    row(
+      "the audit role puts no other event beside its signal",
+      enforcingAudit,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { context: AUDIT_MIXED },
+    ),
+    row(
+      "the respond role puts no audit signal",
+      enforcingRespond,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { context: AUDIT_SIGNAL },
+    ),
+    row(
+      "the investigate role puts no audit signal",
+      enforcingInvestigate,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { context: AUDIT_SIGNAL },
+    ),
+    row(
+      "the respond role still puts Incident Contained beside the enforcing audit",
+      enforcingRespond,
+      "events:PutEvents",
+      enforcingBus,
+      "Allowed",
+      { context: INCIDENT_CONTAINED },
     ),
     row(
       "the audit role puts no event on the default bus",
@@ -1177,6 +1251,14 @@ const auditEnforcement: ProofTable = {
       enforcingBus,
       "ExplicitlyDenied",
       { identityPolicies: ADMIN_POLICY_DOCUMENT },
+    ),
+    row(
+      "an administrator puts no audit signal on the responder's bus, whatever its identity policy",
+      admin,
+      "events:PutEvents",
+      enforcingBus,
+      "ExplicitlyDenied",
+      { identityPolicies: ADMIN_POLICY_DOCUMENT, context: AUDIT_SIGNAL },
     ),
   ],
   weakenings: {

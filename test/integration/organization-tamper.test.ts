@@ -29,7 +29,8 @@ import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.
  * enforces no trust or permission policy: who may assume which role, and what each may do, is
  * proven in test/infra/org-policy-proofs.test.ts.)
  */
-const MEMBER_ACCOUNT = "210987654321";
+// An account of its own: the moto of a run is shared, and organization.test.ts creates the member role in 210987654321.
+const MEMBER_ACCOUNT = "410987654321";
 const ROLE = "LkrMember";
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const MEMBER_DENY = `arn:aws:iam::${MEMBER_ACCOUNT}:policy/${memberSessionDenyPolicyName(ROLE)}`;

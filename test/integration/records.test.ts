@@ -206,6 +206,47 @@ describe("a release racing a new signal for the same key", () => {
   });
 });
 
+describe("a release that dies right after reactivating a key a new signal contained meanwhile", () => {
+  it("leaves the key Inactive under the contained record: the response disables it again once the release's reactivation can no longer land", async () => {
+    const a = await containedKey("dies");
+    // The release has moved the incident to releasing and sent its UpdateAccessKey Active...
+    const reactivate = proxy.hold({
+      operation: "UpdateAccessKey",
+      match: (body) => body.includes("Status=Active") && body.includes(a.key),
+    });
+    // ...and dies right after it: its next write (ending its reactivation window, or leaving the
+    // principal's fence) never comes.
+    const death = proxy.hold({
+      operation: "UpdateItem",
+      match: (body) => body.includes("DELETE #holders") || body.includes("REMOVE #reactivatingUntil"),
+    });
+    const releasing = release(a.id);
+    await reactivate.arrived;
+    // A fresh finding contains the key again while the reactivation is in flight.
+    const signal = invoke(container(), finding(a.key, a.user, `dies-fresh-${world.suffix}`));
+    for (let i = 0; i < 200 && (await incident(a.id))?.status !== "contained"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await incident(a.id))?.status).toBe("contained");
+    reactivate.release();
+    await death.arrived;
+    expect(await signal).toEqual({ ok: true });
+    const whileDead = {
+      key: (await world.keyStatuses(a.user))[a.key],
+      status: (await incident(a.id))?.status,
+    };
+    const violations = (await checkIncidentInvariant(world)).filter((v) => v.startsWith(`${a.id}:`));
+    // The release comes back to life (a retry of the same process): it finds the incident changed.
+    death.release();
+    await releasing;
+    expect({ whileDead, violations }).toEqual({
+      whileDead: { key: "Inactive", status: "contained" },
+      violations: [],
+    });
+    expect(await world.keyStatuses(a.user)).toEqual({ [a.key]: "Inactive" });
+  });
+});
+
 describe("an incident that keeps receiving signals", () => {
   const SIGNALS = 1000;
   /** 400 KB for the 10,000 signals the issue asks an incident to take: what one signal may add to an item. */

@@ -16,7 +16,9 @@ import { operationOf } from "./fault-proxy.js";
  *   the size it last read plus every write body since (an overestimate), and reads from
  *   SNAPSHOT_FROM_BYTES (200 KB) on. Writes that bypass the proxy are not counted.
  * - `hold(...)` keeps one chosen request (any service) until the test releases it. A held request
- *   has not reached AWS yet: it arrives (and queues behind other writes to its item) on release.
+ *   has not reached AWS yet: it arrives (and queues behind other writes to its item) on release —
+ *   unless its caller gave up meanwhile (an SDK call aborted at its deadline closes the connection):
+ *   then it never reaches AWS, as a request whose connection closed before it was delivered.
  */
 
 /** Which request to hold: the operation as AWS names it, and optionally a test on the raw body. */
@@ -153,9 +155,14 @@ export class RaceProxy {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
+      let callerGone = false;
+      res.on("close", () => {
+        if (!res.writableEnded) callerGone = true;
+      });
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        this.handle(req.headers, req.method ?? "POST", req.url ?? "/", Buffer.concat(chunks)).then(
+        const body = Buffer.concat(chunks);
+        this.handle(req.headers, req.method ?? "POST", req.url ?? "/", body, () => callerGone).then(
           (answer) => {
             res.writeHead(answer.status, answer.headers);
             res.end(answer.body);
@@ -183,6 +190,7 @@ export class RaceProxy {
     method: string,
     url: string,
     body: Buffer,
+    callerGone: () => boolean = () => false,
   ): Promise<Answer> {
     const target = headers["x-amz-target"];
     const text = body.toString("utf8");
@@ -200,6 +208,8 @@ export class RaceProxy {
       hold.caught = true;
       hold.arrive();
       await hold.go;
+      // Its caller gave up while it was held: it never reaches AWS (no one reads this answer).
+      if (callerGone()) return { status: 499, headers: {}, body: Buffer.alloc(0) };
     }
     const forward = () => this.forward(headers, method, url, body);
     if (!isWrite) return forward();

@@ -406,6 +406,20 @@ class FakeStore implements IncidentReviewStore {
     if (this.changed) throw new IncidentChangedError(write.incidentId);
     this.writes.push(write);
   }
+  /** The reactivation windows recorded, opened and closed, in order (`begin v→v+1 until`, `end v`). */
+  readonly windows: string[] = [];
+  /** A signal contains the key: before the release records its window, or while the reactivation is in flight. */
+  changedBeforeReactivation = false;
+  changedDuringReactivation = false;
+  async beginReactivation(id: string, version: number, until: string) {
+    if (this.changedBeforeReactivation) throw new IncidentChangedError(id);
+    this.windows.push(`begin ${version}→${version + 1} until ${until}`);
+    return version + 1;
+  }
+  async endReactivation(id: string, version: number) {
+    if (this.changedDuringReactivation) throw new IncidentChangedError(id);
+    this.windows.push(`end ${version}`);
+  }
   readonly held: string[] = [];
   async holdFence(_account: string, target: FenceTarget, incidentId: string) {
     this.held.push(`${target.name}:${incidentId}`);
@@ -485,18 +499,19 @@ describe("executeRelease", () => {
     expect(write).toMatchObject({
       incidentId: ID,
       expectedStatus: "releasing",
-      expectedVersion: 1,
+      // 1 from releasing, 2 from the key's reactivation window.
+      expectedVersion: 2,
       status: "released",
-      release: { by: BY.by, reason: "false alarm", kind: "release", at: "2026-11-28T13:00:06.000Z" },
+      release: { by: BY.by, reason: "false alarm", kind: "release", at: "2026-11-28T13:00:09.000Z" },
     });
     expect(write?.actions.at(-1)).toEqual({
       kind: "release",
       target: ID,
       subject: { type: "incident", incidentId: ID },
-      at: "2026-11-28T13:00:06.000Z",
+      at: "2026-11-28T13:00:09.000Z",
       outcome: "done",
       detail: `${BY.by}: false alarm`,
-      signalId: "lkr:release:2026-11-28T13:00:06.000Z",
+      signalId: "lkr:release:2026-11-28T13:00:09.000Z",
     });
     expect(outcome.alerted).toBe(true);
     expect(alerts[0]?.subject).toBe(
@@ -589,6 +604,41 @@ describe("executeRelease", () => {
         "reactivate-key",
         "detach-quarantine-policy",
         "untag-principal",
+      ],
+    ]);
+    expect(store.writes).toEqual([]);
+  });
+
+  it("records until when the key's reactivation may land before sending it, and closes that window once it answered", async () => {
+    const store = new FakeStore(incident(FULL));
+    const iam = new FakeIam();
+    await executeRelease(await prepareRelease(store, ID, ACCOUNT), BY, deps(store, iam));
+    // Version 1 (releasing) → 2; the window is 10 s from the moment it is recorded.
+    expect(store.windows).toEqual(["begin 1→2 until 2026-11-28T13:00:13.000Z", "end 2"]);
+    expect(store.writes[0]?.expectedVersion).toBe(2);
+  });
+
+  it("when a signal contained the key before the reactivation window was recorded: reactivates nothing, undoes nothing, and throws", async () => {
+    const store = new FakeStore(incident(FULL));
+    store.changedBeforeReactivation = true;
+    const iam = new FakeIam();
+    const prepared = await prepareRelease(store, ID, ACCOUNT);
+    await expect(executeRelease(prepared, BY, deps(store, iam))).rejects.toThrow(ReleaseInterruptedError);
+    expect(iam.calls).toEqual([]);
+    expect(store.writes).toEqual([]);
+  });
+
+  it("when a signal contained the key while its reactivation was in flight: disables it again at once, undoes nothing more, and throws", async () => {
+    const store = new FakeStore(incident(FULL));
+    store.changedDuringReactivation = true;
+    const iam = new FakeIam();
+    const prepared = await prepareRelease(store, ID, ACCOUNT);
+    await expect(executeRelease(prepared, BY, deps(store, iam))).rejects.toThrow(ReleaseInterruptedError);
+    expect(iam.calls).toEqual([`reactivateKey:alice:${KEY}`, `restore.disableKey:alice:${KEY}`]);
+    expect(store.appended.map((batch) => batch.map((a) => [a.kind, a.outcome]))).toEqual([
+      [
+        ["reactivate-key", "done"],
+        ["reactivate-key", "failed"],
       ],
     ]);
     expect(store.writes).toEqual([]);

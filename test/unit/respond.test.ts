@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord, Incident, SignalState } from "../../lambdas/core/incident.js";
+import { MemberAccountUnreachableError } from "../../lambdas/core/organization.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
 import type {
   IamPort,
@@ -96,12 +97,12 @@ class FakeStore implements IncidentStore {
   async claimSignal(id: string, signalId: string, owner: string, now: string, until: string) {
     this.check();
     const state = this.state(id, signalId);
-    if (state.completedAt !== undefined) return "completed" as const;
+    if (state.completedAt !== undefined) return { kind: "completed" as const };
     const free =
       state.claimOwner === undefined || state.claimOwner === owner || (state.claimExpiresAt ?? "") < now;
-    if (!free) return "in-progress" as const;
+    if (!free) return { kind: "in-progress" as const };
     this.setState(id, signalId, { claimOwner: owner, claimExpiresAt: until });
-    return "claimed" as const;
+    return { kind: "claimed" as const, recorded: state.signal !== undefined };
   }
   async releaseSignalClaim(id: string, signalId: string, owner: string) {
     if (this.state(id, signalId).claimOwner === owner)
@@ -505,6 +506,20 @@ describe("respondToExposure", () => {
     );
   });
 
+  it("changes nothing and alerts nobody for a drill naming an account it cannot reach (outside the Organization): no canary tag can be read there", async () => {
+    const alerts: RenderedAlert[] = [];
+    const unreachable = new MemberAccountUnreachableError("444455556666", "LkrMember", {
+      cause: new AwsCallError("sts:AssumeRole", "AccessDenied", { cause: new Error("denied") }),
+    });
+    const store = new FakeStore();
+    const d = { ...deps(new FakeIam(), store, alerts), iamFor: async () => Promise.reject(unreachable) };
+    const outcome = await respondToExposure({ ...exposure, source: "drill", accountId: "444455556666" }, d);
+    expect(outcome.decision).toBe("ignore");
+    expect(outcome.actions).toEqual([]);
+    expect(alerts).toEqual([]);
+    expect(store.incidents.size).toBe(0);
+  });
+
   it("names the user the signal gave in an alert that only notifies", async () => {
     const alerts: RenderedAlert[] = [];
     await respondToExposure({ ...exposure, intent: "notify" }, deps(new FakeIam(), new FakeStore(), alerts));
@@ -839,5 +854,128 @@ describe("one incident, one story: a later signal about a contained key", () => 
     store.incidents.set(id, { ...(store.incidents.get(id) as Incident), status: "released" });
     await respondToExposure(medium, deps(new FakeIam(), store, alerts));
     expect(alerts[1]?.subject).toMatch(/^\[CRITICAL\] Abused key AKIA\.\.\.MPLE disabled/);
+  });
+});
+
+describe("signalCount: each signal counted once, whoever records it", () => {
+  const id = `123456789012-${KEY}`;
+
+  it("a duplicate that read before the first attempt recorded, then took over the claim it handed back, counts the signal once", async () => {
+    const iam = new FakeIam();
+    const store = new FakeStore();
+    // The duplicate's first reads happened before the first attempt recorded anything: no incident,
+    // no signal. Its record then conflicts (the incident exists), and it reads the incident again.
+    let reads = 0;
+    const staleReads: IncidentStore = Object.assign(Object.create(store) as FakeStore, {
+      get: async (incidentId: string) => (reads++ === 0 ? undefined : store.get(incidentId)),
+      getSignal: async () => undefined,
+    });
+    await expect(respondToExposure(exposure, deps(iam, store, [], { snsDown: true }))).rejects.toMatchObject({
+      failedSteps: ["notify"],
+    });
+    expect(store.signalStates.get(`${id}#guardduty:f1`)?.claimOwner).toBeUndefined(); // handed back
+    await respondToExposure(exposure, { ...deps(iam, store, []), incidents: staleReads });
+    expect(store.incidents.get(id)).toMatchObject({
+      signalCount: 1,
+      signals: [{ signalId: "guardduty:f1" }],
+    });
+  });
+
+  it("a response planned again after a release got in between its record and its fence counts its signal once", async () => {
+    const store = new FakeStore();
+    let released = false;
+    const append = store.appendToContainment.bind(store);
+    store.appendToContainment = async (incidentId: string, actions: readonly ActionRecord[]) => {
+      const incident = store.incidents.get(incidentId);
+      if (!released && incident) {
+        released = true;
+        store.incidents.set(incidentId, {
+          ...incident,
+          status: "released",
+          version: (incident.version ?? 0) + 2,
+        });
+      }
+      return append(incidentId, actions);
+    };
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    expect(store.incidents.get(id)).toMatchObject({
+      signalCount: 1,
+      signals: [{ signalId: "guardduty:f1" }],
+    });
+  });
+
+  it("a signal's retry after its record counts it once; a second signal counts once more", async () => {
+    const iam = new FakeIam();
+    const store = new FakeStore();
+    await expect(respondToExposure(exposure, deps(iam, store, [], { snsDown: true }))).rejects.toThrow();
+    await respondToExposure(exposure, deps(iam, store, []));
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, deps(iam, store, []));
+    expect(store.incidents.get(id)?.signalCount).toBe(2);
+  });
+});
+
+describe("a containment over a release in progress (the release may die after reactivating the key)", () => {
+  const id = `123456789012-${KEY}`;
+  /** A contained incident an operator's release has moved to releasing (and, with `until`, is reactivating). */
+  async function releasing(store: FakeStore, until?: string) {
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    const incident = store.incidents.get(id) as Incident;
+    store.incidents.set(id, {
+      ...incident,
+      status: "releasing",
+      version: (incident.version ?? 0) + 2,
+      ...(until ? { reactivatingUntil: until } : {}),
+    });
+  }
+
+  it("waits until the release's reactivation window has passed, then disables the key again and records it with the first disable's undo", async () => {
+    const store = new FakeStore();
+    await releasing(store, "2026-11-28T12:00:10.000Z");
+    const iam = new FakeIam();
+    const slept: number[] = [];
+    const run = { ...deps(iam, store, []), sleep: async (ms: number) => void slept.push(ms) };
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, run);
+    expect(iam.calls.filter((c) => c.startsWith("disableKey"))).toEqual([
+      `disableKey:${KEY}`,
+      `disableKey:${KEY}`,
+    ]);
+    // The window ends 10 s after the clock's start; the response is a few ms in, and waits a second more.
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(10_900);
+    expect(slept[0]).toBeLessThanOrEqual(11_000);
+    const incident = store.incidents.get(id);
+    expect(incident?.status).toBe("contained");
+    expect(incident?.actions.at(-1)).toMatchObject({
+      kind: "disable-key",
+      outcome: "done",
+      signalId: "guardduty:f2",
+      detail: "disabled again after a release in progress could no longer reactivate it",
+      undo: { previousStatus: "Active" },
+    });
+  });
+
+  it("disables the key again at once when the release recorded no window (its reactivation answered before the read, or never went out)", async () => {
+    const store = new FakeStore();
+    await releasing(store);
+    const iam = new FakeIam();
+    const slept: number[] = [];
+    await respondToExposure(
+      { ...exposure, signalId: "guardduty:f2" },
+      { ...deps(iam, store, []), sleep: async (ms: number) => void slept.push(ms) },
+    );
+    expect(iam.calls.filter((c) => c.startsWith("disableKey"))).toHaveLength(2);
+    expect(slept).toEqual([]);
+  });
+
+  it("disables once when no release is in progress: a contained incident, or a released one", async () => {
+    const store = new FakeStore();
+    await respondToExposure(exposure, deps(new FakeIam(), store, []));
+    const contained = new FakeIam();
+    await respondToExposure({ ...exposure, signalId: "guardduty:f2" }, deps(contained, store, []));
+    store.incidents.set(id, { ...(store.incidents.get(id) as Incident), status: "released" });
+    const released = new FakeIam();
+    await respondToExposure({ ...exposure, signalId: "guardduty:f3" }, deps(released, store, []));
+    expect(contained.calls.filter((c) => c.startsWith("disableKey"))).toHaveLength(1);
+    expect(released.calls.filter((c) => c.startsWith("disableKey"))).toHaveLength(1);
   });
 });

@@ -29,6 +29,7 @@ import {
   undoTargetOf,
 } from "./plan.js";
 import type { IamReleasePort, IncidentReviewStore } from "./ports.js";
+import { type ReleaseHold, reactivateInWindow } from "./reactivation.js";
 import {
   closeMarkerOf,
   handOverRecordOf,
@@ -232,11 +233,12 @@ async function detachUnlessNeeded(
 async function runUndo(
   step: UndoStep,
   iam: IamReleasePort,
+  deadline?: Date,
 ): Promise<{ outcome: ActionOutcome; detail?: string }> {
   try {
     switch (step.kind) {
       case "reactivate-key":
-        await iam.reactivateKey(step.userName, step.accessKeyId);
+        await iam.reactivateKey(step.userName, step.accessKeyId, deadline);
         return { outcome: "done" };
       case "detach-quarantine-policy":
       case "detach-session-deny-policy":
@@ -261,12 +263,17 @@ async function runUndo(
   }
 }
 
-/** Runs the plan's undo steps, each on its own: one gone key does not stop the rest. */
+/**
+ * Runs the plan's undo steps, each on its own: one gone key does not stop the rest. A key is
+ * reactivated inside a recorded window (reactivation.ts); a signal that contained the key meanwhile
+ * stops the undo there (`changed`), with what was done so far in `records`.
+ */
 async function undoAll(
   prepared: PreparedRelease,
   signalId: string,
+  hold: ReleaseHold,
   deps: ReleaseDeps,
-): Promise<{ records: ActionRecord[]; kept: KeptAction[] }> {
+): Promise<{ records: ActionRecord[]; kept: KeptAction[]; changed?: IncidentChangedError }> {
   const records: ActionRecord[] = [];
   const kept: KeptAction[] = [];
   for (const step of prepared.plan.steps) {
@@ -275,6 +282,14 @@ async function undoAll(
       const result = await detachUnlessNeeded(step, prepared.incident, at, signalId, deps);
       records.push(result.record);
       if (result.kept) kept.push(result.kept);
+      continue;
+    }
+    if (step.kind === "reactivate-key") {
+      const { result, changed } = await reactivateInWindow(step, hold, deps, (s, deadline) =>
+        runUndo(s, deps.iam, deadline),
+      );
+      if (result) records.push(undoRecordOf(step, at, result.outcome, signalId, result.detail));
+      if (changed) return { records, kept, changed };
       continue;
     }
     const result = await runUndo(step, deps.iam);
@@ -384,13 +399,18 @@ export async function executeRelease(
   assertSameAccount(incident, deps.callerAccountId);
   const startedAt = deps.now().toISOString();
   const signalId = operatorSignalId("release", startedAt);
-  const version = await deps.incidents.beginRelease(
-    incident.incidentId,
-    incident.status,
-    incident.version,
-    startedAt,
-  );
-  const { records, kept } = await undoAll(prepared, signalId, deps);
+  const hold: ReleaseHold = {
+    incidentId: incident.incidentId,
+    version: await deps.incidents.beginRelease(
+      incident.incidentId,
+      incident.status,
+      incident.version,
+      startedAt,
+    ),
+  };
+  const { records, kept, changed } = await undoAll(prepared, signalId, hold, deps);
+  // A signal contained the key while it was being reactivated: put back what was undone.
+  if (changed) return restoreContainment(prepared, records, signalId, deps, changed);
   const plan: ReleasePlan = { ...prepared.plan, kept: [...prepared.plan.kept, ...kept] };
   const verdict = judgeRelease(records);
   const at = deps.now().toISOString();
@@ -412,7 +432,7 @@ export async function executeRelease(
     await deps.incidents.recordClose({
       incidentId: incident.incidentId,
       expectedStatus: "releasing",
-      expectedVersion: version,
+      expectedVersion: hold.version,
       status,
       actions: written,
       release,

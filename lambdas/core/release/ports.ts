@@ -4,8 +4,11 @@ import type { FenceTarget } from "../vocabulary.js";
 
 /** IAM, as a release needs it. Implementations map AWS errors to the typed errors in errors.ts. */
 export interface IamReleasePort {
-  /** Sets the key Active; NoSuchEntityError when the key or user is gone. */
-  reactivateKey(userName: string, accessKeyId: string): Promise<void>;
+  /**
+   * Sets the key Active; NoSuchEntityError when the key or user is gone. With `deadline`, the call
+   * (and its retries) is given up at that instant (the release's reactivation window, reactivation.ts).
+   */
+  reactivateKey(userName: string, accessKeyId: string, deadline?: Date): Promise<void>;
   /** Detaches a managed policy; `not-attached` when it is not attached (any more). */
   detachPolicy(target: FenceTarget, policyArn: string): Promise<"detached" | "not-attached">;
   /** Deletes an inline policy; `absent` when there is no such policy (any more). */
@@ -52,6 +55,14 @@ export interface IncidentReviewStore {
   ): Promise<number>;
   /** Conditional on `expectedStatus` and `expectedVersion`; IncidentChangedError otherwise. */
   recordClose(write: CloseWrite): Promise<void>;
+  /**
+   * Records that the release is about to reactivate the key and until when that may land
+   * (`reactivatingUntil`): conditional on the incident being `releasing` at `version`
+   * (IncidentChangedError otherwise). Returns the new version.
+   */
+  beginReactivation(incidentId: string, version: number, until: string, now: string): Promise<number>;
+  /** The reactivation answered: removes `reactivatingUntil`, conditional as above; the version stays. */
+  endReactivation(incidentId: string, version: number, now: string): Promise<void>;
   /** This incident no longer holds the principal's fence: the incidents that still do. */
   leaveFence(accountId: string, target: FenceTarget, incidentId: string): Promise<readonly string[]>;
   /** This incident holds the principal's fence again (a release that did not complete). */

@@ -15,6 +15,7 @@ import { earlyDisableTargetOf, startEarlyDisable } from "./early-disable.js";
 import { recordDuplicateEarlyDisable, recordUnplannedEarlyDisable } from "./early-record.js";
 import { Execution, type Lookup, type RespondDeps } from "./execution.js";
 import { lookUpPrincipal, needsPrincipalLookup } from "./lookup.js";
+import { disableAgainAfterRelease } from "./release-window.js";
 import { executeStep } from "./steps.js";
 
 export type { RespondDeps, RespondSettings } from "./execution.js";
@@ -197,6 +198,7 @@ export async function respondToExposure(exposure: Exposure, deps: RespondDeps): 
       await executeStep(step, run);
       if (run.halted !== undefined) break;
     }
+    await disableAgainAfterRelease(run);
     if (run.halted === "conflict" && attempt < MAX_PLANS) {
       lookup = await lookUpAgain(exposure, lookup, deps);
       continue;

@@ -151,7 +151,9 @@ const DUPLICATE_POLL_MS = 250;
  * for it a few seconds; if the twin never finishes, this attempt fails and is retried, and takes
  * the claim once the twin's has run out.
  */
-async function claimSignal(run: Execution): Promise<"claimed" | "duplicate"> {
+async function claimSignal(
+  run: Execution,
+): Promise<{ kind: "claimed"; recorded: boolean } | { kind: "duplicate" }> {
   const { exposure, plan, deps } = run;
   const waitUntil = deps.now().getTime() + DUPLICATE_WAIT_MS;
   for (;;) {
@@ -163,11 +165,11 @@ async function claimSignal(run: Execution): Promise<"claimed" | "duplicate"> {
       now.toISOString(),
       new Date(now.getTime() + SIGNAL_CLAIM_MS).toISOString(),
     );
-    if (claim === "claimed") return "claimed";
-    if (claim === "completed") return "duplicate";
+    if (claim.kind === "claimed") return claim;
+    if (claim.kind === "completed") return { kind: "duplicate" };
     if (now.getTime() >= waitUntil) {
       run.needsRetry("signal-in-progress-elsewhere");
-      return "duplicate";
+      return { kind: "duplicate" };
     }
     await deps.sleep(DUPLICATE_POLL_MS);
   }
@@ -175,12 +177,17 @@ async function claimSignal(run: Execution): Promise<"claimed" | "duplicate"> {
 
 const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
   const { exposure, plan, lookup, deps } = run;
+  // Whether the signal is on the incident already: as the claim found it (the lookup may be older
+  // than an earlier attempt's record, or this response's own record before it was planned again).
+  let signalAlreadyRecorded = lookup.signalState?.signal !== undefined;
   try {
-    if ((await claimSignal(run)) === "duplicate") {
+    const claim = await claimSignal(run);
+    if (claim.kind === "duplicate") {
       run.log.info("signal handled by another attempt", { signalId: exposure.signalId });
       run.halted = "duplicate";
       return;
     }
+    signalAlreadyRecorded ||= claim.recorded;
   } catch (error) {
     // The table is out of reach: contain anyway (the record below fails too, and asks for a retry).
     run.storeFailed(error, "signal claim failed");
@@ -188,7 +195,6 @@ const recordIncident: StepExecutor<"record-incident"> = async (_step, run) => {
   const failed = containmentFailed(run.actions);
   const containing = plan.decision === "contain" && !failed;
   const incident = lookup.incident;
-  const signalAlreadyRecorded = lookup.signalState?.signal !== undefined;
   const actions = actionsWorthKeeping(incident?.actions ?? [], run.actions);
   const opens = containing && incident?.status !== "contained";
   try {

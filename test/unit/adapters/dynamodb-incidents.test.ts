@@ -116,25 +116,44 @@ describe("DynamoDbIncidentStore", () => {
   });
 
   it("claims a signal unless completed or held by a live claim of another attempt, and says which", async () => {
-    dynamo.on(UpdateItemCommand).resolvesOnce({}).rejects(conditionFailed());
+    dynamo
+      .on(UpdateItemCommand)
+      .resolvesOnce({
+        Attributes: marshall({ incidentId: `${ID}#signal#s`, signalId: "s", claimOwner: "me" }),
+      })
+      .rejects(conditionFailed());
     dynamo
       .on(GetItemCommand)
       .resolvesOnce({ Item: marshall({ incidentId: `${ID}#signal#s`, signalId: "s", completedAt: "t" }) })
       .resolves({ Item: marshall({ incidentId: `${ID}#signal#s`, signalId: "s", claimOwner: "other" }) });
-    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toBe(
-      "claimed",
-    );
-    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toBe(
-      "completed",
-    );
-    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toBe(
-      "in-progress",
-    );
+    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toEqual({
+      kind: "claimed",
+      recorded: false,
+    });
+    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toEqual({
+      kind: "completed",
+    });
+    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:00:00Z", "2026-01-01T00:01:30Z")).toEqual({
+      kind: "in-progress",
+    });
     expect(updates()[0]).toMatchObject({
       Key: { incidentId: { S: `${ID}#signal#s` } },
       ConditionExpression:
         "attribute_not_exists(#completedAt) AND (attribute_not_exists(#claimOwner) OR #claimOwner = :owner OR #claimExpiresAt < :now)",
+      ReturnValues: "ALL_NEW",
     });
+  });
+
+  it("says a claim taken over from an attempt that recorded the signal finds it recorded (read in the claim's own write)", async () => {
+    const signal = { signalId: "s", source: "guardduty" };
+    dynamo.on(UpdateItemCommand).resolves({
+      Attributes: marshall({ incidentId: `${ID}#signal#s`, signalId: "s", claimOwner: "me", signal }),
+    });
+    expect(await store.claimSignal(ID, "s", "me", "2026-01-01T00:02:00Z", "2026-01-01T00:03:30Z")).toEqual({
+      kind: "claimed",
+      recorded: true,
+    });
+    expect(dynamo.commandCalls(GetItemCommand)).toHaveLength(0);
   });
 
   it("remembers on the signal's item that it opened the containment, and claims its Incident Contained once", async () => {
