@@ -161,6 +161,18 @@ export class AwsContext {
     return (await this.outputs)[STACK_OUTPUTS.memberRoleName] || undefined;
   }
 
+  /**
+   * LKR_ROLE_SESSION_REVOKER_FUNCTION, else the stack's RoleSessionRevokerFunctionName output (an
+   * Organization deployment's): the function a release in a member account asks to lift a role's
+   * revoke policy.
+   */
+  async roleSessionRevokerFunction(): Promise<string> {
+    return (
+      nonEmpty(this.env[LKR_CLI_ENV.roleSessionRevokerFunction]) ??
+      (await this.output(STACK_OUTPUTS.roleSessionRevokerFunctionName))
+    );
+  }
+
   get stackName(): string {
     return this.globals.stack;
   }

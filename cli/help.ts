@@ -54,6 +54,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     ],
     details: [
       "Reactivates the key only if it was Active before, detaches the quarantine policies, removes the tags.",
+      "In a member account: through the member role; a role's revoke policy is lifted by the role-session revoker",
+      "(LKR_ROLE_SESSION_REVOKER_FUNCTION or the stack's RoleSessionRevokerFunctionName output; needs lambda:InvokeFunction).",
       'Example: lkr release 123456789012-AKIAIOSFODNN7EXAMPLE --reason "test key from the docs"',
     ],
   },

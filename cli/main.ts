@@ -12,6 +12,7 @@ import { bashCompletion, zshCompletion } from "./completion.js";
 import { EXIT, explainError, UsageError } from "./errors.js";
 import { commandHelp } from "./help.js";
 import { eprintln, type Io, processIo } from "./io.js";
+import type { MemberRevokerFor } from "./member-release.js";
 import { quietSdkNodeVersionWarning } from "./sdk-warnings.js";
 import { lkrVersion } from "./version.js";
 
@@ -55,6 +56,8 @@ export interface MainOptions {
   readonly io?: Io;
   /** Reads a stack's outputs when --table/--topic are not given. */
   readonly stackOutputs?: StackOutputsReader;
+  /** The role-session revoker a release in a member account uses (the local drill and tests). @default the deployed function */
+  readonly memberRevokerFor?: MemberRevokerFor;
 }
 
 /**
@@ -79,7 +82,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     aws = new AwsContext(args.globals, io.env, options.stackOutputs ?? cloudFormationOutputs);
     table = args.globals.table ?? io.env.LKR_TABLE;
     region = args.globals.region;
-    return await HANDLERS[args.command]({ io, args, aws });
+    return await HANDLERS[args.command]({ io, args, aws, memberRevokerFor: options.memberRevokerFor });
   } catch (error) {
     const explained = explainError(error, { ...(table ? { table } : {}), ...(region ? { region } : {}) });
     if (json) {

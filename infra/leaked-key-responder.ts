@@ -292,6 +292,8 @@ export class LeakedKeyResponder extends Construct {
       document: iam.PolicyDocument.fromJson(sessionDenyPolicyDocument()),
     });
     this.roleSessionRevoker = new RoleSessionRevoker(this, "RoleSessionRevoker", { logRetention });
+    if (props.memberRoleName)
+      this.roleSessionRevoker.reachMembers(props.memberRoleName, props.organizationId);
 
     this.deadLetterQueue = deadLetterQueue(this, "RespondDeadLetterQueue");
     this.informationalQueue = this.createInformationalQueue();

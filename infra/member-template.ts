@@ -14,8 +14,12 @@ import {
   MEMBER_DRILL_USER_NAME,
   MEMBER_DRILL_USER_PATH,
 } from "../lambdas/core/member-drill.js";
-import { memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
-import { iamActionsFor } from "../lambdas/core/permissions.js";
+import { memberRevokerRoleName, memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
+import {
+  iamActionsFor,
+  ROLE_SESSION_LIFT_ACTIONS,
+  ROLE_SESSION_REVOKER_ACTIONS,
+} from "../lambdas/core/permissions.js";
 import { DRILL_TAG, EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
 import {
   RELEASE_DETACH_ACTIONS,
@@ -33,6 +37,8 @@ export const MEMBER_PARAMETERS = {
   centralRoleArns: "CentralRoleArns",
   /** The central bus the member account forwards its signals to. */
   centralBusArn: "CentralBusArn",
+  /** The central role-session revoker's role: the only principal that may assume the member's revoker role. */
+  centralRevokerRoleArn: "CentralRevokerRoleArn",
 } as const;
 
 /** The member stack's settings (the same for every member account). */
@@ -99,10 +105,14 @@ export function memberRoleActions(): string[] {
  *   Organization), holding exactly the actions of the permissions tables, never one that grants;
  * - the member's own deny-only session policy (the one the member role may attach besides quarantine);
  * - the drill user `lkr drill --account` exercises (the member role may create no user or key);
+ * - the revoker role: the only role of the stack that may write (and delete) an inline policy on a
+ *   role, assumable only by the central role-session revoker function, which writes nothing but the
+ *   deny of a role's older sessions (see `revokerRole`);
  * - rules forwarding the member's signals to the central bus, through a role, with a DLQ.
  */
 export class MemberStack extends Stack {
   readonly memberRole: iam.CfnRole;
+  readonly revokerRole: iam.CfnRole;
 
   constructor(scope: App, id: string, props: MemberTemplateProps) {
     super(scope, id, {
@@ -118,6 +128,12 @@ export class MemberStack extends Stack {
       allowedPattern: "^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[\\w.-]+$",
       description: "ARN of the central bus",
     });
+    const centralRevoker = new CfnParameter(this, MEMBER_PARAMETERS.centralRevokerRoleArn, {
+      type: "String",
+      allowedPattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$",
+      description: "ARN of the central role-session revoker function's role",
+    });
+    const revokerRoleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${memberRevokerRoleName(props.memberRoleName)}`;
 
     const sessionDeny = new iam.CfnManagedPolicy(this, "SessionDenyPolicy", {
       managedPolicyName: memberSessionDenyPolicyName(props.memberRoleName),
@@ -135,6 +151,7 @@ export class MemberStack extends Stack {
       exemptArns: [
         ...exemptArnsOf(props.exemptPrincipals ?? []),
         `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${props.memberRoleName}`,
+        revokerRoleArn,
       ],
       honorExemptTag: props.honorExemptTag ?? false,
     };
@@ -196,8 +213,74 @@ export class MemberStack extends Stack {
     });
 
     this.drillUser();
-    this.forwardSignals(props.patterns ?? MEMBER_FORWARDED_PATTERNS, centralBus.valueAsString);
+    const forwardRole = this.forwardSignals(
+      props.patterns ?? MEMBER_FORWARDED_PATTERNS,
+      centralBus.valueAsString,
+    );
+    this.revokerRole = this.createRevokerRole(props, centralRevoker.valueAsString, revokerRoleArn, [
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${props.memberRoleName}`,
+      forwardRole.roleArn,
+      ...exemptArnsOf(props.exemptPrincipals ?? []).filter((arn) => arn.includes(":role/")),
+    ]);
     Tags.of(this).add(`${TAG_PREFIX}:component`, "member");
+  }
+
+  /**
+   * The member's revoker role. IAM has no condition on an inline policy's name or content
+   * (PutRolePolicy's only condition keys are iam:PermissionsBoundary and iam:RoleTemplateARN, per
+   * the Service Authorization Reference), and no deny-only managed policy can carry a per-incident
+   * time (a policy variable cannot feed a date condition). So the grant power of writing the
+   * time-scoped deny stays where the home stack keeps it: with the central revoker function, which
+   * builds the one document itself. This role is assumable by that function's role alone, from inside
+   * the Organization; it may put, list and delete inline policies of roles only, never on the stack's
+   * own roles nor on exempt-listed ones, and nothing else. The member role, which respond,
+   * investigate and operators assume, holds no Put*Policy or Delete*Policy.
+   */
+  private createRevokerRole(
+    props: MemberTemplateProps,
+    centralRevokerRoleArn: string,
+    revokerRoleArn: string,
+    protectedRoles: readonly string[],
+  ): iam.CfnRole {
+    const actions = [...ROLE_SESSION_REVOKER_ACTIONS, ...ROLE_SESSION_LIFT_ACTIONS];
+    const statements = [
+      new iam.PolicyStatement({
+        sid: "RevokeRoleSessions",
+        actions,
+        resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: "NeverWriteOnProtectedRoles",
+        effect: iam.Effect.DENY,
+        actions,
+        resources: [revokerRoleArn, ...protectedRoles],
+      }),
+    ];
+    return new iam.CfnRole(this, "SessionRevokerRole", {
+      roleName: memberRevokerRoleName(props.memberRoleName),
+      description:
+        "leaked-key-responder: the central role-session revoker denies a role's older sessions through this role",
+      maxSessionDuration: 3600,
+      assumeRolePolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "CentralRevokerOfTheOrganization",
+            Effect: "Allow",
+            Principal: { AWS: centralRevokerRoleArn },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+          },
+        ],
+      },
+      policies: [
+        {
+          policyName: "RevokeRoleSessions",
+          policyDocument: new iam.PolicyDocument({ statements }).toJSON(),
+        },
+      ],
+      tags: [{ key: EXEMPT_TAG, value: "true" }],
+    });
   }
 
   /**
@@ -217,7 +300,7 @@ export class MemberStack extends Stack {
   }
 
   /** One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ. */
-  private forwardSignals(patterns: readonly ForwardedPattern[], centralBusArn: string): void {
+  private forwardSignals(patterns: readonly ForwardedPattern[], centralBusArn: string): iam.Role {
     const bus = events.EventBus.fromEventBusArn(this, "CentralBus", centralBusArn);
     const role = new iam.Role(this, "ForwardRole", {
       assumedBy: new iam.ServicePrincipal("events.amazonaws.com"),
@@ -231,6 +314,7 @@ export class MemberStack extends Stack {
         targets: [new targets.EventBus(bus, { role, deadLetterQueue: dlq })],
       });
     }
+    return role;
   }
 }
 

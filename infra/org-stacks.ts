@@ -62,6 +62,8 @@ export interface MemberStackSetProps extends MemberTemplateProps {
   readonly centralRoleArns: readonly string[];
   /** The central bus members forward to. */
   readonly centralBusArn: string;
+  /** The central role-session revoker's role: the member's revoker role trusts it alone. */
+  readonly centralRevokerRoleArn: string;
   /** `DELEGATED_ADMIN` from a StackSets delegated administrator (the security account), `SELF` from the management account. @default "DELEGATED_ADMIN" */
   readonly callAs?: "DELEGATED_ADMIN" | "SELF";
 }
@@ -98,6 +100,10 @@ export class MemberStackSet extends Construct {
       parameters: [
         { parameterKey: MEMBER_PARAMETERS.centralRoleArns, parameterValue: props.centralRoleArns.join(",") },
         { parameterKey: MEMBER_PARAMETERS.centralBusArn, parameterValue: props.centralBusArn },
+        {
+          parameterKey: MEMBER_PARAMETERS.centralRevokerRoleArn,
+          parameterValue: props.centralRevokerRoleArn,
+        },
       ],
       stackInstancesGroup: [
         {

@@ -1,5 +1,6 @@
 import { type AlertRoute, formatAlertRoutes, MAX_ALERT_ROUTES_LENGTH } from "../lambdas/core/alert-routes.js";
 import { IAM_PRINCIPAL_NAME_PATTERN, REGION_PATTERN } from "../lambdas/core/contract.js";
+import { MAX_MEMBER_ROLE_NAME_LENGTH, memberRevokerRoleName } from "../lambdas/core/organization.js";
 import { PropsCheck } from "./props-check.js";
 
 /**
@@ -65,6 +66,13 @@ export function validateOrganization(settings: OrganizationSettings): void {
       settings.memberRoleName,
       (name) => IAM_PRINCIPAL_NAME_PATTERN.test(name),
       (name) => `memberRoleName is "${name}"; expected an IAM role name`,
+    )
+    .value(
+      settings.memberRoleName,
+      (name) => name.length <= MAX_MEMBER_ROLE_NAME_LENGTH,
+      (name) =>
+        `memberRoleName is "${name}" (${name.length} characters); at most ${MAX_MEMBER_ROLE_NAME_LENGTH}: ` +
+        `the member's revoker role is named ${memberRevokerRoleName("<name>")} and IAM allows 64`,
     )
     .value(
       settings.memberRoleName,

@@ -3,7 +3,9 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { ROLE_SESSION_REVOKER_ACTIONS } from "../lambdas/core/permissions.js";
+import { ROLE_SESSION_REVOKER_ENV } from "../lambdas/core/contract.js";
+import { memberRevokerRoleName } from "../lambdas/core/organization.js";
+import { MEMBER_REVOKER_ASSUME_ACTIONS, ROLE_SESSION_REVOKER_ACTIONS } from "../lambdas/core/permissions.js";
 import { handlerFunction, LOG_WRITE_ACTIONS } from "./function-parts.js";
 
 export interface RoleSessionRevokerProps {
@@ -20,6 +22,7 @@ export interface RoleSessionRevokerProps {
 export class RoleSessionRevoker extends Construct {
   readonly fn: lambda.Function;
   readonly role: iam.Role;
+  private readonly boundary: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RoleSessionRevokerProps) {
     super(scope, id);
@@ -43,23 +46,22 @@ export class RoleSessionRevoker extends Construct {
         resources: [roles],
       }),
     );
-    iam.PermissionsBoundary.of(role).apply(
-      new iam.ManagedPolicy(this, "RoleSessionRevokerPermissionsBoundary", {
-        description: "Permissions boundary of the leaked-key-responder role-session revoker",
-        statements: [
-          new iam.PolicyStatement({
-            sid: "RevokeRoleSessions",
-            actions: [...ROLE_SESSION_REVOKER_ACTIONS],
-            resources: [roles],
-          }),
-          new iam.PolicyStatement({
-            sid: "OwnLogs",
-            actions: [...LOG_WRITE_ACTIONS],
-            resources: [logGroup.logGroupArn],
-          }),
-        ],
-      }),
-    );
+    this.boundary = new iam.ManagedPolicy(this, "RoleSessionRevokerPermissionsBoundary", {
+      description: "Permissions boundary of the leaked-key-responder role-session revoker",
+      statements: [
+        new iam.PolicyStatement({
+          sid: "RevokeRoleSessions",
+          actions: [...ROLE_SESSION_REVOKER_ACTIONS],
+          resources: [roles],
+        }),
+        new iam.PolicyStatement({
+          sid: "OwnLogs",
+          actions: [...LOG_WRITE_ACTIONS],
+          resources: [logGroup.logGroupArn],
+        }),
+      ],
+    });
+    iam.PermissionsBoundary.of(role).apply(this.boundary);
     const reason =
       "A leaked session key's role is known only when the signal arrives: PutRolePolicy names role/* of this account. " +
       "The revoker writes only the deny document it builds itself; the stack's roles and exempt-listed roles are denied explicitly.";
@@ -67,6 +69,33 @@ export class RoleSessionRevoker extends Construct {
       id: "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]",
       reason,
     });
+  }
+
+  /**
+   * In an Organization: the revoker may assume the member stack's revoker role (named after the
+   * member role) of an account of the Organization (`aws:ResourceOrgID`), and nothing else there; it
+   * is told the member role's name. Call once.
+   */
+  reachMembers(memberRoleName: string, organizationId: string | undefined): void {
+    const name = memberRevokerRoleName(memberRoleName);
+    const statement = () =>
+      new iam.PolicyStatement({
+        sid: "AssumeMemberRevokerRole",
+        actions: [...MEMBER_REVOKER_ASSUME_ACTIONS],
+        resources: [`arn:${Aws.PARTITION}:iam::*:role/${name}`],
+        ...(organizationId ? { conditions: { StringEquals: { "aws:ResourceOrgID": organizationId } } } : {}),
+      });
+    this.role.addToPolicy(statement());
+    this.boundary.addStatements(statement());
+    this.fn.addEnvironment(ROLE_SESSION_REVOKER_ENV.memberRoleName, memberRoleName);
+    for (const scope of [this.role, this.boundary]) {
+      Validations.of(scope).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${name}]`,
+        reason:
+          "The member account of a leaked key is known only when the signal arrives: the revoker assumes the one " +
+          "revoker role of that name, only in accounts of the Organization (aws:ResourceOrgID).",
+      });
+    }
   }
 
   /**

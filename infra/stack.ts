@@ -79,6 +79,11 @@ export class LeakedKeyResponderStack extends Stack {
       value: org.memberRoleName,
       description: "The member role lkr release acts through in member accounts",
     });
+    new CfnOutput(this, STACK_OUTPUTS.roleSessionRevokerFunctionName, {
+      value: r.roleSessionRevoker.fn.functionName,
+      description:
+        "The role-session revoker lkr release asks to lift a role's revoke policy in a member account",
+    });
     this.memberStackSet = new MemberStackSet(this, "Members", {
       organizationId: org.organizationId,
       memberRoleName: org.memberRoleName,
@@ -88,6 +93,7 @@ export class LeakedKeyResponderStack extends Stack {
       organizationalUnitIds: org.memberOrganizationalUnitIds,
       centralRoleArns: centralRoles,
       centralBusArn: intake.busArn,
+      centralRevokerRoleArn: r.roleSessionRevoker.role.roleArn,
     });
   }
 }

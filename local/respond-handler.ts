@@ -32,6 +32,11 @@ export function localRespondHandler(world: World, options: LocalRespondOptions =
   return createRespondHandler(config, {
     ...respondClients(motoClientConfig(endpoint)),
     roleSessionRevoker: localRoleSessionRevoker(endpoint, options.logLevel ?? "ERROR"),
+    memberRoleSessionRevoker: (accountId) =>
+      localRoleSessionRevoker(endpoint, options.logLevel ?? "ERROR", {
+        memberRoleName: config.memberRoleName,
+        accountId,
+      }),
     logger: new Logger({ serviceName: SERVICE_NAME, logLevel: options.logLevel ?? "ERROR" }),
     metrics: options.metrics ?? { record: () => {} },
   });

@@ -5,11 +5,14 @@ import type { AwsContext } from "../aws.js";
 import { UsageError } from "../errors.js";
 import { parseIncidentArgument } from "../filters.js";
 import { type Io, println } from "../io.js";
+import type { MemberRevokerFor } from "../member-release.js";
 
 export interface CommandContext {
   readonly io: Io;
   readonly args: ParsedCommand;
   readonly aws: AwsContext;
+  /** The role-session revoker a release in a member account uses. @default the deployed function */
+  readonly memberRevokerFor?: MemberRevokerFor | undefined;
 }
 
 export async function incidentReview(ctx: CommandContext): Promise<DynamoDbIncidentReview> {

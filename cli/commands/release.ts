@@ -13,6 +13,7 @@ import { EXIT, ReleaseConflictError, ReleaseIncompleteError, UsageError } from "
 import { describeInPlace, renderReleasePlan, renderUndoResults } from "../format.js";
 import { eprintln, println } from "../io.js";
 import { actingIn } from "../member-account.js";
+import { deployedRevokerFor, withMemberRevoker } from "../member-release.js";
 import { type CommandContext, incidentReview, output, requireReason, resolveIncidentId } from "./common.js";
 
 async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
@@ -78,7 +79,14 @@ export async function releaseCommand(ctx: CommandContext): Promise<number> {
     { by: caller.arn, reason },
     {
       incidents: review,
-      iam: new IamReleaseAdapter(acting.iam),
+      iam:
+        acting.accountId === caller.accountId
+          ? new IamReleaseAdapter(acting.iam)
+          : withMemberRevoker(
+              new IamReleaseAdapter(acting.iam),
+              acting.accountId,
+              ctx.memberRevokerFor ?? deployedRevokerFor(ctx.aws),
+            ),
       callerAccountId: acting.accountId,
       alerts: new SnsAlertPublisher(ctx.aws.sns(), topicArn, chatTopicArn),
       now: ctx.io.now,

@@ -61,6 +61,12 @@ export const RESPOND_ENV = {
   chatTopicArn: "CHAT_TOPIC_ARN",
 } as const;
 
+/** Environment variables of the role-session revoker function (none is required). */
+export const ROLE_SESSION_REVOKER_ENV = {
+  /** The Organization's member role name: a member account's revoker role is named after it; unset: the home account only. */
+  memberRoleName: "MEMBER_ROLE_NAME",
+} as const;
+
 /** Environment variables of the investigate function. */
 export const INVESTIGATE_ENV = {
   incidentTableName: INCIDENT_TABLE_NAME,
@@ -102,6 +108,8 @@ export const STACK_OUTPUTS = {
   honeyKeyPath: "HoneyKeyPath",
   /** An Organization deployment's member role: `lkr release` acts in a member account through it. */
   memberRoleName: "MemberRoleName",
+  /** An Organization deployment's role-session revoker: `lkr release` in a member account asks it to lift a role's revoke policy. */
+  roleSessionRevokerFunctionName: "RoleSessionRevokerFunctionName",
   /** `lkr dlq`: the dead-letter queues it lists, and where `lkr dlq redrive` sends their messages back. */
   informationalQueueUrl: "InformationalQueueUrl",
   investigateDeadLetterQueueUrl: "InvestigateDeadLetterQueueUrl",
@@ -203,4 +211,5 @@ export const LKR_CLI_ENV = {
   honeyPath: "LKR_HONEY_PATH",
   honeyKeySecret: "LKR_HONEYKEY_SECRET",
   memberRoleName: "LKR_MEMBER_ROLE_NAME",
+  roleSessionRevokerFunction: "LKR_ROLE_SESSION_REVOKER_FUNCTION",
 } as const;

@@ -15,6 +15,17 @@ export function memberSessionDenyPolicyArn(
   return `arn:${partition}:iam::${accountId}:policy/${memberSessionDenyPolicyName(memberRoleName)}`;
 }
 
+/**
+ * The member stack's role-session revoker role: the one role of a member account that may write an
+ * inline policy (the deny of a role's older sessions), assumable only by the central revoker function.
+ */
+export function memberRevokerRoleName(memberRoleName: string): string {
+  return `${memberRoleName}-SessionRevoker`;
+}
+
+/** How long a member role name may be, so the revoker role named after it fits IAM's 64 characters. */
+export const MAX_MEMBER_ROLE_NAME_LENGTH = 64 - memberRevokerRoleName("").length;
+
 /** The member role's ARN in an account. */
 export function memberRoleArn(accountId: string, memberRoleName: string, partition = "aws"): string {
   return `arn:${partition}:iam::${accountId}:role/${memberRoleName}`;

@@ -61,6 +61,15 @@ export const IAM_PERMISSIONS: Readonly<Record<PermissionRow, IamGrant>> = {
 /** The one IAM action of the role-session revoker function, on role/* only. */
 export const ROLE_SESSION_REVOKER_ACTIONS = ["iam:PutRolePolicy"] as const;
 
+/**
+ * What the member stack's revoker role holds besides: a release in a member account asks the revoker
+ * to delete the key's revoke policy there (the member role deletes no inline policy).
+ */
+export const ROLE_SESSION_LIFT_ACTIONS = ["iam:ListRolePolicies", "iam:DeleteRolePolicy"] as const;
+
+/** What the central revoker's role may do to reach a member account's revoker role. */
+export const MEMBER_REVOKER_ASSUME_ACTIONS = ["sts:AssumeRole"] as const;
+
 /** What the respond function may do to the revoker: invoke it, synchronously. */
 export const ROLE_SESSION_REVOKER_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
 

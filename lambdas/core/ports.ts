@@ -57,7 +57,19 @@ export interface RoleSessionRevoker {
   revoke(request: RoleSessionRevocation): Promise<{ policyName: string }>;
 }
 
-/** The revoker for the key's account (it acts in the responder's own account only). */
+/** What a release in a member account asks the revoker to delete: the key's revoke policy of that role. */
+export interface RoleSessionLift {
+  readonly roleName: string;
+  readonly accessKeyId: string;
+  readonly accountId: string;
+}
+
+/** The revoker's other half: only it may delete the revoke policy in a member account. */
+export interface RoleSessionLifter {
+  lift(request: RoleSessionLift): Promise<"deleted" | "absent">;
+}
+
+/** The revoker for the key's account (the home account's, or a member account's through its revoker role). */
 export type RoleSessionRevokerFor = (accountId: string) => RoleSessionRevoker;
 
 /** IAM for the account the signal is about: the function's own, or a member account through an assumed role. */

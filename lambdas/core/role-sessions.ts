@@ -62,11 +62,18 @@ export const ISSUED_BEFORE_MAX_SKEW_MS = 5 * 60 * 1000;
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
-/** What the revoker is asked: the role, the key (it names the policy), and the instant. */
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * What the revoker is asked: the role, the key (it names the policy), and the instant; and, for a
+ * role of a member account, that account (the revoker acts there through the member stack's
+ * revoker role; without it, in its own account).
+ */
 export const RevokeRoleSessionsInputSchema = z.strictObject({
   roleName: z.string().check(z.regex(IAM_PRINCIPAL_NAME_PATTERN)),
   accessKeyId: z.string().check(z.regex(ACCESS_KEY_ID_PATTERN)),
   issuedBefore: z.string().check(z.regex(ISO_TIME)),
+  accountId: z.optional(z.string().check(z.regex(ACCOUNT_ID))),
 });
 export type RevokeRoleSessionsInput = z.infer<typeof RevokeRoleSessionsInputSchema>;
 
@@ -75,6 +82,8 @@ export interface RoleRevokePolicy {
   readonly roleName: string;
   readonly policyName: string;
   readonly policyDocument: string;
+  /** The member account it is put in; undefined: the revoker's own account. */
+  readonly accountId?: string | undefined;
 }
 
 export type RevokeInputCheck =
@@ -94,7 +103,7 @@ export function revokePolicyFor(input: unknown, now: Date): RevokeInputCheck {
       issues: parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`),
     };
   }
-  const { roleName, accessKeyId, issuedBefore } = parsed.data;
+  const { roleName, accessKeyId, issuedBefore, accountId } = parsed.data;
   const at = Date.parse(issuedBefore);
   if (Number.isNaN(at)) return { ok: false, issues: ["issuedBefore: not a time"] };
   if (at > now.getTime() + ISSUED_BEFORE_MAX_SKEW_MS) {
@@ -106,8 +115,43 @@ export function revokePolicyFor(input: unknown, now: Date): RevokeInputCheck {
       roleName,
       policyName: revokePolicyName(accessKeyId),
       policyDocument: denyOlderSessionsPolicy(new Date(at).toISOString()),
+      ...(accountId === undefined ? {} : { accountId }),
     },
   };
+}
+
+/**
+ * A release in a member account asks the revoker to lift what it put there (the member role may
+ * delete no inline policy: deleting a deny can grant): the role, the key and the account name the
+ * one policy it deletes; nothing else can be named.
+ */
+export const LiftRoleSessionsInputSchema = z.strictObject({
+  lift: z.literal(true),
+  roleName: z.string().check(z.regex(IAM_PRINCIPAL_NAME_PATTERN)),
+  accessKeyId: z.string().check(z.regex(ACCESS_KEY_ID_PATTERN)),
+  accountId: z.string().check(z.regex(ACCOUNT_ID)),
+});
+export type LiftRoleSessionsInput = z.infer<typeof LiftRoleSessionsInputSchema>;
+
+/** The revoke policy a lift deletes, or why the request is refused. */
+export type LiftCheck =
+  | { readonly ok: true; readonly roleName: string; readonly policyName: string; readonly accountId: string }
+  | { readonly ok: false; readonly issues: readonly string[] };
+
+export function liftPolicyFor(input: unknown): LiftCheck {
+  const parsed = LiftRoleSessionsInputSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error.issues) };
+  const { roleName, accessKeyId, accountId } = parsed.data;
+  return { ok: true, roleName, policyName: revokePolicyName(accessKeyId), accountId };
+}
+
+/** Whether the revoker's input asks for a lift (it then must pass LiftRoleSessionsInputSchema). */
+export function asksForLift(input: unknown): boolean {
+  return typeof input === "object" && input !== null && "lift" in input;
+}
+
+function issuesOf(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
+  return issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`);
 }
 
 /**
@@ -116,6 +160,7 @@ export function revokePolicyFor(input: unknown, now: Date): RevokeInputCheck {
  */
 export const RevokeRoleSessionsResultSchema = z.discriminatedUnion("outcome", [
   z.object({ outcome: z.literal("revoked"), policyName: z.string() }),
+  z.object({ outcome: z.literal("lifted"), policyName: z.string(), deleted: z.boolean() }),
   z.object({ outcome: z.literal("refused"), issues: z.array(z.string()) }),
   z.object({
     outcome: z.literal("failed"),

@@ -61,6 +61,8 @@ export interface RespondClients {
   readonly lambda: LambdaClient;
   /** The revoker itself, in place of invoking the function (the local drill and tests run it in-process). */
   readonly roleSessionRevoker?: RoleSessionRevoker | undefined;
+  /** A member account's revoker, in place of invoking the function with the account (the local drill and tests). */
+  readonly memberRoleSessionRevoker?: ((accountId: string) => RoleSessionRevoker) | undefined;
   /** STS for member-account roles; called once, on the first event for another account. */
   readonly sts: () => STSClient;
   /** Organizations, for alert routes by OU or account tag; called once, on the first such route. */
@@ -175,18 +177,27 @@ function settingsForAccount(config: RespondConfig, members: MemberAccounts) {
 }
 
 /**
- * The role-session revoker for an account: the function (or the in-process one given), in the
- * home account only; a member account's roles are out of its reach.
+ * The role-session revoker for an account: the function (or the in-process one given); for a member
+ * account, the same function told the account (it acts there through the member stack's revoker
+ * role), only where a member role is configured.
  */
 function roleRevokers(config: RespondConfig, clients: RespondClients) {
+  const fn = config.roleSessionRevokerFunction;
   const home: RoleSessionRevoker =
     clients.roleSessionRevoker ??
-    (config.roleSessionRevokerFunction === undefined
+    (fn === undefined
       ? new NoRoleRevokerInAccount("this account (ROLE_SESSION_REVOKER_FUNCTION unset)")
-      : new LambdaRoleSessionRevoker(clients.lambda, config.roleSessionRevokerFunction));
+      : new LambdaRoleSessionRevoker(clients.lambda, fn));
+  const member = (accountId: string): RoleSessionRevoker => {
+    if (config.memberRoleName === undefined) return new NoRoleRevokerInAccount(accountId);
+    if (clients.memberRoleSessionRevoker !== undefined) return clients.memberRoleSessionRevoker(accountId);
+    return fn === undefined
+      ? new NoRoleRevokerInAccount(accountId)
+      : new LambdaRoleSessionRevoker(clients.lambda, fn, accountId);
+  };
   return (homeAccount: string | undefined): RoleSessionRevokerFor =>
     (accountId: string) =>
-      homeAccount === undefined || accountId === homeAccount ? home : new NoRoleRevokerInAccount(accountId);
+      homeAccount === undefined || accountId === homeAccount ? home : member(accountId);
 }
 
 /**
@@ -231,13 +242,14 @@ function routedAlerts(config: RespondConfig, clients: RespondClients, central: A
 async function exposuresOfAllDetached(
   detached: readonly PolicyDetached[],
   iamFor: IamPortFor,
+  alertsFor: (accountId: string) => Promise<AlertPublisher>,
   log: Log,
   failures: unknown[],
 ): Promise<Exposure[]> {
   const exposures: Exposure[] = [];
   for (const d of detached) {
     try {
-      exposures.push(...(await exposuresOfDetached(d, iamFor, log)));
+      exposures.push(...(await exposuresOfDetached(d, iamFor, log, await alertsFor(d.accountId))));
     } catch (error) {
       log.error("tamper not handled", { error: describeError(error) });
       failures.push(error);
@@ -341,6 +353,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
       ].filter((arn): arn is string => arn !== undefined),
       responderRoleArns: config.responderRoleArns,
       responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
+      memberRoleName: config.memberRoleName,
     },
   };
 
@@ -405,7 +418,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     const failures: unknown[] = [];
     const exposures = [
       ...normalized.exposures,
-      ...(await exposuresOfAllDetached(detached, iamFor, deps.log, failures)),
+      ...(await exposuresOfAllDetached(detached, iamFor, alertsFor, deps.log, failures)),
       ...(await exposuresOfAllQuarantined(quarantined, iamFor, deps.log, failures)),
     ];
     await alertNotices(notices, config, deps.alerts, deps.log, failures);

@@ -73,6 +73,7 @@ const memberOptions: ProofOptions = {
   parameters: {
     CentralRoleArns: [respondArn, investigateArn, auditArn, honeyCheckArn, OPERATOR],
     CentralBusArn: `arn:aws:events:us-east-1:${CENTRAL}:event-bus/LeakedKeyResponder-org-signals`,
+    CentralRevokerRoleArn: central.role(revoker).arn,
   },
 };
 const member = loadPolicyProof(memberBody, memberOptions);
@@ -618,6 +619,230 @@ const centralBus: ProofTable = {
   },
 };
 
+const memberRevoker = member.logicalId("AWS::IAM::Role", /SessionRevokerRole/);
+const memberRevokerArn = `arn:aws:iam::${MEMBER}:role/${ROLE_NAME}-SessionRevoker`;
+const forwardRoleArn = member.role(member.logicalId("AWS::IAM::Role", /ForwardRole/)).arn;
+const breakGlassRole = `arn:aws:iam::${MEMBER}:role/break-glass`;
+
+/** A central role's request to assume the member's revoker role. */
+function assumeRevoker(
+  says: string,
+  centralRole: string,
+  expected: Decision,
+  context: Record<string, string> = {},
+): Row {
+  const role = central.role(centralRole);
+  return {
+    says,
+    request: {
+      principal: role.arn,
+      action: "sts:AssumeRole",
+      resource: memberRevokerArn,
+      identityPolicies: role.identityPolicies,
+      context: { "aws:PrincipalOrgID": ORG_ID, "aws:ResourceOrgID": ORG_ID, ...context },
+    },
+    expected,
+  };
+}
+
+const memberRevokerTrust: ProofTable = {
+  name: "the member's revoker role: assumed by the central revoker alone",
+  template: memberBody,
+  options: memberOptions,
+  rows: [
+    assumeRevoker("the central revoker role assumes it", revoker, "Allowed"),
+    assumeRevoker(
+      "the central respond role assumes it not (it may only invoke the revoker)",
+      respond,
+      "ImplicitlyDenied",
+    ),
+    assumeRevoker("the central investigate role assumes it not", investigate, "ImplicitlyDenied"),
+    assumeRevoker("the central audit role assumes it not", audit, "ImplicitlyDenied"),
+    assumeRevoker(
+      "the revoker role ARN from outside the Organization assumes it not",
+      revoker,
+      "ImplicitlyDenied",
+      {
+        "aws:PrincipalOrgID": OTHER_ORG,
+      },
+    ),
+    {
+      says: "an operator role (administrator of the central account) assumes it not",
+      request: {
+        principal: OPERATOR,
+        action: "sts:AssumeRole",
+        resource: memberRevokerArn,
+        identityPolicies: ADMIN,
+        context: inOrg(),
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "an administrator of the member account itself assumes it not",
+      request: {
+        principal: `arn:aws:iam::${MEMBER}:role/admin`,
+        action: "sts:AssumeRole",
+        resource: memberRevokerArn,
+        identityPolicies: ADMIN,
+        context: inOrg(),
+      },
+      expected: "ImplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    "drop-allow-conditions": ["the revoker role ARN from outside the Organization assumes it not"],
+  },
+};
+
+/** The central template's grants alone decide these (as in the table above, the role named in the central account). */
+const centralRevokerNamed = `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}-SessionRevoker`;
+
+const centralRevokerReach: ProofTable = {
+  name: "the central revoker reaches only the members' revoker roles",
+  template: centralTemplate,
+  options: {},
+  rows: [
+    {
+      says: "the revoker may assume a member's revoker role, in the Organization",
+      request: {
+        principal: revoker,
+        action: "sts:AssumeRole",
+        resource: centralRevokerNamed,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "the revoker may not assume a revoker role outside the Organization",
+      request: {
+        principal: revoker,
+        action: "sts:AssumeRole",
+        resource: centralRevokerNamed,
+        context: { "aws:ResourceOrgID": OTHER_ORG },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the revoker may not assume the member role (it needs none of its grants)",
+      request: {
+        principal: revoker,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the revoker may not assume an administrator role",
+      request: {
+        principal: revoker,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the respond role may not assume a member's revoker role",
+      request: {
+        principal: respond,
+        action: "sts:AssumeRole",
+        resource: centralRevokerNamed,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "ImplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    "drop-allow-conditions": ["the revoker may not assume a revoker role outside the Organization"],
+    "widen-allow-resources": [
+      "the revoker may not assume the member role (it needs none of its grants)",
+      "the revoker may not assume an administrator role",
+    ],
+  },
+};
+
+const revokerAction = (says: string, action: string, resource: string, expected: Decision): Row => ({
+  says,
+  request: { principal: memberRevoker, action, resource },
+  expected,
+});
+
+const memberRevokerGrants: ProofTable = {
+  name: "the member's revoker role: a role's inline policies and nothing else",
+  template: memberBody,
+  options: memberOptions,
+  rows: [
+    revokerAction("puts the revoke policy on a role", "iam:PutRolePolicy", appRole, "Allowed"),
+    revokerAction("lists a role's inline policies (lift)", "iam:ListRolePolicies", appRole, "Allowed"),
+    revokerAction("deletes a role's inline policy (lift)", "iam:DeleteRolePolicy", appRole, "Allowed"),
+    revokerAction(
+      "puts no inline policy on the member role",
+      "iam:PutRolePolicy",
+      memberRoleArn,
+      "ExplicitlyDenied",
+    ),
+    revokerAction(
+      "puts no inline policy on itself",
+      "iam:PutRolePolicy",
+      memberRevokerArn,
+      "ExplicitlyDenied",
+    ),
+    revokerAction(
+      "deletes no inline policy of itself",
+      "iam:DeleteRolePolicy",
+      memberRevokerArn,
+      "ExplicitlyDenied",
+    ),
+    revokerAction(
+      "puts no inline policy on the forwarder role",
+      "iam:PutRolePolicy",
+      forwardRoleArn,
+      "ExplicitlyDenied",
+    ),
+    revokerAction(
+      "puts no inline policy on an exempt-listed role",
+      "iam:PutRolePolicy",
+      breakGlassRole,
+      "ExplicitlyDenied",
+    ),
+    revokerAction("puts no inline policy on a user", "iam:PutUserPolicy", bob, "ImplicitlyDenied"),
+    revokerAction("attaches no managed policy", "iam:AttachRolePolicy", appRole, "ImplicitlyDenied"),
+    revokerAction(
+      "creates no policy",
+      "iam:CreatePolicy",
+      `arn:aws:iam::${MEMBER}:policy/x`,
+      "ImplicitlyDenied",
+    ),
+    revokerAction(
+      "creates no policy version",
+      "iam:CreatePolicyVersion",
+      memberSessionDeny,
+      "ImplicitlyDenied",
+    ),
+    revokerAction("changes no trust policy", "iam:UpdateAssumeRolePolicy", appRole, "ImplicitlyDenied"),
+    revokerAction(
+      "removes no permissions boundary",
+      "iam:DeleteRolePermissionsBoundary",
+      appRole,
+      "ImplicitlyDenied",
+    ),
+    revokerAction("passes no role", "iam:PassRole", appRole, "ImplicitlyDenied"),
+    revokerAction("creates no key", "iam:CreateAccessKey", bob, "ImplicitlyDenied"),
+    revokerAction("re-enables no key", "iam:UpdateAccessKey", bob, "ImplicitlyDenied"),
+    revokerAction("assumes no role", "sts:AssumeRole", appRole, "ImplicitlyDenied"),
+  ],
+  weakenings: {
+    "drop-deny-statements": [
+      "puts no inline policy on the member role",
+      "puts no inline policy on itself",
+      "deletes no inline policy of itself",
+      "puts no inline policy on the forwarder role",
+      "puts no inline policy on an exempt-listed role",
+    ],
+  },
+};
+
 /** The member stack's drill user (lkr drill --account): what the member role may do to it, and never. */
 const drillUser = `arn:aws:iam::${MEMBER}:user${MEMBER_DRILL_USER_PATH}${MEMBER_DRILL_USER_NAME}`;
 const onDrillUser = (
@@ -687,7 +912,16 @@ const memberDrill: ProofTable = {
   },
 };
 
-describe.each([memberTrust, centralAssume, memberRoleGrants, centralBus, memberDrill])("$name", (t) => {
+describe.each([
+  memberTrust,
+  centralAssume,
+  memberRoleGrants,
+  centralBus,
+  memberDrill,
+  memberRevokerTrust,
+  centralRevokerReach,
+  memberRevokerGrants,
+])("$name", (t) => {
   const decideAll = (p: PolicyProof) => Promise.all(t.rows.map((r) => p.decide(r.request)));
 
   it(`decides each of its ${t.rows.length} rows as expected`, async () => {

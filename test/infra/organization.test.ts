@@ -523,6 +523,7 @@ describe("the member template (the StackSet's TemplateBody)", () => {
           organizationalUnitIds: ORG.memberOrganizationalUnitIds,
           centralRoleArns: [`arn:aws:iam::${ACCOUNT}:role/respond`],
           centralBusArn: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/x`,
+          centralRevokerRoleArn: `arn:aws:iam::${ACCOUNT}:role/revoker`,
         }),
     ).toThrow(/in an Organization it must be an AWS managed policy/);
   });

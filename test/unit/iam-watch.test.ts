@@ -252,3 +252,89 @@ describe("the tag notice", () => {
     expect(renderTagNotice(notice, true).text).toContain("is no longer contained by the responder");
   });
 });
+
+describe("the tamper watch in a member account (the member stack forwards its IAM calls)", () => {
+  const MEMBER = "210987654321";
+  const MEMBER_ROLE = "LkrMember";
+  const memberDeny = `arn:aws:iam::${MEMBER}:policy/${MEMBER_ROLE}-SessionDeny`;
+  const watch = {
+    fencePolicyArns: [QUARANTINE, SESSION_DENY],
+    responderRoleArns: [RESPOND_ROLE],
+    memberRoleName: MEMBER_ROLE,
+  };
+  const org: NormalizeOptions = { ...options, watch };
+
+  /** The fixture as account MEMBER's CloudTrail records it (the call was made there, by its own user). */
+  function inMember(fixture: string, policyArn: string): unknown {
+    const event = structuredClone(readFixture(`aws.iam/${fixture}`)) as {
+      account: string;
+      detail: {
+        recipientAccountId: string;
+        requestParameters: Record<string, unknown>;
+        userIdentity: { accountId: string; arn: string };
+      };
+    };
+    event.account = MEMBER;
+    event.detail.recipientAccountId = MEMBER;
+    event.detail.userIdentity.accountId = MEMBER;
+    event.detail.userIdentity.arn = event.detail.userIdentity.arn.replace("123456789012", MEMBER);
+    event.detail.requestParameters.policyArn = policyArn;
+    return event;
+  }
+
+  it.each([
+    ["detach-user-policy-quarantine.json", { type: "user", name: "malicious-iam-user" }],
+    ["detach-role-policy-quarantine.json", { type: "role", name: "cloudtrail-role" }],
+  ])(
+    "reads %s of the member's own session-deny policy as a fence detached in that account",
+    (fixture, target) => {
+      expect(normalizeEvent(inMember(fixture, memberDeny), org)).toMatchObject({
+        exposures: [],
+        detached: [{ kind: "policy-detached", accountId: MEMBER, target, policyArn: memberDeny }],
+      });
+    },
+  );
+
+  it("reads a detach of AWS's quarantine policy in the member account as a fence of that account", () => {
+    expect(normalizeEvent(inMember("detach-user-policy-quarantine.json", QUARANTINE), org)).toMatchObject({
+      detached: [{ accountId: MEMBER, policyArn: QUARANTINE }],
+    });
+  });
+
+  it.each([
+    ["another account's session-deny policy", `arn:aws:iam::444455556666:policy/${MEMBER_ROLE}-SessionDeny`],
+    ["a look-alike name", `arn:aws:iam::${MEMBER}:policy/${MEMBER_ROLE}-SessionDenyAll`],
+    ["a session-deny policy of another member role name", `arn:aws:iam::${MEMBER}:policy/Other-SessionDeny`],
+    ["a path in front of the name", `arn:aws:iam::${MEMBER}:policy/x/${MEMBER_ROLE}-SessionDeny`],
+  ])("acts on no detach of %s", (_what, policyArn) => {
+    expect(normalizeEvent(inMember("detach-user-policy-quarantine.json", policyArn), org)).toMatchObject({
+      exposures: [],
+      detached: [],
+      notices: [],
+    });
+  });
+
+  it("knows no member session-deny policy without a member role (a single-account deployment)", () => {
+    expect(normalizeEvent(inMember("detach-user-policy-quarantine.json", memberDeny), options)).toMatchObject(
+      {
+        detached: [],
+      },
+    );
+  });
+
+  it("ignores the member role's own detach (a release through it)", () => {
+    const event = inMember("detach-user-policy-quarantine.json", memberDeny) as {
+      detail: { userIdentity: Record<string, unknown> };
+    };
+    event.detail.userIdentity = {
+      type: "AssumedRole",
+      arn: `arn:aws:sts::${MEMBER}:assumed-role/${MEMBER_ROLE}/lkr`,
+      accountId: MEMBER,
+      sessionContext: {
+        sessionIssuer: { type: "Role", arn: `arn:aws:iam::${MEMBER}:role/${MEMBER_ROLE}`, accountId: MEMBER },
+      },
+    };
+    const withNames = { ...org, watch: { ...watch, responderRoleNames: [MEMBER_ROLE] } };
+    expect(normalizeEvent(event, withNames)).toMatchObject({ detached: [] });
+  });
+});

@@ -1,11 +1,19 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { IAMClient, NoSuchEntityException, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import {
+  DeleteRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { ROLE_SESSION_REVOKER_ACTIONS } from "../../lambdas/core/permissions.js";
+import { ROLE_SESSION_LIFT_ACTIONS, ROLE_SESSION_REVOKER_ACTIONS } from "../../lambdas/core/permissions.js";
 import {
   denyOlderSessionsPolicy,
   ISSUED_BEFORE_MAX_SKEW_MS,
+  liftPolicyFor,
   revokePolicyFor,
   sessionDenyPolicyDocument,
 } from "../../lambdas/core/role-sessions.js";
@@ -144,5 +152,97 @@ describe("the role-session revoker handler", () => {
     iam.on(PutRolePolicyCommand).rejects(error);
     expect(await handler(request)).toMatchObject({ outcome: "failed", error: kind });
     callsOf(iam, seen);
+  });
+});
+
+describe("the role-session revoker in a member account", () => {
+  const MEMBER = "210987654321";
+  const iam = mockClient(IAMClient);
+  const sts = mockClient(STSClient);
+  const seen = new Set<string>();
+  const clients = {
+    iam: new IAMClient({ region: "us-east-1" }),
+    now: () => NOW,
+    logger: new Logger({ logLevel: "SILENT" }),
+    sts: () => new STSClient({ region: "us-east-1" }),
+    memberIam: () => new IAMClient({ region: "us-east-1" }),
+  };
+  const handler = createRoleSessionRevokerHandler(clients, { memberRoleName: "LkrMember" });
+  const expiry = new Date(NOW.getTime() + 3600_000);
+  beforeEach(() => {
+    iam.reset();
+    sts.reset();
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: "ASIA", SecretAccessKey: "s", SessionToken: "t", Expiration: expiry },
+    });
+  });
+  afterAll(() => {
+    // In a member account it calls its one write and the lift's list and delete: nothing else.
+    expect([...seen].sort()).toEqual([...ROLE_SESSION_REVOKER_ACTIONS, ...ROLE_SESSION_LIFT_ACTIONS].sort());
+  });
+
+  it("puts the deny through the member account's revoker role, assumed once per account", async () => {
+    iam.on(PutRolePolicyCommand).resolves({});
+    expect(await handler({ ...request, accountId: MEMBER })).toEqual({
+      outcome: "revoked",
+      policyName: `leaked-key-responder-revoke-${KEY}`,
+    });
+    await handler({ ...request, accountId: MEMBER });
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual([
+      `arn:aws:iam::${MEMBER}:role/LkrMember-SessionRevoker`,
+    ]);
+    expect(callsOf(iam, seen).map((c) => c.name)).toEqual(["PutRolePolicy", "PutRolePolicy"]);
+  });
+
+  it("refuses a member account when no member role is configured, calling nothing", async () => {
+    const single = createRoleSessionRevokerHandler(clients);
+    expect(await single({ ...request, accountId: MEMBER })).toEqual({
+      outcome: "refused",
+      issues: ["accountId: a member account is named, but MEMBER_ROLE_NAME is unset"],
+    });
+    expect(sts.calls()).toEqual([]);
+    expect(callsOf(iam, seen)).toEqual([]);
+  });
+
+  it("answers an account whose revoker role cannot be assumed as a denial", async () => {
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(Object.assign(new Error("no"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
+    expect(await handler({ ...request, accountId: "444455556666" })).toMatchObject({
+      outcome: "failed",
+      error: "denied",
+    });
+    expect(callsOf(iam, seen)).toEqual([]);
+  });
+
+  it("lifts the key's revoke policy there: deletes it when listed, reports it absent otherwise", async () => {
+    const policyName = `leaked-key-responder-revoke-${KEY}`;
+    iam
+      .on(ListRolePoliciesCommand)
+      .resolvesOnce({ PolicyNames: ["app", policyName] })
+      .resolvesOnce({ PolicyNames: ["app"] });
+    iam.on(DeleteRolePolicyCommand).resolves({});
+    const lift = { lift: true, roleName: "web", accessKeyId: KEY, accountId: MEMBER };
+    expect(await handler(lift)).toEqual({ outcome: "lifted", policyName, deleted: true });
+    expect(await handler(lift)).toEqual({ outcome: "lifted", policyName, deleted: false });
+    expect(callsOf(iam, seen).filter((c) => c.name === "DeleteRolePolicy")).toEqual([
+      { name: "DeleteRolePolicy", input: { RoleName: "web", PolicyName: policyName } },
+    ]);
+  });
+
+  it.each([
+    ["a policy name smuggled in", { policyName: "app" }, /^\(root\):/],
+    [
+      "no account (the home account's release deletes with the operator's own credentials)",
+      { accountId: undefined },
+      /^accountId:/,
+    ],
+    ["a key that is not an access key id", { accessKeyId: "AKIA" }, /^accessKeyId:/],
+  ])("refuses a lift with %s, calling nothing", async (_what, change, issue) => {
+    const lift = { lift: true, roleName: "web", accessKeyId: KEY, accountId: MEMBER, ...change };
+    const check = liftPolicyFor(lift);
+    expect(check.ok ? [] : check.issues).toEqual(expect.arrayContaining([expect.stringMatching(issue)]));
+    expect(await handler(lift)).toMatchObject({ outcome: "refused" });
+    expect(callsOf(iam, seen)).toEqual([]);
   });
 });

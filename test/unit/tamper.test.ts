@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
-import type { IamPort } from "../../lambdas/core/ports.js";
+import { MemberAccountUnreachableError, NoMemberRoleError } from "../../lambdas/core/organization.js";
+import type { AlertPublisher, IamPort, RenderedAlert } from "../../lambdas/core/ports.js";
 import { exposuresOfDetached } from "../../lambdas/core/respond/tamper.js";
 import type { PolicyDetached } from "../../lambdas/core/sources/iam-watch.js";
 
@@ -17,6 +18,12 @@ const detached: PolicyDetached = {
   evidence: { actor: "arn:aws:iam::123456789012:user/mallory" },
 };
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const sent: RenderedAlert[] = [];
+const alerts: AlertPublisher = {
+  publish: async (alert) => {
+    sent.push(alert);
+  },
+};
 
 function iamWith(
   principalTags: IamPort["principalTags"],
@@ -42,7 +49,7 @@ describe("exposuresOfDetached", () => {
       async () => ({ "leaked-key-responder:quarantine:AKIAIOSFODNN7EXAMPLE": "x" }),
       "absent",
     );
-    const exposures = await exposuresOfDetached(detached, async () => iam, log);
+    const exposures = await exposuresOfDetached(detached, async () => iam, log, alerts);
     expect(exposures).toEqual([
       expect.objectContaining({
         accessKeyId: "AKIAIOSFODNN7EXAMPLE",
@@ -65,6 +72,7 @@ describe("exposuresOfDetached", () => {
         return iam;
       },
       log,
+      alerts,
     );
     expect(accounts).toEqual(["123456789012"]);
     expect(exposures).toEqual([
@@ -82,8 +90,10 @@ describe("exposuresOfDetached", () => {
     const gone = iamWith(() =>
       Promise.reject(new NoSuchEntityError("iam:ListUserTags", { cause: new Error() })),
     );
-    expect(await exposuresOfDetached(detached, async () => gone, log)).toEqual([]);
-    expect(await exposuresOfDetached(detached, async () => iamWith(async () => ({})), log)).toEqual([]);
+    expect(await exposuresOfDetached(detached, async () => gone, log, alerts)).toEqual([]);
+    expect(await exposuresOfDetached(detached, async () => iamWith(async () => ({})), log, alerts)).toEqual(
+      [],
+    );
   });
 
   it.each([
@@ -97,7 +107,42 @@ describe("exposuresOfDetached", () => {
     ],
   ])("throws on %s", async (_what, error) => {
     await expect(
-      exposuresOfDetached(detached, async () => iamWith(() => Promise.reject(error)), log),
+      exposuresOfDetached(detached, async () => iamWith(() => Promise.reject(error)), log, alerts),
     ).rejects.toBe(error);
+  });
+
+  const member: PolicyDetached = {
+    ...detached,
+    accountId: "210987654321",
+    policyArn: "arn:aws:iam::210987654321:policy/LkrMember-SessionDeny",
+  };
+
+  it.each([
+    [
+      "outside the Organization (its member role cannot be assumed)",
+      new MemberAccountUnreachableError("210987654321", "LkrMember", { cause: new Error("AccessDenied") }),
+    ],
+    ["of a responder with no member role", new NoMemberRoleError("210987654321", "123456789012")],
+  ])("only alerts a detach in an account %s: no key, nothing changed", async (_what, error) => {
+    sent.length = 0;
+    const exposures = await exposuresOfDetached(member, () => Promise.reject(error), log, alerts);
+    expect(exposures).toEqual([]);
+    expect(sent.map((a) => a.subject)).toEqual([
+      "[HIGH] Fence policy detached from user alice, not re-contained - account 210987654321",
+    ]);
+    expect(sent[0]?.text).toContain("Nothing was changed by the responder.");
+    expect(JSON.parse(sent[0]?.machine ?? "{}")).toMatchObject({
+      type: "leaked-key-responder.fence-detached",
+      accountId: "210987654321",
+      policyArn: member.policyArn,
+      principal: { type: "user", name: "alice" },
+    });
+  });
+
+  it("sends no alert for a detach it re-contains", async () => {
+    sent.length = 0;
+    const iam = iamWith(async () => ({ "leaked-key-responder:quarantine:AKIAIOSFODNN7EXAMPLE": "x" }));
+    expect(await exposuresOfDetached(member, async () => iam, log, alerts)).toHaveLength(1);
+    expect(sent).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@
  * The IAM actions `lkr release` / `resolve` call on a contained principal, by resource type, each
  * with the condition that narrows it where IAM has one. In a member account they go through the
  * member role; in the home account the operator's own credentials hold them.
- * Not here: `iam:Put*Policy` and `iam:Delete*Policy` (inline policies): the responder puts none in a
- * member account (a role's session revocation runs in the home account only), and both are grant power.
+ * Not here: `iam:Put*Policy` and `iam:Delete*Policy` (inline policies): both are grant power. In a
+ * member account a role's revoke policy is lifted by the role-session revoker (cli/member-release.ts).
  */
 export const RELEASE_IAM_ACTIONS = {
   user: [

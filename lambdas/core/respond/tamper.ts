@@ -1,19 +1,23 @@
 import { describeError, NoSuchEntityError, TransientAwsError } from "../errors.js";
 import type { Exposure } from "../exposure.js";
 import type { Log } from "../log.js";
-import type { IamPort, IamPortFor } from "../ports.js";
+import { MemberAccountUnreachableError, NoMemberRoleError } from "../organization.js";
+import type { AlertPublisher, IamPort, IamPortFor } from "../ports.js";
 import { exposuresOfDetach, type PolicyDetached } from "../sources/iam-watch.js";
+import { renderUnreachableDetach } from "./detach-notice.js";
 
 /**
  * A fence policy detached from a principal names no key: the principal's quarantine tags say which
  * keys it held, one exposure each. A principal that is gone, or whose tags no longer mark any key
  * (an operator's release removes them), leaves nothing to contain; a passing fault is thrown, so
- * the event is retried.
+ * the event is retried. An account the responder cannot act in (outside the Organization, no member
+ * role) is only alerted: nothing is changed there.
  */
 export async function exposuresOfDetached(
   detached: PolicyDetached,
   iamFor: IamPortFor,
   log: Log,
+  alerts: AlertPublisher,
 ): Promise<Exposure[]> {
   try {
     const iam = await iamFor(detached.accountId);
@@ -29,6 +33,16 @@ export async function exposuresOfDetached(
     return exposures;
   } catch (error) {
     if (error instanceof TransientAwsError) throw error;
+    if (error instanceof MemberAccountUnreachableError || error instanceof NoMemberRoleError) {
+      log.warn("fence policy detached in an account the responder cannot act in", {
+        accountId: detached.accountId,
+        target: detached.target,
+        policyArn: detached.policyArn,
+        error: describeError(error),
+      });
+      await alerts.publish(renderUnreachableDetach(detached, error.message));
+      return [];
+    }
     const gone = error instanceof NoSuchEntityError;
     log[gone ? "info" : "error"](gone ? "detached from a principal that is gone" : "tamper lookup failed", {
       target: detached.target,

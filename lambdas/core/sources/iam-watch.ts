@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { isAccessKeyId } from "../access-key.js";
 import type { Exposure } from "../exposure.js";
+import { memberSessionDenyPolicyArn } from "../organization.js";
 import { DRILL_TAG, quarantineTagKey, TAG_PREFIX } from "../plan.js";
 import type { FenceTarget } from "../vocabulary.js";
 import { CloudTrailDetailSchema } from "./cloudtrail-record.js";
@@ -37,6 +38,26 @@ export interface WatchOptions {
   readonly responderRoleArns: readonly string[];
   /** Role names the responder acts through in member accounts (MEMBER_ROLE_NAME), in any account. */
   readonly responderRoleNames?: readonly string[] | undefined;
+  /**
+   * The member role's name (MEMBER_ROLE_NAME): a member account's own session-deny policy, named
+   * after it in that account only, is a fence policy of that account. @default - none
+   */
+  readonly memberRoleName?: string | undefined;
+}
+
+/**
+ * The fence policies of the event's account: the deployment's (the AWS quarantine policy is the
+ * same ARN everywhere) and, with a member role, that account's own session-deny policy — exactly
+ * its ARN, in that account and the partition of the policy detached, never a pattern, so a detach
+ * of a look-alike policy or of another account's policy acts on nothing.
+ */
+export function fencePolicyArnsOf(accountId: string, policyArn: string, options: WatchOptions): string[] {
+  const partition = /^arn:(aws[a-z-]*):/.exec(policyArn)?.[1];
+  const member =
+    options.memberRoleName === undefined || partition === undefined
+      ? []
+      : [memberSessionDenyPolicyArn(accountId, options.memberRoleName, partition)];
+  return [...options.fencePolicyArns, ...member];
 }
 
 /** A fence policy detached from a principal: its keys are the principal's quarantine tags, read later. */
@@ -144,10 +165,12 @@ function tamperExposure(c: Context, accessKeyId: string, title: string): Exposur
 
 function watchDetach(c: Context, params: Parameters, options: WatchOptions): Watched {
   const policyArn = params.policyArn;
-  if (policyArn === undefined || !options.fencePolicyArns.includes(policyArn)) return NOTHING_WATCHED;
+  if (policyArn === undefined) return NOTHING_WATCHED;
+  const accountId = accountOf(c.envelope, c.detail.recipientAccountId, IAM_SOURCE);
+  if (!fencePolicyArnsOf(accountId, policyArn, options).includes(policyArn)) return NOTHING_WATCHED;
   const detached: PolicyDetached = {
     kind: "policy-detached",
-    accountId: accountOf(c.envelope, c.detail.recipientAccountId, IAM_SOURCE),
+    accountId,
     region: c.detail.awsRegion ?? c.envelope.region,
     target: c.target,
     policyArn,

@@ -71,4 +71,38 @@ describe("LambdaRoleSessionRevoker", () => {
       code: "NoRevokerInMemberAccount",
     });
   });
+
+  it("names a member account in the request when it is built for one, and only then", async () => {
+    lambda.on(InvokeCommand).resolves(answer({ outcome: "revoked", policyName: "p" }));
+    const member = new LambdaRoleSessionRevoker(
+      new LambdaClient({ region: "us-east-1" }),
+      "Revoker",
+      "210987654321",
+    );
+    await member.revoke(request);
+    await revoker.revoke(request);
+    const payloads = lambda
+      .commandCalls(InvokeCommand)
+      .map((c) => JSON.parse(new TextDecoder().decode(c.args[0].input.Payload as Uint8Array)));
+    expect(payloads).toEqual([{ ...request, accountId: "210987654321" }, request]);
+  });
+
+  it("asks for a lift with exactly the role, the key and the account, and reads whether it deleted", async () => {
+    const lift = { roleName: "web", accessKeyId: "ASIAIOSFODNN7EXAMPLE", accountId: "210987654321" };
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce(answer({ outcome: "lifted", policyName: "p", deleted: true }))
+      .resolvesOnce(answer({ outcome: "lifted", policyName: "p", deleted: false }))
+      .resolvesOnce(answer({ outcome: "revoked", policyName: "p" }));
+    expect(await revoker.lift(lift)).toBe("deleted");
+    expect(await revoker.lift(lift)).toBe("absent");
+    await expect(revoker.lift(lift)).rejects.toMatchObject({ code: "UnexpectedRevokerAnswer" });
+    const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array;
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({ lift: true, ...lift });
+  });
+
+  it("takes no lift answer for a revoke", async () => {
+    lambda.on(InvokeCommand).resolves(answer({ outcome: "lifted", policyName: "p", deleted: true }));
+    await expect(revoker.revoke(request)).rejects.toMatchObject({ code: "UnexpectedRevokerAnswer" });
+  });
 });
