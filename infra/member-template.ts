@@ -2,10 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Aws, BootstraplessSynthesizer, CfnParameter, Stack, Tags } from "aws-cdk-lib";
-import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { AUDIT_ACTIONS, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
+import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
 import { memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
@@ -16,8 +15,9 @@ import {
   RELEASE_UNTAG_ACTIONS,
 } from "../lambdas/core/release/permissions.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
-import { type ForwardedPattern, MEMBER_FORWARDED_PATTERNS } from "./forwarding.js";
-import { deadLetterQueue } from "./function-parts.js";
+import { forwardRules } from "./forward-rules.js";
+import { type ForwardedPattern, honeyForwardedPattern, MEMBER_FORWARDED_PATTERNS } from "./forwarding.js";
+import { memberForwarderRolePrefix } from "./org-intake.js";
 import { exemptArnsOf, keyOwnerStatements } from "./respond-permissions.js";
 
 /** The member template's parameters, filled in by the StackSet. */
@@ -38,8 +38,15 @@ export interface MemberTemplateProps {
   readonly exemptPrincipals?: readonly string[];
   /** Honour the exempt tag in member accounts too. @default false */
   readonly honorExemptTag?: boolean;
-  /** Forwarded to the central bus from the member's us-east-1 default bus. @default MEMBER_FORWARDED_PATTERNS */
+  /** Forwarded to the central bus from the member's us-east-1 default bus. @default MEMBER_FORWARDED_PATTERNS and honey key use under `honeyKeyPath` */
   readonly patterns?: readonly ForwardedPattern[];
+  /** IAM path of the member accounts' honey users, whose use is forwarded (the central stack's `honeyKeyPath`). @default "/service/" */
+  readonly honeyKeyPath?: string;
+  /**
+   * The forwarding role is named `<prefix><region>`: the central bus admits honey key use only from
+   * roles named so (`memberForwarderRoleArnPattern`). @default memberForwarderRolePrefix("LeakedKeyResponder")
+   */
+  readonly forwarderRolePrefix?: string;
 }
 
 /** Actions that grant: the member role holds none of them, and denies them explicitly. */
@@ -82,7 +89,8 @@ export function memberRoleActions(): string[] {
  * - the member role, assumable only by the central roles named (and only from inside the
  *   Organization), holding exactly the actions of the permissions tables, never one that grants;
  * - the member's own deny-only session policy (the one the member role may attach besides quarantine);
- * - rules forwarding the member's signals to the central bus, through a role, with a DLQ.
+ * - rules forwarding the member's signals (and honey key use in us-east-1) to the central bus,
+ *   through a role named `<forwarderRolePrefix>us-east-1`, with a DLQ.
  */
 export class MemberStack extends Stack {
   readonly memberRole: iam.CfnRole;
@@ -172,25 +180,15 @@ export class MemberStack extends Stack {
       tags: [{ key: EXEMPT_TAG, value: "true" }],
     });
 
-    this.forwardSignals(props.patterns ?? MEMBER_FORWARDED_PATTERNS, centralBus.valueAsString);
-    Tags.of(this).add(`${TAG_PREFIX}:component`, "member");
-  }
-
-  /** One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ. */
-  private forwardSignals(patterns: readonly ForwardedPattern[], centralBusArn: string): void {
-    const bus = events.EventBus.fromEventBusArn(this, "CentralBus", centralBusArn);
-    const role = new iam.Role(this, "ForwardRole", {
-      assumedBy: new iam.ServicePrincipal("events.amazonaws.com"),
-      description: "leaked-key-responder: EventBridge forwards this account's signals to the central bus",
+    // One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ.
+    // Honey key use of us-east-1 too (the member regional forwarders cover the other regions, never this one).
+    forwardRules(this, {
+      patterns: props.patterns ?? [...MEMBER_FORWARDED_PATTERNS, honeyForwardedPattern(props.honeyKeyPath)],
+      centralBusArn: centralBus.valueAsString,
+      roleName: `${props.forwarderRolePrefix ?? memberForwarderRolePrefix(DEFAULT_STACK_NAME)}${Aws.REGION}`,
+      roleDescription: "leaked-key-responder: EventBridge forwards this account's signals to the central bus",
     });
-    const dlq = deadLetterQueue(this, "ForwardDeadLetterQueue");
-    for (const p of patterns) {
-      new events.Rule(this, p.id, {
-        description: p.description,
-        eventPattern: p.pattern,
-        targets: [new targets.EventBus(bus, { role, deadLetterQueue: dlq })],
-      });
-    }
+    Tags.of(this).add(`${TAG_PREFIX}:component`, "member");
   }
 }
 
