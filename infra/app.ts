@@ -33,7 +33,7 @@ exitOnConfigProblems((problems) => {
       description: "leaked-key-responder: contains leaked AWS access keys within seconds",
     });
     // One forwarder stack per other region of the central account (Organization) or of the single account.
-    for (const region of settings.organization?.forwardRegions ?? settings.forwardRegions) {
+    for (const region of settings.organization?.forwardRegions ?? settings.forwardRegions ?? []) {
       if (region === homeRegion) continue;
       new ForwarderStack(app, `${settings.stackName}-Forwarder-${region}`, {
         env: { account, region },

@@ -106,9 +106,9 @@ export interface AppSettings {
   /**
    * `forwardRegions`, with or without `organizationId`: one forwarder stack per region (the home region
    * skipped) sends its GuardDuty findings and honey key use to the home stack. With an Organization it
-   * is the same list as `organization.forwardRegions`.
+   * is the same list as `organization.forwardRegions`. Unset when not given.
    */
-  readonly forwardRegions: readonly string[];
+  readonly forwardRegions?: readonly string[] | undefined;
   /** `webhookSecretArn` (+ `webhookFormat`, default slack): the Slack / Teams incoming-webhook forwarder. */
   readonly webhook?: WebhookSetting | undefined;
 }
@@ -231,7 +231,7 @@ export function collectAppSettings(
   }
   const settings: AppSettings = {
     organization,
-    forwardRegions: list("forwardRegions") ?? [],
+    forwardRegions: list("forwardRegions"),
     stackName,
     homeRegion: homeRegion !== undefined && REGION_PATTERN.test(homeRegion) ? homeRegion : undefined,
     allowNonDefaultHomeRegion: flag("allowNonDefaultHomeRegion") === true,

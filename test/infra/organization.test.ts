@@ -611,7 +611,7 @@ describe("a single account with forwardRegions (no organizationId)", () => {
     expect(readAppSettings(() => undefined, { LKR_FORWARD_REGIONS: "eu-central-1" }).forwardRegions).toEqual([
       "eu-central-1",
     ]);
-    expect(readAppSettings(() => undefined, {}).forwardRegions).toEqual([]);
+    expect(readAppSettings(() => undefined, {}).forwardRegions).toBeUndefined();
   });
 
   function singleAccount(forwardRegions?: readonly string[]) {
