@@ -27,6 +27,8 @@ export const OPTIONS = {
   "name-pattern": { type: "string" },
   queue: { type: "string" },
   organization: { type: "boolean" },
+  "account-profile": { type: "string" },
+  "role-arn": { type: "string" },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -40,10 +42,13 @@ export const COMMANDS = {
   show: { options: [], positionals: 1 },
   release: { options: ["reason", "yes"], positionals: 1 },
   resolve: { options: ["reason"], positionals: 1 },
-  drill: { options: ["timeout", "event-bus"], positionals: 0 },
+  drill: { options: ["timeout", "event-bus", "account"], positionals: 0 },
   audit: { options: ["account", "organization"], positionals: 0 },
   // `honeykey <subcommand> [<key>]`: checked against HONEYKEY_SUBCOMMANDS.
-  honeykey: { options: ["placement", "path", "name-pattern", "timeout"], positionals: -1 },
+  honeykey: {
+    options: ["placement", "path", "name-pattern", "timeout", "account", "account-profile", "role-arn"],
+    positionals: -1,
+  },
   dlq: { options: ["queue", "yes"], positionals: 1, minPositionals: 0 },
   completion: { options: [], positionals: 1 },
   help: { options: [], positionals: 1, minPositionals: 0 },
@@ -90,7 +95,7 @@ export interface ParsedCommand {
   readonly target: string | undefined;
   readonly status: string | undefined;
   readonly since: string | undefined;
-  /** `incidents --account`, `audit --account`: account ids, comma-separated. */
+  /** `incidents --account`, `audit --account`: account ids, comma-separated; `honeykey --account`: one. */
   readonly account: string | undefined;
   readonly reason: string | undefined;
   readonly yes: boolean;
@@ -101,6 +106,9 @@ export interface ParsedCommand {
   readonly placement?: string | undefined;
   readonly path?: string | undefined;
   readonly namePattern?: string | undefined;
+  /** lkr honeykey in another account: a profile of the operator's there, or a role of theirs to assume. */
+  readonly accountProfile?: string | undefined;
+  readonly roleArn?: string | undefined;
   readonly queue: string | undefined;
   /** `audit --organization`: every active account of the Organization. */
   readonly organization?: boolean;
@@ -187,6 +195,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     placement: values.placement,
     path: values.path,
     namePattern: values["name-pattern"],
+    accountProfile: values["account-profile"],
+    roleArn: values["role-arn"],
     queue: values.queue,
     organization: values.organization === true,
   };

@@ -64,7 +64,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     details: ['Example: lkr resolve AKIAIOSFODNN7EXAMPLE --reason "rotated; delete the old key next week"'],
   },
   drill: {
-    usage: ["drill [--timeout 120] [--event-bus NAME]"],
+    usage: ["drill [--timeout 120] [--event-bus NAME] [--account 111122223333]"],
     summary: "prove the responder works: canary user + key, drill event, time to containment, cleanup",
     options: [
       ["--timeout S", "seconds to wait for the containment (1 to 900, default 120)"],
@@ -72,8 +72,13 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
         "--event-bus NAME",
         `the responder's bus (default: the stack's EventBusName output; env ${LKR_CLI_ENV.eventBus})`,
       ],
+      ["--account A", "drill a member account of the Organization through the member role"],
     ],
-    details: ["Creates and deletes an IAM user of its own; run it as a role named in operatorRoleArns."],
+    details: [
+      "Creates and deletes an IAM user of its own; run it as a role named in operatorRoleArns.",
+      "--account: uses the member stack's drill user instead (deny-all, one key Inactive at rest): sets its key",
+      "Active, waits for the responder to disable it, resolves the incident, takes the fence off; creates nothing.",
+    ],
   },
   audit: {
     usage: ["audit [--account 111122223333,... | --organization]"],
@@ -91,7 +96,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   honeykey: {
     usage: [
       'honeykey create --placement "where it will be planted" [--path /service/] [--name-pattern "{word}-{env}-{n}"]',
-      "honeykey list | show <key> | rotate <key> | retire <key>",
+      "honeykey create --placement P --account 111122223333 (--account-profile NAME | --role-arn ARN)",
+      "honeykey list [--account A] | show <key> | rotate <key> | retire <key>",
       "honeykey test <key> [--timeout 300]",
     ],
     summary: "plant, list, rotate, retire and test honey keys (powerless keys whose any use is a leak)",
@@ -100,11 +106,19 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ["--path PATH", "create: the honey users' IAM path (default: the stack's HoneyKeyPath output)"],
       ["--name-pattern P", "create: the user name pattern; never canary/honey/decoy"],
       ["--timeout S", "test: seconds to wait for the alert"],
+      ["--account A", "the member account the honey key is (to be) in; list: only its keys"],
+      [
+        "--account-profile NAME",
+        "create/rotate/retire in --account with your profile there (checked with STS)",
+      ],
+      ["--role-arn ARN", "create/rotate/retire in --account by assuming your role there (checked with STS)"],
     ],
     details: [
       "create prints the key once (credentials profile, env vars, JSON); list and show never print a secret.",
       "retire sets the key Inactive and deletes nothing; rotate plants a new user and key for the same placement.",
       "test signs a real sts:GetCallerIdentity with the key (secret from LKR_HONEYKEY_SECRET or asked) and waits for the alert.",
+      "The member role never creates users or keys: planting in a member account takes your own credentials there;",
+      "the record goes to the central table. retire in a member account without them uses the member role (disable only).",
     ],
   },
   dlq: {

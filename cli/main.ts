@@ -3,9 +3,9 @@ import { AwsContext, cloudFormationOutputs, type StackOutputsReader } from "./aw
 import { auditCommand } from "./commands/audit.js";
 import type { CommandContext } from "./commands/common.js";
 import { dlqCommand } from "./commands/dlq.js";
-import { drillCommand } from "./commands/drill.js";
 import { honeykeyCommand } from "./commands/honeykey.js";
 import { incidentsCommand } from "./commands/incidents.js";
+import { drillAnyCommand } from "./commands/member-drill.js";
 import { releaseCommand, resolveCommand } from "./commands/release.js";
 import { showCommand } from "./commands/show.js";
 import { bashCompletion, zshCompletion } from "./completion.js";
@@ -25,7 +25,7 @@ const HANDLERS: Readonly<
   show: showCommand,
   release: releaseCommand,
   resolve: resolveCommand,
-  drill: drillCommand,
+  drill: drillAnyCommand,
   audit: auditCommand,
   honeykey: honeykeyCommand,
   dlq: dlqCommand,

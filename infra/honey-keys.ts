@@ -22,6 +22,7 @@ import {
   queueTarget,
 } from "./function-parts.js";
 import { PropsCheck } from "./props-check.js";
+import { acknowledgeMemberRoleWildcard, assumeMemberRoleStatement } from "./respond-permissions.js";
 import type { Lane } from "./signal-rules.js";
 
 /**
@@ -78,6 +79,10 @@ export interface HoneyKeysProps {
   readonly checkSchedule?: events.Schedule;
   /** Retention of the safety net's logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /** The member role the safety net reads member accounts' honey keys through (MEMBER_ROLE_NAME). @default - this account's honey keys only */
+  readonly memberRoleName?: string | undefined;
+  /** Limits the member role assumed to the Organization's accounts (aws:ResourceOrgID). @default - no such condition */
+  readonly organizationId?: string | undefined;
 }
 
 /**
@@ -116,6 +121,7 @@ export class HoneyKeys extends Construct {
         [HONEY_CHECK_ENV.incidentTableName]: props.incidentTable.tableName,
         [HONEY_CHECK_ENV.alertTopicArn]: props.alertTopic.topicArn,
         [HONEY_CHECK_ENV.honeyKeyPath]: this.path,
+        ...(props.memberRoleName ? { [HONEY_CHECK_ENV.memberRoleName]: props.memberRoleName } : {}),
       },
     });
     this.checkFunction = fn;
@@ -134,6 +140,16 @@ export class HoneyKeys extends Construct {
       }),
     );
     props.alertTopic.grantPublish(fn);
+    if (props.memberRoleName) {
+      // Member accounts' honey keys: the same reads, as the member role (which holds them and never grants).
+      role.addToPolicy(
+        assumeMemberRoleStatement(
+          `arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`,
+          props.organizationId,
+        ),
+      );
+      acknowledgeMemberRoleWildcard([role], props.memberRoleName);
+    }
     new events.Rule(this, "HoneyCheckScheduleRule", {
       description: "Honey key safety net (GetAccessKeyLastUsed)",
       schedule: props.checkSchedule ?? events.Schedule.rate(Duration.hours(1)),

@@ -370,6 +370,8 @@ export class LeakedKeyResponder extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       path: props.honeyKeyPath,
       logRetention,
+      memberRoleName: props.memberRoleName,
+      organizationId: props.organizationId,
     });
     fn.addEnvironment(RESPOND_ENV.honeyKeyPath, this.honeyKeys.path);
     fn.addEnvironment(

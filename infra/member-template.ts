@@ -3,12 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Aws, BootstraplessSynthesizer, CfnParameter, Stack, Tags } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
+import { HONEYKEY_CHECK_IAM_ACTIONS } from "../lambdas/adapters/iam-honey.js";
 import { AUDIT_ACTIONS, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
 import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
+import {
+  MEMBER_DRILL_POLICY_DOCUMENT,
+  MEMBER_DRILL_POLICY_NAME,
+  MEMBER_DRILL_USER_NAME,
+  MEMBER_DRILL_USER_PATH,
+} from "../lambdas/core/member-drill.js";
 import { memberSessionDenyPolicyName } from "../lambdas/core/organization.js";
 import { iamActionsFor } from "../lambdas/core/permissions.js";
-import { EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
+import { DRILL_TAG, EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
 import {
   RELEASE_DETACH_ACTIONS,
   RELEASE_IAM_ACTIONS,
@@ -74,13 +81,22 @@ export const GRANT_ACTIONS = [
 
 /**
  * Every action the member role holds: the respond function's (the permissions table), the
- * release's (lkr release / resolve through the role), the investigation's (CloudTrail lookups) and
- * the audit's (IAM reads: credential report, keys, admin scope).
+ * release's (lkr release / resolve through the role), the investigation's (CloudTrail lookups),
+ * the audit's (IAM reads: credential report, keys, admin scope) and the honey key safety net's
+ * (reads of the honey users planted in the account).
  */
 export function memberRoleActions(): string[] {
   const respond = [...iamActionsFor("user"), ...iamActionsFor("role")];
   const release = [...RELEASE_IAM_ACTIONS.user, ...RELEASE_IAM_ACTIONS.role];
-  return [...new Set([...respond, ...release, ...INVESTIGATION_ACTIONS, ...AUDIT_ACTIONS])].sort();
+  return [
+    ...new Set([
+      ...respond,
+      ...release,
+      ...INVESTIGATION_ACTIONS,
+      ...AUDIT_ACTIONS,
+      ...HONEYKEY_CHECK_IAM_ACTIONS,
+    ]),
+  ].sort();
 }
 
 /**
@@ -89,6 +105,7 @@ export function memberRoleActions(): string[] {
  * - the member role, assumable only by the central roles named (and only from inside the
  *   Organization), holding exactly the actions of the permissions tables, never one that grants;
  * - the member's own deny-only session policy (the one the member role may attach besides quarantine);
+ * - the drill user `lkr drill --account` exercises (the member role may create no user or key);
  * - rules forwarding the member's signals (and honey key use in us-east-1) to the central bus,
  *   through a role named `<forwarderRolePrefix>us-east-1`, with a DLQ.
  */
@@ -148,6 +165,12 @@ export class MemberStack extends Stack {
         actions: auditIamActionsFor("user"),
         resources: [owners.user],
       }),
+      // The honey key safety net (lambdas/adapters/iam-honey.ts): reads only, of the users honey keys belong to.
+      new iam.PolicyStatement({
+        sid: "HoneyKeyCheckReads",
+        actions: [...HONEYKEY_CHECK_IAM_ACTIONS],
+        resources: [owners.user],
+      }),
       new iam.PolicyStatement({
         sid: "NoGrantPower",
         effect: iam.Effect.DENY,
@@ -180,6 +203,7 @@ export class MemberStack extends Stack {
       tags: [{ key: EXEMPT_TAG, value: "true" }],
     });
 
+    this.drillUser();
     // One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ.
     // Honey key use of us-east-1 too (the member regional forwarders cover the other regions, never this one).
     forwardRules(this, {
@@ -189,6 +213,22 @@ export class MemberStack extends Stack {
       roleDescription: "leaked-key-responder: EventBridge forwards this account's signals to the central bus",
     });
     Tags.of(this).add(`${TAG_PREFIX}:component`, "member");
+  }
+
+  /**
+   * The member drill's user (lambdas/core/member-drill.ts): under the canary path, tagged as a
+   * drill canary, denied everything, with one access key created Inactive. The key's secret is
+   * never output nor referenced: nobody signs with it, the drill only switches it Active and
+   * watches the responder disable it.
+   */
+  private drillUser(): void {
+    const user = new iam.CfnUser(this, "DrillUser", {
+      userName: MEMBER_DRILL_USER_NAME,
+      path: MEMBER_DRILL_USER_PATH,
+      policies: [{ policyName: MEMBER_DRILL_POLICY_NAME, policyDocument: MEMBER_DRILL_POLICY_DOCUMENT }],
+      tags: [{ key: DRILL_TAG, value: "true" }],
+    });
+    new iam.CfnAccessKey(this, "DrillUserKey", { userName: user.ref, status: "Inactive" });
   }
 }
 

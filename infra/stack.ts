@@ -96,6 +96,7 @@ export class LeakedKeyResponderStack extends Stack {
       r.respondFunction.role?.roleArn,
       r.investigation.investigateFunction.role?.roleArn,
       r.audit.auditFunction.role?.roleArn,
+      r.honeyKeys.checkFunction.role?.roleArn,
       ...(responder.operatorRoleArns ?? []),
     ].filter((arn): arn is string => arn !== undefined);
     new CfnOutput(this, STACK_OUTPUTS.memberRoleName, {

@@ -25,7 +25,7 @@ import { type CommandContext, incidentReview } from "./common.js";
 export const DEFAULT_DRILL_TIMEOUT_SECONDS = 120;
 export const DRILL_POLL_MS = 250;
 
-function parseTimeout(text: string | undefined): number {
+export function parseTimeout(text: string | undefined): number {
   if (text === undefined) return DEFAULT_DRILL_TIMEOUT_SECONDS;
   const seconds = Number(text);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 900) {
@@ -67,22 +67,76 @@ class ProgressDisplay {
   }
 }
 
-async function resolveDrillIncident(
+/** Resolves the drill's incident; returns it as it was resolved. */
+export async function resolveDrillIncident(
   review: DynamoDbIncidentReview,
   incidentId: string,
   by: string,
   reason: string,
   now: () => Date,
-): Promise<void> {
+): Promise<Incident> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await resolveIncident(incidentId, { by, reason }, { incidents: review, now });
-      return;
+      return (await resolveIncident(incidentId, { by, reason }, { incidents: review, now })).incident;
     } catch (error) {
       // The responder may still be appending its last actions: read again once.
       if (!(error instanceof IncidentChangedError) || attempt >= 3) throw error;
     }
   }
+}
+
+export interface DrillWatchOptions {
+  /** When the drill event was sent (io.now() milliseconds). */
+  readonly sentAt: number;
+  readonly timeoutSeconds: number;
+  readonly signalId: string;
+  /** What to check when no incident appeared at all. */
+  readonly hint: string;
+  readonly keyStatus: () => Promise<DrillProgress["keyStatus"]>;
+  readonly incident: () => Promise<Incident | undefined>;
+}
+
+/**
+ * Polls the key and the incident until the drill is done (key Inactive, incident, alert, every
+ * action recorded) or the time is up (DrillTimeoutError naming what is missing); prints the time
+ * to containment and returns it.
+ */
+export async function watchDrill(
+  io: Io,
+  say: (text: string) => void,
+  options: DrillWatchOptions,
+): Promise<{ containedMs: number; responderMs: number | undefined; incident: Incident | undefined }> {
+  const { sentAt, timeoutSeconds, signalId } = options;
+  const display = new ProgressDisplay(io);
+  let inactiveAt: number | undefined;
+  let incident: Incident | undefined;
+  for (;;) {
+    const [keyStatus, current] = await Promise.all([options.keyStatus(), options.incident()]);
+    incident = current;
+    const now = io.now().getTime();
+    if (keyStatus === "Inactive") inactiveAt ??= now;
+    const progress = drillProgressOf(keyStatus, incident, signalId);
+    display.update(now - sentAt, progress);
+    if (progress.done) break;
+    if (now - sentAt >= timeoutSeconds * 1000) {
+      display.end();
+      throw new DrillTimeoutError(timeoutSeconds, [
+        ...missingOf(progress),
+        ...(progress.incident ? [] : [options.hint]),
+      ]);
+    }
+    await io.sleep(DRILL_POLL_MS);
+  }
+  display.end();
+  const containedMs = (inactiveAt ?? sentAt) - sentAt;
+  const responderMs = incident ? responderLatencyOf(incident, signalId) : undefined;
+  say(
+    `Contained in ${(containedMs / 1000).toFixed(2)} s (drill event sent → key seen Inactive; polled every ${DRILL_POLL_MS / 1000} s)`,
+  );
+  if (responderMs !== undefined) {
+    say(`  inside the responder: handler start → disable-key ${responderMs} ms (from the incident record)`);
+  }
+  return { containedMs, responderMs, incident };
 }
 
 /**
@@ -117,40 +171,14 @@ export async function drillCommand(ctx: CommandContext): Promise<number> {
     const sentAt = io.now().getTime();
     const eventId = await sendDrillEvent(ctx.aws.events(), drillEventOf(detail), eventBus);
     say(`  drill event ${eventId} sent; waiting up to ${timeoutSeconds} s for the responder`);
-    const display = new ProgressDisplay(io);
-    let inactiveAt: number | undefined;
-    let incident: Incident | undefined;
-    for (;;) {
-      const [keyStatus, current] = await Promise.all([
-        canary.keyStatus(userName, accessKeyId),
-        review.get(incidentId),
-      ]);
-      incident = current;
-      const now = io.now().getTime();
-      if (keyStatus === "Inactive") inactiveAt ??= now;
-      const progress = drillProgressOf(keyStatus, incident, signalId);
-      display.update(now - sentAt, progress);
-      if (progress.done) break;
-      if (now - sentAt >= timeoutSeconds * 1000) {
-        display.end();
-        throw new DrillTimeoutError(timeoutSeconds, [
-          ...missingOf(progress),
-          ...(progress.incident
-            ? []
-            : [`is the responder deployed in ${region}, with its drill rule on bus ${eventBus}?`]),
-        ]);
-      }
-      await io.sleep(DRILL_POLL_MS);
-    }
-    display.end();
-    const containedMs = (inactiveAt ?? sentAt) - sentAt;
-    const responderMs = incident ? responderLatencyOf(incident, signalId) : undefined;
-    say(
-      `Contained in ${(containedMs / 1000).toFixed(2)} s (drill event sent → key seen Inactive; polled every ${DRILL_POLL_MS / 1000} s)`,
-    );
-    if (responderMs !== undefined) {
-      say(`  inside the responder: handler start → disable-key ${responderMs} ms (from the incident record)`);
-    }
+    const { containedMs, responderMs } = await watchDrill(io, say, {
+      sentAt,
+      timeoutSeconds,
+      signalId,
+      hint: `is the responder deployed in ${region}, with its drill rule on bus ${eventBus}?`,
+      keyStatus: () => canary.keyStatus(userName, accessKeyId),
+      incident: () => review.get(incidentId),
+    });
     await resolveDrillIncident(
       review,
       incidentId,

@@ -17,6 +17,7 @@ import {
 import { TEST_AGENT_PREFIX } from "../../lambdas/core/honeykey/use.js";
 import { ConfigurationError, EXIT, UsageError } from "../errors.js";
 import { renderTable, shortTime } from "../format.js";
+import { type HoneyAccount, honeyAccountFor, honeyAccountOption } from "../honey-account.js";
 import { eprintln, println } from "../io.js";
 import { type CommandContext, output } from "./common.js";
 
@@ -40,10 +41,21 @@ function keyArgument(ctx: CommandContext): string {
   return key;
 }
 
-async function recordOrThrow(honey: DynamoDbHoneyKeys, accessKeyId: string): Promise<HoneyKeyRecord> {
+/** The record of the key argument; with --account, it must be a honey key of that account. */
+async function recordOrThrow(
+  ctx: CommandContext,
+  honey: DynamoDbHoneyKeys,
+  accessKeyId: string,
+): Promise<HoneyKeyRecord> {
   const record = await honey.get(accessKeyId);
   if (record === undefined) {
     throw new UsageError(`${accessKeyId} is no honey key of this table (lkr honeykey list shows them)`);
+  }
+  const account = honeyAccountOption(ctx);
+  if (account !== undefined && account !== record.accountId) {
+    throw new UsageError(
+      `${accessKeyId} is a honey key of account ${record.accountId}, not of --account ${account}`,
+    );
   }
   return record;
 }
@@ -57,16 +69,17 @@ async function honeyPath(ctx: CommandContext): Promise<string> {
 }
 
 /**
- * A honey user under the path (deny-all attached before its key exists), its key, and its record.
- * When the record cannot be written the key is set Inactive (never deleted) and the error thrown.
+ * A honey user under the path (deny-all attached before its key exists) in `account`, its key, and
+ * its record (in the central table, with the central credentials). When the record cannot be written
+ * the key is set Inactive (never deleted) and the error thrown.
  */
 async function plant(
   ctx: CommandContext,
   placement: string,
+  account: HoneyAccount,
 ): Promise<{ record: HoneyKeyRecord; key: NewHoneyKey; region: string }> {
   const path = await honeyPath(ctx);
   const honey = await store(ctx);
-  const caller = await callerIdentityOf(ctx.aws.sts());
   const region = await ctx.aws.region();
   let userName: string;
   try {
@@ -77,17 +90,17 @@ async function plant(
   } catch (error) {
     throw new UsageError(describeError(error), { cause: error });
   }
-  const iam = new IamHoneyKeys(ctx.aws.iam());
+  const iam = new IamHoneyKeys(account.iam);
   const key = await iam.create(userName, path, { [HONEY_TAG]: "true" }, DENY_ALL_POLICY_ARN);
   const record: HoneyKeyRecord = {
     accessKeyId: key.accessKeyId,
-    accountId: caller.accountId,
+    accountId: account.accountId,
     userName,
     path,
     placement,
     state: "active",
     createdAt: ctx.io.now().toISOString(),
-    createdBy: caller.arn,
+    createdBy: account.arn,
     uses: 0,
   };
   try {
@@ -133,8 +146,13 @@ async function createCommand(ctx: CommandContext): Promise<number> {
       'honeykey create needs --placement "where it will be planted" (it names the leak in the alert)',
     );
   }
-  const { record, key, region } = await plant(ctx, placement);
-  printNewKey(ctx, record, key, region);
+  const account = await honeyAccountFor(ctx, await callerIdentityOf(ctx.aws.sts()), "create");
+  try {
+    const { record, key, region } = await plant(ctx, placement, account);
+    printNewKey(ctx, record, key, region);
+  } finally {
+    account.destroy();
+  }
   return EXIT.ok;
 }
 
@@ -155,15 +173,19 @@ function summaryOf(r: HoneyKeyRecord) {
 }
 
 async function listCommand(ctx: CommandContext): Promise<number> {
-  const records = (await (await store(ctx)).list()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const account = honeyAccountOption(ctx);
+  const records = (await (await store(ctx)).list())
+    .filter((r) => account === undefined || r.accountId === account)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   output(ctx, { honeyKeys: records.map(summaryOf) }, () =>
     records.length === 0
-      ? 'No honey keys. Plant one: lkr honeykey create --placement "..."'
+      ? `No honey keys${account ? ` in account ${account}` : ""}. Plant one: lkr honeykey create --placement "..."`
       : renderTable(
-          ["KEY", "STATE", "USER", "PLACEMENT", "USES", "LAST USE"],
+          ["KEY", "STATE", "ACCOUNT", "USER", "PLACEMENT", "USES", "LAST USE"],
           records.map((r) => [
             r.accessKeyId,
             r.state,
+            r.accountId,
             `${r.path}${r.userName}`,
             r.placement,
             String(r.uses ?? 0),
@@ -175,7 +197,7 @@ async function listCommand(ctx: CommandContext): Promise<number> {
 }
 
 async function showCommand(ctx: CommandContext): Promise<number> {
-  const record = await recordOrThrow(await store(ctx), keyArgument(ctx));
+  const record = await recordOrThrow(ctx, await store(ctx), keyArgument(ctx));
   output(ctx, { ...summaryOf(record), alertedIps: record.alertedIps ?? {} }, () =>
     [
       `Honey key ${record.accessKeyId} (${record.state})`,
@@ -200,10 +222,17 @@ async function showCommand(ctx: CommandContext): Promise<number> {
 /** A new honey user and key for the same placement; the old key Inactive (never deleted), its record `rotated`. */
 async function rotateCommand(ctx: CommandContext): Promise<number> {
   const honey = await store(ctx);
-  const old = await recordOrThrow(honey, keyArgument(ctx));
+  const old = await recordOrThrow(ctx, honey, keyArgument(ctx));
   if (old.state !== "active") throw new UsageError(`${old.accessKeyId} is ${old.state} already`);
-  const { record, key, region } = await plant(ctx, old.placement);
-  await new IamHoneyKeys(ctx.aws.iam()).disable(old.userName, old.accessKeyId);
+  const account = await honeyAccountFor(ctx, await callerIdentityOf(ctx.aws.sts()), "create", old.accountId);
+  let planted: Awaited<ReturnType<typeof plant>>;
+  try {
+    planted = await plant(ctx, old.placement, account);
+    await new IamHoneyKeys(account.iam).disable(old.userName, old.accessKeyId);
+  } finally {
+    account.destroy();
+  }
+  const { record, key, region } = planted;
   await honey.setState(old.accessKeyId, "rotated", ctx.io.now().toISOString(), key.accessKeyId);
   eprintln(
     ctx.io,
@@ -215,8 +244,18 @@ async function rotateCommand(ctx: CommandContext): Promise<number> {
 
 async function retireCommand(ctx: CommandContext): Promise<number> {
   const honey = await store(ctx);
-  const record = await recordOrThrow(honey, keyArgument(ctx));
-  await new IamHoneyKeys(ctx.aws.iam()).disable(record.userName, record.accessKeyId);
+  const record = await recordOrThrow(ctx, honey, keyArgument(ctx));
+  const account = await honeyAccountFor(
+    ctx,
+    await callerIdentityOf(ctx.aws.sts()),
+    "disable",
+    record.accountId,
+  );
+  try {
+    await new IamHoneyKeys(account.iam).disable(record.userName, record.accessKeyId);
+  } finally {
+    account.destroy();
+  }
   const at = ctx.io.now().toISOString();
   if (record.state === "active") await honey.setState(record.accessKeyId, "retired", at);
   output(
@@ -260,7 +299,7 @@ async function testCommand(ctx: CommandContext): Promise<number> {
   const say = (text: string) => (json ? eprintln(io, text) : println(io, text));
   const timeoutSeconds = parseTimeout(ctx.args.timeout);
   const honey = await store(ctx);
-  const record = await recordOrThrow(honey, keyArgument(ctx));
+  const record = await recordOrThrow(ctx, honey, keyArgument(ctx));
   const secret = await secretOf(ctx, record.accessKeyId);
   const nonce = `${io.random()}${io.random()}`
     .replace(/[^0-9a-f]/gi, "")
@@ -342,5 +381,11 @@ const SUBCOMMANDS = {
 export async function honeykeyCommand(ctx: CommandContext): Promise<number> {
   const sub = ctx.args.subcommand;
   if (sub === undefined) throw new UsageError("honeykey needs a subcommand");
+  if ((sub === "list" || sub === "show" || sub === "test") && (ctx.args.accountProfile ?? ctx.args.roleArn)) {
+    // They only read the central table (test signs with the honey key itself): no credentials of the account.
+    throw new UsageError(
+      `honeykey ${sub} takes --account alone (--account-profile and --role-arn are for create, rotate, retire)`,
+    );
+  }
   return SUBCOMMANDS[sub](ctx);
 }

@@ -185,6 +185,7 @@ export const HONEY_CHECK_ENV = {
   alertTopicArn: ALERT_TOPIC_ARN,
   honeyKeyPath: "HONEY_KEY_PATH",
   lastUsedToleranceSeconds: "HONEY_LAST_USED_TOLERANCE_SECONDS",
+  memberRoleName: "MEMBER_ROLE_NAME",
 } as const;
 
 /** The webhook forwarder's environment (Slack / Teams incoming webhooks without AWS Chatbot). */

@@ -2,9 +2,12 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { DynamoDbHoneyKeys } from "../adapters/dynamodb-honey.js";
 import { IamHoneyKeys } from "../adapters/iam-honey.js";
 import { SnsAlertPublisher } from "../adapters/sns-alerts.js";
+import { MemberAccounts } from "../adapters/sts-member-accounts.js";
 import { HONEY_CHECK_ENV } from "../core/contract.js";
 import { type Env, number, optional, required, topicArn } from "../core/env.js";
 import { ConfigError, describeError } from "../core/errors.js";
@@ -15,6 +18,7 @@ import {
   honeyPathProblem,
   LAST_USED_TOLERANCE_SECONDS,
 } from "../core/honeykey/model.js";
+import type { HoneyIamReader } from "../core/honeykey/ports.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
 
 export interface HoneyCheckConfig {
@@ -23,6 +27,8 @@ export interface HoneyCheckConfig {
   readonly path: string;
   /** HONEY_LAST_USED_TOLERANCE_SECONDS: how far last-used may lie after a CloudTrail-seen use and be that use; default 300. */
   readonly toleranceSeconds: number;
+  /** MEMBER_ROLE_NAME: honey keys of member accounts are read through it; unset: this account's only. */
+  readonly memberRoleName?: string | undefined;
 }
 
 /** Read once at cold start: a bad value fails it, naming the variable. */
@@ -40,6 +46,7 @@ export function parseHoneyCheckConfig(env: Env): HoneyCheckConfig {
       max: 86_400,
       integer: true,
     }),
+    memberRoleName: optional(env, HONEY_CHECK_ENV.memberRoleName),
   };
 }
 
@@ -48,6 +55,10 @@ export interface HoneyCheckClients {
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
   readonly logger: Logger;
+  /** Organization deployments: STS of the home account (the member roles are assumed with it). */
+  readonly sts?: () => STSClient;
+  /** IAM of a member account, as its member role. */
+  readonly memberIam?: (credentials: AwsCredentialIdentityProvider) => IAMClient;
 }
 
 export function honeyCheckClients(sdk: SdkClientConfig = {}): HoneyCheckClients {
@@ -55,7 +66,36 @@ export function honeyCheckClients(sdk: SdkClientConfig = {}): HoneyCheckClients 
     iam: new IAMClient({ ...sdk }),
     dynamodb: new DynamoDBClient({ ...sdk }),
     sns: new SNSClient({ ...sdk }),
+    sts: () => new STSClient({ ...sdk }),
+    memberIam: (credentials) => new IAMClient({ ...sdk, credentials }),
     logger: new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: "honey-check" } }),
+  };
+}
+
+/**
+ * Honey key readers of member accounts, through the member role (reads only: GetAccessKeyLastUsed,
+ * ListAccessKeys, ListAttachedUserPolicies; the role's credentials cached per account).
+ */
+export function memberHoneyReaders(
+  memberRoleName: string,
+  homeAccount: () => string,
+  clients: Pick<HoneyCheckClients, "sts" | "memberIam">,
+): (accountId: string) => Promise<HoneyIamReader> {
+  const members = new MemberAccounts({
+    roleName: memberRoleName,
+    sts: clients.sts ?? (() => new STSClient({})),
+    sessionName: `${SERVICE_NAME}-honey-check`,
+  });
+  const memberIam = clients.memberIam ?? ((credentials) => new IAMClient({ credentials }));
+  const readers = new Map<string, IamHoneyKeys>();
+  return async (accountId) => {
+    const credentials = await members.credentialsFor(accountId, homeAccount());
+    let reader = readers.get(accountId);
+    if (reader === undefined) {
+      reader = new IamHoneyKeys(memberIam(credentials));
+      readers.set(accountId, reader);
+    }
+    return reader;
   };
 }
 
@@ -74,15 +114,20 @@ export function createHoneyCheckHandler(
   clients: HoneyCheckClients,
 ): HoneyCheckHandler {
   const { logger } = clients;
+  let home: string | undefined;
   const deps = {
     store: new DynamoDbHoneyKeys(clients.dynamodb, config.incidentTableName),
     iam: new IamHoneyKeys(clients.iam),
     alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn),
     log: logTo(logger),
+    ...(config.memberRoleName === undefined
+      ? {}
+      : { memberIam: memberHoneyReaders(config.memberRoleName, () => home ?? "unknown", clients) }),
   };
   return async (_event, context) => {
+    home = context?.invokedFunctionArn?.split(":")[4];
     try {
-      const result = await runHoneyCheck(context?.invokedFunctionArn?.split(":")[4], deps, {
+      const result = await runHoneyCheck(home, deps, {
         path: config.path,
         denyPolicyArns: [DENY_ALL_POLICY_ARN, DENY_ALL_POLICY_ARN.replace(":aws:", ":aws-us-gov:")],
         toleranceSeconds: config.toleranceSeconds,

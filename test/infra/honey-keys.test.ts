@@ -66,6 +66,46 @@ describe("honey keys in the stack", () => {
     });
   });
 
+  it("in a single account, the safety net reads its own account only: no member role named, none assumed", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Honey key safety net"),
+      Environment: { Variables: Match.objectLike({ MEMBER_ROLE_NAME: Match.absent() }) },
+    });
+    const checkPolicies = template.findResources("AWS::IAM::Policy", {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp("HoneyCheckRole") }] },
+    });
+    expect(JSON.stringify(checkPolicies)).not.toContain("sts:AssumeRole");
+  });
+
+  it("in an Organization, the safety net reads member accounts' honey keys through the member role, assumed only inside the Organization", () => {
+    const org = synth({
+      organization: {
+        organizationId: "o-a1b2c3d4e5",
+        memberOrganizationalUnitIds: ["ou-ab12-cdef3456"],
+        forwardRegions: [],
+        memberRoleName: "LkrMember",
+      },
+    });
+    org.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("^Honey key safety net"),
+      Environment: { Variables: Match.objectLike({ MEMBER_ROLE_NAME: "LkrMember" }) },
+    });
+    org.hasResourceProperties("AWS::IAM::Policy", {
+      Roles: [{ Ref: Match.stringLikeRegexp("HoneyCheckRole") }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: "AssumeMemberRemediationRole",
+            Effect: "Allow",
+            Action: "sts:AssumeRole",
+            Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":iam::*:role/LkrMember"]] },
+            Condition: { StringEquals: { "aws:ResourceOrgID": "o-a1b2c3d4e5" } },
+          },
+        ]),
+      },
+    });
+  });
+
   it("takes another path and cooldown", () => {
     const other = synth({ responder: { honeyKeyPath: "/ci/", honeyAlertCooldownSeconds: 600 } });
     other.hasResourceProperties("AWS::Events::Rule", {

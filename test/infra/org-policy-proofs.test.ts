@@ -5,6 +5,8 @@ import { memberTemplate } from "../../infra/member-template.js";
 import { forwarderRoleName, memberForwarderRoleName } from "../../infra/org-intake.js";
 import type { OrganizationSettings } from "../../infra/organization.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
+import { MEMBER_DRILL_IAM_ACTIONS } from "../../lambdas/adapters/iam-member-drill.js";
+import { MEMBER_DRILL_USER_NAME, MEMBER_DRILL_USER_PATH } from "../../lambdas/core/member-drill.js";
 import {
   type Decision,
   loadPolicyProof,
@@ -51,6 +53,8 @@ const respond = central.logicalId("AWS::IAM::Role", /RespondRole/);
 const investigate = central.logicalId("AWS::IAM::Role", /InvestigateRole/);
 const audit = central.logicalId("AWS::IAM::Role", /AuditRole/);
 const revoker = central.logicalId("AWS::IAM::Role", /RoleSessionRevokerRole/);
+const honeyCheck = central.logicalId("AWS::IAM::Role", /HoneyCheckRole/);
+const honeyCheckArn = central.role(honeyCheck).arn;
 const auditArn = central.role(audit).arn;
 const respondArn = central.role(respond).arn;
 const investigateArn = central.role(investigate).arn;
@@ -67,7 +71,7 @@ const memberOptions: ProofOptions = {
   stackName: "StackSet-members",
   awsManagedPolicies: {},
   parameters: {
-    CentralRoleArns: [respondArn, investigateArn, auditArn, OPERATOR],
+    CentralRoleArns: [respondArn, investigateArn, auditArn, honeyCheckArn, OPERATOR],
     CentralBusArn: `arn:aws:events:us-east-1:${CENTRAL}:event-bus/LeakedKeyResponder-org-signals`,
   },
 };
@@ -78,6 +82,8 @@ const memberSessionDeny = `arn:aws:iam::${MEMBER}:policy/${ROLE_NAME}-SessionDen
 const bob = `arn:aws:iam::${MEMBER}:user/bob`;
 const appRole = `arn:aws:iam::${MEMBER}:role/app`;
 const breakGlass = `arn:aws:iam::${MEMBER}:user/break-glass`;
+/** A honey user planted in the member account (lkr honeykey create --account, with the operator's own credentials). */
+const honeyUser = `arn:aws:iam::${MEMBER}:user/service/etl-prod-04`;
 
 interface Row {
   readonly says: string;
@@ -135,6 +141,7 @@ const memberTrust: ProofTable = {
       expected: "Allowed",
     },
     assume("the central audit role assumes it (the Organization audit)", audit, "Allowed"),
+    assume("the central honey check role assumes it (honey keys of member accounts)", honeyCheck, "Allowed"),
     assume("another central role (the session revoker's) assumes it not", revoker, "ImplicitlyDenied"),
     assume("the respond role ARN from outside the Organization assumes it not", respond, "ImplicitlyDenied", {
       "aws:PrincipalOrgID": OTHER_ORG,
@@ -242,6 +249,45 @@ const centralAssume: ProofTable = {
       expected: "ImplicitlyDenied",
     },
     {
+      says: "the honey check role may assume the member role of an account in the Organization",
+      request: {
+        principal: honeyCheck,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "Allowed",
+    },
+    {
+      says: "the honey check role may not assume a member role outside the Organization",
+      request: {
+        principal: honeyCheck,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/${ROLE_NAME}`,
+        context: { "aws:ResourceOrgID": OTHER_ORG },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the honey check role assumes no administrator role (only the member role)",
+      request: {
+        principal: honeyCheck,
+        action: "sts:AssumeRole",
+        resource: `arn:aws:iam::${CENTRAL}:role/OrganizationAccountAccessRole`,
+        context: { "aws:ResourceOrgID": ORG_ID },
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      says: "the honey check role creates no user and no key (lkr plants honey keys)",
+      request: {
+        principal: honeyCheck,
+        action: "iam:CreateAccessKey",
+        resource: `arn:aws:iam::${CENTRAL}:user/service/etl-prod-04`,
+      },
+      expected: "ImplicitlyDenied",
+    },
+    {
       says: "the audit role lists the Organization's accounts",
       request: { principal: audit, action: "organizations:ListAccounts", resource: "*" },
       expected: "Allowed",
@@ -265,10 +311,12 @@ const centralAssume: ProofTable = {
     "drop-allow-conditions": [
       "the investigate role may not assume a member role outside the Organization",
       "the audit role may not assume a member role outside the Organization",
+      "the honey check role may not assume a member role outside the Organization",
     ],
     "widen-allow-resources": [
       "the respond role assumes no administrator role of its own account",
       "the audit role assumes no administrator role (only the member role)",
+      "the honey check role assumes no administrator role (only the member role)",
     ],
   },
 };
@@ -372,6 +420,36 @@ const memberRoleGrants: ProofTable = {
       says: "reads the account's authorization details (audit: admin scope)",
       request: { principal: memberRole, action: "iam:GetAccountAuthorizationDetails", resource: "*" },
       expected: "Allowed",
+    },
+    {
+      says: "reads when a honey key of the account was last used (honey key safety net)",
+      request: { principal: memberRole, action: "iam:GetAccessKeyLastUsed", resource: honeyUser },
+      expected: "Allowed",
+    },
+    {
+      says: "lists a honey user's keys and attached policies (honey key safety net)",
+      request: { principal: memberRole, action: "iam:ListAttachedUserPolicies", resource: honeyUser },
+      expected: "Allowed",
+    },
+    {
+      says: "creates no honey user (lkr plants them with the operator's own credentials)",
+      request: { principal: memberRole, action: "iam:CreateUser", resource: honeyUser },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "creates no key for a honey user",
+      request: { principal: memberRole, action: "iam:CreateAccessKey", resource: honeyUser },
+      expected: "ExplicitlyDenied",
+    },
+    {
+      says: "detaches no honey user's deny-all policy",
+      request: {
+        principal: memberRole,
+        action: "iam:DetachUserPolicy",
+        resource: honeyUser,
+        context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll" },
+      },
+      expected: "ImplicitlyDenied",
     },
     {
       says: "looks up the member's CloudTrail (investigation)",
@@ -752,23 +830,95 @@ const intakeBusTable: ProofTable = {
   },
 };
 
-describe.each([memberTrust, centralAssume, memberRoleGrants, centralBus, intakeBusTable])("$name", (t) => {
-  const decideAll = (p: PolicyProof) => Promise.all(t.rows.map((r) => p.decide(r.request)));
-
-  it(`decides each of its ${t.rows.length} rows as expected`, async () => {
-    const decided = await decideAll(loadPolicyProof(t.template, t.options));
-    expect(t.rows.map((r, i) => ({ row: r.says, decision: decided[i] }))).toEqual(
-      t.rows.map((r) => ({ row: r.says, decision: r.expected })),
-    );
-  });
-
-  it.each(Object.entries(t.weakenings))(
-    "can fail: %s changes the decision of the rows named",
-    async (weakening, mustFlip) => {
-      const weakened = loadPolicyProof(weakenTemplate(t.template, weakening as Weakening), t.options);
-      const after = await decideAll(weakened);
-      const flipped = t.rows.filter((r, i) => after[i] !== r.expected).map((r) => r.says);
-      expect(flipped).toEqual(expect.arrayContaining([...(mustFlip ?? [])]));
-    },
-  );
+/** The member stack's drill user (lkr drill --account): what the member role may do to it, and never. */
+const drillUser = `arn:aws:iam::${MEMBER}:user${MEMBER_DRILL_USER_PATH}${MEMBER_DRILL_USER_NAME}`;
+const onDrillUser = (
+  says: string,
+  action: string,
+  expected: Decision,
+  context?: Record<string, string | string[]>,
+): Row => ({
+  says,
+  request: { principal: memberRole, action, resource: drillUser, ...(context ? { context } : {}) },
+  expected,
 });
+
+const memberDrill: ProofTable = {
+  name: "the member role and the member stack's drill user",
+  template: memberBody,
+  options: memberOptions,
+  rows: [
+    ...MEMBER_DRILL_IAM_ACTIONS.filter((a) => a !== "iam:DetachUserPolicy" && a !== "iam:UntagUser").map(
+      (action) => onDrillUser(`the drill sends ${action} on the drill user`, action, "Allowed"),
+    ),
+    onDrillUser("the drill detaches the quarantine policy from it", "iam:DetachUserPolicy", "Allowed", {
+      "iam:PolicyARN": QUARANTINE,
+    }),
+    onDrillUser(
+      "the drill detaches the member's session deny policy from it",
+      "iam:DetachUserPolicy",
+      "Allowed",
+      {
+        "iam:PolicyARN": memberSessionDeny,
+      },
+    ),
+    onDrillUser("the drill removes the quarantine mark", "iam:UntagUser", "Allowed", {
+      "aws:TagKeys": ["leaked-key-responder:quarantine:AKIAEXAMPLE"],
+    }),
+    onDrillUser("the responder fences it (quarantine policy)", "iam:AttachUserPolicy", "Allowed", {
+      "iam:PolicyARN": QUARANTINE,
+    }),
+    onDrillUser("never removes the drill mark", "iam:UntagUser", "ImplicitlyDenied", {
+      "aws:TagKeys": ["leaked-key-responder:drill"],
+    }),
+    onDrillUser("never detaches another policy from it", "iam:DetachUserPolicy", "ImplicitlyDenied", {
+      "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll",
+    }),
+    onDrillUser("never removes its deny-all policy", "iam:DeleteUserPolicy", "ImplicitlyDenied"),
+    onDrillUser("never creates a key for it", "iam:CreateAccessKey", "ExplicitlyDenied"),
+    onDrillUser("never deletes its key", "iam:DeleteAccessKey", "ExplicitlyDenied"),
+    onDrillUser("never deletes it", "iam:DeleteUser", "ExplicitlyDenied"),
+    onDrillUser("never puts a policy on it", "iam:PutUserPolicy", "ExplicitlyDenied"),
+    onDrillUser("never gives it a console password", "iam:CreateLoginProfile", "ExplicitlyDenied"),
+    onDrillUser("never exempts it", "iam:TagUser", "ExplicitlyDenied", {
+      "aws:TagKeys": ["leaked-key-responder:exempt"],
+    }),
+    {
+      says: "creates no other drill user",
+      request: {
+        principal: memberRole,
+        action: "iam:CreateUser",
+        resource: `arn:aws:iam::${MEMBER}:user${MEMBER_DRILL_USER_PATH}another`,
+      },
+      expected: "ExplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    "drop-deny-statements": ["never creates a key for it", "never exempts it", "creates no other drill user"],
+    "drop-allow-conditions": ["never removes the drill mark", "never detaches another policy from it"],
+  },
+};
+
+describe.each([memberTrust, centralAssume, memberRoleGrants, centralBus, memberDrill, intakeBusTable])(
+  "$name",
+  (t) => {
+    const decideAll = (p: PolicyProof) => Promise.all(t.rows.map((r) => p.decide(r.request)));
+
+    it(`decides each of its ${t.rows.length} rows as expected`, async () => {
+      const decided = await decideAll(loadPolicyProof(t.template, t.options));
+      expect(t.rows.map((r, i) => ({ row: r.says, decision: decided[i] }))).toEqual(
+        t.rows.map((r) => ({ row: r.says, decision: r.expected })),
+      );
+    });
+
+    it.each(Object.entries(t.weakenings))(
+      "can fail: %s changes the decision of the rows named",
+      async (weakening, mustFlip) => {
+        const weakened = loadPolicyProof(weakenTemplate(t.template, weakening as Weakening), t.options);
+        const after = await decideAll(weakened);
+        const flipped = t.rows.filter((r, i) => after[i] !== r.expected).map((r) => r.says);
+        expect(flipped).toEqual(expect.arrayContaining([...(mustFlip ?? [])]));
+      },
+    );
+  },
+);

@@ -19,6 +19,7 @@ import { type OrganizationSettings, validateOrganization } from "../../infra/org
 import { readAppSettings } from "../../infra/settings.js";
 import { SIGNAL_RULES, toWirePattern } from "../../infra/signal-rules.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
+import { HONEYKEY_CHECK_IAM_ACTIONS } from "../../lambdas/adapters/iam-honey.js";
 import { iamActionsFor } from "../../lambdas/core/permissions.js";
 
 const ACCOUNT = "123456789012";
@@ -278,6 +279,8 @@ describe("the central stack of an Organization", () => {
                 { "Fn::GetAtt": [Match.stringLikeRegexp("InvestigateRole"), "Arn"] },
                 ",",
                 { "Fn::GetAtt": [Match.stringLikeRegexp("AuditRole"), "Arn"] },
+                ",",
+                { "Fn::GetAtt": [Match.stringLikeRegexp("HoneyCheckRole"), "Arn"] },
               ],
             ],
           },
@@ -286,8 +289,8 @@ describe("the central stack of an Organization", () => {
     });
   });
 
-  it("lets the respond, investigate and audit roles assume only the member role, and only inside the Organization", () => {
-    for (const role of ["RespondRole", "InvestigateRole", "AuditRole"]) {
+  it("lets the respond, investigate, audit and honey check roles assume only the member role, and only inside the Organization", () => {
+    for (const role of ["RespondRole", "InvestigateRole", "AuditRole", "HoneyCheckRole"]) {
       template.hasResourceProperties("AWS::IAM::Policy", {
         Roles: [{ Ref: Match.stringLikeRegexp(role) }],
         PolicyDocument: {
@@ -485,7 +488,12 @@ describe("the member template (the StackSet's TemplateBody)", () => {
     ).flatMap((p) => p.PolicyDocument.Statement);
     const allowed = new Set(statements.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat()));
     expect([...allowed].sort()).toEqual(memberRoleActions());
-    for (const action of [...iamActionsFor("user"), ...iamActionsFor("role"), "cloudtrail:LookupEvents"]) {
+    for (const action of [
+      ...iamActionsFor("user"),
+      ...iamActionsFor("role"),
+      "cloudtrail:LookupEvents",
+      ...HONEYKEY_CHECK_IAM_ACTIONS,
+    ]) {
       expect(allowed).toContain(action);
     }
     for (const grant of GRANT_ACTIONS) expect(allowed).not.toContain(grant);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AwsCallError, NoSuchEntityError, TransientAwsError } from "../../lambdas/core/errors.js";
 import type { Exposure } from "../../lambdas/core/exposure.js";
 import type { ActionRecord, Incident, SignalState } from "../../lambdas/core/incident.js";
+import { MemberAccountUnreachableError } from "../../lambdas/core/organization.js";
 import type { FenceTarget } from "../../lambdas/core/plan.js";
 import type {
   IamPort,
@@ -503,6 +504,20 @@ describe("respondToExposure", () => {
     expect(alerts[0]?.text).toContain(
       "principal lookup failed (AwsCallError: sts:AssumeRole failed: MemberRoleNotConfigured)",
     );
+  });
+
+  it("changes nothing and alerts nobody for a drill naming an account it cannot reach (outside the Organization): no canary tag can be read there", async () => {
+    const alerts: RenderedAlert[] = [];
+    const unreachable = new MemberAccountUnreachableError("444455556666", "LkrMember", {
+      cause: new AwsCallError("sts:AssumeRole", "AccessDenied", { cause: new Error("denied") }),
+    });
+    const store = new FakeStore();
+    const d = { ...deps(new FakeIam(), store, alerts), iamFor: async () => Promise.reject(unreachable) };
+    const outcome = await respondToExposure({ ...exposure, source: "drill", accountId: "444455556666" }, d);
+    expect(outcome.decision).toBe("ignore");
+    expect(outcome.actions).toEqual([]);
+    expect(alerts).toEqual([]);
+    expect(store.incidents.size).toBe(0);
   });
 
   it("names the user the signal gave in an alert that only notifies", async () => {

@@ -7,20 +7,28 @@ import { checkHoneyKey, type FindingKind, type SafetyNetOptions } from "./safety
 
 export interface HoneyCheckDeps {
   readonly store: HoneyKeyStore;
+  /** IAM of the function's own account. */
   readonly iam: HoneyIamReader;
+  /**
+   * IAM of another account of the Organization (through its member role), for honey keys planted
+   * there; absent in a single-account deployment (those keys are then skipped).
+   */
+  readonly memberIam?: (accountId: string) => Promise<HoneyIamReader>;
   readonly alerts: AlertPublisher;
   readonly log: Log;
 }
 
 export interface HoneyCheckResult {
   readonly checked: number;
-  /** Keys of other accounts: their IAM is out of this function's reach. */
+  /** Keys of other accounts with no member role to read them through. */
   readonly skipped: number;
   readonly alerts: readonly { readonly accessKeyId: string; readonly kind: FindingKind }[];
 }
 
 /**
- * The scheduled safety net over every honey key of `accountId`: one critical alert per finding;
+ * The scheduled safety net over every honey key of `accountId`, and of the member accounts when
+ * `memberIam` reaches them (an unreachable member account fails that key's check, not the others'):
+ * one critical alert per finding;
  * the last-used date examined is kept only after its alert went out, so a failed publish alerts
  * again on the next run. One key's failure does not stop the others; the run then fails as a whole.
  */
@@ -35,12 +43,14 @@ export async function runHoneyCheck(
   let checked = 0;
   let skipped = 0;
   for (const record of records) {
-    if (accountId !== undefined && record.accountId !== accountId) {
+    const member = accountId !== undefined && record.accountId !== accountId;
+    if (member && deps.memberIam === undefined) {
       skipped++;
       continue;
     }
     try {
-      const facts = await deps.iam.facts(record.userName, record.accessKeyId);
+      const iam = member && deps.memberIam ? await deps.memberIam(record.accountId) : deps.iam;
+      const facts = await iam.facts(record.userName, record.accessKeyId);
       const verdict = checkHoneyKey(record, facts, options);
       for (const finding of verdict.findings) {
         await deps.alerts.publish(renderSafetyNetAlert(record, finding));
@@ -54,6 +64,7 @@ export async function runHoneyCheck(
     } catch (error) {
       deps.log.error("honey key not checked", {
         accessKeyId: record.accessKeyId,
+        accountId: record.accountId,
         error: describeError(error),
       });
       failures.push(error);

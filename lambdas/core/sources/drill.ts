@@ -13,6 +13,14 @@ export const DrillDetailSchema = z.object({
   accessKeyId: AccessKeyIdSchema,
   userName: z.string().check(z.regex(IAM_PRINCIPAL_NAME_PATTERN)),
   drillId: z.string().check(z.minLength(1), z.maxLength(128)),
+  /**
+   * A member account's drill (`lkr drill --account`): the account of the drill user. PutEvents
+   * cannot set an event's `account` (it is always the sender's, the central account), so the
+   * drill names it here. The responder's bus admits only its own roles and operators, and the
+   * drill is still acted on only for a user tagged as a drill canary in that account, read through
+   * its member role (an account outside the Organization has none: nothing is changed there).
+   */
+  accountId: z.optional(z.string().check(z.regex(/^\d{12}$/))),
 });
 export type DrillDetail = z.infer<typeof DrillDetailSchema>;
 
@@ -24,7 +32,7 @@ export function drillToExposures(envelope: Envelope): Exposure[] {
       signal: "DRILL_KEY_EXPOSED",
       signalId: `drill:${detail.drillId}:${detail.accessKeyId}`,
       sourceEventId: envelope.id,
-      accountId: accountOf(envelope, undefined, DRILL_SOURCE),
+      accountId: accountOf(envelope, detail.accountId, DRILL_SOURCE),
       region: envelope.region,
       accessKeyId: detail.accessKeyId,
       principal: { type: "user", name: detail.userName },
