@@ -704,6 +704,23 @@ describe("a single account with forwardRegions (no organizationId)", () => {
     }
   });
 
+  it("passes cdk-nag AwsSolutions with no unacknowledged finding", () => {
+    const app = new App({ context: NO_BUNDLING, outdir: mkdtempSync(join(tmpdir(), "lkr-single-nag-")) });
+    new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+      env: { account: ACCOUNT, region: "us-east-1" },
+      responder: { notificationEmails: ["secops@example.com"] },
+      forwardRegions: ["eu-west-1"],
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const assembly = app.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, "validation-report.json"), "utf8")) as {
+      pluginReports: { pluginName: string; violations?: unknown[] }[];
+    };
+    expect(report.pluginReports.map((r) => [r.pluginName, r.violations ?? []])).toEqual([
+      ["AwsSolutions", []],
+    ]);
+  });
+
   it("refuses a forward region that is not a region name", () => {
     expect(() => singleAccount(["eu-west-1", "mars-1"])).toThrow(
       /forwardRegions contains "mars-1"; expected AWS region names/,
