@@ -5,12 +5,13 @@
  * size of every template against its CloudFormation limit. Member accounts are reached through OUs
  * (the StackSet deploys the same template to each), so the templates do not grow with them; only
  * account-by-account alert routes do, and the respond function's 4 KB environment caps those.
+ * Two StackSet bodies: the member stack (us-east-1) and the member regional forwarder (the other 16).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
-import { centralBusName } from "../infra/org-intake.js";
+import { centralBusName, forwarderRoleName } from "../infra/org-intake.js";
 import { centralBusArnIn, ForwarderStack } from "../infra/org-stacks.js";
 import type { OrganizationSettings } from "../infra/organization.js";
 import { LeakedKeyResponderStack } from "../infra/stack.js";
@@ -68,6 +69,7 @@ function synth(members: number) {
     new ForwarderStack(app, `LeakedKeyResponder-Forwarder-${region}`, {
       env: { account: ACCOUNT, region },
       centralBusArn: centralBusArnIn("us-east-1", centralBusName("LeakedKeyResponder")),
+      roleName: forwarderRoleName("LeakedKeyResponder", region),
     });
   }
   const assembly = app.synth();
@@ -79,11 +81,12 @@ function synth(members: number) {
       Resources?: Record<string, { Type: string; Properties: { TemplateBody?: string } }>;
     }
   ).Resources;
-  const stackSet = Object.values(resources ?? {}).find((r) => r.Type === "AWS::CloudFormation::StackSet");
+  const stackSets = Object.values(resources ?? {}).filter((r) => r.Type === "AWS::CloudFormation::StackSet");
   return {
     ms,
     sizes,
-    memberBytes: stackSet?.Properties.TemplateBody?.length ?? 0,
+    memberBytes: stackSets[0]?.Properties.TemplateBody?.length ?? 0,
+    memberRegionalBytes: stackSets[1]?.Properties.TemplateBody?.length ?? 0,
     routesFit,
     stacks: assembly.stacks.length,
   };
@@ -95,7 +98,7 @@ console.log(
   `Organization deployment, ${REGIONS.length} regions (1 central + ${REGIONS.length - 1} forwarder stacks)\n`,
 );
 console.log(
-  "members  synth    stacks  central           forwarder (max)   member (StackSet body)  per-account routes",
+  "members  synth    stacks  central           forwarder (max)   member (StackSet body)  member regional (body)  per-account routes",
 );
 for (const members of [1, 50, 500]) {
   const r = synth(members);
@@ -109,6 +112,7 @@ for (const members of [1, 50, 500]) {
       `${kb(central)} / ${kb(S3_LIMIT)}`.padEnd(21),
       kb(forwarder).padEnd(17),
       `${kb(r.memberBytes)} / ${kb(INLINE_LIMIT)}`.padEnd(23),
+      `${kb(r.memberRegionalBytes)} / ${kb(INLINE_LIMIT)}`.padEnd(23),
       r.routesFit ? "in ALERT_ROUTES" : `too many for 4 KB: route by OU or tag`,
     ].join(" "),
   );

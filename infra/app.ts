@@ -28,11 +28,12 @@ exitOnConfigProblems((problems) => {
       allowNonDefaultHomeRegion: settings.allowNonDefaultHomeRegion,
       responder: settings.responder,
       organization: settings.organization,
+      forwardRegions: settings.forwardRegions,
       webhook: settings.webhook,
       description: "leaked-key-responder: contains leaked AWS access keys within seconds",
     });
-    // The Organization deployment: one forwarder stack per other region of the central account.
-    for (const region of settings.organization?.forwardRegions ?? []) {
+    // One forwarder stack per other region of the central account (Organization) or of the single account.
+    for (const region of settings.organization?.forwardRegions ?? settings.forwardRegions ?? []) {
       if (region === homeRegion) continue;
       new ForwarderStack(app, `${settings.stackName}-Forwarder-${region}`, {
         env: { account, region },

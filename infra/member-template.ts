@@ -2,11 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Aws, BootstraplessSynthesizer, CfnParameter, Stack, Tags } from "aws-cdk-lib";
-import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { HONEYKEY_CHECK_IAM_ACTIONS } from "../lambdas/adapters/iam-honey.js";
 import { AUDIT_ACTIONS, auditIamActionsFor } from "../lambdas/core/audit/permissions.js";
+import { DEFAULT_STACK_NAME } from "../lambdas/core/contract.js";
 import { INVESTIGATION_ACTIONS } from "../lambdas/core/investigation/permissions.js";
 import {
   MEMBER_DRILL_POLICY_DOCUMENT,
@@ -27,8 +26,9 @@ import {
   RELEASE_UNTAG_ACTIONS,
 } from "../lambdas/core/release/permissions.js";
 import { sessionDenyPolicyDocument } from "../lambdas/core/role-sessions.js";
-import { type ForwardedPattern, MEMBER_FORWARDED_PATTERNS } from "./forwarding.js";
-import { deadLetterQueue } from "./function-parts.js";
+import { forwardRules } from "./forward-rules.js";
+import { type ForwardedPattern, honeyForwardedPattern, MEMBER_FORWARDED_PATTERNS } from "./forwarding.js";
+import { memberForwarderRolePrefix } from "./org-intake.js";
 import { exemptArnsOf, keyOwnerStatements } from "./respond-permissions.js";
 
 /** The member template's parameters, filled in by the StackSet. */
@@ -51,8 +51,15 @@ export interface MemberTemplateProps {
   readonly exemptPrincipals?: readonly string[];
   /** Honour the exempt tag in member accounts too. @default false */
   readonly honorExemptTag?: boolean;
-  /** Forwarded to the central bus from the member's us-east-1 default bus. @default MEMBER_FORWARDED_PATTERNS */
+  /** Forwarded to the central bus from the member's us-east-1 default bus. @default MEMBER_FORWARDED_PATTERNS and honey key use under `honeyKeyPath` */
   readonly patterns?: readonly ForwardedPattern[];
+  /** IAM path of the member accounts' honey users, whose use is forwarded (the central stack's `honeyKeyPath`). @default "/service/" */
+  readonly honeyKeyPath?: string;
+  /**
+   * The forwarding role is named `<prefix><region>`: the central bus admits honey key use only from
+   * roles named so (`memberForwarderRoleArnPattern`). @default memberForwarderRolePrefix("LeakedKeyResponder")
+   */
+  readonly forwarderRolePrefix?: string;
 }
 
 /** Actions that grant: the member role holds none of them, and denies them explicitly. */
@@ -108,7 +115,8 @@ export function memberRoleActions(): string[] {
  * - the revoker role: the only role of the stack that may write (and delete) an inline policy on a
  *   role, assumable only by the central role-session revoker function, which writes nothing but the
  *   deny of a role's older sessions (see `revokerRole`);
- * - rules forwarding the member's signals to the central bus, through a role, with a DLQ.
+ * - rules forwarding the member's signals (and honey key use in us-east-1) to the central bus,
+ *   through a role named `<forwarderRolePrefix>us-east-1`, with a DLQ.
  */
 export class MemberStack extends Stack {
   readonly memberRole: iam.CfnRole;
@@ -213,13 +221,19 @@ export class MemberStack extends Stack {
     });
 
     this.drillUser();
-    const forwardRole = this.forwardSignals(
-      props.patterns ?? MEMBER_FORWARDED_PATTERNS,
-      centralBus.valueAsString,
-    );
+    // One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ.
+    // Honey key use of us-east-1 too (the member regional forwarders cover the other regions, never this one).
+    const forwarderRolePrefix = props.forwarderRolePrefix ?? memberForwarderRolePrefix(DEFAULT_STACK_NAME);
+    forwardRules(this, {
+      patterns: props.patterns ?? [...MEMBER_FORWARDED_PATTERNS, honeyForwardedPattern(props.honeyKeyPath)],
+      centralBusArn: centralBus.valueAsString,
+      roleName: `${forwarderRolePrefix}${Aws.REGION}`,
+      roleDescription: "leaked-key-responder: EventBridge forwards this account's signals to the central bus",
+    });
     this.revokerRole = this.createRevokerRole(props, centralRevoker.valueAsString, revokerRoleArn, [
       `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${props.memberRoleName}`,
-      forwardRole.roleArn,
+      // The forwarder roles of every region (this one and the member regional stacks').
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${forwarderRolePrefix}*`,
       ...exemptArnsOf(props.exemptPrincipals ?? []).filter((arn) => arn.includes(":role/")),
     ]);
     Tags.of(this).add(`${TAG_PREFIX}:component`, "member");
@@ -297,24 +311,6 @@ export class MemberStack extends Stack {
       tags: [{ key: DRILL_TAG, value: "true" }],
     });
     new iam.CfnAccessKey(this, "DrillUserKey", { userName: user.ref, status: "Inactive" });
-  }
-
-  /** One rule per forwarded pattern: the member's default bus → the central bus, through one role, with a DLQ. */
-  private forwardSignals(patterns: readonly ForwardedPattern[], centralBusArn: string): iam.Role {
-    const bus = events.EventBus.fromEventBusArn(this, "CentralBus", centralBusArn);
-    const role = new iam.Role(this, "ForwardRole", {
-      assumedBy: new iam.ServicePrincipal("events.amazonaws.com"),
-      description: "leaked-key-responder: EventBridge forwards this account's signals to the central bus",
-    });
-    const dlq = deadLetterQueue(this, "ForwardDeadLetterQueue");
-    for (const p of patterns) {
-      new events.Rule(this, p.id, {
-        description: p.description,
-        eventPattern: p.pattern,
-        targets: [new targets.EventBus(bus, { role, deadLetterQueue: dlq })],
-      });
-    }
-    return role;
   }
 }
 

@@ -6,9 +6,27 @@ import { Construct } from "constructs";
 import { type ForwardedPattern, regionalForwardedPatterns } from "./forwarding.js";
 import { deadLetterQueue } from "./function-parts.js";
 import { MEMBER_PARAMETERS, type MemberTemplateProps, memberTemplate } from "./member-template.js";
+import { memberForwarderRoleName, memberForwarderRolePrefix } from "./org-intake.js";
 
 /** The home region: member stacks are deployed there (IAM, Trusted Advisor and Health signals arrive there). */
-const MEMBER_STACK_REGION = "us-east-1";
+export const MEMBER_STACK_REGION = "us-east-1";
+
+/**
+ * What every service-managed StackSet of the responder shares: Organizations deploys it into every
+ * account of the OUs and into every account that joins them later, removes it from one that leaves,
+ * and rolls out to all regions at once.
+ */
+export const SERVICE_MANAGED_STACKSET = {
+  permissionModel: "SERVICE_MANAGED",
+  autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+  capabilities: ["CAPABILITY_NAMED_IAM"],
+  managedExecution: { Active: true },
+  operationPreferences: {
+    regionConcurrencyType: "PARALLEL",
+    maxConcurrentPercentage: 100,
+    failureTolerancePercentage: 10,
+  },
+} as const;
 
 export interface ForwarderStackProps extends StackProps {
   /** The central bus's ARN (home region of the same account). */
@@ -84,19 +102,14 @@ export class MemberStackSet extends Construct {
           "(arn:aws:iam::aws:policy/...): a policy of the central stack does not exist in member accounts",
       );
     }
+    const centralStackName = Stack.of(this).stackName;
+    memberForwarderRoleName(centralStackName, MEMBER_STACK_REGION); // refuses a name IAM would not take
     this.stackSet = new CfnStackSet(this, "StackSet", {
-      stackSetName: `${Stack.of(this).stackName}-members`,
+      ...SERVICE_MANAGED_STACKSET,
+      capabilities: [...SERVICE_MANAGED_STACKSET.capabilities],
+      stackSetName: `${centralStackName}-members`,
       description: "leaked-key-responder member accounts: remediation role and signal forwarding",
-      permissionModel: "SERVICE_MANAGED",
       callAs: props.callAs ?? "DELEGATED_ADMIN",
-      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-      capabilities: ["CAPABILITY_NAMED_IAM"],
-      managedExecution: { Active: true },
-      operationPreferences: {
-        regionConcurrencyType: "PARALLEL",
-        maxConcurrentPercentage: 100,
-        failureTolerancePercentage: 10,
-      },
       parameters: [
         { parameterKey: MEMBER_PARAMETERS.centralRoleArns, parameterValue: props.centralRoleArns.join(",") },
         { parameterKey: MEMBER_PARAMETERS.centralBusArn, parameterValue: props.centralBusArn },
@@ -111,7 +124,9 @@ export class MemberStackSet extends Construct {
           regions: [MEMBER_STACK_REGION],
         },
       ],
-      templateBody: JSON.stringify(memberTemplate(props)),
+      templateBody: JSON.stringify(
+        memberTemplate({ forwarderRolePrefix: memberForwarderRolePrefix(centralStackName), ...props }),
+      ),
     });
   }
 }

@@ -103,6 +103,12 @@ export interface AppSettings {
   readonly responder: LeakedKeyResponderProps;
   /** Set when `organizationId` is: the Organization deployment (central stack, forwarders, member StackSet). */
   readonly organization?: OrganizationSettings | undefined;
+  /**
+   * `forwardRegions`, with or without `organizationId`: one forwarder stack per region (the home region
+   * skipped) sends its GuardDuty findings and honey key use to the home stack. With an Organization it
+   * is the same list as `organization.forwardRegions`. Unset when not given.
+   */
+  readonly forwardRegions?: readonly string[] | undefined;
   /** `webhookSecretArn` (+ `webhookFormat`, default slack): the Slack / Teams incoming-webhook forwarder. */
   readonly webhook?: WebhookSetting | undefined;
 }
@@ -225,6 +231,7 @@ export function collectAppSettings(
   }
   const settings: AppSettings = {
     organization,
+    forwardRegions: list("forwardRegions"),
     stackName,
     homeRegion: homeRegion !== undefined && REGION_PATTERN.test(homeRegion) ? homeRegion : undefined,
     allowNonDefaultHomeRegion: flag("allowNonDefaultHomeRegion") === true,

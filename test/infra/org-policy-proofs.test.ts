@@ -2,7 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { memberTemplate } from "../../infra/member-template.js";
-import { forwarderRoleName } from "../../infra/org-intake.js";
+import { forwarderRoleName, memberForwarderRoleName } from "../../infra/org-intake.js";
 import type { OrganizationSettings } from "../../infra/organization.js";
 import { LeakedKeyResponderStack } from "../../infra/stack.js";
 import { MEMBER_DRILL_IAM_ACTIONS } from "../../lambdas/adapters/iam-member-drill.js";
@@ -517,6 +517,10 @@ const API_CALL = "AWS API Call via CloudTrail";
 /** The regional forwarder role of eu-west-1 (its name from forwarderRoleName, as infra/app.ts gives it). */
 const FORWARDER = `arn:aws:iam::${CENTRAL}:role/${forwarderRoleName("LeakedKeyResponder", "eu-west-1")}`;
 
+/** Member forwarder roles (the member stack's in us-east-1, a member regional forwarder's in eu-west-1), as the member templates name them. */
+const MEMBER_FORWARDER = `arn:aws:iam::${MEMBER}:role/${memberForwarderRoleName("LeakedKeyResponder", "eu-west-1")}`;
+const MEMBER_STACK_FORWARDER = `arn:aws:iam::${MEMBER}:role/${memberForwarderRoleName("LeakedKeyResponder", "us-east-1")}`;
+
 const centralBus: ProofTable = {
   name: "the central bus",
   template: centralTemplate,
@@ -604,8 +608,71 @@ const centralBus: ProofTable = {
       "ExplicitlyDenied",
       API_CALL,
     ),
+    put(
+      "a member regional forwarder role puts honey key use (a CloudTrail call of any aws.* source)",
+      MEMBER_FORWARDER,
+      "aws.sts",
+      ORG_ID,
+      "Allowed",
+      API_CALL,
+    ),
+    put(
+      "the member stack's forwarder role (us-east-1) puts honey key use",
+      MEMBER_STACK_FORWARDER,
+      "aws.s3",
+      ORG_ID,
+      "Allowed",
+      API_CALL,
+    ),
+    put(
+      "a member forwarder role puts no other detail-type of a source not forwarded",
+      MEMBER_FORWARDER,
+      "aws.s3",
+      ORG_ID,
+      "ExplicitlyDenied",
+      "Object Created",
+    ),
+    put(
+      "a member forwarder role puts no custom source, even as a CloudTrail call",
+      MEMBER_FORWARDER,
+      "acme.app",
+      ORG_ID,
+      "ImplicitlyDenied",
+      API_CALL,
+    ),
+    put(
+      "a member role not named like a forwarder puts no honey key use",
+      `arn:aws:iam::${MEMBER}:role/forward`,
+      "aws.sts",
+      ORG_ID,
+      "ExplicitlyDenied",
+      API_CALL,
+    ),
+    put(
+      "a principal outside the Organization named like a member forwarder puts no honey key use",
+      `arn:aws:iam::444455556666:role/${memberForwarderRoleName("LeakedKeyResponder", "eu-west-1")}`,
+      "aws.sts",
+      OTHER_ORG,
+      "ExplicitlyDenied",
+      API_CALL,
+    ),
+    {
+      says: "another role of the central account (respond) puts no honey key use",
+      request: {
+        principal: respond,
+        action: "events:PutEvents",
+        resource: orgBus,
+        context: {
+          "aws:PrincipalOrgID": ORG_ID,
+          "events:source": ["aws.sts"],
+          "events:detail-type": [API_CALL],
+        },
+      },
+      expected: "ExplicitlyDenied",
+    },
   ],
   weakenings: {
+    "drop-allow-conditions": ["a member forwarder role puts no custom source, even as a CloudTrail call"],
     "drop-deny-statements": [
       "a role outside the Organization puts nothing",
       "a member role puts no custom event",
@@ -615,6 +682,119 @@ const centralBus: ProofTable = {
       "an administrator of the central account puts no CloudTrail call of a source not forwarded",
       "a member role named like a forwarder puts no honey key use (forwarders live in the central account)",
       "a principal outside the Organization puts no honey key use",
+      "a member forwarder role puts no other detail-type of a source not forwarded",
+      "a member role not named like a forwarder puts no honey key use",
+      "a principal outside the Organization named like a member forwarder puts no honey key use",
+      "another role of the central account (respond) puts no honey key use",
+    ],
+  },
+};
+
+/** A single account's deployment with a forward region: the intake bus its regional forwarders put on. */
+const singleApp = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+const singleTemplate = Template.fromStack(
+  new LeakedKeyResponderStack(singleApp, "LeakedKeyResponder", {
+    env: { account: CENTRAL, region: "us-east-1" },
+    forwardRegions: ["eu-west-1"],
+  }),
+).toJSON();
+const single = loadPolicyProof(singleTemplate);
+const intakeBus = single.arn(single.logicalId("AWS::Events::EventBus", /OrgSignalBus/));
+const singleRespond = single.logicalId("AWS::IAM::Role", /RespondRole/);
+
+/** A principal (with administrator identity policies) putting one entry on the single account's intake bus. */
+function putOnIntake(
+  says: string,
+  principal: string,
+  source: string,
+  detailType: string,
+  expected: Decision,
+): Row {
+  return {
+    says,
+    request: {
+      principal,
+      action: "events:PutEvents",
+      resource: intakeBus,
+      identityPolicies: ADMIN,
+      context: {
+        "aws:PrincipalAccount": principal.split(":")[4] ?? "",
+        "aws:PrincipalArn": principal,
+        "events:source": [source],
+        "events:detail-type": [detailType],
+      },
+    },
+    expected,
+  };
+}
+
+const intakeBusTable: ProofTable = {
+  name: "the single account's intake bus (forwardRegions without organizationId)",
+  template: singleTemplate,
+  options: {},
+  rows: [
+    putOnIntake(
+      "a regional forwarder role puts a GuardDuty finding",
+      FORWARDER,
+      "aws.guardduty",
+      "GuardDuty Finding",
+      "Allowed",
+    ),
+    putOnIntake("a regional forwarder role puts honey key use", FORWARDER, "aws.sts", API_CALL, "Allowed"),
+    putOnIntake(
+      "a regional forwarder role puts no other detail-type of a source not forwarded",
+      FORWARDER,
+      "aws.s3",
+      "Object Created",
+      "ExplicitlyDenied",
+    ),
+    putOnIntake(
+      "an administrator of the account puts no GuardDuty finding",
+      `arn:aws:iam::${CENTRAL}:role/admin`,
+      "aws.guardduty",
+      "GuardDuty Finding",
+      "ExplicitlyDenied",
+    ),
+    putOnIntake(
+      "an administrator of the account puts no honey key use",
+      `arn:aws:iam::${CENTRAL}:role/admin`,
+      "aws.sts",
+      API_CALL,
+      "ExplicitlyDenied",
+    ),
+    putOnIntake(
+      "a role of the account named like a member forwarder puts nothing (a single account has no members)",
+      `arn:aws:iam::${CENTRAL}:role/${memberForwarderRoleName("LeakedKeyResponder", "eu-west-1")}`,
+      "aws.sts",
+      API_CALL,
+      "ExplicitlyDenied",
+    ),
+    putOnIntake(
+      "a role of another account named like a forwarder puts nothing",
+      "arn:aws:iam::444455556666:role/LeakedKeyResponder-forwarder-eu-west-1",
+      "aws.guardduty",
+      "GuardDuty Finding",
+      "ExplicitlyDenied",
+    ),
+    {
+      says: "the respond role puts nothing on the intake bus",
+      request: {
+        principal: singleRespond,
+        action: "events:PutEvents",
+        resource: intakeBus,
+        context: { "events:source": ["aws.guardduty"], "events:detail-type": ["GuardDuty Finding"] },
+      },
+      expected: "ExplicitlyDenied",
+    },
+  ],
+  weakenings: {
+    "drop-deny-statements": [
+      "a regional forwarder role puts no other detail-type of a source not forwarded",
+      "an administrator of the account puts no GuardDuty finding",
+      "an administrator of the account puts no honey key use",
+      "a role of the account named like a member forwarder puts nothing (a single account has no members)",
+      "a role of another account named like a forwarder puts nothing",
+      "the respond role puts nothing on the intake bus",
     ],
   },
 };
@@ -921,6 +1101,7 @@ describe.each([
   memberRevokerTrust,
   centralRevokerReach,
   memberRevokerGrants,
+  intakeBusTable,
 ])("$name", (t) => {
   const decideAll = (p: PolicyProof) => Promise.all(t.rows.map((r) => p.decide(r.request)));
 

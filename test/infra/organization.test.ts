@@ -13,7 +13,7 @@ import {
 } from "../../infra/forwarding.js";
 import { ALL_MANAGEMENT_EVENTS_STATE, HONEY_USE_RULE, honeyUsePattern } from "../../infra/honey-keys.js";
 import { GRANT_ACTIONS, memberRoleActions, memberTemplate } from "../../infra/member-template.js";
-import { centralBusName, forwarderRoleName } from "../../infra/org-intake.js";
+import { centralBusName, forwarderRoleName, memberForwarderRoleName } from "../../infra/org-intake.js";
 import { centralBusArnIn, ForwarderStack, MemberStackSet } from "../../infra/org-stacks.js";
 import { type OrganizationSettings, validateOrganization } from "../../infra/organization.js";
 import { readAppSettings } from "../../infra/settings.js";
@@ -203,19 +203,28 @@ describe("the central stack of an Organization", () => {
     });
   });
 
-  it("admits CloudTrail calls of any aws.* source only from the regional forwarder roles, by its bus policy", () => {
-    const forwarders = {
-      "Fn::Join": [
-        "",
-        [
-          "arn:",
-          { Ref: "AWS::Partition" },
-          ":iam::",
-          { Ref: "AWS::AccountId" },
-          ":role/LeakedKeyResponder-forwarder-*",
+  it("admits CloudTrail calls of any aws.* source only from the regional and member forwarder roles, by its bus policy", () => {
+    const forwarders = [
+      {
+        "Fn::Join": [
+          "",
+          [
+            "arn:",
+            { Ref: "AWS::Partition" },
+            ":iam::",
+            { Ref: "AWS::AccountId" },
+            ":role/LeakedKeyResponder-forwarder-*",
+          ],
         ],
-      ],
-    };
+      },
+      // The member forwarders (us-east-1 member stack and member regional forwarders), any account of the Organization.
+      {
+        "Fn::Join": [
+          "",
+          ["arn:", { Ref: "AWS::Partition" }, ":iam::*:role/LeakedKeyResponder-member-forwarder-*"],
+        ],
+      },
+    ];
     template.hasResourceProperties("AWS::Events::EventBus", {
       Policy: {
         Statement: Match.arrayWith([
@@ -225,6 +234,7 @@ describe("the central stack of an Organization", () => {
             Condition: {
               StringEquals: { "aws:PrincipalOrgID": ORG.organizationId },
               "ForAllValues:StringEquals": { "events:detail-type": ["AWS API Call via CloudTrail"] },
+              "ForAllValues:StringLike": { "events:source": ["aws.*"] },
               ArnLike: { "aws:PrincipalArn": forwarders },
             },
           }),
@@ -492,8 +502,21 @@ describe("the member template (the StackSet's TemplateBody)", () => {
     ).toBeDefined();
   });
 
-  it("forwards exactly the member patterns from the member's default bus to the central bus, with a DLQ", () => {
-    template.resourceCountIs("AWS::Events::Rule", MEMBER_FORWARDED_PATTERNS.length);
+  it("forwards exactly the member patterns and honey key use from the member's default bus to the central bus, with a DLQ", () => {
+    // + honey key use of us-east-1 (the member regional forwarders cover the other forward regions).
+    template.resourceCountIs("AWS::Events::Rule", MEMBER_FORWARDED_PATTERNS.length + 1);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: toWirePattern(honeyUsePattern()),
+      State: ALL_MANAGEMENT_EVENTS_STATE,
+      Targets: [Match.objectLike({ Arn: { Ref: "CentralBusArn" } })],
+    });
+    // Named as the central bus admits honey key use: <central stack>-member-forwarder-<region>.
+    template.hasResourceProperties("AWS::IAM::Role", {
+      RoleName: { "Fn::Join": ["", ["LeakedKeyResponder-member-forwarder-", { Ref: "AWS::Region" }]] },
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: "events.amazonaws.com" } })],
+      },
+    });
     for (const p of MEMBER_FORWARDED_PATTERNS) {
       template.hasResourceProperties("AWS::Events::Rule", {
         EventPattern: toWirePattern(p.pattern),
@@ -554,16 +577,284 @@ describe("the contract: offline synth with the Organization context keys", () =>
     const central = JSON.parse(readFileSync(join(outdir, "LeakedKeyResponder.template.json"), "utf8")) as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
-    const stackSet = Object.values(central.Resources).find((r) => r.Type === "AWS::CloudFormation::StackSet");
+    const stackSets = Object.values(central.Resources).filter(
+      (r) => r.Type === "AWS::CloudFormation::StackSet",
+    );
+    const stackSet = stackSets[0];
     expect(stackSet?.Properties).toMatchObject({
       PermissionModel: "SERVICE_MANAGED",
       AutoDeployment: { Enabled: true },
     });
-    const memberPath = join(outdir, "member.template.json");
-    writeFileSync(memberPath, String(stackSet?.Properties.TemplateBody));
-    expect(cfnLintErrors([...templates.map((t) => join(outdir, t)), memberPath])).toEqual({
+    // The member stack (us-east-1) and the member regional forwarders (every other forward region).
+    expect(stackSets.map((r) => r.Properties.StackInstancesGroup)).toEqual([
+      [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ["ou-ab12-cdef3456", "ou-ab12-99998888"] },
+          Regions: ["us-east-1"],
+        },
+      ],
+      [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ["ou-ab12-cdef3456", "ou-ab12-99998888"] },
+          Regions: ["eu-west-1", "us-west-2"],
+        },
+      ],
+    ]);
+    const bodies = stackSets.map((r, i) => {
+      const path = join(outdir, `stackset-${i}.template.json`);
+      writeFileSync(path, String(r.Properties.TemplateBody));
+      return path;
+    });
+    expect(cfnLintErrors([...templates.map((t) => join(outdir, t)), ...bodies])).toEqual({
       errors: 0,
       output: [],
     });
   }, 120_000);
+});
+
+describe("a single account with forwardRegions (no organizationId)", () => {
+  it("reads forwardRegions without an Organization, from context or LKR_FORWARD_REGIONS", () => {
+    const fromContext = readAppSettings((k) => ({ forwardRegions: "eu-west-1, us-west-2" })[k], {});
+    expect(fromContext.organization).toBeUndefined();
+    expect(fromContext.forwardRegions).toEqual(["eu-west-1", "us-west-2"]);
+    expect(readAppSettings(() => undefined, { LKR_FORWARD_REGIONS: "eu-central-1" }).forwardRegions).toEqual([
+      "eu-central-1",
+    ]);
+    expect(readAppSettings(() => undefined, {}).forwardRegions).toBeUndefined();
+  });
+
+  function singleAccount(forwardRegions?: readonly string[]) {
+    const app = new App({ context: NO_BUNDLING });
+    return new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+      env: { account: ACCOUNT, region: "us-east-1" },
+      responder: { notificationEmails: ["secops@example.com"], honeyKeyPath: "/ops/" },
+      ...(forwardRegions === undefined ? {} : { forwardRegions }),
+    });
+  }
+  const template = Template.fromStack(singleAccount(["eu-west-1", "us-east-1"]));
+  const intakeRules = () =>
+    Object.values(template.findResources("AWS::Events::Rule")).filter((r) =>
+      JSON.stringify(r.Properties.EventBusName ?? "").includes("OrgSignalBus"),
+    );
+
+  it("has the intake bus, routing exactly the regional forwarders' patterns (GuardDuty, honey key use) to their lanes", () => {
+    template.hasResourceProperties("AWS::Events::EventBus", { Name: centralBusName("LeakedKeyResponder") });
+    expect(intakeRules()).toHaveLength(REGIONAL_FORWARDED_PATTERNS.length + 1);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: Match.stringLikeRegexp("OrgSignalBus") },
+      EventPattern: toWirePattern(REGIONAL_FORWARDED_PATTERNS[0]?.pattern ?? {}),
+      Targets: [
+        Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("RespondFunction"), "Arn"] } }),
+      ],
+    });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: Match.stringLikeRegexp("OrgSignalBus") },
+      EventPattern: toWirePattern(honeyUsePattern("/ops/")),
+      State: ALL_MANAGEMENT_EVENTS_STATE,
+      Targets: [
+        Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("InformationalQueue"), "Arn"] } }),
+      ],
+    });
+    template.resourceCountIs("AWS::CloudFormation::StackSet", 0);
+  });
+
+  it("admits only this account's regional forwarder roles, without an Organization condition", () => {
+    const forwarders = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":iam::",
+          { Ref: "AWS::AccountId" },
+          ":role/LeakedKeyResponder-forwarder-*",
+        ],
+      ],
+    };
+    const bus = Object.values(template.findResources("AWS::Events::EventBus")).find(
+      (r) => r.Properties.Name === centralBusName("LeakedKeyResponder"),
+    );
+    const statements = bus?.Properties.Policy.Statement as {
+      Sid: string;
+      Effect: string;
+      Condition: object;
+    }[];
+    expect(statements.map((s) => [s.Sid, s.Effect])).toEqual([
+      ["ForwardersPutForwardedSources", "Allow"],
+      ["RegionalForwardersPutCloudTrailCalls", "Allow"],
+      ["NoOneButTheForwarders", "Deny"],
+      ["OnlyForwardedSources", "Deny"],
+      ["ForwardersOnlyCloudTrailCallsBeyondSources", "Deny"],
+    ]);
+    expect(JSON.stringify(statements)).not.toContain("aws:PrincipalOrgID");
+    expect(statements[0]?.Condition).toEqual({
+      StringEquals: { "aws:PrincipalAccount": { Ref: "AWS::AccountId" } },
+      "ForAllValues:StringEquals": { "events:source": ["aws.guardduty"] },
+      ArnLike: { "aws:PrincipalArn": forwarders },
+    });
+    expect(statements[2]?.Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": forwarders } });
+  });
+
+  it("has no intake bus without forward regions, or with the home region only (the default synth is unchanged)", () => {
+    for (const regions of [undefined, [], ["us-east-1"]]) {
+      Template.fromStack(singleAccount(regions)).resourcePropertiesCountIs(
+        "AWS::Events::EventBus",
+        { Name: centralBusName("LeakedKeyResponder") },
+        0,
+      );
+    }
+  });
+
+  it("passes cdk-nag AwsSolutions with no unacknowledged finding", () => {
+    const app = new App({ context: NO_BUNDLING, outdir: mkdtempSync(join(tmpdir(), "lkr-single-nag-")) });
+    new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+      env: { account: ACCOUNT, region: "us-east-1" },
+      responder: { notificationEmails: ["secops@example.com"] },
+      forwardRegions: ["eu-west-1"],
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const assembly = app.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, "validation-report.json"), "utf8")) as {
+      pluginReports: { pluginName: string; violations?: unknown[] }[];
+    };
+    expect(report.pluginReports.map((r) => [r.pluginName, r.violations ?? []])).toEqual([
+      ["AwsSolutions", []],
+    ]);
+  });
+
+  it("refuses a forward region that is not a region name", () => {
+    expect(() => singleAccount(["eu-west-1", "mars-1"])).toThrow(
+      /forwardRegions contains "mars-1"; expected AWS region names/,
+    );
+  });
+
+  it("offline synth writes one forwarder stack per listed region but the home one; cfn-lint finds no error", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "lkr-single-app-"));
+    const context = {
+      ...NO_BUNDLING,
+      forwardRegions: "eu-west-1,us-west-2,us-east-1",
+      notificationEmails: "secops@example.com",
+    };
+    execFileSync("npx", ["tsx", "infra/app.ts"], {
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      encoding: "utf8",
+    });
+    const templates = readdirSync(outdir)
+      .filter((f) => f.endsWith(".template.json"))
+      .sort();
+    expect(templates).toEqual([
+      "LeakedKeyResponder-Forwarder-eu-west-1.template.json",
+      "LeakedKeyResponder-Forwarder-us-west-2.template.json",
+      "LeakedKeyResponder.template.json",
+    ]);
+    const forwarder = Template.fromJSON(
+      JSON.parse(readFileSync(join(outdir, templates[0] ?? ""), "utf8")) as Record<string, unknown>,
+    );
+    forwarder.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: toWirePattern(honeyUsePattern()),
+      State: ALL_MANAGEMENT_EVENTS_STATE,
+    });
+    forwarder.hasResourceProperties("AWS::IAM::Role", { RoleName: "LeakedKeyResponder-forwarder-eu-west-1" });
+    expect(cfnLintErrors(templates.map((t) => join(outdir, t)))).toEqual({ errors: 0, output: [] });
+  }, 120_000);
+});
+
+describe("the member regional forwarders (every forward region but us-east-1 of every member account)", () => {
+  const { template: central } = synthCentral({
+    ...ORG,
+    forwardRegions: ["eu-west-1", "us-east-1", "us-west-2"],
+  });
+  const stackSets = central.findResources("AWS::CloudFormation::StackSet");
+  const regional = Object.values(stackSets).find((r) =>
+    String(r.Properties.StackSetName).endsWith("-member-regions"),
+  );
+  const body = Template.fromJSON(
+    JSON.parse(String(regional?.Properties.TemplateBody)) as Record<string, unknown>,
+  );
+
+  it("are a second service-managed StackSet, auto-deployed to the member OUs in the forward regions but us-east-1", () => {
+    expect(Object.keys(stackSets)).toHaveLength(2);
+    expect(regional?.Properties).toMatchObject({
+      StackSetName: "LeakedKeyResponder-member-regions",
+      PermissionModel: "SERVICE_MANAGED",
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      CallAs: "DELEGATED_ADMIN",
+      Capabilities: ["CAPABILITY_NAMED_IAM"],
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ["ou-ab12-cdef3456"] },
+          Regions: ["eu-west-1", "us-west-2"],
+        },
+      ],
+      Parameters: [{ ParameterKey: "CentralBusArn", ParameterValue: expect.anything() }],
+    });
+  });
+
+  it("forward exactly honey key use, in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, to the central bus with a DLQ", () => {
+    body.resourceCountIs("AWS::Events::Rule", 1);
+    body.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: toWirePattern(honeyUsePattern()),
+      State: ALL_MANAGEMENT_EVENTS_STATE,
+      Targets: [
+        {
+          Id: Match.anyValue(),
+          Arn: { Ref: "CentralBusArn" },
+          RoleArn: { "Fn::GetAtt": [Match.stringLikeRegexp("ForwardRole"), "Arn"] },
+          DeadLetterConfig: {
+            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("ForwardDeadLetterQueue"), "Arn"] },
+          },
+        },
+      ],
+    });
+    body.resourceCountIs("AWS::SQS::Queue", 1);
+  });
+
+  it("hold one IAM resource pair only: a region-suffixed forwarding role, allowed only PutEvents on the central bus", () => {
+    body.resourceCountIs("AWS::IAM::Role", 1);
+    body.resourceCountIs("AWS::IAM::Policy", 1);
+    body.resourceCountIs("AWS::IAM::ManagedPolicy", 0);
+    body.hasResourceProperties("AWS::IAM::Role", {
+      RoleName: { "Fn::Join": ["", ["LeakedKeyResponder-member-forwarder-", { Ref: "AWS::Region" }]] },
+    });
+    body.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: [{ Action: "events:PutEvents", Effect: "Allow", Resource: { Ref: "CentralBusArn" } }],
+      },
+    });
+  });
+
+  it("watch the central stack's honey key path", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const ops = Template.fromStack(
+      new LeakedKeyResponderStack(app, "LeakedKeyResponder", {
+        env: { account: ACCOUNT, region: "us-east-1" },
+        responder: { notificationEmails: ["secops@example.com"], honeyKeyPath: "/ops/" },
+        organization: ORG,
+      }),
+    );
+    const bodies = Object.values(ops.findResources("AWS::CloudFormation::StackSet")).map((r) =>
+      Template.fromJSON(JSON.parse(String(r.Properties.TemplateBody)) as Record<string, unknown>),
+    );
+    expect(bodies).toHaveLength(2);
+    for (const b of bodies) {
+      b.hasResourceProperties("AWS::Events::Rule", {
+        EventPattern: toWirePattern(honeyUsePattern("/ops/")),
+        State: ALL_MANAGEMENT_EVENTS_STATE,
+      });
+    }
+  });
+
+  it("are not deployed when us-east-1 is the only forward region (the member stack forwards there)", () => {
+    synthCentral({ ...ORG, forwardRegions: ["us-east-1"] }).template.resourceCountIs(
+      "AWS::CloudFormation::StackSet",
+      1,
+    );
+  });
+
+  it("refuse a central stack name whose member forwarder role names IAM would not take", () => {
+    expect(() => memberForwarderRoleName("x".repeat(20), "ap-southeast-2")).not.toThrow();
+    expect(() => memberForwarderRoleName("x".repeat(20 + 15), "ap-southeast-2")).toThrow(
+      /member forwarder role name .* IAM allows 64/,
+    );
+  });
 });

@@ -12,6 +12,8 @@ import {
   MEMBER_FORWARDED_PATTERNS,
   regionalForwardedPatterns,
 } from "../../infra/forwarding.js";
+import { memberRegionalTemplate } from "../../infra/member-regions.js";
+import { memberTemplate } from "../../infra/member-template.js";
 import { toWirePattern } from "../../infra/signal-rules.js";
 import { cloudTrailApiCallEvent, readCloudTrailRecord, readFixture } from "../../local/events.js";
 import { useMoto } from "../../local/world.js";
@@ -24,10 +26,16 @@ import { deliveredQueues, putOnBus, ruleToQueue } from "../support/rule-deliveri
  * own queue. moto's TestEventPattern is a stub, so patterns are tested by delivery.
  */
 const ACCOUNT = "123456789012";
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+const MEMBER = "210987654321";
 const stamp = Date.now();
 const centralBus = `central-${stamp}`;
 const centralBusArn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${centralBus}`;
-const forwarders = { regional: `regional-${stamp}`, member: `member-${stamp}` } as const;
+const forwarders = {
+  regional: `regional-${stamp}`,
+  member: `member-${stamp}`,
+  memberRegional: `member-regional-${stamp}`,
+} as const;
 let central: EventBridgeClient;
 let remote: EventBridgeClient;
 let sqs: SQSClient;
@@ -47,6 +55,42 @@ async function forwardRules(bus: string, patterns: readonly ForwardedPattern[]):
     await remote.send(
       new PutTargetsCommand({
         Rule: p.id,
+        EventBusName: bus,
+        Targets: [{ Id: "central", Arn: centralBusArn }],
+      }),
+    );
+  }
+}
+
+/** The forwarding rules of a template (a StackSet's body) as deployed: their logical ids, wire patterns and states. */
+function templateRules(template: Record<string, unknown>) {
+  const resources = (
+    template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }
+  ).Resources;
+  return Object.entries(resources)
+    .filter(([, r]) => r.Type === "AWS::Events::Rule")
+    .map(([id, r]) => ({
+      id,
+      pattern: r.Properties.EventPattern,
+      state: r.Properties.State as RuleState | undefined,
+    }));
+}
+
+/** A forwarder's bus with the rules of a template, each targeting the central bus. */
+async function forwardTemplateRules(bus: string, template: Record<string, unknown>): Promise<void> {
+  await remote.send(new CreateEventBusCommand({ Name: bus }));
+  for (const r of templateRules(template)) {
+    await remote.send(
+      new PutRuleCommand({
+        Name: r.id,
+        EventBusName: bus,
+        EventPattern: JSON.stringify(r.pattern),
+        ...(r.state === undefined ? {} : { State: r.state }),
+      }),
+    );
+    await remote.send(
+      new PutTargetsCommand({
+        Rule: r.id,
         EventBusName: bus,
         Targets: [{ Id: "central", Arn: centralBusArn }],
       }),
@@ -89,7 +133,14 @@ beforeAll(async () => {
     queues.set(p.ruleId, url);
   }
   await forwardRules(forwarders.regional, regionalForwardedPatterns());
-  await forwardRules(forwarders.member, MEMBER_FORWARDED_PATTERNS);
+  // The member stack (us-east-1) and a member regional forwarder, from the StackSets' template bodies.
+  const member = {
+    organizationId: "o-a1b2c3d4e5",
+    memberRoleName: "LkrMember",
+    quarantinePolicyArn: QUARANTINE,
+  };
+  await forwardTemplateRules(forwarders.member, memberTemplate(member));
+  await forwardTemplateRules(forwarders.memberRegional, memberRegionalTemplate());
 });
 
 describe("a regional forwarder (eu-west-1) → the central bus (us-east-1), real published events", () => {
@@ -131,10 +182,33 @@ describe("honey key use in a regional forwarder (eu-west-1) → the central bus 
     const ordinary = callerIdentityBy(`arn:aws:iam::${ACCOUNT}:user/alice`);
     expect(await deliveredCentralRules(forwarders.regional, ordinary, 0)).toEqual([]);
   });
+});
 
-  it("members do not forward honey key use (the regional forwarders of the central account do)", async () => {
-    const use = callerIdentityBy(`arn:aws:iam::${ACCOUNT}:user/service/build-uploader`);
-    expect(await deliveredCentralRules(forwarders.member, use, 0)).toEqual([]);
+describe("honey key use in a member account → the central bus → the honey rule", () => {
+  const use = callerIdentityBy(`arn:aws:iam::${MEMBER}:user/service/build-uploader`);
+  const ordinary = callerIdentityBy(`arn:aws:iam::${MEMBER}:user/alice`);
+
+  it("in us-east-1, the member stack forwards a read-only call by a honey user to exactly the honey rule", async () => {
+    expect(await deliveredCentralRules(forwarders.member, use, 1)).toEqual(["HoneyKeyUseRule"]);
+  });
+
+  it("in another region, the member regional forwarder forwards it to exactly the honey rule", async () => {
+    expect(await deliveredCentralRules(forwarders.memberRegional, use, 1)).toEqual(["HoneyKeyUseRule"]);
+  });
+
+  it("the member regional forwarder forwards no call by a user outside the honey path", async () => {
+    expect(await deliveredCentralRules(forwarders.memberRegional, ordinary, 0)).toEqual([]);
+    expect(await deliveredCentralRules(forwarders.member, ordinary, 0)).toEqual([]);
+  });
+
+  it.each([
+    // The delegated administrator's regional forwarders send GuardDuty; IAM, Health and Trusted Advisor exist in us-east-1 only.
+    "aws.guardduty/iamuser-maliciousipcaller-custom.json",
+    "aws.iam/create-access-key.json",
+    "aws.health/risk-credentials-exposed.json",
+    "aws.trustedadvisor/exposed-access-keys-error.json",
+  ])("the member regional forwarder does not forward %s", async (fixture) => {
+    expect(await deliveredCentralRules(forwarders.memberRegional, fixture, 0)).toEqual([]);
   });
 });
 
