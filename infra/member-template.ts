@@ -20,6 +20,7 @@ import {
   ROLE_SESSION_REVOKER_ACTIONS,
 } from "../lambdas/core/permissions.js";
 import { DRILL_TAG, EXEMPT_TAG, TAG_PREFIX } from "../lambdas/core/plan.js";
+import { quarantinePolicyArnsOf } from "../lambdas/core/quarantine-fallback.js";
 import {
   RELEASE_DETACH_ACTIONS,
   RELEASE_IAM_ACTIONS,
@@ -332,7 +333,10 @@ function releaseStatements(
       sid: "ReleaseDetachOnlyFencePolicies",
       actions: [...RELEASE_DETACH_ACTIONS],
       resources: [owners.user, owners.role],
-      conditions: { ArnEquals: { "iam:PolicyARN": [quarantinePolicyArn, sessionDenyArn] } },
+      // With V4 (the default) also V3: the policy a containment attached where V4 does not exist.
+      conditions: {
+        ArnEquals: { "iam:PolicyARN": [...quarantinePolicyArnsOf(quarantinePolicyArn), sessionDenyArn] },
+      },
     }),
     new iam.PolicyStatement({
       sid: "ReleaseUntagOnlyQuarantineMarks",

@@ -1092,6 +1092,45 @@ const memberDrill: ProofTable = {
   },
 };
 
+/** The default quarantine policy (V4) in a member account: a containment there may have attached V3 (the fallback), and the release must detach it. */
+const V4 = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
+const memberV4Body = memberTemplate({
+  organizationId: ORG_ID,
+  memberRoleName: ROLE_NAME,
+  quarantinePolicyArn: V4,
+});
+const memberV4Role = loadPolicyProof(memberV4Body, memberOptions).logicalId("AWS::IAM::Role", /MemberRole/);
+const memberRoleV4: ProofTable = {
+  name: "the member role with the default quarantine policy (V4, V3 where V4 does not exist)",
+  template: memberV4Body,
+  options: memberOptions,
+  rows: [
+    row("attaches V4", memberV4Role, "iam:AttachUserPolicy", bob, "Allowed", {
+      context: { "iam:PolicyARN": V4 },
+    }),
+    row("attaches V3 (the fallback)", memberV4Role, "iam:AttachUserPolicy", bob, "Allowed", {
+      context: { "iam:PolicyARN": QUARANTINE },
+    }),
+    row("detaches V4 (release)", memberV4Role, "iam:DetachUserPolicy", bob, "Allowed", {
+      context: { "iam:PolicyARN": V4 },
+    }),
+    row(
+      "detaches V3 (release of a fallback containment)",
+      memberV4Role,
+      "iam:DetachUserPolicy",
+      bob,
+      "Allowed",
+      {
+        context: { "iam:PolicyARN": QUARANTINE },
+      },
+    ),
+    row("detaches no other policy", memberV4Role, "iam:DetachUserPolicy", bob, "ImplicitlyDenied", {
+      context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll" },
+    }),
+  ],
+  weakenings: { "drop-allow-conditions": ["detaches no other policy"] },
+};
+
 describe.each([
   memberTrust,
   centralAssume,
@@ -1102,6 +1141,7 @@ describe.each([
   centralRevokerReach,
   memberRevokerGrants,
   intakeBusTable,
+  memberRoleV4,
 ])("$name", (t) => {
   const decideAll = (p: PolicyProof) => Promise.all(t.rows.map((r) => p.decide(r.request)));
 
