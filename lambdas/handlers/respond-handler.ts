@@ -139,6 +139,22 @@ export async function warmRespondClients(clients: RespondClients): Promise<void>
   ]);
 }
 
+/** How respond reads a signal with these settings: its GuardDuty policy, and what the tamper watch knows. */
+export function normalizeOptionsOf(config: RespondConfig): NormalizeOptions {
+  return {
+    guardDutyPolicy: config.guardDutyPolicy,
+    watch: {
+      // The fallback (V3 where V4 does not exist) is a fence policy too.
+      fencePolicyArns: [
+        ...quarantinePolicyArnsOf(config.quarantinePolicyArn),
+        config.sessionDenyPolicyArn,
+      ].filter((arn): arn is string => arn !== undefined),
+      responderRoleArns: config.responderRoleArns,
+      responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
+    },
+  };
+}
+
 /** The function's own account, from its ARN; unknown when invoked without a Lambda context. */
 function homeAccountOf(context: { invokedFunctionArn?: string } | undefined): string | undefined {
   return context?.invokedFunctionArn?.split(":")[4];
@@ -331,18 +347,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     );
   };
 
-  const normalizeOptions: NormalizeOptions = {
-    guardDutyPolicy: config.guardDutyPolicy,
-    watch: {
-      // The fallback (V3 where V4 does not exist) is a fence policy too.
-      fencePolicyArns: [
-        ...quarantinePolicyArnsOf(config.quarantinePolicyArn),
-        config.sessionDenyPolicyArn,
-      ].filter((arn): arn is string => arn !== undefined),
-      responderRoleArns: config.responderRoleArns,
-      responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
-    },
-  };
+  const normalizeOptions = normalizeOptionsOf(config);
 
   const honeyPath = config.honeyKeyPath ?? DEFAULT_HONEY_PATH;
   const honeyDeps = {
