@@ -23,7 +23,8 @@ export function wallNow(): number {
  * request for a fixed delay before forwarding it, as the network and AWS's front ends would, and
  * serves any number of requests at once (each waits its own delay, none waits for another), as AWS
  * does. moto answers in about 2 ms, so with a 50 ms delay a call costs about one delay: the number
- * of calls on the critical path is the number of round trips.
+ * of calls on the critical path is the number of round trips. Its callers' connections are kept
+ * alive (moto closes each after one answer; AWS does not).
  */
 export class LatencyProxy {
   readonly calls: ProxiedCall[] = [];
@@ -64,7 +65,10 @@ export class LatencyProxy {
               headers: req.headers,
             },
             (answer) => {
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              // Connection is hop-by-hop (RFC 9110 7.6.1): moto's `Connection: close` is not
+              // passed on, so the caller keeps its socket alive between calls, as AWS lets it.
+              const { connection: _, "keep-alive": __, ...headers } = answer.headers;
+              res.writeHead(answer.statusCode ?? 502, headers);
               answer.pipe(res);
               answer.on("end", () => (call.answeredAt = wallNow()));
             },
