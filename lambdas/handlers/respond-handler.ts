@@ -48,6 +48,7 @@ import { type QueuedEvent, queueBatchOf, queuedEventOf } from "../core/sources/q
 import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
 import { renderTagNotice } from "../core/tag-notice.js";
 import { dryRunCommand } from "./warm-sdk.js";
+import { WarmSockets } from "./warm-sockets.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
 
 /** The AWS clients, clock and logger the respond function runs with. */
@@ -72,6 +73,8 @@ export interface RespondClients {
   readonly metrics?: MetricsSink | undefined;
   /** The function's logger; the handler adds the response mode as a persistent key. */
   readonly logger: Logger;
+  /** The HTTP agents of IAM and DynamoDB, which can open their first connections during init. */
+  readonly sockets?: { readonly iam: WarmSockets; readonly dynamodb: WarmSockets } | undefined;
 }
 
 export interface RespondResult {
@@ -92,9 +95,11 @@ export type RespondHandler = (
 
 /** Every client built with `sdk` (`{}` in Lambda: default configuration), the real clock, one logger. */
 export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
+  const sockets = { iam: new WarmSockets(), dynamodb: new WarmSockets() };
+  const agents = (s: WarmSockets) => ({ requestHandler: { httpAgent: s.http, httpsAgent: s.https } });
   return {
-    iam: new IAMClient({ ...sdk }),
-    dynamodb: new DynamoDBClient({ ...sdk }),
+    iam: new IAMClient({ ...sdk, ...agents(sockets.iam) }),
+    dynamodb: new DynamoDBClient({ ...sdk, ...agents(sockets.dynamodb) }),
     sns: new SNSClient({ ...sdk }),
     eventBridge: new EventBridgeClient({ ...sdk }),
     lambda: new LambdaClient({ ...sdk }),
@@ -104,6 +109,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new PowertoolsMetricsSink(),
+    sockets,
   };
 }
 

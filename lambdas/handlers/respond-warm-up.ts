@@ -46,7 +46,7 @@ export function rehearseSignals(config: RespondConfig): number {
 export async function dryRunFirstRoundTrip(config: RespondConfig, clients: RespondClients): Promise<void> {
   const user = { UserName: WARM_UP_USER };
   const key = { Key: marshall({ incidentId: "warm-up" }), ConsistentRead: true };
-  await Promise.all([
+  const [iamAt, , , , dynamodbAt] = await Promise.all([
     dryRunCommand(clients.iam, new ListUserTagsCommand(user)),
     dryRunCommand(clients.iam, new ListAccessKeysCommand(user)),
     dryRunCommand(
@@ -55,6 +55,11 @@ export async function dryRunFirstRoundTrip(config: RespondConfig, clients: Respo
     ),
     dryRunCommand(clients.iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: WARM_UP_ACCESS_KEY_ID })),
     dryRunCommand(clients.dynamodb, new GetItemCommand({ TableName: config.incidentTableName, ...key })),
+  ]);
+  // A connection of its own for each request of the first round trip, opened now (WarmSockets).
+  await Promise.all([
+    iamAt && clients.sockets?.iam.preconnect(iamAt, 3),
+    dynamodbAt && clients.sockets?.dynamodb.preconnect(dynamodbAt, 2),
   ]);
 }
 

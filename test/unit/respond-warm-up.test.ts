@@ -1,5 +1,7 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { FinalizeRequestMiddleware, MiddlewareStack } from "@smithy/types";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RespondConfig } from "../../lambdas/core/config.js";
 import { parseRespondConfig } from "../../lambdas/core/config.js";
 import { earlyDisableTargetOf } from "../../lambdas/core/respond/early-disable.js";
@@ -97,6 +99,24 @@ describe("dryRunFirstRoundTrip", () => {
 });
 
 describe("warmRespondPath", () => {
+  it("opens a connection for each request of the first round trip (IAM 3, DynamoDB 2) and sends no request", async () => {
+    let connections = 0;
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.end();
+    }).on("connection", () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const clients = respondClients({ ...sdk, endpoint });
+    await warmRespondPath(config, clients);
+    await vi.waitFor(() => expect(connections).toBe(5));
+    expect(requests).toEqual([]);
+    expect([clients.sockets?.iam.waiting, clients.sockets?.dynamodb.waiting]).toEqual([3, 2]);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it("leaves a failure to the first request: without credentials it still resolves, having sent nothing", async () => {
     const clients = respondClients({
       region: "us-east-1",
