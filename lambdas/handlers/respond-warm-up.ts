@@ -6,6 +6,7 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import type { HttpRequest } from "@smithy/types";
 import type { RespondConfig } from "../core/config.js";
 import { DEFAULT_HONEY_PATH } from "../core/honeykey/model.js";
 import { honeyUseCandidateOf } from "../core/honeykey/use.js";
@@ -14,6 +15,7 @@ import { normalizeEvent } from "../core/sources/registry.js";
 import { WARM_UP_ACCESS_KEY_ID, WARM_UP_EVENTS, WARM_UP_USER } from "../core/sources/warm-up-events.js";
 import { normalizeOptionsOf, type RespondClients } from "./respond-handler.js";
 import { dryRunCommand } from "./warm-sdk.js";
+import type { WarmSockets } from "./warm-sockets.js";
 
 /**
  * Reads each warm-up event as a signal would be read before the first request: the honey check,
@@ -38,15 +40,24 @@ export function rehearseSignals(config: RespondConfig): number {
   }
 }
 
+/** The requests the dry runs built: where IAM and DynamoDB send theirs. */
+export interface FirstRoundTrip {
+  readonly iam: HttpRequest | undefined;
+  readonly dynamodb: HttpRequest | undefined;
+}
+
 /**
  * The rest of the first round trip, dry-run (built, serialized, signed, not sent: dryRunCommand)
  * with the inputs respond sends them with: the user's tags and keys, the disable, the key's owner
  * (Health events that do not name the user), the incident's and the signal's items.
  */
-export async function dryRunFirstRoundTrip(config: RespondConfig, clients: RespondClients): Promise<void> {
+export async function dryRunFirstRoundTrip(
+  config: RespondConfig,
+  clients: RespondClients,
+): Promise<FirstRoundTrip> {
   const user = { UserName: WARM_UP_USER };
   const key = { Key: marshall({ incidentId: "warm-up" }), ConsistentRead: true };
-  const [iamAt, , , , dynamodbAt] = await Promise.all([
+  const [iam, , , , dynamodb] = await Promise.all([
     dryRunCommand(clients.iam, new ListUserTagsCommand(user)),
     dryRunCommand(clients.iam, new ListAccessKeysCommand(user)),
     dryRunCommand(
@@ -56,19 +67,40 @@ export async function dryRunFirstRoundTrip(config: RespondConfig, clients: Respo
     dryRunCommand(clients.iam, new GetAccessKeyLastUsedCommand({ AccessKeyId: WARM_UP_ACCESS_KEY_ID })),
     dryRunCommand(clients.dynamodb, new GetItemCommand({ TableName: config.incidentTableName, ...key })),
   ]);
-  // A connection of its own for each request of the first round trip, opened now (WarmSockets).
-  await Promise.all([
-    iamAt && clients.sockets?.iam.preconnect(iamAt, 3),
-    dynamodbAt && clients.sockets?.dynamodb.preconnect(dynamodbAt, 2),
-  ]);
+  return { iam, dynamodb };
+}
+
+/** The client's HTTP handler sends `request` into a sink (WarmSockets.rehearse): nothing reaches the network. */
+async function rehearseRequest(
+  client: { readonly config: { readonly requestHandler: unknown } },
+  sockets: WarmSockets | undefined,
+  request: HttpRequest | undefined,
+): Promise<void> {
+  const handler = client.config.requestHandler as { handle?: (r: HttpRequest) => Promise<unknown> };
+  if (sockets === undefined || request === undefined || typeof handler.handle !== "function") return;
+  await sockets.rehearse(() => handler.handle?.(request) ?? Promise.resolve());
 }
 
 /**
  * What the first signal of a container would otherwise do after handler entry, done during init:
- * its reading (rehearseSignals) and its first round trip's commands (dryRunFirstRoundTrip).
- * Best effort: it sends nothing and never fails init; a failure is left to the first request.
+ * its reading (rehearseSignals), its first round trip's commands (dryRunFirstRoundTrip), the
+ * process's first HTTP request (into a sink), and a connection for each request of that round
+ * trip (IAM 3, DynamoDB 2: WarmSockets). Best effort: no request reaches the network, and init
+ * never fails on it; a failure is left to the first request.
  */
 export async function warmRespondPath(config: RespondConfig, clients: RespondClients): Promise<void> {
   rehearseSignals(config);
-  await dryRunFirstRoundTrip(config, clients).catch(() => undefined);
+  try {
+    const built = await dryRunFirstRoundTrip(config, clients);
+    await Promise.all([
+      rehearseRequest(clients.iam, clients.sockets?.iam, built.iam),
+      rehearseRequest(clients.dynamodb, clients.sockets?.dynamodb, built.dynamodb),
+    ]);
+    await Promise.all([
+      built.iam && clients.sockets?.iam.preconnect(built.iam, 3),
+      built.dynamodb && clients.sockets?.dynamodb.preconnect(built.dynamodb, 2),
+    ]);
+  } catch {
+    // Best effort: the first request meets the failure, as it would have without the warm-up.
+  }
 }

@@ -1,7 +1,7 @@
 import { type ClientRequestArgs, Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent, type RequestOptions } from "node:https";
 import { isIP, type Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
 
 /**
  * How long a connection opened ahead waits for its first request. Below the idle timeout of the
@@ -72,14 +72,17 @@ export class WarmSockets {
   readonly http: HttpAgent;
   readonly https: HttpsAgent;
   private readonly ready: ReadySockets;
+  private sinking = false;
 
   constructor(now: () => number = Date.now) {
     const ready = new ReadySockets(now);
     this.ready = ready;
+    const sink = () => (this.sinking ? sinkSocket() : undefined);
     const options = { keepAlive: true, maxSockets: 50 };
     this.http = new (class extends HttpAgent {
       override createConnection(args: ClientRequestArgs, callback?: (err: Error | null, s: Duplex) => void) {
         return (
+          sink() ??
           ready.take(`http:${args.host}:${portOf("http:", args.port)}`) ??
           super.createConnection(args, callback)
         );
@@ -88,6 +91,7 @@ export class WarmSockets {
     this.https = new (class extends HttpsAgent {
       override createConnection(args: RequestOptions, callback?: (err: Error | null, s: Duplex) => void) {
         return (
+          sink() ??
           ready.take(`https:${args.host}:${portOf("https:", args.port)}`) ??
           super.createConnection(args, callback)
         );
@@ -134,8 +138,34 @@ export class WarmSockets {
     clearTimeout(timer);
   }
 
+  /**
+   * Runs `body` with every connection these agents open being an in-memory sink: a request takes
+   * one, writes into it and fails ("socket hang up"). What the process's first HTTP request costs
+   * (Node's HTTP client, the SDK's request handler) is paid, and nothing reaches the network.
+   */
+  async rehearse(body: () => Promise<unknown>): Promise<void> {
+    this.sinking = true;
+    try {
+      await body().catch(() => undefined);
+    } finally {
+      this.sinking = false;
+    }
+  }
+
   /** Connections opened ahead that no request has taken yet. */
   get waiting(): number {
     return this.ready.size;
   }
+}
+
+/** A connection that accepts what is written to it, sends it nowhere, and closes once written to. */
+function sinkSocket(): Duplex {
+  const sink: Duplex = new Duplex({
+    read() {},
+    write(_chunk, _encoding, done) {
+      done();
+      process.nextTick(() => sink.destroy(new Error("rehearsal: not sent")));
+    },
+  });
+  return sink;
 }

@@ -94,4 +94,15 @@ describe("WarmSockets", () => {
     expect(connections).toBe(1);
     sockets.http.destroy();
   });
+
+  it("rehearses a request into an in-memory sink: it fails, nothing reaches the server, later requests do", async () => {
+    const sockets = new WarmSockets();
+    let rehearsed: unknown;
+    await sockets.rehearse(() => get(sockets).catch((error: unknown) => (rehearsed = error)));
+    expect(String(rehearsed)).toMatch(/socket hang up|not sent/);
+    expect([connections, requests.length]).toEqual([0, 0]);
+    expect((await get(sockets)).body).toBe("ok");
+    expect(requests).toEqual(["GET /call"]);
+    sockets.http.destroy();
+  });
 });
