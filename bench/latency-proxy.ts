@@ -23,10 +23,12 @@ export function wallNow(): number {
  * request for a fixed delay before forwarding it, as the network and AWS's front ends would, and
  * serves any number of requests at once (each waits its own delay, none waits for another), as AWS
  * does. moto answers in about 2 ms, so with a 50 ms delay a call costs about one delay: the number
- * of calls on the critical path is the number of round trips.
+ * of calls on the critical path is the number of round trips. Its callers' connections are kept
+ * alive (moto closes each after one answer; AWS does not).
  */
 export class LatencyProxy extends ForwardingProxy {
   readonly calls: ProxiedCall[] = [];
+  protected override readonly keepCallerAlive = true;
 
   constructor(
     upstream: string,

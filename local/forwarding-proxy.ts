@@ -27,6 +27,13 @@ export abstract class ForwardingProxy {
   endpoint = "";
   private server: Server | undefined;
 
+  /**
+   * Keep the caller's connection alive between calls, as AWS lets it: moto's `Connection: close`
+   * (hop-by-hop, RFC 9110 7.6.1) is then not passed on. Off by default: the tests' proxies close
+   * what moto closes.
+   */
+  protected readonly keepCallerAlive: boolean = false;
+
   constructor(private readonly upstream: string) {}
 
   /** What to do with one request: `forward` it, now or later, or answer it on `response`. */
@@ -45,7 +52,8 @@ export abstract class ForwardingProxy {
         headers: req.headers,
       },
       (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        const { connection: _, "keep-alive": __, ...kept } = answer.headers;
+        response.writeHead(answer.statusCode ?? 502, this.keepCallerAlive ? kept : answer.headers);
         answer.pipe(response);
         if (answered) answer.on("end", answered);
       },

@@ -48,6 +48,7 @@ import { type QueuedEvent, queueBatchOf, queuedEventOf } from "../core/sources/q
 import { type NormalizeOptions, normalizeEvent } from "../core/sources/registry.js";
 import { renderTagNotice } from "../core/tag-notice.js";
 import { dryRunCommand } from "./warm-sdk.js";
+import { WarmSockets } from "./warm-sockets.js";
 import { logTo, type SdkClientConfig, SERVICE_NAME } from "./wiring.js";
 
 /** The AWS clients, clock and logger the respond function runs with. */
@@ -74,6 +75,8 @@ export interface RespondClients {
   readonly metrics?: MetricsSink | undefined;
   /** The function's logger; the handler adds the response mode as a persistent key. */
   readonly logger: Logger;
+  /** The HTTP agents of IAM and DynamoDB, which can open their first connections during init. */
+  readonly sockets?: { readonly iam: WarmSockets; readonly dynamodb: WarmSockets } | undefined;
 }
 
 export interface RespondResult {
@@ -94,9 +97,11 @@ export type RespondHandler = (
 
 /** Every client built with `sdk` (`{}` in Lambda: default configuration), the real clock, one logger. */
 export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
+  const sockets = { iam: new WarmSockets(), dynamodb: new WarmSockets() };
+  const agents = (s: WarmSockets) => ({ requestHandler: { httpAgent: s.http, httpsAgent: s.https } });
   return {
-    iam: new IAMClient({ ...sdk }),
-    dynamodb: new DynamoDBClient({ ...sdk }),
+    iam: new IAMClient({ ...sdk, ...agents(sockets.iam) }),
+    dynamodb: new DynamoDBClient({ ...sdk, ...agents(sockets.dynamodb) }),
     sns: new SNSClient({ ...sdk }),
     eventBridge: new EventBridgeClient({ ...sdk }),
     lambda: new LambdaClient({ ...sdk }),
@@ -106,6 +111,7 @@ export function respondClients(sdk: SdkClientConfig = {}): RespondClients {
     now: () => new Date(),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new PowertoolsMetricsSink(),
+    sockets,
   };
 }
 
@@ -139,6 +145,23 @@ export async function warmRespondClients(clients: RespondClients): Promise<void>
       new GetItemCommand({ TableName: "dry-run", Key: { incidentId: { S: "dry-run" } } }),
     ),
   ]);
+}
+
+/** How respond reads a signal with these settings: its GuardDuty policy, and what the tamper watch knows. */
+export function normalizeOptionsOf(config: RespondConfig): NormalizeOptions {
+  return {
+    guardDutyPolicy: config.guardDutyPolicy,
+    watch: {
+      // The fallback (V3 where V4 does not exist) is a fence policy too.
+      fencePolicyArns: [
+        ...quarantinePolicyArnsOf(config.quarantinePolicyArn),
+        config.sessionDenyPolicyArn,
+      ].filter((arn): arn is string => arn !== undefined),
+      responderRoleArns: config.responderRoleArns,
+      responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
+      memberRoleName: config.memberRoleName,
+    },
+  };
 }
 
 /** The function's own account, from its ARN; unknown when invoked without a Lambda context. */
@@ -343,19 +366,7 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     );
   };
 
-  const normalizeOptions: NormalizeOptions = {
-    guardDutyPolicy: config.guardDutyPolicy,
-    watch: {
-      // The fallback (V3 where V4 does not exist) is a fence policy too.
-      fencePolicyArns: [
-        ...quarantinePolicyArnsOf(config.quarantinePolicyArn),
-        config.sessionDenyPolicyArn,
-      ].filter((arn): arn is string => arn !== undefined),
-      responderRoleArns: config.responderRoleArns,
-      responderRoleNames: config.memberRoleName === undefined ? [] : [config.memberRoleName],
-      memberRoleName: config.memberRoleName,
-    },
-  };
+  const normalizeOptions = normalizeOptionsOf(config);
 
   const honeyPath = config.honeyKeyPath ?? DEFAULT_HONEY_PATH;
   const honeyDeps = {

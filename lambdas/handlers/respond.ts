@@ -1,5 +1,6 @@
 import { parseRespondConfig } from "../core/config.js";
 import { createRespondHandler, respondClients, warmRespondClients } from "./respond-handler.js";
+import { warmRespondPath } from "./respond-warm-up.js";
 
 export type { RespondResult } from "./respond-handler.js";
 
@@ -13,3 +14,4 @@ const clients = respondClients();
  */
 export const handler = createRespondHandler(config, clients);
 await warmRespondClients(clients);
+await warmRespondPath(config, clients);

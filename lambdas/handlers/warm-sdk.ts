@@ -1,4 +1,4 @@
-import type { DeserializeMiddleware, MiddlewareStack } from "@smithy/types";
+import type { DeserializeMiddleware, HttpRequest, MiddlewareStack } from "@smithy/types";
 
 /** Thrown by the dry run's innermost middleware: the request was built and signed, and not sent. */
 class NotSent extends Error {
@@ -16,16 +16,20 @@ interface ServiceConfiguredEndpoint {
  * first command costs once per client and process (the stack's resolution, the protocol's
  * serde, the endpoint ruleset, the service-configured endpoint lookup, which reads the shared
  * config files) is then paid during init instead of after handler entry. Best effort: any
- * failure is left for the first real request to meet.
+ * failure is left for the first real request to meet. Returns the request it built (undefined
+ * when it failed before that): where the client sends its requests.
  */
 export async function dryRunCommand<I extends object, O extends object>(
   client: { readonly config: unknown; send(command: never): Promise<unknown> },
   command: { readonly middlewareStack: MiddlewareStack<I, O> },
-): Promise<void> {
-  const stop: DeserializeMiddleware<I, O> = () => async () => {
+): Promise<HttpRequest | undefined> {
+  let built: HttpRequest | undefined;
+  const stop: DeserializeMiddleware<I, O> = () => async (args) => {
+    built = args.request as HttpRequest;
     throw new NotSent("dry run: not sent");
   };
   command.middlewareStack.add(stop, { step: "deserialize", priority: "low", name: "lkrDryRun" });
   await (client.config as ServiceConfiguredEndpoint).serviceConfiguredEndpoint?.().catch(() => undefined);
   await client.send(command as never).catch(() => undefined);
+  return built;
 }
