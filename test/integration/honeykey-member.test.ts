@@ -29,7 +29,7 @@ import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.
  * safety net reads the member's honey keys through the member role. moto enforces no IAM policy:
  * that the member role may read but never create is proven in test/infra/org-policy-proofs.test.ts.
  */
-const MEMBER = "210987654321";
+const MEMBER = "510987654321";
 const MEMBER_ROLE = "LkrMember";
 const OPERATOR_ROLE = `arn:aws:iam::${MEMBER}:role/honey-admin`;
 const PATH = "/service/";
@@ -228,7 +228,7 @@ describe("lkr honeykey create --account (a member account of the Organization)",
       `arn:aws:iam::${ACCOUNT_ID}:role/honey-admin`,
     ]);
     expect(otherRole.code).toBe(2);
-    expect(otherRole.stderr).toMatch(/is a role of account 123456789012, not of --account 210987654321/);
+    expect(otherRole.stderr).toMatch(/is a role of account 123456789012, not of --account 510987654321/);
 
     const noAccount = await lkr([
       "honeykey",

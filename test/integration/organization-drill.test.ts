@@ -28,9 +28,9 @@ import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.
  * a loop stands in for the drill rule's target, feeding the drill events that reached the drill
  * queue to the real respond handler, with the `account` AWS gives them (the sender's: A).
  */
-const MEMBER_ACCOUNT = "310987654321";
+const MEMBER_ACCOUNT = "310987654321"; // each integration file its own accounts: moto is shared by all of them
 /** An account with no member stack: no drill user there. */
-const BARE_ACCOUNT = "410987654321";
+const BARE_ACCOUNT = "610987654321";
 const ROLE = "LkrMember";
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4";
 const LAMBDA_CONTEXT = { invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:respond` };
