@@ -7,6 +7,8 @@ export interface ProxiedCall {
   /** The AccessKeyId and Status parameters of a Query-protocol call, when it has them. */
   readonly accessKeyId: string | undefined;
   readonly status: string | undefined;
+  /** The `incidentId` key of a DynamoDB item call, when it has one. */
+  readonly item: string | undefined;
   /** When the whole request had reached the proxy. */
   readonly arrivedAt: number;
   /** When the answer had been sent back to the caller; undefined while in flight. */
@@ -43,6 +45,7 @@ export class LatencyProxy extends ForwardingProxy {
       operation: arrived.operation,
       accessKeyId: /(?:^|&)AccessKeyId=(\w+)/.exec(text)?.[1],
       status: /(?:^|&)Status=(\w+)/.exec(text)?.[1],
+      item: arrived.json ? /"Key":\{"incidentId":\{"S":"([^"]+)"\}/.exec(text)?.[1] : undefined,
       arrivedAt: wallNow(),
       answeredAt: undefined,
     };

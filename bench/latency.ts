@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
+import { incidentIdOf } from "../lambdas/core/incident.js";
 import { guardDutyEvent, healthEvent, trustedAdvisorEvent } from "../local/events.js";
 import { ACCOUNT_ID, REGION, type World } from "../local/world.js";
 import { median } from "./aws-call-log.js";
@@ -82,7 +83,11 @@ export const LATENCY_CASES: Record<string, EventFor> = {
 interface Sample {
   readonly init: number;
   readonly firstRequest: number;
+  /** Handler entry → the UpdateAccessKey request reaching the proxy. */
+  readonly disableRequest: number;
   readonly toInactive: number;
+  /** Handler entry → the answer to the incident's record (its UpdateItem). */
+  readonly toRecord: number;
   readonly roundTrips: number;
 }
 
@@ -92,11 +97,17 @@ function sampleOf(proxy: LatencyProxy, key: string, initMs: number, entry: numbe
     (c) => c.operation === "UpdateAccessKey" && c.accessKeyId === key && c.status === "Inactive",
   );
   if (disable?.answeredAt === undefined) throw new Error(`no UpdateAccessKey for ${key}: not contained`);
+  const recorded = calls.find(
+    (c) => c.operation === "UpdateItem" && c.item === incidentIdOf(ACCOUNT_ID, key) && c.answeredAt,
+  );
+  if (recorded?.answeredAt === undefined) throw new Error(`no incident record for ${key}`);
   const first = Math.min(...calls.map((c) => c.arrivedAt));
   return {
     init: initMs,
     firstRequest: first - entry,
+    disableRequest: disable.arrivedAt - entry,
     toInactive: disable.answeredAt - entry,
+    toRecord: recorded.answeredAt - entry,
     roundTrips: roundTripsTo(disable, calls),
   };
 }
@@ -122,7 +133,7 @@ export async function benchLatency(world: World, proxy: LatencyProxy, runs: numb
     `the respond bundle in a fresh node process per run (median of ${runs}); entry = handler entry.`,
   );
   console.log(
-    "source                          init ms   cold: entry→1st req  →Inactive ms (RT)   warm: entry→1st req  →Inactive ms (RT)",
+    "source                          init ms   cold: entry→1st req →disable req  →Inactive ms (RT) →record   warm: entry→1st req →disable req  →Inactive ms (RT) →record",
   );
   for (const [n, [name, eventFor]] of Object.entries(LATENCY_CASES).entries()) {
     const cold: Sample[] = [];
@@ -155,7 +166,7 @@ export async function benchLatency(world: World, proxy: LatencyProxy, runs: numb
     }
     const m = (samples: Sample[], f: keyof Sample) => median(samples.map((s) => s[f]));
     const cols = (s: Sample[]) =>
-      `${m(s, "firstRequest").toFixed(1).padStart(19)}${m(s, "toInactive").toFixed(1).padStart(13)} (${m(s, "roundTrips")})`;
+      `${m(s, "firstRequest").toFixed(1).padStart(19)}${m(s, "disableRequest").toFixed(1).padStart(12)}${m(s, "toInactive").toFixed(1).padStart(13)} (${m(s, "roundTrips")})${m(s, "toRecord").toFixed(1).padStart(8)}`;
     console.log(
       `${name.padEnd(30)}${m(cold, "init").toFixed(1).padStart(9)}   ${cols(cold)}    ${cols(warm)}`,
     );

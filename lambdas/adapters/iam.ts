@@ -24,12 +24,13 @@ export class IamAdapter implements IamPort {
     return out?.UserName;
   }
 
-  async describeUser(userName: string, accessKeyId: string) {
-    const [tags, keyStatus] = await Promise.all([
-      this.tagsOf({ type: "user", name: userName }),
-      accessKeyStatus(this.client, userName, accessKeyId),
-    ]);
-    return { tags, keyStatus };
+  async describeUser(userName: string, accessKeyId: string, tagsAfter?: Promise<void>) {
+    // The status read first: it must leave before a disable sent beside it (early-disable.ts).
+    const keyStatus = accessKeyStatus(this.client, userName, accessKeyId);
+    const user = { type: "user", name: userName } as const;
+    const tags = tagsAfter ? tagsAfter.then(() => this.tagsOf(user)) : this.tagsOf(user);
+    const [tagsOfUser, status] = await Promise.all([tags, keyStatus]);
+    return { tags: tagsOfUser, keyStatus: status };
   }
 
   async listUserKeys(userName: string) {

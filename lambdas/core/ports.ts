@@ -19,10 +19,15 @@ export interface UserKey {
 export interface IamPort {
   /** The user owning a long-term key (GetAccessKeyLastUsed); undefined when IAM knows no such key. */
   findKeyOwner(accessKeyId: string): Promise<string | undefined>;
-  /** Tags and the status of one key of a user; NoSuchEntityError when the user does not exist. */
+  /**
+   * Tags and the status of one key of a user; NoSuchEntityError when the user does not exist. The
+   * status read (ListAccessKeys) is sent first, at once; the tags read waits for `tagsAfter` when
+   * given (so a disable sent right after this call leaves before it).
+   */
   describeUser(
     userName: string,
     accessKeyId: string,
+    tagsAfter?: Promise<void>,
   ): Promise<{ tags: Record<string, string>; keyStatus: "Active" | "Inactive" | "absent" }>;
   /** Tags of a role; NoSuchEntityError when it does not exist. */
   describeRole(roleName: string): Promise<{ tags: Record<string, string> }>;

@@ -347,6 +347,8 @@ export function createRespondHandler(config: RespondConfig, clients: RespondClie
     log: logTo(logger),
     newAttemptId: randomUUID,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    // The next macrotask: the SDK builds, signs and writes a request in microtasks and ticks.
+    afterSent: () => new Promise((resolve) => setImmediate(resolve)),
   };
 
   const alertsFor = routedAlerts(config, clients, deps.alerts, deps.log);

@@ -11,6 +11,7 @@ import type { RespondConfig } from "../core/config.js";
 import { DEFAULT_HONEY_PATH } from "../core/honeykey/model.js";
 import { honeyUseCandidateOf } from "../core/honeykey/use.js";
 import { earlyDisableTargetOf } from "../core/respond/early-disable.js";
+import { queueBatchOf } from "../core/sources/queue-batch.js";
 import { normalizeEvent } from "../core/sources/registry.js";
 import { WARM_UP_ACCESS_KEY_ID, WARM_UP_EVENTS, WARM_UP_USER } from "../core/sources/warm-up-events.js";
 import { normalizeOptionsOf, type RespondClients } from "./respond-handler.js";
@@ -18,14 +19,15 @@ import { dryRunCommand } from "./warm-sdk.js";
 import type { WarmSockets } from "./warm-sockets.js";
 
 /**
- * Reads each warm-up event as a signal would be read before the first request: the honey check,
- * the envelope and the source's schema, its exposures, the early disable's decision. Pure; returns
+ * Reads each warm-up event as a signal would be read before the first request: the queue batch
+ * check (an EventBridge event is not one), the honey check, the envelope and the source's schema, its exposures, the early disable's decision. Pure; returns
  * how many exposures the events named (each event names one), or 0 when a step threw.
  */
 export function rehearseSignals(config: RespondConfig): number {
   try {
     let exposures = 0;
     for (const event of WARM_UP_EVENTS) {
+      queueBatchOf(event);
       honeyUseCandidateOf(event, config.honeyKeyPath ?? DEFAULT_HONEY_PATH);
       const normalized = normalizeEvent(event, normalizeOptionsOf(config));
       if (normalized.kind !== "exposures") continue;

@@ -253,6 +253,7 @@ function deps(
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     newAttemptId: () => `attempt-${++attempts}`,
     sleep: async () => undefined,
+    afterSent: async () => undefined,
   };
 }
 
@@ -671,6 +672,70 @@ describe("one round trip to Inactive: the disable sent beside the reads", () => 
   });
   const disableOf = (store: FakeStore) =>
     store.incidents.get(incidentId)?.actions.filter((a) => a.kind === "disable-key");
+
+  /** Logs each request as it is started: the status read and the tags read of describeUser apart. */
+  class OrderedIam extends FakeIam {
+    constructor(private readonly log: string[]) {
+      super();
+    }
+    override async describeUser(_user?: string, _key?: string, tagsAfter?: Promise<void>) {
+      this.log.push("ListAccessKeys");
+      await tagsAfter;
+      this.log.push("ListUserTags");
+      return super.describeUser();
+    }
+    override async disableKey(user: string, key: string) {
+      this.log.push("UpdateAccessKey");
+      await super.disableKey(user, key);
+    }
+  }
+  class OrderedStore extends FakeStore {
+    constructor(private readonly log: string[]) {
+      super();
+    }
+    override async get(id: string) {
+      this.log.push("GetItem incident");
+      return super.get(id);
+    }
+    override async getSignal(id: string, signalId: string) {
+      this.log.push("GetItem signal");
+      return super.getSignal(id, signalId);
+    }
+  }
+  const SENT = "(status read and disable handed to their connections)";
+  const orderedDeps = (log: string[], options: { honorExemptTag?: boolean } = {}): RespondDeps => ({
+    ...deps(new OrderedIam(log), new OrderedStore(log), [], options),
+    afterSent: () =>
+      new Promise((resolve) =>
+        setImmediate(() => {
+          log.push(SENT);
+          resolve();
+        }),
+      ),
+  });
+
+  it("sends the key's status read and the disable first, and starts the other reads once those two have left", async () => {
+    const log: string[] = [];
+    const outcome = await respondToExposure(exposure, orderedDeps(log));
+    expect(outcome.decision).toBe("contain");
+    expect(log.slice(0, 3)).toEqual(["ListAccessKeys", "UpdateAccessKey", SENT]);
+    expect(log.slice(3, 6).sort()).toEqual(["GetItem incident", "GetItem signal", "ListUserTags"]);
+    // Still one round trip: the disable step sends no second UpdateAccessKey.
+    expect(log.filter((l) => l === "UpdateAccessKey")).toHaveLength(1);
+  });
+
+  it("starts every read at once, nothing waiting, when no disable goes out before the reads (the exempt tag honoured)", async () => {
+    const log: string[] = [];
+    await respondToExposure(exposure, orderedDeps(log, { honorExemptTag: true }));
+    expect(log).not.toContain(SENT);
+    expect(log.slice(0, 4).sort()).toEqual([
+      "GetItem incident",
+      "GetItem signal",
+      "ListAccessKeys",
+      "ListUserTags",
+    ]);
+    expect(log.indexOf("UpdateAccessKey")).toBeGreaterThan(3);
+  });
 
   it("records the key as Active before when the read beside the disable still saw it Active: a release reactivates it", async () => {
     const store = new FakeStore();

@@ -43,6 +43,12 @@ export interface RespondDeps {
   readonly newAttemptId: () => string;
   /** Waits (while a concurrent duplicate of the signal finishes). */
   readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * Resolves once the requests started in this turn have been handed to their connections (the
+   * handler: the next macrotask). The reads that do not decide the early disable wait for it, so
+   * the key's status read and the disable leave first. Never rejects.
+   */
+  readonly afterSent: () => Promise<void>;
 }
 
 /** What the lookups before the plan found: the incident so far, the principal, and IAM in its account. */

@@ -50,10 +50,12 @@ async function lookUpKeyUser(
   exposure: Exposure,
   iam: IamPort,
   named: string | undefined,
+  tagsAfter: Promise<void> | undefined,
 ): Promise<PrincipalFacts> {
   let name = named ?? (await iam.findKeyOwner(exposure.accessKeyId));
   if (name === undefined) return { kind: "not-found", what: `access key ${exposure.accessKeyId}` };
-  let { tags, keyStatus } = await iam.describeUser(name, exposure.accessKeyId).catch((error: unknown) => {
+  const first = iam.describeUser(name, exposure.accessKeyId, named === undefined ? undefined : tagsAfter);
+  let { tags, keyStatus } = await first.catch((error: unknown) => {
     if (named !== undefined && error instanceof NoSuchEntityError) {
       return { tags: {} as Record<string, string>, keyStatus: "absent" as const };
     }
@@ -71,7 +73,11 @@ async function lookUpKeyUser(
   return userFacts(name, tags, keyStatus, exposure.accessKeyId);
 }
 
-async function lookUp(exposure: Exposure, iam: IamPort): Promise<PrincipalFacts> {
+async function lookUp(
+  exposure: Exposure,
+  iam: IamPort,
+  tagsAfter: Promise<void> | undefined,
+): Promise<PrincipalFacts> {
   const p = exposure.principal;
   if (p.type === "role") return lookUpRole(exposure, iam, p.name);
   if (p.type !== "user") return { kind: "not-looked-up" };
@@ -88,13 +94,20 @@ async function lookUp(exposure: Exposure, iam: IamPort): Promise<PrincipalFacts>
     const { tags } = await iam.describeUser(p.name, exposure.accessKeyId);
     return userFacts(p.name, tags, "session", exposure.accessKeyId);
   }
-  return lookUpKeyUser(exposure, iam, p.name);
+  return lookUpKeyUser(exposure, iam, p.name, tagsAfter);
 }
 
-/** Who owns the key and may it be touched: at most two IAM reads, none for signals that only notify. */
-export async function lookUpPrincipal(exposure: Exposure, iam: IamPort): Promise<PrincipalFacts> {
+/**
+ * Who owns the key and may it be touched: at most two IAM reads, none for signals that only notify.
+ * The named user's key status is read at once, in this turn; its tags wait for `tagsAfter`.
+ */
+export async function lookUpPrincipal(
+  exposure: Exposure,
+  iam: IamPort,
+  tagsAfter?: Promise<void>,
+): Promise<PrincipalFacts> {
   try {
-    return await lookUp(exposure, iam);
+    return await lookUp(exposure, iam, tagsAfter);
   } catch (error) {
     const p = exposure.principal;
     if (error instanceof NoSuchEntityError)

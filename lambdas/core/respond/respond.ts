@@ -43,7 +43,10 @@ async function iamForExposure(
 
 /**
  * The incident so far, the signal's own item and the principal's facts, read in parallel — and,
- * when the signal names the key's user, the key's disable sent beside them (early-disable.ts).
+ * when the signal names the key's user, the key's disable sent beside them (early-disable.ts). Then
+ * the key's status read and the disable leave first, and the other reads once they have been
+ * handed to their connections (`afterSent`): started in the same turn, the SDK would build and sign
+ * all five before writing the first. They are still in flight together: one round trip.
  */
 async function lookUp(exposure: Exposure, deps: RespondDeps): Promise<Lookup> {
   const { iam, unavailable } = await iamForExposure(exposure, deps);
@@ -54,18 +57,21 @@ async function lookUp(exposure: Exposure, deps: RespondDeps): Promise<Lookup> {
     deps.log.error("incident lookup failed", { error: describeError(error) });
     return undefined;
   };
-  const reads = Promise.all([
-    deps.incidents.get(incidentId).catch(unreadable),
-    deps.incidents.getSignal(incidentId, exposure.signalId).catch(unreadable),
-    iam
-      ? lookUpPrincipal(exposure, iam)
-      : Promise.resolve<PrincipalFacts>(unavailable ?? { kind: "not-looked-up" }),
-  ]);
-  // Sent in the same tick as the reads, just after them: the key's status read (ListAccessKeys)
-  // leaves first, so it nearly always answers with the status before the disable; when it answers
-  // Inactive, the status before is taken as unknown (early-disable.ts).
   const target = iam ? earlyDisableTargetOf(exposure, deps.settings) : undefined;
+  const sent = target ? deps.afterSent() : undefined;
+  const afterUrgent = <T>(read: () => Promise<T>): Promise<T> => (sent ? sent.then(read) : read());
+  // The key's status read (ListAccessKeys) leaves first, so it nearly always answers with the status
+  // before the disable; when it answers Inactive, the status before is taken as unknown
+  // (early-disable.ts). The user's tags wait, like the incident's reads.
+  const principal = iam
+    ? lookUpPrincipal(exposure, iam, sent)
+    : Promise.resolve<PrincipalFacts>(unavailable ?? { kind: "not-looked-up" });
   const early = iam && target ? startEarlyDisable(target, iam) : undefined;
+  const reads = Promise.all([
+    afterUrgent(() => deps.incidents.get(incidentId)).catch(unreadable),
+    afterUrgent(() => deps.incidents.getSignal(incidentId, exposure.signalId)).catch(unreadable),
+    principal,
+  ]);
   // A read that fails for a retry still lets the disable land before the invocation ends.
   const [incident, signalState, facts] = await reads.catch(async (error: unknown) => {
     await early?.result;

@@ -99,6 +99,21 @@ describe("IamAdapter", () => {
     ).toEqual(["ListAccessKeys", "ListAccessKeys", "ListUserTags", "ListUserTags"]);
   });
 
+  it("sends the key's status read at once and the tags read only once `tagsAfter` resolves", async () => {
+    iam.on(ListUserTagsCommand).resolves({ Tags: [] });
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: KEY, Status: "Active" }] });
+    let open = (): void => undefined;
+    const tagsAfter = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const described = adapter.describeUser("alice", KEY, tagsAfter);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent().map((c) => c.name)).toEqual(["ListAccessKeys"]);
+    open();
+    expect(await described).toEqual({ tags: {}, keyStatus: "Active" });
+    expect(sent().map((c) => c.name)).toEqual(["ListAccessKeys", "ListUserTags"]);
+  });
+
   it("attaches the quarantine policy once, following pagination to see if it is there already", async () => {
     iam
       .on(ListAttachedUserPoliciesCommand)
