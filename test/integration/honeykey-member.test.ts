@@ -2,16 +2,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateRoleCommand,
   GetUserCommand,
   IAMClient,
   ListAttachedUserPoliciesCommand,
   ListUsersCommand,
   ListUserTagsCommand,
 } from "@aws-sdk/client-iam";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { capturedIo, type Io } from "../../cli/io.js";
 import {
   createHoneyCheckHandler,
   honeyCheckClients,
@@ -20,6 +18,12 @@ import {
 import { cloudTrailApiCallEvent, readCloudTrailRecord } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.js";
+import { type LkrRun, lkrAgainst } from "../support/lkr.js";
+import {
+  assumedCredentials,
+  createRolesTrustingCentral,
+  type SessionCredentials,
+} from "../support/member-account.js";
 
 /**
  * Honey keys in a member account of the Organization, against moto (which keys every resource by
@@ -35,27 +39,17 @@ const OPERATOR_ROLE = `arn:aws:iam::${MEMBER}:role/honey-admin`;
 const PATH = "/service/";
 const DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
 const CONTEXT = { invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:honey-check` };
-type Main = (argv: readonly string[], options?: { io?: Io }) => Promise<number>;
 
 let world: World;
-let main: Main;
 let memberIam: IAMClient;
-let memberSession: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+let memberSession: SessionCredentials;
 const savedEnv = {
   credentials: process.env.AWS_SHARED_CREDENTIALS_FILE,
   config: process.env.AWS_CONFIG_FILE,
 };
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function lkr(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const run = capturedIo({ env });
-  const code = await main([...args, "--table", world.tableName, "--topic", world.topicArn], { io: run.io });
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
+function lkr(args: readonly string[], env: Record<string, string> = {}): Promise<LkrRun> {
+  return lkrAgainst(world, args, { io: { env } });
 }
 
 interface Planted {
@@ -109,36 +103,12 @@ beforeAll(async () => {
   const endpoint = inject("motoEndpoint");
   useMoto(endpoint);
   world = await new World(endpoint).create();
-  main = (await import("../../cli/main.js")).main;
-  const sts = new STSClient(motoClientConfig(endpoint));
-  const c = (await sts.send(new AssumeRoleCommand({ RoleArn: OPERATOR_ROLE, RoleSessionName: "operator" })))
-    .Credentials;
-  memberSession = {
-    accessKeyId: c?.AccessKeyId ?? "",
-    secretAccessKey: c?.SecretAccessKey ?? "",
-    sessionToken: c?.SessionToken ?? "",
-  };
+  memberSession = await assumedCredentials(endpoint, OPERATOR_ROLE, "operator");
   memberIam = new IAMClient({ ...motoClientConfig(endpoint), credentials: memberSession });
   // What the StackSet deploys into the member account: the member role (moto checks no trust policy).
-  await memberIam
-    .send(
-      new CreateRoleCommand({
-        RoleName: MEMBER_ROLE,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "EntityAlreadyExistsException") throw e;
-    });
+  await createRolesTrustingCentral(memberIam, [MEMBER_ROLE]).catch((e: Error) => {
+    if (e.name !== "EntityAlreadyExistsException") throw e;
+  });
   // The operator's shared credentials file: a profile in the member account, and one that is not.
   const dir = mkdtempSync(join(tmpdir(), "lkr-honey-member-"));
   writeFileSync(

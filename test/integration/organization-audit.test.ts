@@ -1,9 +1,9 @@
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { CreateAccessKeyCommand, CreateUserCommand } from "@aws-sdk/client-iam";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { capturedIo } from "../../cli/io.js";
 import { main } from "../../cli/main.js";
-import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.js";
+import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { adminIamOf, createRolesTrustingCentral } from "../support/member-account.js";
 
 /**
  * lkr audit --account across two accounts of one moto: the caller's own account A with its
@@ -20,21 +20,6 @@ let world: World;
 let memberUser = "";
 let memberKey = "";
 
-async function iamOf(endpoint: string, account: string): Promise<IAMClient> {
-  const out = await new STSClient(motoClientConfig(endpoint)).send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/admin`, RoleSessionName: "setup" }),
-  );
-  const c = out.Credentials;
-  return new IAMClient({
-    ...motoClientConfig(endpoint),
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? "",
-      secretAccessKey: c?.SecretAccessKey ?? "",
-      sessionToken: c?.SessionToken ?? "",
-    },
-  });
-}
-
 async function lkr(args: readonly string[]) {
   const run = capturedIo({
     env: { LKR_MEMBER_ROLE_NAME: ROLE },
@@ -49,22 +34,8 @@ beforeAll(async () => {
   const endpoint = inject("motoEndpoint");
   useMoto(endpoint);
   world = await new World(endpoint).create();
-  const member = await iamOf(endpoint, MEMBER_ACCOUNT);
-  await member.send(
-    new CreateRoleCommand({
-      RoleName: ROLE,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
-    }),
-  );
+  const member = await adminIamOf(endpoint, MEMBER_ACCOUNT);
+  await createRolesTrustingCentral(member, [ROLE]);
   memberUser = `member-pair-${world.suffix}`;
   await member.send(new CreateUserCommand({ UserName: memberUser }));
   // Two active keys on one user: a finding on the day they are made.

@@ -1,9 +1,7 @@
 import {
   CreateAccessKeyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
   CreateUserCommand,
-  IAMClient,
+  type IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   ListUserPoliciesCommand,
@@ -11,15 +9,18 @@ import {
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { capturedIo } from "../../cli/io.js";
 import { memberTemplate } from "../../infra/member-template.js";
 import { MEMBER_DRILL_USER_NAME } from "../../lambdas/core/member-drill.js";
 import { memberSessionDenyPolicyName } from "../../lambdas/core/organization.js";
-import { sessionDenyPolicyDocument } from "../../lambdas/core/role-sessions.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
-import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.js";
+import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { lkrAgainst } from "../support/lkr.js";
+import {
+  adminIamOf,
+  createMemberSessionDenyPolicy,
+  createRolesTrustingCentral,
+} from "../support/member-account.js";
 
 /**
  * lkr drill --account B: the operator in the central account A drills member account B through the
@@ -41,23 +42,6 @@ let memberIam: IAMClient;
 let drillKey: string;
 let bus: string;
 
-/** IAM of an account, as its administrator sets it up. */
-async function adminIamOf(endpoint: string, account: string): Promise<IAMClient> {
-  const sts = new STSClient(motoClientConfig(endpoint));
-  const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/admin`, RoleSessionName: "setup" }),
-  );
-  const c = out.Credentials;
-  return new IAMClient({
-    ...motoClientConfig(endpoint),
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? "",
-      secretAccessKey: c?.SecretAccessKey ?? "",
-      sessionToken: c?.SessionToken ?? "",
-    },
-  });
-}
-
 interface CfnResource {
   readonly Type: string;
   readonly Properties: Record<string, unknown>;
@@ -76,27 +60,8 @@ async function deployMemberStack(iam: IAMClient): Promise<string> {
   const resources = Object.values((body as { Resources: Record<string, CfnResource> }).Resources);
   const user = resources.find((r) => r.Type === "AWS::IAM::User")?.Properties ?? {};
   const key = resources.find((r) => r.Type === "AWS::IAM::AccessKey")?.Properties ?? {};
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: ROLE,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
-    }),
-  );
-  await iam.send(
-    new CreatePolicyCommand({
-      PolicyName: memberSessionDenyPolicyName(ROLE),
-      PolicyDocument: JSON.stringify(sessionDenyPolicyDocument()),
-    }),
-  );
+  await createRolesTrustingCentral(iam, [ROLE]);
+  await createMemberSessionDenyPolicy(iam, ROLE);
   const userName = String(user.UserName);
   await iam.send(
     new CreateUserCommand({
@@ -172,30 +137,15 @@ async function drill(args: readonly string[], env: Record<string, string> = {}):
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
-  const { main } = await import("../../cli/main.js");
-  const run = capturedIo({ env });
-  let code: number;
   try {
-    code = await main(
-      [
-        "drill",
-        ...args,
-        "--timeout",
-        "30",
-        "--event-bus",
-        bus,
-        "--table",
-        world.tableName,
-        "--topic",
-        world.topicArn,
-      ],
-      { io: run.io },
-    );
+    const run = await lkrAgainst(world, ["drill", ...args, "--timeout", "30", "--event-bus", bus], {
+      io: { env },
+    });
+    return { ...run, delivered };
   } finally {
     running = false;
     await pump;
   }
-  return { code, stdout: run.stdout(), stderr: run.stderr(), delivered };
 }
 
 const AT_REST = () => ({

@@ -1,25 +1,26 @@
 import {
   CreateAccessKeyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
   CreateUserCommand,
   DeleteRolePolicyCommand,
   DetachUserPolicyCommand,
   GetRolePolicyCommand,
-  IAMClient,
+  type IAMClient,
   ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
   ListRoleTagsCommand,
 } from "@aws-sdk/client-iam";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { capturedIo } from "../../cli/io.js";
 import { memberRevokerRoleName, memberSessionDenyPolicyName } from "../../lambdas/core/organization.js";
-import { sessionDenyPolicyDocument } from "../../lambdas/core/role-sessions.js";
 import { guardDutyEvent, readFixture } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { localRoleSessionRevoker } from "../../local/role-session-revoker.js";
-import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.js";
+import { ACCOUNT_ID, useMoto, World } from "../../local/world.js";
+import { lkrAgainst } from "../support/lkr.js";
+import {
+  adminIamOf,
+  createMemberSessionDenyPolicy,
+  createRolesTrustingCentral,
+} from "../support/member-account.js";
 
 /**
  * Issue #13's two member-account gaps, in one moto holding two accounts (see organization.test.ts
@@ -41,44 +42,14 @@ let memberIam: IAMClient;
 
 type Json = Record<string, unknown>;
 
-async function memberAccountIam(endpoint: string): Promise<IAMClient> {
-  const sts = new STSClient(motoClientConfig(endpoint));
-  const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/admin`, RoleSessionName: "setup" }),
-  );
-  const c = out.Credentials;
-  return new IAMClient({
-    ...motoClientConfig(endpoint),
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? "",
-      secretAccessKey: c?.SecretAccessKey ?? "",
-      sessionToken: c?.SessionToken ?? "",
-    },
-  });
-}
-
-const trustingA = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: "sts:AssumeRole" },
-  ],
-});
-
 beforeAll(async () => {
   const endpoint = inject("motoEndpoint");
   useMoto(endpoint);
   world = await new World(endpoint).create();
-  memberIam = await memberAccountIam(endpoint);
+  memberIam = await adminIamOf(endpoint, MEMBER_ACCOUNT);
   // What the StackSet deploys into B: the member role, the revoker role and B's own session-deny policy.
-  for (const name of [ROLE, memberRevokerRoleName(ROLE)]) {
-    await memberIam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trustingA }));
-  }
-  await memberIam.send(
-    new CreatePolicyCommand({
-      PolicyName: memberSessionDenyPolicyName(ROLE),
-      PolicyDocument: JSON.stringify(sessionDenyPolicyDocument()),
-    }),
-  );
+  await createRolesTrustingCentral(memberIam, [ROLE, memberRevokerRoleName(ROLE)]);
+  await createMemberSessionDenyPolicy(memberIam, ROLE);
 });
 
 function respond() {
@@ -113,28 +84,15 @@ async function inlineOf(role: string): Promise<string[]> {
 }
 
 async function lkrRelease(incidentId: string) {
-  const { main } = await import("../../cli/main.js");
-  const run = capturedIo({ env: { LKR_MEMBER_ROLE_NAME: ROLE } });
-  const code = await main(
-    [
-      "release",
-      incidentId,
-      "--reason",
-      "false positive",
-      "--yes",
-      "--table",
-      world.tableName,
-      "--topic",
-      world.topicArn,
-    ],
-    {
-      io: run.io,
+  const run = await lkrAgainst(world, ["release", incidentId, "--reason", "false positive", "--yes"], {
+    io: { env: { LKR_MEMBER_ROLE_NAME: ROLE } },
+    main: {
       // The revoker function in-process (moto cannot invoke a Lambda function), as lkr invokes it: told the account.
       memberRevokerFor: async (accountId) =>
         localRoleSessionRevoker(world.endpoint, "SILENT", { memberRoleName: ROLE, accountId }),
     },
-  );
-  return { code, stderr: run.stderr() };
+  });
+  return { code: run.code, stderr: run.stderr };
 }
 
 describe("tamper watch in a member account", () => {
@@ -189,7 +147,7 @@ describe("tamper watch in a member account", () => {
 describe("role-session revocation in a member account", () => {
   it("revokes the sessions of B's role through B's revoker role, puts it back when deleted, and lkr release lifts it", async () => {
     const role = `web-${world.suffix}`;
-    await memberIam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trustingA }));
+    await createRolesTrustingCentral(memberIam, [role]);
     const event = structuredClone(
       readFixture("aws.guardduty/instance-credential-exfiltration-outside-aws.json"),
     ) as Json & { detail: Json & { resource: { accessKeyDetails: Json } } };

@@ -1,9 +1,7 @@
 import {
   CreateAccessKeyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
   CreateUserCommand,
-  IAMClient,
+  type IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   ListUserTagsCommand,
@@ -15,14 +13,19 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { capturedIo } from "../../cli/io.js";
 import { memberSessionDenyPolicyName } from "../../lambdas/core/organization.js";
-import { sessionDenyPolicyDocument } from "../../lambdas/core/role-sessions.js";
 import { guardDutyEvent } from "../../local/events.js";
 import { localRespondHandler } from "../../local/respond-handler.js";
 import { ACCOUNT_ID, motoClientConfig, useMoto, World } from "../../local/world.js";
+import { lkrAgainst } from "../support/lkr.js";
+import {
+  adminIamOf,
+  createMemberSessionDenyPolicy,
+  createRolesTrustingCentral,
+} from "../support/member-account.js";
 
 /**
  * Two accounts in one moto: the central responder in account A (moto's default account) acts on a
@@ -39,50 +42,15 @@ const LAMBDA_CONTEXT = { invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT
 let world: World;
 let memberIam: IAMClient;
 
-/** IAM of account B, as an administrator of B sets it up (the member stack's role and policy, a user). */
-async function memberAccountIam(endpoint: string): Promise<IAMClient> {
-  const sts = new STSClient(motoClientConfig(endpoint));
-  const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/admin`, RoleSessionName: "setup" }),
-  );
-  const c = out.Credentials;
-  return new IAMClient({
-    ...motoClientConfig(endpoint),
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? "",
-      secretAccessKey: c?.SecretAccessKey ?? "",
-      sessionToken: c?.SessionToken ?? "",
-    },
-  });
-}
-
 beforeAll(async () => {
   const endpoint = inject("motoEndpoint");
   useMoto(endpoint);
   world = await new World(endpoint).create();
-  memberIam = await memberAccountIam(endpoint);
+  // IAM of account B, as an administrator of B sets it up (the member stack's role and policy, a user).
+  memberIam = await adminIamOf(endpoint, MEMBER_ACCOUNT);
   // What the StackSet deploys into B: the member role and B's own deny-only session policy.
-  await memberIam.send(
-    new CreateRoleCommand({
-      RoleName: ROLE,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
-    }),
-  );
-  await memberIam.send(
-    new CreatePolicyCommand({
-      PolicyName: memberSessionDenyPolicyName(ROLE),
-      PolicyDocument: JSON.stringify(sessionDenyPolicyDocument()),
-    }),
-  );
+  await createRolesTrustingCentral(memberIam, [ROLE]);
+  await createMemberSessionDenyPolicy(memberIam, ROLE);
 });
 
 async function memberUser(base: string): Promise<{ name: string; key: string }> {
@@ -145,24 +113,13 @@ describe("the central responder in account A, a key of member account B", () => 
     ]);
     await world.alerts();
 
-    const { main } = await import("../../cli/main.js");
     // The operator's lkr in account A: the member role's name from the environment (or the stack's output).
-    const run = capturedIo({ env: { LKR_MEMBER_ROLE_NAME: ROLE } });
-    const code = await main(
-      [
-        "release",
-        `${MEMBER_ACCOUNT}-${bob.key}`,
-        "--reason",
-        "false positive",
-        "--yes",
-        "--table",
-        world.tableName,
-        "--topic",
-        world.topicArn,
-      ],
-      { io: run.io },
+    const run = await lkrAgainst(
+      world,
+      ["release", `${MEMBER_ACCOUNT}-${bob.key}`, "--reason", "false positive", "--yes"],
+      { io: { env: { LKR_MEMBER_ROLE_NAME: ROLE } } },
     );
-    expect({ code, stderr: run.stderr() }).toEqual({ code: 0, stderr: "" });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
     expect(await keyStatusInMember(bob.name, bob.key)).toBe("Active");
     const after = await memberIam.send(new ListAttachedUserPoliciesCommand({ UserName: bob.name }));
     expect(after.AttachedPolicies).toEqual([]);
