@@ -1,5 +1,6 @@
-import { bullets, renderIncidentChat, todoSection, toSnsSubject } from "../alert-text.js";
+import { toSnsSubject } from "../alert-text.js";
 import type { RenderedAlert } from "../ports.js";
+import { renderPrincipalNotice } from "../principal-notice.js";
 import type { PolicyDetached } from "../sources/iam-watch.js";
 
 /**
@@ -9,64 +10,23 @@ import type { PolicyDetached } from "../sources/iam-watch.js";
  */
 export function renderUnreachableDetach(detached: PolicyDetached, why: string): RenderedAlert {
   const who = `${detached.target.type} ${detached.target.name}`;
-  const subject = toSnsSubject(
-    `[HIGH] Fence policy detached from ${who}, not re-contained - account ${detached.accountId}`,
-  );
-  const steps = [
-    `Find out who detached ${detached.policyArn} from ${who} in account ${detached.accountId} and why: only a release should.`,
-    `The responder cannot act in that account (${why}): attach the policy again by hand if the principal is still compromised.`,
-    "Nothing was changed by the responder.",
-  ];
-  const facts = [
-    `Call:      ${detached.signal}`,
-    `Principal: ${who}`,
-    `Policy:    ${detached.policyArn}`,
-    `Account:   ${detached.accountId}`,
-    `Region:    ${detached.region}`,
-    `Observed:  ${detached.observedAt}`,
-    ...Object.entries(detached.evidence)
-      .filter(([k]) => k !== "policyArn")
-      .map(([k, v]) => `${k}: ${v}`),
-  ];
-  const text = [
-    subject,
-    "",
-    "WHAT HAPPENED",
-    ...bullets(facts),
-    "",
-    ...todoSection(steps),
-    "",
-    "-- leaked-key-responder",
-  ].join("\n");
-  const threadId = `tamper-watch:${detached.accountId}:${detached.target.type}/${detached.target.name}`;
-  const chat = renderIncidentChat({
-    incidentId: threadId,
-    id: `${threadId}:${detached.eventId}`,
-    subject,
-    emoji: ":rotating_light:",
-    description: [
-      `*${detached.signal}* of \`${detached.policyArn}\` from ${who}`,
-      `Account \`${detached.accountId}\` · ${detached.region} · nothing changed (${why})`,
+  return renderPrincipalNotice(detached, {
+    watch: "tamper-watch",
+    subject: toSnsSubject(
+      `[HIGH] Fence policy detached from ${who}, not re-contained - account ${detached.accountId}`,
+    ),
+    steps: [
+      `Find out who detached ${detached.policyArn} from ${who} in account ${detached.accountId} and why: only a release should.`,
+      `The responder cannot act in that account (${why}): attach the policy again by hand if the principal is still compromised.`,
+      "Nothing was changed by the responder.",
     ],
-    nextSteps: steps,
-    keywords: ["HIGH", detached.accountId, "tamper-watch"],
+    facts: [`Policy:    ${detached.policyArn}`],
+    evidenceShown: "policyArn",
+    headline: `*${detached.signal}* of \`${detached.policyArn}\` from ${who}`,
+    why,
     eventType: "LeakedKeyResponderFenceDetached",
-    relatedResources: [who],
-    additionalContext: { eventId: detached.eventId },
+    machineType: "leaked-key-responder.fence-detached",
+    machineFields: { policyArn: detached.policyArn },
+    machineTrailer: { reason: why },
   });
-  const machine = JSON.stringify({
-    type: "leaked-key-responder.fence-detached",
-    version: 1,
-    severity: "high",
-    accountId: detached.accountId,
-    region: detached.region,
-    principal: detached.target,
-    signal: detached.signal,
-    policyArn: detached.policyArn,
-    eventId: detached.eventId,
-    observedAt: detached.observedAt,
-    reason: why,
-    humanSteps: steps,
-  });
-  return { subject, text, chat, machine };
 }
