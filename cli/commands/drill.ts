@@ -18,6 +18,7 @@ import { type Incident, incidentIdOf } from "../../lambdas/core/incident.js";
 import { DRILL_TAG } from "../../lambdas/core/plan.js";
 import { resolveIncident } from "../../lambdas/core/release/close.js";
 import { IncidentChangedError } from "../../lambdas/core/release/errors.js";
+import type { DrillDetail } from "../../lambdas/core/sources/drill.js";
 import { DrillTimeoutError, EXIT, UsageError } from "../errors.js";
 import { eprintln, type Io, println } from "../io.js";
 import { type CommandContext, incidentReview } from "./common.js";
@@ -139,18 +140,62 @@ export async function watchDrill(
   return { containedMs, responderMs, incident };
 }
 
-/**
- * lkr drill: a canary user (no permissions, one key, tagged as a drill canary) and a drill event
- * naming its key; waits until the key is Inactive and the incident and its alert exist; prints the
- * time from event to containment; always removes the canary. The drill's incident is resolved.
- */
-export async function drillCommand(ctx: CommandContext): Promise<number> {
+/** What both drills (home and member) start from: how to print, how long to wait, which bus, the incidents. */
+export interface DrillSession {
+  readonly io: Io;
+  readonly json: boolean;
+  /** Progress: to stdout, or to stderr when stdout carries the --json result. */
+  readonly say: (text: string) => void;
+  readonly timeoutSeconds: number;
+  readonly eventBus: string;
+  readonly review: DynamoDbIncidentReview;
+}
+
+export async function drillSession(ctx: CommandContext): Promise<DrillSession> {
   const { io } = ctx;
   const json = ctx.args.globals.json;
   const say = (text: string) => (json ? eprintln(io, text) : println(io, text));
   const timeoutSeconds = parseTimeout(ctx.args.timeout);
   const eventBus = ctx.args.eventBus ?? (await ctx.aws.eventBusName());
   const review = await incidentReview(ctx);
+  return { io, json, say, timeoutSeconds, eventBus, review };
+}
+
+/** Sends the drill event naming `detail`'s key on the session's bus, then watches the drill (watchDrill). */
+export async function sendAndWatchDrill(
+  ctx: CommandContext,
+  session: DrillSession,
+  detail: DrillDetail,
+  options: Omit<DrillWatchOptions, "sentAt" | "timeoutSeconds">,
+): Promise<{ eventId: string; containedMs: number; responderMs: number | undefined }> {
+  const { io, say, eventBus, timeoutSeconds } = session;
+  const sentAt = io.now().getTime();
+  const eventId = await sendDrillEvent(ctx.aws.events(), drillEventOf(detail), eventBus);
+  say(`  drill event ${eventId} sent; waiting up to ${timeoutSeconds} s for the responder`);
+  const { containedMs, responderMs } = await watchDrill(io, say, { ...options, sentAt, timeoutSeconds });
+  return { eventId, containedMs, responderMs };
+}
+
+/** Ends a drill: rethrows what failed (after the clean-up ran), or prints that it passed. */
+export function finishDrill(
+  session: DrillSession,
+  failure: unknown,
+  result: Record<string, unknown>,
+): number {
+  if (failure !== undefined) throw failure;
+  if (session.json) println(session.io, JSON.stringify({ ...result, passed: true }, null, 2));
+  else println(session.io, "Drill passed.");
+  return EXIT.ok;
+}
+
+/**
+ * lkr drill: a canary user (no permissions, one key, tagged as a drill canary) and a drill event
+ * naming its key; waits until the key is Inactive and the incident and its alert exist; prints the
+ * time from event to containment; always removes the canary. The drill's incident is resolved.
+ */
+export async function drillCommand(ctx: CommandContext): Promise<number> {
+  const session = await drillSession(ctx);
+  const { io, say, eventBus, review } = session;
   const caller = await callerIdentityOf(ctx.aws.sts());
   const region = await ctx.aws.region();
   const drillId = drillIdOf(io.now(), io.random());
@@ -168,12 +213,7 @@ export async function drillCommand(ctx: CommandContext): Promise<number> {
     const incidentId = incidentIdOf(caller.accountId, accessKeyId);
     result = { ...result, accessKeyId, incidentId };
 
-    const sentAt = io.now().getTime();
-    const eventId = await sendDrillEvent(ctx.aws.events(), drillEventOf(detail), eventBus);
-    say(`  drill event ${eventId} sent; waiting up to ${timeoutSeconds} s for the responder`);
-    const { containedMs, responderMs } = await watchDrill(io, say, {
-      sentAt,
-      timeoutSeconds,
+    const { eventId, containedMs, responderMs } = await sendAndWatchDrill(ctx, session, detail, {
       signalId,
       hint: `is the responder deployed in ${region}, with its drill rule on bus ${eventBus}?`,
       keyStatus: () => canary.keyStatus(userName, accessKeyId),
@@ -203,8 +243,5 @@ export async function drillCommand(ctx: CommandContext): Promise<number> {
       failure ??= error;
     }
   }
-  if (failure !== undefined) throw failure;
-  if (json) println(io, JSON.stringify({ ...result, passed: true }, null, 2));
-  else println(io, "Drill passed.");
-  return EXIT.ok;
+  return finishDrill(session, failure, result);
 }

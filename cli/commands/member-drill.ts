@@ -1,16 +1,15 @@
-import { sendDrillEvent } from "../../lambdas/adapters/eventbridge-drill.js";
 import { IamMemberDrillUser } from "../../lambdas/adapters/iam-member-drill.js";
 import { type CallerIdentity, callerIdentityOf } from "../../lambdas/adapters/sts-identity.js";
-import { drillEventOf, drillIdOf, drillSignalIdOf } from "../../lambdas/core/drill-canary.js";
+import { drillIdOf, drillSignalIdOf } from "../../lambdas/core/drill-canary.js";
 import { describeError } from "../../lambdas/core/errors.js";
 import { incidentIdOf } from "../../lambdas/core/incident.js";
 import { drillRestoreSteps, MEMBER_DRILL_USER_NAME } from "../../lambdas/core/member-drill.js";
 import { planRelease } from "../../lambdas/core/release/plan.js";
-import { ConfigurationError, EXIT, UsageError } from "../errors.js";
-import { eprintln, println } from "../io.js";
+import { ConfigurationError, UsageError } from "../errors.js";
+import { eprintln } from "../io.js";
 import { actingIn } from "../member-account.js";
-import { type CommandContext, incidentReview } from "./common.js";
-import { drillCommand, parseTimeout, resolveDrillIncident, watchDrill } from "./drill.js";
+import type { CommandContext } from "./common.js";
+import { drillCommand, drillSession, finishDrill, resolveDrillIncident, sendAndWatchDrill } from "./drill.js";
 
 /** `--account`: one 12-digit account id. */
 function parseDrillAccount(text: string): string {
@@ -42,12 +41,8 @@ export async function memberDrillCommand(
   accountId: string,
   caller: CallerIdentity,
 ): Promise<number> {
-  const { io } = ctx;
-  const json = ctx.args.globals.json;
-  const say = (text: string) => (json ? eprintln(io, text) : println(io, text));
-  const timeoutSeconds = parseTimeout(ctx.args.timeout);
-  const eventBus = ctx.args.eventBus ?? (await ctx.aws.eventBusName());
-  const review = await incidentReview(ctx);
+  const session = await drillSession(ctx);
+  const { io, say, eventBus, review } = session;
   const region = await ctx.aws.region();
   if ((await ctx.aws.memberRoleName()) === undefined) {
     throw new ConfigurationError(
@@ -79,12 +74,7 @@ export async function memberDrillCommand(
   try {
     await drillUser.setKeyStatus(accessKeyId, "Active");
     say(`  access key ${accessKeyId} set Active (through the member role)`);
-    const sentAt = io.now().getTime();
-    const eventId = await sendDrillEvent(ctx.aws.events(), drillEventOf(detail), eventBus);
-    say(`  drill event ${eventId} sent; waiting up to ${timeoutSeconds} s for the responder`);
-    const { containedMs, responderMs } = await watchDrill(io, say, {
-      sentAt,
-      timeoutSeconds,
+    const { eventId, containedMs, responderMs } = await sendAndWatchDrill(ctx, session, detail, {
       signalId,
       hint: `is the responder deployed in ${region}, with its drill rule on bus ${eventBus}, and MEMBER_ROLE_NAME set?`,
       keyStatus: () => drillUser.keyStatus(accessKeyId),
@@ -117,8 +107,5 @@ export async function memberDrillCommand(
       failure ??= error;
     }
   }
-  if (failure !== undefined) throw failure;
-  if (json) println(io, JSON.stringify({ ...result, passed: true }, null, 2));
-  else println(io, "Drill passed.");
-  return EXIT.ok;
+  return finishDrill(session, failure, result);
 }
