@@ -1,10 +1,8 @@
 import { Aws, CfnStackSet, Stack, type StackProps } from "aws-cdk-lib";
-import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as iam from "aws-cdk-lib/aws-iam";
+import type * as events from "aws-cdk-lib/aws-events";
 import { Construct } from "constructs";
+import { forwardRules } from "./forward-rules.js";
 import { type ForwardedPattern, regionalForwardedPatterns } from "./forwarding.js";
-import { deadLetterQueue } from "./function-parts.js";
 import { MEMBER_PARAMETERS, type MemberTemplateProps, memberTemplate } from "./member-template.js";
 import { memberForwarderRoleName, memberForwarderRolePrefix } from "./org-intake.js";
 
@@ -53,23 +51,13 @@ export class ForwarderStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ForwarderStackProps) {
     super(scope, id, props);
-    const bus = events.EventBus.fromEventBusArn(this, "CentralBus", props.centralBusArn);
-    const dlq = deadLetterQueue(this, "ForwardDeadLetterQueue");
-    // One role for every rule (EventBridge assumes it to put on the cross-region bus); the target grants it PutEvents there.
-    const role = new iam.Role(this, "ForwardRole", {
+    // One role for every rule (EventBridge assumes it to put on the cross-region bus), one DLQ.
+    this.rules = forwardRules(this, {
+      patterns: props.patterns ?? regionalForwardedPatterns(props.honeyKeyPath),
+      centralBusArn: props.centralBusArn,
       roleName: props.roleName,
-      assumedBy: new iam.ServicePrincipal("events.amazonaws.com"),
-      description: "EventBridge forwards this region's signals to the central bus",
-    });
-    this.rules = (props.patterns ?? regionalForwardedPatterns(props.honeyKeyPath)).map((p) => {
-      const rule = new events.Rule(this, p.id, {
-        description: p.description,
-        eventPattern: p.pattern,
-        targets: [new targets.EventBus(bus, { deadLetterQueue: dlq, role })],
-      });
-      if (p.state !== undefined) (rule.node.defaultChild as events.CfnRule).state = p.state;
-      return rule;
-    });
+      roleDescription: "EventBridge forwards this region's signals to the central bus",
+    }).rules;
   }
 }
 
