@@ -41,25 +41,16 @@ let remote: EventBridgeClient;
 let sqs: SQSClient;
 const queues = new Map<string, string>();
 
+/** A forwarder's bus with a rule per pattern, each targeting the central bus. */
 async function forwardRules(bus: string, patterns: readonly ForwardedPattern[]): Promise<void> {
-  await remote.send(new CreateEventBusCommand({ Name: bus }));
-  for (const p of patterns) {
-    await remote.send(
-      new PutRuleCommand({
-        Name: p.id,
-        EventBusName: bus,
-        EventPattern: JSON.stringify(toWirePattern(p.pattern)),
-        ...(p.state === undefined ? {} : { State: p.state as RuleState }),
-      }),
-    );
-    await remote.send(
-      new PutTargetsCommand({
-        Rule: p.id,
-        EventBusName: bus,
-        Targets: [{ Id: "central", Arn: centralBusArn }],
-      }),
-    );
-  }
+  await putForwardingRules(
+    bus,
+    patterns.map((p) => ({
+      id: p.id,
+      pattern: toWirePattern(p.pattern),
+      state: p.state as RuleState | undefined,
+    })),
+  );
 }
 
 /** The forwarding rules of a template (a StackSet's body) as deployed: their logical ids, wire patterns and states. */
@@ -78,8 +69,16 @@ function templateRules(template: Record<string, unknown>) {
 
 /** A forwarder's bus with the rules of a template, each targeting the central bus. */
 async function forwardTemplateRules(bus: string, template: Record<string, unknown>): Promise<void> {
+  await putForwardingRules(bus, templateRules(template));
+}
+
+/** Creates `bus` with one rule per entry (its wire pattern and state), each targeting the central bus. */
+async function putForwardingRules(
+  bus: string,
+  rules: readonly { id: string; pattern: unknown; state: RuleState | undefined }[],
+): Promise<void> {
   await remote.send(new CreateEventBusCommand({ Name: bus }));
-  for (const r of templateRules(template)) {
+  for (const r of rules) {
     await remote.send(
       new PutRuleCommand({
         Name: r.id,
